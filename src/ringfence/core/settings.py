@@ -1,0 +1,78 @@
+"""All configuration, from the environment (prefix ``RINGFENCE_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ringfence.core.errors import ConfigurationError
+
+DEFAULT_SECRET = "ringfence-development-secret-change-me"  # noqa: S105 - refused outside dev
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RINGFENCE_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.development
+    database_url: str = Field(
+        default="sqlite:///var/ringfence.db",
+        description="SQLAlchemy URL; postgresql+psycopg://... selects PostgreSQL.",
+    )
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    index_refresh_seconds: float = Field(default=2.0, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres(cls, value: str) -> str:
+        # psycopg 3 is the only PostgreSQL driver we ship: accept the plain scheme too.
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if (
+            self.environment is Environment.production
+            and self.secret_key.get_secret_value() == DEFAULT_SECRET
+        ):
+            raise ValueError(
+                "RINGFENCE_SECRET_KEY must be set to a private value outside development"
+            )
+        return self
+
+    def sqlite_path(self) -> Path | None:
+        if self.database_url.startswith("sqlite:///") and ":memory:" not in self.database_url:
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning a validation failure into a ConfigurationError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigurationError(
+            f"invalid setting {field}: {first['msg']}", code="invalid_settings"
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

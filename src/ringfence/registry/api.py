@@ -1,0 +1,285 @@
+"""JSON API of the registry: parties, marks, licences, editions, categories and the decision."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import BaseModel
+
+from ringfence.core.errors import InvalidInput
+from ringfence.registry import service
+from ringfence.registry.enums import PartyKind
+from ringfence.registry.schemas import (
+    AuthorizeRequest,
+    AuthorizeResponse,
+    CategoryIn,
+    EditionIn,
+    Id,
+    LicenceIn,
+    MarkDecisionOut,
+    MarkIn,
+    PartyIn,
+)
+from ringfence.web.deps import CurrentPrincipal, IndexCacheDep, IndexDep, SessionDep
+
+router = APIRouter(prefix="/v1")
+PathId = Annotated[str, Path(max_length=100)]
+
+
+def _same_id(path_id: str, body_id: str) -> None:
+    if path_id != body_id:
+        raise InvalidInput(
+            f"the body's id {body_id!r} differs from the path's {path_id!r}",
+            code="id_mismatch",
+            loc=("id",),
+        )
+
+
+# ------------------------------------------------------------------ parties
+
+
+@router.get("/parties", response_model=list[PartyIn], tags=["parties"])
+def list_parties(
+    session: SessionDep, principal: CurrentPrincipal, kind: PartyKind | None = None
+) -> list[PartyIn]:
+    return service.list_parties(session, principal=principal, kind=kind)
+
+
+@router.post(
+    "/parties", response_model=PartyIn, status_code=status.HTTP_201_CREATED, tags=["parties"]
+)
+def create_party(
+    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, body: PartyIn
+) -> PartyIn:
+    out = service.save_party(session, principal=principal, data=body, create=True)
+    session.commit()
+    cache.invalidate()
+    return out
+
+
+@router.get("/parties/{party_id}", response_model=PartyIn, tags=["parties"])
+def get_party(session: SessionDep, principal: CurrentPrincipal, party_id: PathId) -> PartyIn:
+    return service.get_party(session, principal=principal, party_id=party_id)
+
+
+@router.put("/parties/{party_id}", response_model=PartyIn, tags=["parties"])
+def replace_party(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    cache: IndexCacheDep,
+    party_id: PathId,
+    body: PartyIn,
+) -> PartyIn:
+    _same_id(party_id, body.id)
+    out = service.save_party(session, principal=principal, data=body, create=False)
+    session.commit()
+    cache.invalidate()
+    return out
+
+
+@router.delete("/parties/{party_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["parties"])
+def delete_party(
+    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, party_id: PathId
+) -> Response:
+    service.delete_party(session, principal=principal, party_id=party_id)
+    session.commit()
+    cache.invalidate()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# ------------------------------------------------------------------ marks
+
+
+@router.get("/marks", response_model=list[MarkIn], tags=["marks"])
+def list_marks(session: SessionDep, principal: CurrentPrincipal) -> list[MarkIn]:
+    return service.list_marks(session, principal=principal)
+
+
+@router.post("/marks", response_model=MarkIn, status_code=status.HTTP_201_CREATED, tags=["marks"])
+def create_mark(
+    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, body: MarkIn
+) -> MarkIn:
+    out = service.save_mark(session, principal=principal, data=body, create=True)
+    session.commit()
+    cache.invalidate()
+    return out
+
+
+@router.get("/marks/{mark_id}", response_model=MarkIn, tags=["marks"])
+def get_mark(session: SessionDep, principal: CurrentPrincipal, mark_id: PathId) -> MarkIn:
+    return service.get_mark(session, principal=principal, mark_id=mark_id)
+
+
+@router.put("/marks/{mark_id}", response_model=MarkIn, tags=["marks"])
+def replace_mark(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    cache: IndexCacheDep,
+    mark_id: PathId,
+    body: MarkIn,
+) -> MarkIn:
+    _same_id(mark_id, body.id)
+    out = service.save_mark(session, principal=principal, data=body, create=False)
+    session.commit()
+    cache.invalidate()
+    return out
+
+
+@router.delete("/marks/{mark_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["marks"])
+def delete_mark(
+    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, mark_id: PathId
+) -> Response:
+    service.delete_mark(session, principal=principal, mark_id=mark_id)
+    session.commit()
+    cache.invalidate()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# ------------------------------------------------------------------ licences
+
+
+@router.get("/licences", response_model=list[LicenceIn], tags=["licences"])
+def list_licences(session: SessionDep, principal: CurrentPrincipal) -> list[LicenceIn]:
+    return service.list_licences(session, principal=principal)
+
+
+@router.post(
+    "/licences", response_model=LicenceIn, status_code=status.HTTP_201_CREATED, tags=["licences"]
+)
+def create_licence(
+    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, body: LicenceIn
+) -> LicenceIn:
+    out = service.save_licence(session, principal=principal, data=body, create=True)
+    session.commit()
+    cache.invalidate()
+    return out
+
+
+@router.get("/licences/{licence_id}", response_model=LicenceIn, tags=["licences"])
+def get_licence(session: SessionDep, principal: CurrentPrincipal, licence_id: PathId) -> LicenceIn:
+    return service.get_licence(session, principal=principal, licence_id=licence_id)
+
+
+@router.put("/licences/{licence_id}", response_model=LicenceIn, tags=["licences"])
+def replace_licence(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    cache: IndexCacheDep,
+    licence_id: PathId,
+    body: LicenceIn,
+) -> LicenceIn:
+    _same_id(licence_id, body.id)
+    out = service.save_licence(session, principal=principal, data=body, create=False)
+    session.commit()
+    cache.invalidate()
+    return out
+
+
+@router.delete("/licences/{licence_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["licences"])
+def delete_licence(
+    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, licence_id: PathId
+) -> Response:
+    service.delete_licence(session, principal=principal, licence_id=licence_id)
+    session.commit()
+    cache.invalidate()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# ------------------------------------------------------------------ decision
+
+
+@router.post("/authorize", response_model=AuthorizeResponse, tags=["decision"])
+def authorize(
+    principal: CurrentPrincipal, index: IndexDep, body: AuthorizeRequest
+) -> AuthorizeResponse:
+    """May ``seller`` sell a product of ``category`` bearing ``marks`` in ``territory`` through
+    ``channel`` on ``on``? Every role may ask."""
+    on = body.on or datetime.now(UTC).date()
+    result = index.authorize_many(
+        body.seller, body.marks, body.category, body.territory, body.channel.value, on
+    )
+    return AuthorizeResponse(
+        allowed=result.allowed,
+        reasons=[r.value for r in result.reasons],
+        licences=list(result.licences),
+        marks=[
+            MarkDecisionOut(
+                mark=d.mark,
+                allowed=d.allowed,
+                reasons=[r.value for r in d.reasons],
+                licence=d.licence,
+            )
+            for d in result.marks
+        ],
+        registry_version=index.version,
+    )
+
+
+# ------------------------------------------------------------------ public
+
+
+@router.get("/editions", response_model=list[EditionIn], tags=["public"])
+def list_editions(session: SessionDep) -> list[EditionIn]:
+    """Every Games edition (public)."""
+    return service.list_editions(session)
+
+
+@router.get("/categories", response_model=list[CategoryIn], tags=["public"])
+def list_categories(session: SessionDep) -> list[CategoryIn]:
+    """The product taxonomy (public)."""
+    return service.list_categories(session)
+
+
+class PublicLicence(BaseModel):
+    licensor: str
+    marks: list[str]
+    categories: list[str]
+    territories: list[str]
+    channels: list[str]
+    valid_until: str
+    status: str
+
+
+class PublicLicensee(BaseModel):
+    id: str
+    name: str
+    official_licensee: bool
+    licences: list[PublicLicence]
+
+
+@router.get("/public/licensees/{party_id}", response_model=PublicLicensee, tags=["public"])
+def public_licensee(
+    session: SessionDep,
+    party_id: Annotated[Id, Path()],
+    active_only: Annotated[bool, Query()] = True,
+) -> PublicLicensee:
+    """For buyers: is this seller an official licensee, and of what? (no royalties shown)"""
+    party, lics = service.public_licensee(session, party_id=party_id)
+    today = datetime.now(UTC).date()
+    shown = [
+        lic
+        for lic in lics
+        if not active_only
+        or (lic.status.value == "active" and lic.valid_from <= today <= lic.valid_until)
+    ]
+    return PublicLicensee(
+        id=party.id,
+        name=party.name,
+        official_licensee=bool(shown)
+        if active_only
+        else any(lic.status.value == "active" for lic in lics),
+        licences=[
+            PublicLicence(
+                licensor=lic.licensor,
+                marks=lic.marks,
+                categories=lic.categories,
+                territories=lic.territories,
+                channels=[c.value for c in lic.channels],
+                valid_until=lic.valid_until.isoformat(),
+                status=lic.status.value,
+            )
+            for lic in shown
+        ],
+    )

@@ -1,0 +1,267 @@
+"""The licence decision: "may seller X sell a product of category Y bearing mark Z in territory T
+through channel C on date D?"
+
+The registry compiles into a :class:`LicenceIndex`: plain frozen structures in memory, keyed by
+seller, with every category expanded to its sub-categories and every licensor's rights worked out
+once. A decision is then a few dictionary and set look-ups (microseconds, no query). The index
+imports nothing from the web, ORM or CLI layers, so the screening engine can embed it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from ringfence.core.errors import InvalidInput
+from ringfence.registry.enums import WORLDWIDE, Channel, LicenceStatus, PartyKind, Reason
+from ringfence.registry.schemas import PartyIn, RegistryDocument
+
+_STATUS_REASON = {
+    LicenceStatus.suspended: Reason.licence_suspended,
+    LicenceStatus.revoked: Reason.licence_revoked,
+    LicenceStatus.expired: Reason.licence_expired,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The answer for one mark. ``licence`` is the licence relied on (allowed) or the closest
+    licence that failed (denied, when the seller holds any)."""
+
+    mark: str
+    allowed: bool
+    reasons: tuple[Reason, ...]
+    licence: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MultiDecision:
+    allowed: bool
+    reasons: tuple[Reason, ...]
+    licences: tuple[str, ...]
+    marks: tuple[Decision, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    id: str
+    territories: frozenset[str] | None  # None: worldwide
+    valid_from: date
+    valid_until: date
+
+
+@dataclass(frozen=True, slots=True)
+class _Licence:
+    id: str
+    status: LicenceStatus
+    valid_from: date
+    valid_until: date
+    marks: frozenset[str]
+    categories: frozenset[str]  # expanded to every sub-category
+    territories: frozenset[str] | None  # None: worldwide
+    channels: frozenset[str]
+    rights_marks: frozenset[str]  # the licence's marks that its licensor controls
+    rights_territories: frozenset[str] | None  # where the licensor may license; None: anywhere
+
+
+def _territories(values: Iterable[str]) -> frozenset[str] | None:
+    values = frozenset(values)
+    return None if WORLDWIDE in values else values
+
+
+class LicenceIndex:
+    """Immutable, in-memory form of the registry for licence decisions."""
+
+    __slots__ = ("_allowed", "_by_seller", "_categories", "_marks", "version")
+
+    def __init__(self, document: RegistryDocument) -> None:
+        self.version = hashlib.sha256(document.model_dump_json().encode()).hexdigest()[:16]
+        children: dict[str, list[str]] = defaultdict(list)
+        for cat in document.categories:
+            if cat.parent:
+                children[cat.parent].append(cat.id)
+
+        def expand(category: str) -> set[str]:
+            out, stack = set(), [category]
+            while stack:
+                c = stack.pop()
+                if c not in out:
+                    out.add(c)
+                    stack.extend(children.get(c, ()))
+            return out
+
+        self._categories = frozenset(c.id for c in document.categories)
+        self._marks = {
+            m.id: _Mark(
+                m.id,
+                _territories(m.territories),
+                m.valid_from or date.min,
+                m.valid_until or date.max,
+            )
+            for m in document.marks
+        }
+        parties = {p.id: p for p in document.parties}
+        mark_owner = {m.id: (m.owner, m.edition) for m in document.marks}
+
+        by_seller: dict[str, list[_Licence]] = defaultdict(list)
+        for lic in sorted(document.licences, key=lambda item: item.id):
+            licensor = parties.get(lic.licensor)
+            rights_marks, rights_territories = licensor_rights(licensor, lic.marks, mark_owner)
+            compiled = _Licence(
+                id=lic.id,
+                status=lic.status,
+                valid_from=lic.valid_from,
+                valid_until=lic.valid_until,
+                marks=frozenset(lic.marks),
+                categories=frozenset(c for cat in lic.categories for c in expand(cat)),
+                territories=_territories(lic.territories),
+                channels=frozenset(ch.value for ch in lic.channels),
+                rights_marks=rights_marks,
+                rights_territories=rights_territories,
+            )
+            for seller in {lic.licensee, *lic.sellers}:
+                by_seller[seller].append(compiled)
+        self._by_seller = {k: tuple(v) for k, v in by_seller.items()}
+        # Allowed answers are shared, immutable objects: the hot path allocates nothing.
+        self._allowed: dict[tuple[str, str], Decision] = {}
+
+    @property
+    def licence_count(self) -> int:
+        return len({lic.id for lics in self._by_seller.values() for lic in lics})
+
+    def check(self, *, mark: str, category: str, territory: str, channel: str) -> None:
+        """Raise InvalidInput naming the field when a request refers to nothing known."""
+        if mark not in self._marks:
+            raise InvalidInput(f"unknown mark {mark!r}", code="unknown_mark", loc=("marks",))
+        if category not in self._categories:
+            raise InvalidInput(
+                f"unknown category {category!r}", code="unknown_category", loc=("category",)
+            )
+        if channel not in Channel.__members__:
+            raise InvalidInput(f"unknown channel {channel!r}", code="unknown_channel")
+        if len(territory) != 2 or not territory.isupper():
+            raise InvalidInput(
+                f"{territory!r} is not an ISO 3166-1 alpha-2 code",
+                code="invalid_territory",
+                loc=("territory",),
+            )
+
+    def authorize(
+        self, seller: str, mark: str, category: str, territory: str, channel: str, on: date
+    ) -> Decision:
+        """Decide one mark. Inputs must be valid (see :meth:`check`); unknown marks raise."""
+        m = self._marks.get(mark)
+        if m is None:
+            self.check(mark=mark, category=category, territory=territory, channel=channel)
+            raise AssertionError  # pragma: no cover - check() raised
+        if (
+            m.territories is not None and territory not in m.territories
+        ) or not m.valid_from <= on <= m.valid_until:
+            return Decision(mark, True, (Reason.mark_not_protected,), None)
+
+        candidates = self._by_seller.get(seller)
+        if not candidates:
+            return Decision(mark, False, (Reason.no_licence,), None)
+        for lic in candidates:
+            if (
+                lic.status is LicenceStatus.active
+                and mark in lic.marks
+                and category in lic.categories
+                and channel in lic.channels
+                and (lic.territories is None or territory in lic.territories)
+                and lic.valid_from <= on <= lic.valid_until
+                and mark in lic.rights_marks
+                and (lic.rights_territories is None or territory in lic.rights_territories)
+            ):
+                key = (lic.id, mark)
+                decision = self._allowed.get(key)
+                if decision is None:
+                    decision = Decision(mark, True, (Reason.licensed,), lic.id)
+                    self._allowed[key] = decision
+                return decision
+        # Denied: explain with the licence that came closest (fewest failures, then by id).
+        best = min(
+            (_failures(lic, mark, category, territory, channel, on), lic.id) for lic in candidates
+        )
+        return Decision(mark, False, best[0], best[1])
+
+    def authorize_many(
+        self,
+        seller: str,
+        marks: Sequence[str],
+        category: str,
+        territory: str,
+        channel: str,
+        on: date,
+    ) -> MultiDecision:
+        """A product bearing several marks is allowed when every mark is."""
+        for mark in marks:
+            self.check(mark=mark, category=category, territory=territory, channel=channel)
+        decisions = tuple(
+            self.authorize(seller, mark, category, territory, channel, on)
+            for mark in dict.fromkeys(marks)
+        )
+        allowed = all(d.allowed for d in decisions)
+        reasons = tuple(
+            dict.fromkeys(r for d in decisions if d.allowed is allowed for r in d.reasons)
+        )
+        licences = tuple(dict.fromkeys(d.licence for d in decisions if d.licence))
+        return MultiDecision(allowed, reasons, licences, decisions)
+
+
+def _failures(
+    lic: _Licence, mark: str, category: str, territory: str, channel: str, on: date
+) -> tuple[Reason, ...]:
+    out: list[Reason] = []
+    status_reason = _STATUS_REASON.get(lic.status)
+    if status_reason is not None:
+        out.append(status_reason)
+    if on < lic.valid_from:
+        out.append(Reason.licence_not_yet_valid)
+    elif on > lic.valid_until and Reason.licence_expired not in out:
+        out.append(Reason.licence_expired)
+    if mark not in lic.marks:
+        out.append(Reason.mark_not_covered)
+    elif mark not in lic.rights_marks or (
+        lic.rights_territories is not None and territory not in lic.rights_territories
+    ):
+        out.append(Reason.licensor_lacks_rights)
+    if category not in lic.categories:
+        out.append(Reason.category_not_covered)
+    if lic.territories is not None and territory not in lic.territories:
+        out.append(Reason.territory_not_covered)
+    if channel not in lic.channels:
+        out.append(Reason.channel_not_covered)
+    return tuple(out)
+
+
+def licensor_rights(
+    licensor: PartyIn | None,
+    marks: Iterable[str],
+    mark_owner: dict[str, tuple[str, str | None]],
+) -> tuple[frozenset[str], frozenset[str] | None]:
+    """Which of ``marks`` the licensor controls, and where it may license them.
+
+    The IOC licenses any Olympic property anywhere; an NOC its own marks in its home
+    territory; an organising committee the marks of its own edition; nobody else anything.
+    """
+
+    if licensor is None:
+        return frozenset(), frozenset()
+    if licensor.kind is PartyKind.ioc:
+        return frozenset(marks), None
+    if licensor.kind is PartyKind.noc:
+        owned = frozenset(m for m in marks if mark_owner.get(m, ("", None))[0] == licensor.id)
+        return owned, frozenset({licensor.territory}) if licensor.territory else frozenset()
+    if licensor.kind is PartyKind.ocog:
+        owned = frozenset(
+            m
+            for m in marks
+            if (owner := mark_owner.get(m)) is not None
+            and (owner[0] == licensor.id or (owner[1] is not None and owner[1] == licensor.edition))
+        )
+        return owned, None
+    return frozenset(), frozenset()

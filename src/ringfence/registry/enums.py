@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PartyKind(StrEnum):
+    ioc = "ioc"
+    noc = "noc"
+    ocog = "ocog"
+    licensee = "licensee"
+    marketplace = "marketplace"
+
+
+class Season(StrEnum):
+    summer = "summer"
+    winter = "winter"
+
+
+class EditionStatus(StrEnum):
+    planned = "planned"
+    preparing = "preparing"
+    live = "live"
+    closing = "closing"
+    archived = "archived"
+
+
+class MarkKind(StrEnum):
+    symbol = "symbol"
+    word = "word"
+    phrase = "phrase"
+    motto = "motto"
+    emblem = "emblem"
+    edition_name = "edition_name"
+    mascot = "mascot"
+
+
+class ExceptionReason(StrEnum):
+    grandfathered_brand = "grandfathered_brand"
+    place_name = "place_name"
+    generic_term = "generic_term"
+    mythology = "mythology"
+    education = "education"
+    football_club = "football_club"
+    other = "other"
+
+
+class LicenceStatus(StrEnum):
+    active = "active"
+    suspended = "suspended"
+    revoked = "revoked"
+    expired = "expired"
+
+
+class Channel(StrEnum):
+    official_store = "official_store"
+    marketplace = "marketplace"
+    retail = "retail"
+    wholesale = "wholesale"
+
+
+class Reason(StrEnum):
+    """Machine-readable reasons of a licence decision."""
+
+    licensed = "licensed"
+    mark_not_protected = "mark_not_protected"
+    no_licence = "no_licence"
+    mark_not_covered = "mark_not_covered"
+    category_not_covered = "category_not_covered"
+    territory_not_covered = "territory_not_covered"
+    channel_not_covered = "channel_not_covered"
+    licence_not_yet_valid = "licence_not_yet_valid"
+    licence_expired = "licence_expired"
+    licence_suspended = "licence_suspended"
+    licence_revoked = "licence_revoked"
+    licensor_lacks_rights = "licensor_lacks_rights"
+
+
+WORLDWIDE = "*"

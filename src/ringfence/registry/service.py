@@ -1,0 +1,787 @@
+"""Registry queries and commands, scoped to the principal asking.
+
+Services take the session keyword-only and never commit: the request or CLI command is the unit
+of work. Scoping is enforced here, not in the routers: a party that may not see a row gets
+NotFound (its existence is not revealed); one that may see it but not change it gets Forbidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy import Integer, String, delete, func, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ringfence.core.db import Base
+from ringfence.core.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
+from ringfence.core.security import Principal, Role
+from ringfence.registry.decision import LicenceIndex, licensor_rights
+from ringfence.registry.enums import Channel, PartyKind
+from ringfence.registry.models import (
+    Category,
+    Edition,
+    Licence,
+    Mark,
+    MarkException,
+    MarkVariant,
+    Party,
+    licence_marks,
+    licence_sellers,
+)
+from ringfence.registry.schemas import (
+    CategoryIn,
+    EditionIn,
+    ExceptionIn,
+    LicenceIn,
+    MarkIn,
+    PartyIn,
+    RegistryDocument,
+    VariantIn,
+)
+
+LICENSORS = frozenset({PartyKind.ioc, PartyKind.noc, PartyKind.ocog})
+DIRECTORY = frozenset({PartyKind.ioc, PartyKind.noc, PartyKind.ocog, PartyKind.marketplace})
+
+
+class RegistryRevision(Base):
+    """One row whose counter moves with every registry change, so that every process can tell
+    cheaply whether its compiled index is stale."""
+
+    __tablename__ = "registry_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+def current_revision(session: Session) -> int:
+    return session.scalar(select(RegistryRevision.revision).where(RegistryRevision.id == 1)) or 0
+
+
+def _bump_revision(session: Session) -> None:
+    updated = session.execute(
+        update(RegistryRevision)
+        .where(RegistryRevision.id == 1)
+        .values(revision=RegistryRevision.revision + 1)
+    )
+    if getattr(updated, "rowcount", 0) == 0:
+        session.add(RegistryRevision(id=1, revision=1))
+    session.flush()
+
+
+# --------------------------------------------------------------------------- ORM <-> schema
+
+
+def edition_out(e: Edition) -> EditionIn:
+    return EditionIn(
+        id=e.id,
+        name=e.name,
+        year=e.year,
+        season=e.season,
+        host_city=e.host_city,
+        host_noc=e.host_noc,
+        status=e.status,
+        starts_on=e.starts_on,
+        ends_on=e.ends_on,
+    )
+
+
+def category_out(c: Category) -> CategoryIn:
+    return CategoryIn(
+        id=c.id, parent=c.parent_id, name=c.name, google_product_category=c.google_product_category
+    )
+
+
+def party_out(p: Party) -> PartyIn:
+    return PartyIn(
+        id=p.id,
+        kind=p.kind,
+        name=p.name,
+        noc_code=p.noc_code,
+        territory=p.territory,
+        edition=p.edition_id,
+        managed_by=p.managed_by_id,
+    )
+
+
+def mark_out(m: Mark) -> MarkIn:
+    return MarkIn(
+        id=m.id,
+        kind=m.kind,
+        name=m.name,
+        owner=m.owner_id,
+        edition=m.edition_id,
+        territories=list(m.territories),
+        valid_from=m.valid_from,
+        valid_until=m.valid_until,
+        variants=[VariantIn(lang=v.lang, text=v.text) for v in m.variants],
+        exceptions=[
+            ExceptionIn(text=x.text, reason=x.reason, territories=list(x.territories), note=x.note)
+            for x in m.exceptions
+        ],
+        notes=m.notes,
+    )
+
+
+def licence_out(lic: Licence) -> LicenceIn:
+    return LicenceIn(
+        id=lic.id,
+        licensor=lic.licensor_id,
+        licensee=lic.licensee_id,
+        status=lic.status,
+        valid_from=lic.valid_from,
+        valid_until=lic.valid_until,
+        royalty_rate=lic.royalty_rate,
+        marks=[m.id for m in lic.marks],
+        categories=[c.id for c in lic.categories],
+        territories=list(lic.territories),
+        channels=[Channel(ch) for ch in lic.channels],
+        sellers=[p.id for p in lic.sellers],
+    )
+
+
+def _apply_edition(session: Session, data: EditionIn) -> None:
+    row = session.get(Edition, data.id) or Edition(id=data.id)
+    row.name, row.year, row.season = data.name, data.year, data.season
+    row.host_city, row.host_noc, row.status = data.host_city, data.host_noc, data.status
+    row.starts_on, row.ends_on = data.starts_on, data.ends_on
+    session.add(row)
+
+
+def _apply_category(session: Session, data: CategoryIn) -> None:
+    row = session.get(Category, data.id) or Category(id=data.id)
+    row.parent_id, row.name = data.parent, data.name
+    row.google_product_category = data.google_product_category
+    session.add(row)
+
+
+def _apply_party(session: Session, data: PartyIn, *, with_manager: bool = True) -> Party:
+    row = session.get(Party, data.id) or Party(id=data.id)
+    row.kind, row.name, row.noc_code = data.kind, data.name, data.noc_code
+    row.territory, row.edition_id = data.territory, data.edition
+    if with_manager:
+        row.managed_by_id = data.managed_by
+    session.add(row)
+    return row
+
+
+def _apply_mark(session: Session, data: MarkIn) -> Mark:
+    row = session.get(Mark, data.id) or Mark(id=data.id)
+    row.kind, row.name, row.owner_id, row.edition_id = (
+        data.kind,
+        data.name,
+        data.owner,
+        data.edition,
+    )
+    row.territories = list(data.territories)
+    row.valid_from, row.valid_until, row.notes = data.valid_from, data.valid_until, data.notes
+    if row.variants or row.exceptions:
+        row.variants.clear()
+        row.exceptions.clear()
+        session.flush()  # delete the old children before the new ones hit unique constraints
+    row.variants.extend(
+        MarkVariant(position=i, lang=v.lang, text=v.text) for i, v in enumerate(data.variants)
+    )
+    row.exceptions.extend(
+        MarkException(
+            position=i, text=x.text, reason=x.reason, territories=list(x.territories), note=x.note
+        )
+        for i, x in enumerate(data.exceptions)
+    )
+    session.add(row)
+    return row
+
+
+def _apply_licence(session: Session, data: LicenceIn) -> Licence:
+    row = session.get(Licence, data.id) or Licence(id=data.id)
+    row.licensor_id, row.licensee_id, row.status = data.licensor, data.licensee, data.status
+    row.valid_from, row.valid_until = data.valid_from, data.valid_until
+    row.royalty_rate = data.royalty_rate
+    row.territories = list(data.territories)
+    row.channels = [c.value for c in data.channels]
+    row.marks = [session.get_one(Mark, m) for m in data.marks]
+    row.categories = [session.get_one(Category, c) for c in data.categories]
+    row.sellers = [session.get_one(Party, p) for p in data.sellers]
+    session.add(row)
+    return row
+
+
+# --------------------------------------------------------------------------- validation
+
+Loc = tuple[str | int, ...]
+S = TypeVar("S")
+
+
+@dataclass
+class _Refs:
+    """Resolves references against the entries being written first, then the database."""
+
+    session: Session
+    editions: dict[str, EditionIn] = field(default_factory=dict)
+    categories: dict[str, CategoryIn] = field(default_factory=dict)
+    parties: dict[str, PartyIn] = field(default_factory=dict)
+    marks: dict[str, MarkIn] = field(default_factory=dict)
+
+    def _get(
+        self, cache: dict[str, S], model: type[Base], key: str, convert: Callable[..., S]
+    ) -> S | None:
+        if key in cache:
+            return cache[key]
+        row = self.session.get(model, key)
+        return None if row is None else convert(row)
+
+    def edition(self, key: str) -> EditionIn | None:
+        return self._get(self.editions, Edition, key, edition_out)
+
+    def category(self, key: str) -> CategoryIn | None:
+        return self._get(self.categories, Category, key, category_out)
+
+    def party(self, key: str) -> PartyIn | None:
+        return self._get(self.parties, Party, key, party_out)
+
+    def mark(self, key: str) -> MarkIn | None:
+        return self._get(self.marks, Mark, key, mark_out)
+
+
+class _Validator:
+    """Checks the references and rights of every entry in a document; collects every error."""
+
+    def __init__(self, refs: _Refs) -> None:
+        self.refs = refs
+        self.errors: list[ErrorDetail] = []
+
+    def error(self, code: str, msg: str, loc: Loc) -> None:
+        self.errors.append(ErrorDetail(code, msg, loc))
+
+    def missing(self, what: str, key: str, loc: Loc) -> None:
+        self.error(f"unknown_{what}", f"no {what} with id {key!r}", loc)
+
+    def run(self, doc: RegistryDocument) -> list[ErrorDetail]:
+        for section in ("editions", "categories", "parties", "marks", "licences"):
+            seen: set[str] = set()
+            for i, item in enumerate(getattr(doc, section)):
+                if item.id in seen:
+                    self.error("duplicate_id", f"id {item.id!r} appears twice", (section, i, "id"))
+                seen.add(item.id)
+        for i, cat in enumerate(doc.categories):
+            self.category(i, cat)
+        noc_codes: dict[str, str] = {}
+        for i, party in enumerate(doc.parties):
+            self.party(i, party, noc_codes)
+        for i, mark in enumerate(doc.marks):
+            self.mark(i, mark)
+        for i, lic in enumerate(doc.licences):
+            self.licence(i, lic)
+        return self.errors
+
+    def category(self, i: int, cat: CategoryIn) -> None:
+        refs = self.refs
+        if cat.parent is not None and refs.category(cat.parent) is None:
+            self.missing("category", cat.parent, ("categories", i, "parent"))
+        # a parent chain must end: no category is its own ancestor
+        chain, node = {cat.id}, cat.parent
+        while node is not None and (parent := refs.category(node)) is not None:
+            if node in chain:
+                self.error("category_cycle", "categories form a cycle", ("categories", i))
+                break
+            chain.add(node)
+            node = parent.parent
+
+    def party(self, i: int, party: PartyIn, noc_codes: dict[str, str]) -> None:
+        refs = self.refs
+        if party.edition is not None and refs.edition(party.edition) is None:
+            self.missing("edition", party.edition, ("parties", i, "edition"))
+        if party.managed_by is not None and refs.party(party.managed_by) is None:
+            self.missing("party", party.managed_by, ("parties", i, "managed_by"))
+        if party.noc_code:
+            other = noc_codes.get(party.noc_code) or refs.session.scalar(
+                select(Party.id).where(Party.noc_code == party.noc_code, Party.id != party.id)
+            )
+            if other and other != party.id:
+                self.error(
+                    "duplicate_noc_code",
+                    f"NOC code {party.noc_code} already belongs to {other}",
+                    ("parties", i, "noc_code"),
+                )
+            noc_codes[party.noc_code] = party.id
+
+    def mark(self, i: int, mark: MarkIn) -> None:
+        owner = self.refs.party(mark.owner)
+        if owner is None:
+            self.missing("party", mark.owner, ("marks", i, "owner"))
+        elif owner.kind not in LICENSORS:
+            self.error(
+                "invalid_owner",
+                f"marks are owned by the IOC, an NOC or an OCOG, not a {owner.kind.value}",
+                ("marks", i, "owner"),
+            )
+        if mark.edition is not None and self.refs.edition(mark.edition) is None:
+            self.missing("edition", mark.edition, ("marks", i, "edition"))
+
+    def licence(self, i: int, lic: LicenceIn) -> None:
+        refs = self.refs
+        licensor = refs.party(lic.licensor)
+        if licensor is None:
+            self.missing("party", lic.licensor, ("licences", i, "licensor"))
+        elif licensor.kind not in LICENSORS:
+            self.error(
+                "licensor_lacks_rights",
+                f"a {licensor.kind.value} cannot grant licences",
+                ("licences", i, "licensor"),
+            )
+        if refs.party(lic.licensee) is None:
+            self.missing("party", lic.licensee, ("licences", i, "licensee"))
+        for j, seller in enumerate(lic.sellers):
+            if refs.party(seller) is None:
+                self.missing("party", seller, ("licences", i, "sellers", j))
+        for j, cat_id in enumerate(lic.categories):
+            if refs.category(cat_id) is None:
+                self.missing("category", cat_id, ("licences", i, "categories", j))
+        owners: dict[str, tuple[str, str | None]] = {}
+        for j, mark_id in enumerate(lic.marks):
+            found = refs.mark(mark_id)
+            if found is None:
+                self.missing("mark", mark_id, ("licences", i, "marks", j))
+            else:
+                owners[mark_id] = (found.owner, found.edition)
+        if licensor is not None and licensor.kind in LICENSORS:
+            self.licensor_rights(i, lic, licensor, owners)
+
+    def licensor_rights(
+        self, i: int, lic: LicenceIn, licensor: PartyIn, owners: dict[str, tuple[str, str | None]]
+    ) -> None:
+        rights, where = licensor_rights(licensor, owners, owners)
+        for j, mark_id in enumerate(lic.marks):
+            if mark_id in owners and mark_id not in rights:
+                self.error(
+                    "licensor_lacks_rights",
+                    f"{licensor.id} does not own or control mark {mark_id!r}",
+                    ("licences", i, "marks", j),
+                )
+        if where is not None and (set(lic.territories) - where):
+            outside = ", ".join(sorted(set(lic.territories) - where))
+            self.error(
+                "licensor_lacks_rights",
+                f"{licensor.id} may license only in {', '.join(sorted(where))}, not {outside}",
+                ("licences", i, "territories"),
+            )
+
+
+def _validate(refs: _Refs, doc: RegistryDocument) -> list[ErrorDetail]:
+    return _Validator(refs).run(doc)
+
+
+# --------------------------------------------------------------------------- import / export
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    editions: int
+    categories: int
+    parties: int
+    marks: int
+    licences: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.editions} editions, {self.categories} categories, {self.parties} parties, "
+            f"{self.marks} marks, {self.licences} licences"
+        )
+
+
+def _by_depth(categories: Sequence[CategoryIn]) -> list[CategoryIn]:
+    parents = {c.id: c.parent for c in categories}
+
+    def depth(key: str) -> int:
+        n, seen = 0, set()
+        while (key := parents.get(key) or "") and key not in seen:
+            seen.add(key)
+            n += 1
+        return n
+
+    return sorted(categories, key=lambda c: depth(c.id))
+
+
+def import_document(session: Session, doc: RegistryDocument) -> ImportSummary:
+    """Validate every entry against the document and the database, then create or replace each
+    entry by id. Raises InvalidInput with every problem found, before anything is written."""
+    refs = _Refs(
+        session,
+        editions={e.id: e for e in doc.editions},
+        categories={c.id: c for c in doc.categories},
+        parties={p.id: p for p in doc.parties},
+        marks={m.id: m for m in doc.marks},
+    )
+    errors = _validate(refs, doc)
+    if errors:
+        raise InvalidInput(
+            "the registry document is invalid", code="invalid_document", details=errors
+        )
+    with session.no_autoflush:
+        for edition in doc.editions:
+            _apply_edition(session, edition)
+        session.flush()
+        for category in _by_depth(doc.categories):
+            _apply_category(session, category)
+            session.flush()
+        for party in doc.parties:
+            _apply_party(session, party, with_manager=False)
+        session.flush()
+        for party in doc.parties:
+            if party.managed_by is not None:
+                _apply_party(session, party)
+        for mark in doc.marks:
+            _apply_mark(session, mark)
+        session.flush()
+        for lic in doc.licences:
+            _apply_licence(session, lic)
+    session.flush()
+    _bump_revision(session)
+    return ImportSummary(
+        len(doc.editions), len(doc.categories), len(doc.parties), len(doc.marks), len(doc.licences)
+    )
+
+
+def export_document(session: Session) -> RegistryDocument:
+    """The whole registry as one document, in a stable order (import of it is lossless)."""
+    return RegistryDocument(
+        editions=[
+            edition_out(e)
+            for e in session.scalars(select(Edition).order_by(Edition.year, Edition.id))
+        ],
+        categories=[category_out(c) for c in _by_depth_rows(session)],
+        parties=[party_out(p) for p in session.scalars(select(Party).order_by(Party.id))],
+        marks=[mark_out(m) for m in session.scalars(select(Mark).order_by(Mark.id))],
+        licences=[
+            licence_out(lic) for lic in session.scalars(select(Licence).order_by(Licence.id))
+        ],
+    )
+
+
+def _by_depth_rows(session: Session) -> list[Category]:
+    rows = list(session.scalars(select(Category).order_by(Category.id)))
+    order = {c.id: i for i, c in enumerate(_by_depth([category_out(r) for r in rows]))}
+    return sorted(rows, key=lambda r: order[r.id])
+
+
+def compile_index(session: Session) -> LicenceIndex:
+    return LicenceIndex(export_document(session))
+
+
+# --------------------------------------------------------------------------- scoping
+
+
+def _party_visible(principal: Principal, party: Party, session: Session) -> bool:
+    if principal.is_admin or party.kind in DIRECTORY or party.id == principal.party_id:
+        return True
+    if principal.role is Role.rights_holder:
+        if party.managed_by_id == principal.party_id:
+            return True
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Licence)
+                .where(Licence.licensor_id == principal.party_id)
+                .where(
+                    or_(
+                        Licence.licensee_id == party.id,
+                        Licence.id.in_(
+                            select(licence_sellers.c.licence_id).where(
+                                licence_sellers.c.party_id == party.id
+                            )
+                        ),
+                    )
+                )
+            )
+            or 0
+        ) > 0
+    return False
+
+
+def _mark_visible(principal: Principal, mark: Mark, session: Session) -> bool:
+    if principal.is_admin:
+        return True
+    if principal.role is Role.rights_holder:
+        return mark.owner_id == principal.party_id
+    if principal.role is Role.licensee:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(licence_marks.join(Licence))
+                .where(licence_marks.c.mark_id == mark.id)
+                .where(Licence.licensee_id == principal.party_id)
+            )
+            or 0
+        ) > 0
+    return False
+
+
+def _licence_visible(principal: Principal, lic: Licence) -> bool:
+    if principal.is_admin:
+        return True
+    if principal.role is Role.rights_holder:
+        return lic.licensor_id == principal.party_id
+    if principal.role is Role.licensee:
+        return lic.licensee_id == principal.party_id or any(
+            s.id == principal.party_id for s in lic.sellers
+        )
+    return False
+
+
+def _require_reader(principal: Principal) -> None:
+    if principal.role is Role.marketplace:
+        raise Forbidden(
+            "the marketplace role may screen and ask for licence decisions only",
+            code="forbidden_role",
+        )
+
+
+def _require_writer(principal: Principal) -> None:
+    if principal.role not in (Role.admin, Role.rights_holder):
+        raise Forbidden(
+            f"the {principal.role.value} role is read-only for the registry", code="read_only_role"
+        )
+
+
+def _own(principal: Principal, owner_id: str, field_name: str) -> None:
+    if not principal.is_admin and owner_id != principal.party_id:
+        raise Forbidden(
+            f"{field_name} must be your own party ({principal.party_id})",
+            code="not_your_party",
+            loc=(field_name,),
+        )
+
+
+def _write_one(session: Session, doc: RegistryDocument, section: str) -> None:
+    refs = _Refs(session)
+    errors = _validate(refs, doc)
+    if errors:
+        # Single-entity writes report locations relative to the body, not the document.
+        raise InvalidInput(
+            errors[0].msg,
+            code=errors[0].code,
+            details=[
+                ErrorDetail(e.code, e.msg, e.loc[2:]) for e in errors if e.loc[:1] == (section,)
+            ]
+            or errors,
+        )
+
+
+# --------------------------------------------------------------------------- parties
+
+
+def list_parties(
+    session: Session, *, principal: Principal, kind: PartyKind | None = None
+) -> list[PartyIn]:
+    _require_reader(principal)
+    query = select(Party).order_by(Party.id)
+    if kind is not None:
+        query = query.where(Party.kind == kind)
+    return [party_out(p) for p in session.scalars(query) if _party_visible(principal, p, session)]
+
+
+def _get_party(session: Session, principal: Principal, party_id: str) -> Party:
+    _require_reader(principal)
+    party = session.get(Party, party_id)
+    if party is None or not _party_visible(principal, party, session):
+        raise NotFound(f"no party with id {party_id!r}", code="party_not_found")
+    return party
+
+
+def get_party(session: Session, *, principal: Principal, party_id: str) -> PartyIn:
+    return party_out(_get_party(session, principal, party_id))
+
+
+def save_party(session: Session, *, principal: Principal, data: PartyIn, create: bool) -> PartyIn:
+    _require_writer(principal)
+    existing = session.get(Party, data.id)
+    if create and existing is not None:
+        raise Conflict(f"party {data.id!r} already exists", code="already_exists", loc=("id",))
+    if not create:
+        existing = _get_party(session, principal, data.id)
+    if not principal.is_admin:
+        if data.kind is not PartyKind.licensee:
+            raise Forbidden("only the IOC registers committees and marketplaces", code="forbidden")
+        if existing is not None and existing.managed_by_id != principal.party_id:
+            raise Forbidden(f"party {data.id!r} is not managed by you", code="forbidden")
+        data = data.model_copy(update={"managed_by": principal.party_id})
+    _write_one(session, RegistryDocument(parties=[data]), "parties")
+    row = _apply_party(session, data)
+    session.flush()
+    _bump_revision(session)
+    return party_out(row)
+
+
+def delete_party(session: Session, *, principal: Principal, party_id: str) -> None:
+    _require_writer(principal)
+    party = _get_party(session, principal, party_id)
+    if not principal.is_admin and party.managed_by_id != principal.party_id:
+        raise Forbidden(f"party {party_id!r} is not managed by you", code="forbidden")
+    used = session.scalar(
+        select(func.count())
+        .select_from(Licence)
+        .where(or_(Licence.licensor_id == party_id, Licence.licensee_id == party_id))
+    ) or session.scalar(select(func.count()).select_from(Mark).where(Mark.owner_id == party_id))
+    if used:
+        raise Conflict(
+            f"party {party_id!r} still owns marks or holds licences", code="party_in_use"
+        )
+    session.delete(party)
+    session.flush()
+    _bump_revision(session)
+
+
+# --------------------------------------------------------------------------- marks
+
+
+def list_marks(session: Session, *, principal: Principal) -> list[MarkIn]:
+    _require_reader(principal)
+    query = select(Mark).order_by(Mark.id)
+    if principal.role is Role.rights_holder:
+        query = query.where(Mark.owner_id == principal.party_id)
+    elif principal.role is Role.licensee:
+        query = query.where(
+            Mark.id.in_(
+                select(licence_marks.c.mark_id)
+                .join(Licence)
+                .where(Licence.licensee_id == principal.party_id)
+            )
+        )
+    elif not principal.is_admin:
+        return []
+    return [mark_out(m) for m in session.scalars(query)]
+
+
+def _get_mark(session: Session, principal: Principal, mark_id: str) -> Mark:
+    _require_reader(principal)
+    mark = session.get(Mark, mark_id)
+    if mark is None or not _mark_visible(principal, mark, session):
+        raise NotFound(f"no mark with id {mark_id!r}", code="mark_not_found")
+    return mark
+
+
+def get_mark(session: Session, *, principal: Principal, mark_id: str) -> MarkIn:
+    return mark_out(_get_mark(session, principal, mark_id))
+
+
+def save_mark(session: Session, *, principal: Principal, data: MarkIn, create: bool) -> MarkIn:
+    _require_writer(principal)
+    if create and session.get(Mark, data.id) is not None:
+        raise Conflict(f"mark {data.id!r} already exists", code="already_exists", loc=("id",))
+    if not create:
+        _own(principal, _get_mark(session, principal, data.id).owner_id, "owner")
+    _own(principal, data.owner, "owner")
+    _write_one(session, RegistryDocument(marks=[data]), "marks")
+    row = _apply_mark(session, data)
+    session.flush()
+    _bump_revision(session)
+    return mark_out(row)
+
+
+def delete_mark(session: Session, *, principal: Principal, mark_id: str) -> None:
+    _require_writer(principal)
+    mark = _get_mark(session, principal, mark_id)
+    _own(principal, mark.owner_id, "owner")
+    if session.scalar(
+        select(func.count()).select_from(licence_marks).where(licence_marks.c.mark_id == mark_id)
+    ):
+        raise Conflict(f"mark {mark_id!r} is covered by licences", code="mark_in_use")
+    session.delete(mark)
+    session.flush()
+    _bump_revision(session)
+
+
+# --------------------------------------------------------------------------- licences
+
+
+def list_licences(session: Session, *, principal: Principal) -> list[LicenceIn]:
+    _require_reader(principal)
+    query = select(Licence).order_by(Licence.id)
+    if principal.role is Role.rights_holder:
+        query = query.where(Licence.licensor_id == principal.party_id)
+    elif principal.role is Role.licensee:
+        query = query.where(
+            or_(
+                Licence.licensee_id == principal.party_id,
+                Licence.id.in_(
+                    select(licence_sellers.c.licence_id).where(
+                        licence_sellers.c.party_id == principal.party_id
+                    )
+                ),
+            )
+        )
+    elif not principal.is_admin:
+        return []
+    return [licence_out(lic) for lic in session.scalars(query)]
+
+
+def _get_licence(session: Session, principal: Principal, licence_id: str) -> Licence:
+    _require_reader(principal)
+    lic = session.get(Licence, licence_id)
+    if lic is None or not _licence_visible(principal, lic):
+        raise NotFound(f"no licence with id {licence_id!r}", code="licence_not_found")
+    return lic
+
+
+def get_licence(session: Session, *, principal: Principal, licence_id: str) -> LicenceIn:
+    return licence_out(_get_licence(session, principal, licence_id))
+
+
+def save_licence(
+    session: Session, *, principal: Principal, data: LicenceIn, create: bool
+) -> LicenceIn:
+    _require_writer(principal)
+    if create and session.get(Licence, data.id) is not None:
+        raise Conflict(f"licence {data.id!r} already exists", code="already_exists", loc=("id",))
+    if not create:
+        _own(principal, _get_licence(session, principal, data.id).licensor_id, "licensor")
+    _own(principal, data.licensor, "licensor")
+    _write_one(session, RegistryDocument(licences=[data]), "licences")
+    row = _apply_licence(session, data)
+    session.flush()
+    _bump_revision(session)
+    return licence_out(row)
+
+
+def delete_licence(session: Session, *, principal: Principal, licence_id: str) -> None:
+    _require_writer(principal)
+    lic = _get_licence(session, principal, licence_id)
+    _own(principal, lic.licensor_id, "licensor")
+    session.delete(lic)
+    session.flush()
+    _bump_revision(session)
+
+
+def list_editions(session: Session) -> list[EditionIn]:
+    return [edition_out(e) for e in session.scalars(select(Edition).order_by(Edition.year))]
+
+
+def list_categories(session: Session) -> list[CategoryIn]:
+    return [category_out(c) for c in _by_depth_rows(session)]
+
+
+def public_licensee(session: Session, *, party_id: str) -> tuple[PartyIn, list[LicenceIn]]:
+    """What a buyer may know of a seller: is it an official licensee, and for what."""
+    party = session.get(Party, party_id)
+    if party is None:
+        raise NotFound(f"no party with id {party_id!r}", code="party_not_found")
+    lics = [
+        licence_out(lic)
+        for lic in session.scalars(
+            select(Licence).where(Licence.licensee_id == party_id).order_by(Licence.id)
+        )
+    ]
+    return party_out(party), lics
+
+
+def clear(session: Session) -> None:
+    """Remove every registry row (used by tests and `registry import --replace`)."""
+    for table in (licence_sellers, licence_marks):
+        session.execute(delete(table))
+    for model in (Licence, MarkVariant, MarkException, Mark):
+        session.execute(delete(model))
+    session.execute(update(Party).values(managed_by_id=None))
+    for model in (Party, Category, Edition):  # type: ignore[assignment]
+        session.execute(delete(model))

@@ -1,0 +1,104 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+import ringfence
+from ringfence.core.db import make_engine, make_session_factory
+from ringfence.core.settings import Settings, get_settings
+from ringfence.registry.api import router as registry_router
+from ringfence.registry.index_cache import IndexCache
+from ringfence.web import errors
+
+
+def create_app(
+    settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None
+) -> FastAPI:
+    """Build the app. ``session_factory`` lets tests bind every request to one transaction."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+    factory = session_factory or make_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="ringfence",
+        version=ringfence.__version__,
+        description="Rights registry and licence decisions for Olympic merchandise.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = factory
+    app.state.index_cache = IndexCache(factory, refresh_seconds=settings.index_refresh_seconds)
+    errors.install(app)
+    _install_metrics(app)
+    _install_health(app)
+    app.include_router(registry_router)
+    return app
+
+
+def _install_metrics(app: FastAPI) -> None:
+    registry = CollectorRegistry()
+    requests = Counter(
+        "ringfence_http_requests_total",
+        "HTTP requests by route, method and status",
+        ["route", "method", "status"],
+        registry=registry,
+    )
+    latency = Histogram(
+        "ringfence_http_request_seconds", "HTTP request latency", ["route"], registry=registry
+    )
+    app.state.metrics = registry
+
+    @app.middleware("http")
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        requests.labels(path, request.method, str(response.status_code)).inc()
+        latency.labels(path).observe(time.perf_counter() - start)
+        return response
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _install_health(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    def readyz(response: Response) -> dict[str, str]:
+        """The database answers and the licence index compiles."""
+        try:
+            with app.state.session_factory() as session:
+                session.execute(text("SELECT 1"))
+            index = app.state.index_cache.get()
+        except Exception as exc:
+            response.status_code = 503
+            return {"status": "unavailable", "reason": type(exc).__name__}
+        return {"status": "ready", "registry_version": index.version}

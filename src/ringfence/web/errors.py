@@ -1,0 +1,61 @@
+"""The one place that turns errors into HTTP responses: ``{"detail": [{code, msg, loc}]}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ringfence.core.errors import RingfenceError
+
+
+def _body(details: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"detail": details}
+
+
+async def _ringfence(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RingfenceError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return JSONResponse(
+        _body([{"code": d.code, "msg": d.msg, "loc": list(d.loc)} for d in exc.details]),
+        status_code=exc.status_code,
+        headers=headers,
+    )
+
+
+async def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = []
+    for err in exc.errors():
+        loc = [p for p in err.get("loc", ()) if p != "body"] or list(err.get("loc", ()))
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        details.append({"code": "invalid_" + str(err.get("type", "value")), "msg": msg, "loc": loc})
+    return JSONResponse(_body(details), status_code=422)
+
+
+async def _integrity(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        _body([{"code": "conflict", "msg": "the change conflicts with existing data", "loc": []}]),
+        status_code=409,
+    )
+
+
+async def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return JSONResponse(
+        _body([{"code": code, "msg": str(exc.detail), "loc": []}]),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RingfenceError, _ringfence)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(StarletteHTTPException, _http)
