@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
@@ -233,53 +233,46 @@ def list_categories(session: SessionDep) -> list[CategoryIn]:
 
 
 class PublicLicence(BaseModel):
+    licence: str
     licensor: str
     marks: list[str]
     categories: list[str]
     territories: list[str]
     channels: list[str]
-    valid_until: str
-    status: str
+    valid_until: date
 
 
-class PublicLicensee(BaseModel):
+class PublicSeller(BaseModel):
     id: str
     name: str
-    official_licensee: bool
+    official: bool
     licences: list[PublicLicence]
 
 
-@router.get("/public/licensees/{party_id}", response_model=PublicLicensee, tags=["public"])
-def public_licensee(
+@router.get("/public/sellers/{party_id}", response_model=PublicSeller, tags=["public"])
+def public_seller(
     session: SessionDep,
     party_id: Annotated[Id, Path()],
-    active_only: Annotated[bool, Query()] = True,
-) -> PublicLicensee:
-    """For buyers: is this seller an official licensee, and of what? (no royalties shown)"""
-    party, lics = service.public_licensee(session, party_id=party_id)
-    today = datetime.now(UTC).date()
-    shown = [
-        lic
-        for lic in lics
-        if not active_only
-        or (lic.status.value == "active" and lic.valid_from <= today <= lic.valid_until)
-    ]
-    return PublicLicensee(
+    on: Annotated[date | None, Query(description="Date; today (UTC) if omitted.")] = None,
+) -> PublicSeller:
+    """For buyers: is this seller an official licensee or authorised seller on a date, and of
+    what? Only licences in force are shown, without royalties."""
+    day = on or datetime.now(UTC).date()
+    party, lics = service.licences_in_force(session, party_id=party_id, on=day)
+    return PublicSeller(
         id=party.id,
         name=party.name,
-        official_licensee=bool(shown)
-        if active_only
-        else any(lic.status.value == "active" for lic in lics),
+        official=bool(lics),
         licences=[
             PublicLicence(
+                licence=lic.id,
                 licensor=lic.licensor,
                 marks=lic.marks,
                 categories=lic.categories,
                 territories=lic.territories,
                 channels=[c.value for c in lic.channels],
-                valid_until=lic.valid_until.isoformat(),
-                status=lic.status.value,
+                valid_until=lic.valid_until,
             )
-            for lic in shown
+            for lic in lics
         ],
     )

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import Integer, String, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, String, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ringfence.core.db import Base
 from ringfence.core.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.registry.decision import LicenceIndex, licensor_rights
-from ringfence.registry.enums import Channel, PartyKind
+from ringfence.registry.enums import Channel, LicenceStatus, PartyKind
 from ringfence.registry.models import (
     Category,
     Edition,
@@ -484,16 +485,7 @@ def _party_visible(principal: Principal, party: Party, session: Session) -> bool
                 select(func.count())
                 .select_from(Licence)
                 .where(Licence.licensor_id == principal.party_id)
-                .where(
-                    or_(
-                        Licence.licensee_id == party.id,
-                        Licence.id.in_(
-                            select(licence_sellers.c.licence_id).where(
-                                licence_sellers.c.party_id == party.id
-                            )
-                        ),
-                    )
-                )
+                .where(_held_or_sold_by(party.id))
             )
             or 0
         ) > 0
@@ -702,16 +694,7 @@ def list_licences(session: Session, *, principal: Principal) -> list[LicenceIn]:
     if principal.role is Role.rights_holder:
         query = query.where(Licence.licensor_id == principal.party_id)
     elif principal.role is Role.licensee:
-        query = query.where(
-            or_(
-                Licence.licensee_id == principal.party_id,
-                Licence.id.in_(
-                    select(licence_sellers.c.licence_id).where(
-                        licence_sellers.c.party_id == principal.party_id
-                    )
-                ),
-            )
-        )
+        query = query.where(_held_or_sold_by(principal.party_id or ""))
     elif not principal.is_admin:
         return []
     return [licence_out(lic) for lic in session.scalars(query)]
@@ -762,26 +745,27 @@ def list_categories(session: Session) -> list[CategoryIn]:
     return [category_out(c) for c in _by_depth_rows(session)]
 
 
-def public_licensee(session: Session, *, party_id: str) -> tuple[PartyIn, list[LicenceIn]]:
-    """What a buyer may know of a seller: is it an official licensee, and for what."""
+def licences_in_force(
+    session: Session, *, party_id: str, on: date
+) -> tuple[PartyIn, list[LicenceIn]]:
+    """Public: the active, dated licences a party holds or sells under (no scoping needed)."""
     party = session.get(Party, party_id)
     if party is None:
         raise NotFound(f"no party with id {party_id!r}", code="party_not_found")
-    lics = [
-        licence_out(lic)
-        for lic in session.scalars(
-            select(Licence).where(Licence.licensee_id == party_id).order_by(Licence.id)
-        )
-    ]
-    return party_out(party), lics
+    query = (
+        select(Licence)
+        .where(_held_or_sold_by(party_id))
+        .where(Licence.status == LicenceStatus.active)
+        .where(Licence.valid_from <= on, Licence.valid_until >= on)
+        .order_by(Licence.id)
+    )
+    return party_out(party), [licence_out(lic) for lic in session.scalars(query)]
 
 
-def clear(session: Session) -> None:
-    """Remove every registry row (used by tests and `registry import --replace`)."""
-    for table in (licence_sellers, licence_marks):
-        session.execute(delete(table))
-    for model in (Licence, MarkVariant, MarkException, Mark):
-        session.execute(delete(model))
-    session.execute(update(Party).values(managed_by_id=None))
-    for model in (Party, Category, Edition):  # type: ignore[assignment]
-        session.execute(delete(model))
+def _held_or_sold_by(party_id: str) -> ColumnElement[bool]:
+    return or_(
+        Licence.licensee_id == party_id,
+        Licence.id.in_(
+            select(licence_sellers.c.licence_id).where(licence_sellers.c.party_id == party_id)
+        ),
+    )

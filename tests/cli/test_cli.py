@@ -1,0 +1,202 @@
+"""The command line: real commands on a fresh SQLite file; bad input is exit code 2 and one line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from ringfence.cli.main import run
+
+
+class Cli:
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str
+    ) -> None:
+        self.monkeypatch = monkeypatch
+        self.capsys = capsys
+        monkeypatch.setenv("RINGFENCE_DATABASE_URL", url)
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        self.monkeypatch.setattr(sys, "argv", ["ringfence", *args])
+        code = 0
+        try:
+            run()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = self.capsys.readouterr()
+        return code, out.out, out.err
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Cli:
+    return Cli(monkeypatch, capsys, f"sqlite:///{tmp_path / 'cli.db'}")
+
+
+@pytest.fixture
+def loaded(cli: Cli) -> Cli:
+    assert cli("db", "upgrade")[0] == 0
+    assert cli("registry", "builtin")[0] == 0
+    return cli
+
+
+LICENCE = """format: ringfence-registry
+version: 1
+parties:
+  - {id: "LIC:cli", kind: licensee, name: CLI Licensee}
+licences:
+  - id: CLI-1
+    licensor: "OCOG:la28"
+    licensee: "LIC:cli"
+    valid_from: 2026-01-01
+    valid_until: 2028-12-31
+    marks: [edition-la28]
+    categories: [apparel]
+    territories: [US]
+    channels: [official_store]
+"""
+
+
+def test_db_upgrade_and_drift_check(cli: Cli) -> None:
+    code, out, _ = cli("db", "upgrade")
+    assert code == 0
+    assert "database at head" in out
+    code, out, _ = cli("db", "check")
+    assert (code, out.strip()) == (0, "models and migrations agree")
+
+
+def test_import_authorize_export(loaded: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "licence.yaml"
+    source.write_text(LICENCE)
+    code, out, err = loaded("registry", "import", str(source))
+    assert code == 0, err
+    assert "1 parties, 0 marks, 1 licences" in out
+
+    args = [
+        "authorize",
+        "--seller",
+        "LIC:cli",
+        "--mark",
+        "edition-la28",
+        "--category",
+        "apparel.headwear",
+        "--territory",
+        "US",
+        "--channel",
+        "official_store",
+        "--on",
+        "2027-03-01",
+    ]
+    code, out, _ = loaded(*args)
+    assert code == 0
+    assert json.loads(out)["licences"] == ["CLI-1"]
+    code, out, _ = loaded(*args[:-2], "--on", "2029-03-01")
+    assert code == 1
+    assert json.loads(out)["reasons"] == ["licence_expired"]
+
+    exported = tmp_path / "export.yaml"
+    assert loaded("registry", "export", "--out", str(exported))[0] == 0
+    assert "id: CLI-1" in exported.read_text()
+    code, out, _ = loaded("registry", "check", str(exported))
+    assert code == 0
+    assert "216 parties + 1" not in out
+    assert "valid (217 parties, 88 marks, 1 licences)" in out
+
+
+def test_rejected_import_exits_2_with_the_line_and_changes_nothing(
+    loaded: Cli, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(LICENCE.replace("edition-la28", "edition-paris-2024"))
+    code, out, err = loaded("registry", "import", str(bad))
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert f"{bad}:11: OCOG:la28 does not own or control mark 'edition-paris-2024'" in err
+    assert "Traceback" not in err
+    exported = tmp_path / "after.yaml"
+    loaded("registry", "export", "--out", str(exported))
+    assert "LIC:cli" not in exported.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["registry", "check", "/nonexistent.yaml"], "/nonexistent.yaml: no such file"),
+        (
+            [
+                "authorize",
+                "--seller",
+                "x",
+                "--mark",
+                "word-olympic",
+                "--category",
+                "apparel",
+                "--territory",
+                "FR",
+                "--channel",
+                "retail",
+                "--on",
+                "someday",
+            ],
+            "--on: 'someday' is not a date",
+        ),
+        (
+            [
+                "authorize",
+                "--seller",
+                "x",
+                "--mark",
+                "nope",
+                "--category",
+                "apparel",
+                "--territory",
+                "FR",
+                "--channel",
+                "retail",
+            ],
+            "unknown mark 'nope'",
+        ),
+        (
+            ["keys", "create", "--party", "NOC:NED", "--role", "emperor"],
+            "--role: 'emperor' is not one of",
+        ),
+        (
+            ["keys", "create", "--party", "NOC:NED", "--role", "admin"],
+            "a admin key must belong to a party of kind ioc",
+        ),
+        (
+            ["keys", "create", "--party", "NOC:ZZZ", "--role", "rights_holder"],
+            "no party with id 'NOC:ZZZ'",
+        ),
+        (["keys", "revoke", "000000000000"], "no API key with id '000000000000'"),
+        (["serve", "--port", "99999"], "Invalid value for '--port'"),
+        (["no-such-command"], "No such command"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(loaded: Cli, args: list[str], fragment: str) -> None:
+    code, _, err = loaded(*args)
+    assert code == 2
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_keys_are_printed_once_and_stored_hashed(loaded: Cli, tmp_path: Path) -> None:
+    code, out, err = loaded("keys", "create", "--party", "NOC:NED", "--role", "rights_holder")
+    assert code == 0
+    key = out.strip()
+    assert key.startswith("rf_")
+    assert "not shown again" in err
+    db = (tmp_path / "cli.db").read_bytes()
+    assert key.encode() not in db
+    key_id = key.split("_")[1]
+    assert loaded("keys", "revoke", key_id)[0] == 0
+
+
+def test_default_secret_is_refused_in_production(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RINGFENCE_ENVIRONMENT", "production")
+    code, _, err = cli("db", "upgrade")
+    assert code == 2
+    assert "RINGFENCE_SECRET_KEY must be set" in err
