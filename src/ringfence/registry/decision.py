@@ -17,7 +17,7 @@ from datetime import date
 
 from ringfence.core.errors import InvalidInput
 from ringfence.registry.enums import WORLDWIDE, Channel, LicenceStatus, PartyKind, Reason
-from ringfence.registry.schemas import PartyIn, RegistryDocument
+from ringfence.registry.schemas import MarkIn, PartyIn, RegistryDocument
 
 _STATUS_REASON = {
     LicenceStatus.suspended: Reason.licence_suspended,
@@ -51,6 +51,23 @@ class _Mark:
     territories: frozenset[str] | None  # None: worldwide
     valid_from: date
     valid_until: date
+    always: bool  # protected everywhere, at any date: the common case, checked first
+    # Shared answers, so the hot path allocates nothing for them.
+    not_protected: Decision
+    no_licence: Decision
+
+    @classmethod
+    def build(cls, mark: MarkIn) -> _Mark:
+        territories = _territories(mark.territories)
+        return cls(
+            mark.id,
+            territories,
+            mark.valid_from or date.min,
+            mark.valid_until or date.max,
+            territories is None and mark.valid_from is None and mark.valid_until is None,
+            Decision(mark.id, True, (Reason.mark_not_protected,), None),
+            Decision(mark.id, False, (Reason.no_licence,), None),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +82,11 @@ class _Licence:
     channels: frozenset[str]
     rights_marks: frozenset[str]  # the licence's marks that its licensor controls
     rights_territories: frozenset[str] | None  # where the licensor may license; None: anywhere
+    # Precomputed for the hot path: an allowed answer per mark the licence can grant (none when
+    # the licence is not active), and where it can grant it (its territories within the
+    # licensor's).
+    allowed: dict[str, Decision]
+    sell_territories: frozenset[str] | None
 
 
 def _territories(values: Iterable[str]) -> frozenset[str] | None:
@@ -75,7 +97,7 @@ def _territories(values: Iterable[str]) -> frozenset[str] | None:
 class LicenceIndex:
     """Immutable, in-memory form of the registry for licence decisions."""
 
-    __slots__ = ("_allowed", "_by_seller", "_categories", "_marks", "version")
+    __slots__ = ("_by_seller", "_categories", "_marks", "version")
 
     def __init__(self, document: RegistryDocument) -> None:
         self.version = hashlib.sha256(document.model_dump_json().encode()).hexdigest()[:16]
@@ -94,15 +116,7 @@ class LicenceIndex:
             return out
 
         self._categories = frozenset(c.id for c in document.categories)
-        self._marks = {
-            m.id: _Mark(
-                m.id,
-                _territories(m.territories),
-                m.valid_from or date.min,
-                m.valid_until or date.max,
-            )
-            for m in document.marks
-        }
+        self._marks = {m.id: _Mark.build(m) for m in document.marks}
         parties = {p.id: p for p in document.parties}
         mark_owner = {m.id: (m.owner, m.edition) for m in document.marks}
 
@@ -110,6 +124,12 @@ class LicenceIndex:
         for lic in sorted(document.licences, key=lambda item: item.id):
             licensor = parties.get(lic.licensor)
             rights_marks, rights_territories = licensor_rights(licensor, lic.marks, mark_owner)
+            territories = _territories(lic.territories)
+            if rights_territories is None or territories is None:
+                sell_territories = territories if rights_territories is None else rights_territories
+            else:
+                sell_territories = territories & rights_territories
+            active = lic.status is LicenceStatus.active
             compiled = _Licence(
                 id=lic.id,
                 status=lic.status,
@@ -117,16 +137,20 @@ class LicenceIndex:
                 valid_until=lic.valid_until,
                 marks=frozenset(lic.marks),
                 categories=frozenset(c for cat in lic.categories for c in expand(cat)),
-                territories=_territories(lic.territories),
+                territories=territories,
                 channels=frozenset(ch.value for ch in lic.channels),
                 rights_marks=rights_marks,
                 rights_territories=rights_territories,
+                allowed={
+                    m: Decision(m, True, (Reason.licensed,), lic.id)
+                    for m in lic.marks
+                    if active and m in rights_marks
+                },
+                sell_territories=sell_territories,
             )
             for seller in {lic.licensee, *lic.sellers}:
                 by_seller[seller].append(compiled)
         self._by_seller = {k: tuple(v) for k, v in by_seller.items()}
-        # Allowed answers are shared, immutable objects: the hot path allocates nothing.
-        self._allowed: dict[tuple[str, str], Decision] = {}
 
     @property
     def licence_count(self) -> int:
@@ -157,36 +181,33 @@ class LicenceIndex:
         if m is None:
             self.check(mark=mark, category=category, territory=territory, channel=channel)
             raise AssertionError  # pragma: no cover - check() raised
-        if (
-            m.territories is not None and territory not in m.territories
-        ) or not m.valid_from <= on <= m.valid_until:
-            return Decision(mark, True, (Reason.mark_not_protected,), None)
-
+        if not m.always and (
+            (m.territories is not None and territory not in m.territories)
+            or not m.valid_from <= on <= m.valid_until
+        ):
+            return m.not_protected
         candidates = self._by_seller.get(seller)
-        if not candidates:
-            return Decision(mark, False, (Reason.no_licence,), None)
+        if candidates is None:
+            return m.no_licence
         for lic in candidates:
+            decision = lic.allowed.get(mark)
             if (
-                lic.status is LicenceStatus.active
-                and mark in lic.marks
+                decision is not None
                 and category in lic.categories
                 and channel in lic.channels
-                and (lic.territories is None or territory in lic.territories)
+                and (lic.sell_territories is None or territory in lic.sell_territories)
                 and lic.valid_from <= on <= lic.valid_until
-                and mark in lic.rights_marks
-                and (lic.rights_territories is None or territory in lic.rights_territories)
             ):
-                key = (lic.id, mark)
-                decision = self._allowed.get(key)
-                if decision is None:
-                    decision = Decision(mark, True, (Reason.licensed,), lic.id)
-                    self._allowed[key] = decision
                 return decision
-        # Denied: explain with the licence that came closest (fewest failures, then by id).
-        best = min(
-            (_failures(lic, mark, category, territory, channel, on), lic.id) for lic in candidates
-        )
-        return Decision(mark, False, best[0], best[1])
+        # Denied: explain with the licence that came closest (fewest failures, then by id;
+        # candidates are sorted by id, so the first of the fewest wins).
+        best: tuple[Reason, ...] | None = None
+        best_id = ""
+        for lic in candidates:
+            failures = _failures(lic, mark, category, territory, channel, on)
+            if best is None or len(failures) < len(best):
+                best, best_id = failures, lic.id
+        return Decision(mark, False, best or (), best_id)
 
     def authorize_many(
         self,

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+
+from ringfence.core.errors import ConfigurationError
+from ringfence.core.settings import DEFAULT_SECRET, load_settings
+
+
+def test_defaults_are_embedded_sqlite_in_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RINGFENCE_DATABASE_URL", raising=False)
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///var/ringfence.db"
+    assert settings.environment.value == "development"
+
+
+def test_postgres_urls_use_psycopg3() -> None:
+    settings = load_settings(database_url="postgresql://u@h:5432/db")
+    assert settings.database_url == "postgresql+psycopg://u@h:5432/db"
+
+
+def test_default_secret_refused_in_production() -> None:
+    with pytest.raises(ConfigurationError, match="RINGFENCE_SECRET_KEY"):
+        load_settings(environment="production")
+    ok = load_settings(environment="production", secret_key="a-real-secret-from-the-vault")
+    assert ok.secret_key.get_secret_value() != DEFAULT_SECRET
+
+
+def test_bad_values_name_the_setting() -> None:
+    with pytest.raises(ConfigurationError, match="invalid setting log_level"):
+        load_settings(log_level="LOUD")
+
+
+def test_secret_is_not_printed() -> None:
+    settings = load_settings(secret_key="hunter2-but-longer")
+    assert "hunter2" not in repr(settings)
