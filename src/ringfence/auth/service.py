@@ -21,6 +21,8 @@ from ringfence.core.security import (
 from ringfence.registry.enums import PartyKind
 from ringfence.registry.models import Party
 
+MAX_NAME = 200
+
 # Which kinds of party may hold a key of each role.
 ROLE_PARTIES: dict[Role, frozenset[PartyKind]] = {
     Role.admin: frozenset({PartyKind.ioc}),
@@ -48,6 +50,12 @@ def create_key(session: Session, *, party_id: str, role: Role, name: str = "") -
             f"a {role.value} key must belong to a party of kind {allowed}, not {party.kind.value}",
             code="role_not_allowed",
             loc=("role",),
+        )
+    if len(name) > MAX_NAME:
+        raise InvalidInput(
+            f"the key name is longer than {MAX_NAME} characters",
+            code="name_too_long",
+            loc=("name",),
         )
     key_id, key = new_api_key()
     session.add(

@@ -39,10 +39,10 @@ class Edition(Base):
     __tablename__ = "editions"
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(500), unique=True)
     year: Mapped[int]
     season: Mapped[Season] = mapped_column(_enum(Season))
-    host_city: Mapped[str] = mapped_column(String(200))
+    host_city: Mapped[str] = mapped_column(String(500))
     host_noc: Mapped[str] = mapped_column(String(3))
     status: Mapped[EditionStatus] = mapped_column(_enum(EditionStatus))
     starts_on: Mapped[date | None]
@@ -54,7 +54,7 @@ class Party(Timestamped, Base):
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     kind: Mapped[PartyKind] = mapped_column(_enum(PartyKind), index=True)
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(500))
     noc_code: Mapped[str | None] = mapped_column(String(3), unique=True)
     territory: Mapped[str | None] = mapped_column(String(2))
     edition_id: Mapped[str | None] = mapped_column(ForeignKey("editions.id"))
@@ -66,7 +66,7 @@ class Category(Base):
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("categories.id"))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(500))
     google_product_category: Mapped[int | None]
 
 
@@ -75,7 +75,7 @@ class Mark(Timestamped, Base):
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     kind: Mapped[MarkKind] = mapped_column(_enum(MarkKind))
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(500))
     owner_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
     edition_id: Mapped[str | None] = mapped_column(ForeignKey("editions.id"))
     territories: Mapped[list[str]]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 22:00:20.833742
+Create Date: 2026-11-24
 """
 
 from collections.abc import Sequence
@@ -24,7 +24,7 @@ def upgrade() -> None:
         "categories",
         sa.Column("id", sa.String(length=100), nullable=False),
         sa.Column("parent_id", sa.String(length=100), nullable=True),
-        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name", sa.String(length=500), nullable=False),
         sa.Column("google_product_category", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["parent_id"], ["categories.id"], name=op.f("fk_categories_parent_id_categories")
@@ -34,14 +34,14 @@ def upgrade() -> None:
     op.create_table(
         "editions",
         sa.Column("id", sa.String(length=100), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name", sa.String(length=500), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column(
             "season",
             sa.Enum("summer", "winter", name="season", native_enum=False, length=32),
             nullable=False,
         ),
-        sa.Column("host_city", sa.String(length=200), nullable=False),
+        sa.Column("host_city", sa.String(length=500), nullable=False),
         sa.Column("host_noc", sa.String(length=3), nullable=False),
         sa.Column(
             "status",
@@ -86,7 +86,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("name", sa.String(length=500), nullable=False),
         sa.Column("noc_code", sa.String(length=3), nullable=True),
         sa.Column("territory", sa.String(length=2), nullable=True),
         sa.Column("edition_id", sa.String(length=100), nullable=True),
@@ -190,7 +190,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("name", sa.String(length=500), nullable=False),
         sa.Column("owner_id", sa.String(length=100), nullable=False),
         sa.Column("edition_id", sa.String(length=100), nullable=True),
         sa.Column("territories", sa.JSON(), nullable=False),
