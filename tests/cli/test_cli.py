@@ -101,8 +101,9 @@ def test_import_authorize_export(loaded: Cli, tmp_path: Path) -> None:
     assert "id: CLI-1" in exported.read_text()
     code, out, _ = loaded("registry", "check", str(exported))
     assert code == 0
-    assert "216 parties + 1" not in out
-    assert "valid (217 parties, 88 marks, 1 licences)" in out
+    assert "valid (59 editions, 30 categories, 217 parties, 88 marks, 1 licences)" in out
+    code, out, _ = loaded("registry", "check", "--file-only", str(exported))
+    assert (code, out.strip()) == (0, f"{exported}: valid (217 parties, 88 marks, 1 licences)")
 
 
 def test_rejected_import_exits_2_with_the_line_and_changes_nothing(
@@ -119,6 +120,27 @@ def test_rejected_import_exits_2_with_the_line_and_changes_nothing(
     exported = tmp_path / "after.yaml"
     loaded("registry", "export", "--out", str(exported))
     assert "LIC:cli" not in exported.read_text()
+    # check is the same validation as import, as a dry run; --file-only sees fields alone
+    code, _, err = loaded("registry", "check", str(bad))
+    assert code == 2
+    assert f"{bad}:11: OCOG:la28 does not own or control mark" in err
+    assert loaded("registry", "check", "--file-only", str(bad))[0] == 0
+    good = tmp_path / "good.yaml"
+    good.write_text(LICENCE)
+    assert loaded("registry", "check", str(good))[0] == 0
+    loaded("registry", "export", "--out", str(exported))
+    assert "LIC:cli" not in exported.read_text()
+
+
+def test_database_problems_are_one_line(cli: Cli, tmp_path: Path) -> None:
+    code, _, err = cli("db", "check")  # a new database is not at head
+    assert code == 1
+    assert err.startswith("error: migrations: ")
+    assert err.count("\n") == 1
+    code, _, err = cli("registry", "export", "--database-url", f"sqlite:///{tmp_path}/none/x.db")
+    assert code == 1
+    assert err.startswith("error: database: ")
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize(

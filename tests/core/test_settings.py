@@ -26,10 +26,16 @@ def test_default_secret_refused_in_production() -> None:
 
 
 def test_bad_values_name_the_setting() -> None:
-    with pytest.raises(ConfigurationError, match="invalid setting log_level"):
+    with pytest.raises(ConfigurationError, match="invalid setting RINGFENCE_LOG_LEVEL"):
         load_settings(log_level="LOUD")
 
 
 def test_secret_is_not_printed() -> None:
     settings = load_settings(secret_key="hunter2-but-longer")
     assert "hunter2" not in repr(settings)
+
+
+def test_model_level_errors_read_cleanly() -> None:
+    with pytest.raises(ConfigurationError) as err:
+        load_settings(environment="production")
+    assert str(err.value).startswith("invalid settings: RINGFENCE_SECRET_KEY must be set")

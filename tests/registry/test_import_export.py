@@ -182,3 +182,26 @@ def test_reading_a_missing_or_binary_file_is_a_clear_error(tmp_path: Path) -> No
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(InvalidInput, match="not UTF-8"):
         read_text(binary)
+
+
+def test_reimport_replaces_the_whole_party(session: Session) -> None:
+    doc = parse_document(
+        GOOD_LICENCE.replace("name: New Licensee}", "name: New Licensee, managed_by: IOC}")
+    )
+    import_document(session, doc)
+    assert session.get_one(Party, "LIC:new").managed_by_id == "IOC"
+    import_document(session, parse_document(GOOD_LICENCE))
+    session.expire_all()
+    assert session.get_one(Party, "LIC:new").managed_by_id is None
+
+
+def test_edition_names_are_unique(session: Session) -> None:
+    text = """
+editions:
+  - {id: paris-2024-copy, name: Paris 2024, year: 2024, season: summer, host_city: Paris,
+     host_noc: FRA, status: archived}
+"""
+    with pytest.raises(InvalidInput) as err:
+        import_document(session, parse_document(text))
+    assert err.value.details[0].code == "duplicate_name"
+    assert err.value.details[0].loc == ("editions", 0, "name")

@@ -63,7 +63,7 @@ def test_x_api_key_header_works(client: TestClient, keys: Keys) -> None:
 @pytest.mark.parametrize(
     ("change", "status", "code", "loc"),
     [
-        ({"marks": ["no-such-mark"]}, 422, "unknown_mark", ["marks"]),
+        ({"marks": ["word-olympic", "no-such-mark"]}, 422, "unknown_mark", ["marks", 1]),
         ({"category": "weapons"}, 422, "unknown_category", ["category"]),
         ({"territory": "XX"}, 422, "invalid_value_error", ["territory"]),
         ({"channel": "telepathy"}, 422, "invalid_enum", ["channel"]),
@@ -137,6 +137,8 @@ def test_decision_follows_registry_writes(client: TestClient, keys: Keys) -> Non
 def test_public_endpoints_need_no_key(client: TestClient) -> None:
     editions = client.get("/v1/editions").json()
     assert editions[0]["id"] == "athens-1896"
+    order = [(e["year"], e["id"]) for e in editions]
+    assert order == sorted(order)
     assert editions[-1]["id"] == "salt-lake-city-utah-2034"
     assert any(c["id"] == "apparel.headwear" for c in client.get("/v1/categories").json())
     official = client.get("/v1/public/sellers/SELLER:tmall-4711?on=2026-05-01").json()
@@ -145,6 +147,13 @@ def test_public_endpoints_need_no_key(client: TestClient) -> None:
     assert "royalty_rate" not in official["licences"][0]
     after = client.get("/v1/public/sellers/SELLER:tmall-4711?on=2029-01-01").json()
     assert after["official"] is False
+    assert official["name"] == "Official store 4711 on Tmall"
     suspended = client.get("/v1/public/sellers/LIC:bleus-textiles?on=2026-05-01").json()
-    assert suspended["official"] is False
-    assert client.get("/v1/public/sellers/LIC:nobody").status_code == 404
+    assert suspended == {
+        "id": "LIC:bleus-textiles",
+        "name": None,
+        "official": False,
+        "licences": [],
+    }
+    unknown = client.get("/v1/public/sellers/LIC:nobody").json()
+    assert unknown == {"id": "LIC:nobody", "name": None, "official": False, "licences": []}

@@ -172,3 +172,56 @@ def test_admin_sees_everything(client: TestClient, admin: dict[str, str]) -> Non
     marks = {m["id"] for m in client.get("/v1/marks", headers=admin).json()}
     assert {NED_MARK, FRA_MARK, "symbol-olympic-rings"} <= marks
     assert len(client.get("/v1/licences", headers=admin).json()) == 5
+
+
+def test_authorised_seller_sees_the_marks_it_sells(client: TestClient, keys: Keys) -> None:
+    seller = keys("SELLER:tmall-4711", Role.licensee)
+    assert [x["id"] for x in client.get("/v1/licences", headers=seller).json()] == ["IOC-2026-0001"]
+    marks = [m["id"] for m in client.get("/v1/marks", headers=seller).json()]
+    assert marks == ["symbol-olympic-rings", "word-olympic"]
+    assert client.get("/v1/marks/word-olympic", headers=seller).status_code == 200
+
+
+def test_deleting_a_party_in_use_names_the_references(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    response = client.delete("/v1/parties/SELLER:tmall-4711", headers=admin)
+    assert response.status_code == 409
+    assert response.json()["detail"][0]["msg"].endswith("it is an authorised seller")
+    response = client.delete("/v1/parties/NOC:NED", headers=admin)
+    assert response.status_code == 409
+    assert "owns marks" in response.json()["detail"][0]["msg"]
+    assert "manages other parties" in response.json()["detail"][0]["msg"]
+
+
+def test_deleting_a_party_takes_its_keys(
+    client: TestClient, admin: dict[str, str], keys: Keys
+) -> None:
+    body = {"id": "LIC:short-lived", "kind": "licensee", "name": "Short-lived"}
+    assert client.post("/v1/parties", json=body, headers=admin).status_code == 201
+    its_key = keys("LIC:short-lived", Role.licensee)
+    assert client.get("/v1/licences", headers=its_key).json() == []
+    assert client.delete("/v1/parties/LIC:short-lived", headers=admin).status_code == 204
+    assert client.get("/v1/licences", headers=its_key).status_code == 401
+
+
+def test_public_seller_check_respects_licensor_rights(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    url = "/v1/public/sellers/LIC:oranje-fanwear?on=2026-05-01"
+    assert client.get(url).json()["official"] is True
+    # The emblem passes to another owner: NED's licence on it no longer holds.
+    mark = client.get(f"/v1/marks/{NED_MARK}", headers=admin).json()
+    moved = client.put(f"/v1/marks/{NED_MARK}", json=mark | {"owner": "NOC:FRA"}, headers=admin)
+    assert moved.status_code == 200
+    assert client.get(url).json() == {
+        "id": "LIC:oranje-fanwear",
+        "name": None,
+        "official": False,
+        "licences": [],
+    }
+
+
+def test_rates_are_answered_as_stored(client: TestClient, ned: dict[str, str]) -> None:
+    created = client.post("/v1/licences", json=_licence(royalty_rate="0.075"), headers=ned)
+    assert created.json()["royalty_rate"] == "0.0750"

@@ -17,7 +17,8 @@ class ApiKey(Base):
 
     id: Mapped[str] = mapped_column(String(12), primary_key=True)  # public key id
     name: Mapped[str] = mapped_column(String(200))
-    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    # A party's keys go with it.
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(_enum(Role))
     key_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

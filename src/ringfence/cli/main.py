@@ -88,18 +88,46 @@ def _redact(url: str) -> str:
 # ------------------------------------------------------------------ registry
 
 
+def _import_file(file: Path, database_url: str | None, *, commit: bool) -> str:
+    """Parse FILE and import it in one transaction; commit it, or roll it back (a dry run).
+    Every problem is reported as FILE:LINE."""
+    from ringfence.registry.fileformat import locate, parse_document, read_text, with_lines
+    from ringfence.registry.service import import_document
+
+    text = read_text(file)
+    doc = parse_document(text, source=str(file))
+    with _session_factory(database_url)() as session:
+        try:
+            summary = import_document(session, doc)
+        except InvalidInput as exc:
+            raise with_lines(exc, locate(text), str(file)) from None
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    return str(summary)
+
+
 @registry_app.command("check")
 def registry_check(
     file: Annotated[Path, typer.Argument(help="Registry file (YAML or JSON).")],
+    file_only: Annotated[
+        bool, typer.Option("--file-only", help="Check fields only; no database needed.")
+    ] = False,
+    database_url: DatabaseOpt = None,
 ) -> None:
-    """Validate a registry file on its own (references are checked within the file)."""
+    """Validate a registry file: fields, and (unless --file-only) every reference and right
+    against the file plus the database, as an import would, changing nothing."""
     from ringfence.registry.fileformat import parse_document, read_text
 
-    doc = parse_document(read_text(file), source=str(file))
-    _echo(
-        f"{file}: valid ({len(doc.parties)} parties, {len(doc.marks)} marks, "
-        f"{len(doc.licences)} licences)"
-    )
+    if file_only:
+        doc = parse_document(read_text(file), source=str(file))
+        summary = (
+            f"{len(doc.parties)} parties, {len(doc.marks)} marks, {len(doc.licences)} licences"
+        )
+    else:
+        summary = _import_file(file, database_url, commit=False)
+    _echo(f"{file}: valid ({summary})")
 
 
 @registry_app.command("import")
@@ -108,18 +136,7 @@ def registry_import(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Validate and load a registry file: all of it, or nothing."""
-    from ringfence.core.db import unit_of_work
-    from ringfence.registry.fileformat import locate, parse_document, read_text, with_lines
-    from ringfence.registry.service import import_document
-
-    text = read_text(file)
-    doc = parse_document(text, source=str(file))
-    with unit_of_work(_session_factory(database_url)) as session:
-        try:
-            summary = import_document(session, doc)
-        except InvalidInput as exc:
-            raise with_lines(exc, locate(text), str(file)) from None
-    _echo(f"imported {file}: {summary}")
+    _echo(f"imported {file}: {_import_file(file, database_url, commit=True)}")
 
 
 @registry_app.command("export")
@@ -271,13 +288,20 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     _echo(f"ringfence API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    # log_config=None: uvicorn's server and access lines use our logging set-up too.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+    )
 
 
 @app.command("demo")
 def demo(
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port.")] = None,
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Set up only; do not serve.")
     ] = False,
@@ -288,6 +312,7 @@ def demo(
     from ringfence.demo import load_demo
 
     settings = _settings()
+    host, port = host or settings.host, port or settings.port
     upgrade(settings.database_url)
     factory = make_session_factory(make_engine(settings.database_url))
     with unit_of_work(factory) as session:
@@ -320,4 +345,24 @@ def run() -> None:
         message = format_message() if callable(format_message) else str(exc)
         typer.echo(f"error: {message}", err=True)
         sys.exit(2)
+    except Exception as exc:
+        message = _operational_error(exc)
+        if message is None:
+            raise  # a bug: keep the traceback
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _operational_error(exc: Exception) -> str | None:
+    """One line for failures of the database or the migration tool, None for anything else."""
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(exc, CommandError):
+        return f"migrations: {exc}"
+    if isinstance(exc, SQLAlchemyError):
+        cause = getattr(exc, "orig", None) or exc
+        first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        return f"database: {first}"
+    return None

@@ -50,9 +50,7 @@ class Settings(BaseSettings):
             self.environment is Environment.production
             and self.secret_key.get_secret_value() == DEFAULT_SECRET
         ):
-            raise ValueError(
-                "RINGFENCE_SECRET_KEY must be set to a private value outside development"
-            )
+            raise ValueError("RINGFENCE_SECRET_KEY must be set to a private value in production")
         return self
 
     def sqlite_path(self) -> Path | None:
@@ -67,10 +65,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigurationError(
-            f"invalid setting {field}: {first['msg']}", code="invalid_settings"
-        ) from None
+        msg = str(first["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(p) for p in first["loc"])
+        where = f"invalid setting RINGFENCE_{field.upper()}" if field else "invalid settings"
+        raise ConfigurationError(f"{where}: {msg}", code="invalid_settings") from None
 
 
 @lru_cache(maxsize=1)

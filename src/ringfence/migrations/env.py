@@ -16,7 +16,9 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    return config.get_main_option("sqlalchemy.url") or load_settings().database_url
+    """-x url=... first, then the URL set by code (ringfence db upgrade), then settings."""
+    given = context.get_x_argument(as_dictionary=True).get("url")
+    return given or config.get_main_option("sqlalchemy.url") or load_settings().database_url
 
 
 def _configure(connection: Connection) -> None:

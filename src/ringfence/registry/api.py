@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ringfence.core.errors import InvalidInput
 from ringfence.registry import service
@@ -244,7 +244,7 @@ class PublicLicence(BaseModel):
 
 class PublicSeller(BaseModel):
     id: str
-    name: str
+    name: str | None = Field(description="Shown only for an official seller.")
     official: bool
     licences: list[PublicLicence]
 
@@ -256,12 +256,13 @@ def public_seller(
     on: Annotated[date | None, Query(description="Date; today (UTC) if omitted.")] = None,
 ) -> PublicSeller:
     """For buyers: is this seller an official licensee or authorised seller on a date, and of
-    what? Only licences in force are shown, without royalties."""
+    what? Only licences in force are shown, without royalties; for any other id (unknown or
+    not licensed) the answer is the same ``official: false``."""
     day = on or datetime.now(UTC).date()
-    party, lics = service.licences_in_force(session, party_id=party_id, on=day)
+    name, lics = service.licences_in_force(session, party_id=party_id, on=day)
     return PublicSeller(
-        id=party.id,
-        name=party.name,
+        id=party_id,
+        name=name,
         official=bool(lics),
         licences=[
             PublicLicence(

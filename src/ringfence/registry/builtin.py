@@ -91,9 +91,11 @@ def builtin_document() -> RegistryDocument:
 
     variants: dict[str, list[VariantIn]] = defaultdict(list)
     heads: dict[str, dict[str, str]] = {}
+    sources: dict[str, dict[str, None]] = defaultdict(dict)  # ordered, distinct
     for r in _rows("marks.tsv", "\t"):
         heads.setdefault(r["mark"], r)
         variants[r["mark"]].append(VariantIn(lang=r["lang"], text=r["text"]))
+        sources[r["mark"]][f"{r['text']}: {r['basis']} [{r['certainty']}]"] = None
     exceptions: dict[str, list[ExceptionIn]] = defaultdict(list)
     for r in _rows("exceptions.tsv", "\t"):
         exceptions[r["mark"]].append(
@@ -116,7 +118,7 @@ def builtin_document() -> RegistryDocument:
                 edition=head["edition"] or None,
                 variants=variants[mark_id],
                 exceptions=exceptions.get(mark_id, []),
-                notes=head["basis"],
+                notes="Protection basis (certainty): " + "; ".join(sources[mark_id]),
             )
         )
     return RegistryDocument(editions=editions, categories=categories, parties=parties, marks=marks)

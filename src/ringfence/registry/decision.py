@@ -17,7 +17,7 @@ from datetime import date
 
 from ringfence.core.errors import InvalidInput
 from ringfence.registry.enums import WORLDWIDE, Channel, LicenceStatus, PartyKind, Reason
-from ringfence.registry.schemas import MarkIn, PartyIn, RegistryDocument
+from ringfence.registry.schemas import MarkIn, PartyIn, RegistryDocument, iso_territories
 
 _STATUS_REASON = {
     LicenceStatus.suspended: Reason.licence_suspended,
@@ -156,19 +156,29 @@ class LicenceIndex:
     def licence_count(self) -> int:
         return len({lic.id for lics in self._by_seller.values() for lic in lics})
 
-    def check(self, *, mark: str, category: str, territory: str, channel: str) -> None:
+    def check(
+        self,
+        *,
+        mark: str,
+        category: str,
+        territory: str,
+        channel: str,
+        mark_loc: tuple[str | int, ...] = ("marks",),
+    ) -> None:
         """Raise InvalidInput naming the field when a request refers to nothing known."""
         if mark not in self._marks:
-            raise InvalidInput(f"unknown mark {mark!r}", code="unknown_mark", loc=("marks",))
+            raise InvalidInput(f"unknown mark {mark!r}", code="unknown_mark", loc=mark_loc)
         if category not in self._categories:
             raise InvalidInput(
                 f"unknown category {category!r}", code="unknown_category", loc=("category",)
             )
         if channel not in Channel.__members__:
-            raise InvalidInput(f"unknown channel {channel!r}", code="unknown_channel")
-        if len(territory) != 2 or not territory.isupper():
             raise InvalidInput(
-                f"{territory!r} is not an ISO 3166-1 alpha-2 code",
+                f"unknown channel {channel!r}", code="unknown_channel", loc=("channel",)
+            )
+        if territory not in iso_territories():
+            raise InvalidInput(
+                f"{territory!r} is not an ISO 3166-1 alpha-2 country code",
                 code="invalid_territory",
                 loc=("territory",),
             )
@@ -219,8 +229,14 @@ class LicenceIndex:
         on: date,
     ) -> MultiDecision:
         """A product bearing several marks is allowed when every mark is."""
-        for mark in marks:
-            self.check(mark=mark, category=category, territory=territory, channel=channel)
+        for i, mark in enumerate(marks):
+            self.check(
+                mark=mark,
+                category=category,
+                territory=territory,
+                channel=channel,
+                mark_loc=("marks", i),
+            )
         decisions = tuple(
             self.authorize(seller, mark, category, territory, channel, on)
             for mark in dict.fromkeys(marks)

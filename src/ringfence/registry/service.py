@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Integer, String, func, or_, select, update
@@ -42,6 +43,7 @@ from ringfence.registry.schemas import (
     VariantIn,
 )
 
+RATE_QUANTUM = Decimal("0.0001")  # royalty rates are stored with four decimal places
 LICENSORS = frozenset({PartyKind.ioc, PartyKind.noc, PartyKind.ocog})
 DIRECTORY = frozenset({PartyKind.ioc, PartyKind.noc, PartyKind.ocog, PartyKind.marketplace})
 
@@ -62,14 +64,12 @@ def current_revision(session: Session) -> int:
 
 
 def _bump_revision(session: Session) -> None:
-    updated = session.execute(
+    """Move the counter (its row is created by the first migration) atomically, in SQL."""
+    session.execute(
         update(RegistryRevision)
         .where(RegistryRevision.id == 1)
         .values(revision=RegistryRevision.revision + 1)
     )
-    if getattr(updated, "rowcount", 0) == 0:
-        session.add(RegistryRevision(id=1, revision=1))
-    session.flush()
 
 
 # --------------------------------------------------------------------------- ORM <-> schema
@@ -134,7 +134,7 @@ def licence_out(lic: Licence) -> LicenceIn:
         status=lic.status,
         valid_from=lic.valid_from,
         valid_until=lic.valid_until,
-        royalty_rate=lic.royalty_rate,
+        royalty_rate=Decimal(lic.royalty_rate).quantize(RATE_QUANTUM),
         marks=[m.id for m in lic.marks],
         categories=[c.id for c in lic.categories],
         territories=list(lic.territories),
@@ -159,11 +159,12 @@ def _apply_category(session: Session, data: CategoryIn) -> None:
 
 
 def _apply_party(session: Session, data: PartyIn, *, with_manager: bool = True) -> Party:
+    """Create or replace a party; ``with_manager=False`` leaves the manager unset for now
+    (an import sets managers once every party of the document exists)."""
     row = session.get(Party, data.id) or Party(id=data.id)
     row.kind, row.name, row.noc_code = data.kind, data.name, data.noc_code
     row.territory, row.edition_id = data.territory, data.edition
-    if with_manager:
-        row.managed_by_id = data.managed_by
+    row.managed_by_id = data.managed_by if with_manager else None
     session.add(row)
     return row
 
@@ -266,6 +267,9 @@ class _Validator:
                 if item.id in seen:
                     self.error("duplicate_id", f"id {item.id!r} appears twice", (section, i, "id"))
                 seen.add(item.id)
+        names: dict[str, str] = {}
+        for i, edition in enumerate(doc.editions):
+            self.edition(i, edition, names)
         for i, cat in enumerate(doc.categories):
             self.category(i, cat)
         noc_codes: dict[str, str] = {}
@@ -276,6 +280,18 @@ class _Validator:
         for i, lic in enumerate(doc.licences):
             self.licence(i, lic)
         return self.errors
+
+    def edition(self, i: int, edition: EditionIn, names: dict[str, str]) -> None:
+        other = names.get(edition.name) or self.refs.session.scalar(
+            select(Edition.id).where(Edition.name == edition.name, Edition.id != edition.id)
+        )
+        if other and other != edition.id:
+            self.error(
+                "duplicate_name",
+                f"edition name {edition.name!r} already belongs to {other}",
+                ("editions", i, "name"),
+            )
+        names[edition.name] = edition.id
 
     def category(self, i: int, cat: CategoryIn) -> None:
         refs = self.refs
@@ -445,13 +461,13 @@ def import_document(session: Session, doc: RegistryDocument) -> ImportSummary:
     )
 
 
+_EDITION_ORDER = select(Edition).order_by(Edition.year, Edition.id)
+
+
 def export_document(session: Session) -> RegistryDocument:
     """The whole registry as one document, in a stable order (import of it is lossless)."""
     return RegistryDocument(
-        editions=[
-            edition_out(e)
-            for e in session.scalars(select(Edition).order_by(Edition.year, Edition.id))
-        ],
+        editions=[edition_out(e) for e in session.scalars(_EDITION_ORDER)],
         categories=[category_out(c) for c in _by_depth_rows(session)],
         parties=[party_out(p) for p in session.scalars(select(Party).order_by(Party.id))],
         marks=[mark_out(m) for m in session.scalars(select(Mark).order_by(Mark.id))],
@@ -503,7 +519,7 @@ def _mark_visible(principal: Principal, mark: Mark, session: Session) -> bool:
                 select(func.count())
                 .select_from(licence_marks.join(Licence))
                 .where(licence_marks.c.mark_id == mark.id)
-                .where(Licence.licensee_id == principal.party_id)
+                .where(_held_or_sold_by(principal.party_id or ""))
             )
             or 0
         ) > 0
@@ -611,14 +627,22 @@ def delete_party(session: Session, *, principal: Principal, party_id: str) -> No
     party = _get_party(session, principal, party_id)
     if not principal.is_admin and party.managed_by_id != principal.party_id:
         raise Forbidden(f"party {party_id!r} is not managed by you", code="forbidden")
-    used = session.scalar(
-        select(func.count())
+    references = {
+        "grants or holds licences": select(func.count())
         .select_from(Licence)
-        .where(or_(Licence.licensor_id == party_id, Licence.licensee_id == party_id))
-    ) or session.scalar(select(func.count()).select_from(Mark).where(Mark.owner_id == party_id))
+        .where(or_(Licence.licensor_id == party_id, Licence.licensee_id == party_id)),
+        "is an authorised seller": select(func.count())
+        .select_from(licence_sellers)
+        .where(licence_sellers.c.party_id == party_id),
+        "owns marks": select(func.count()).select_from(Mark).where(Mark.owner_id == party_id),
+        "manages other parties": select(func.count())
+        .select_from(Party)
+        .where(Party.managed_by_id == party_id),
+    }
+    used = [what for what, query in references.items() if session.scalar(query)]
     if used:
         raise Conflict(
-            f"party {party_id!r} still owns marks or holds licences", code="party_in_use"
+            f"party {party_id!r} is still referenced: it {', '.join(used)}", code="party_in_use"
         )
     session.delete(party)
     session.flush()
@@ -638,7 +662,7 @@ def list_marks(session: Session, *, principal: Principal) -> list[MarkIn]:
             Mark.id.in_(
                 select(licence_marks.c.mark_id)
                 .join(Licence)
-                .where(Licence.licensee_id == principal.party_id)
+                .where(_held_or_sold_by(principal.party_id or ""))
             )
         )
     elif not principal.is_admin:
@@ -738,7 +762,7 @@ def delete_licence(session: Session, *, principal: Principal, licence_id: str) -
 
 
 def list_editions(session: Session) -> list[EditionIn]:
-    return [edition_out(e) for e in session.scalars(select(Edition).order_by(Edition.year))]
+    return [edition_out(e) for e in session.scalars(_EDITION_ORDER)]
 
 
 def list_categories(session: Session) -> list[CategoryIn]:
@@ -747,11 +771,10 @@ def list_categories(session: Session) -> list[CategoryIn]:
 
 def licences_in_force(
     session: Session, *, party_id: str, on: date
-) -> tuple[PartyIn, list[LicenceIn]]:
-    """Public: the active, dated licences a party holds or sells under (no scoping needed)."""
-    party = session.get(Party, party_id)
-    if party is None:
-        raise NotFound(f"no party with id {party_id!r}", code="party_not_found")
+) -> tuple[str | None, list[LicenceIn]]:
+    """Public: the licences a party holds or sells under that are in force on ``on`` (active,
+    dated, and granted by a licensor with the rights to grant them), and the party's name when
+    there is at least one. Says nothing about parties without one, not even whether they exist."""
     query = (
         select(Licence)
         .where(_held_or_sold_by(party_id))
@@ -759,7 +782,16 @@ def licences_in_force(
         .where(Licence.valid_from <= on, Licence.valid_until >= on)
         .order_by(Licence.id)
     )
-    return party_out(party), [licence_out(lic) for lic in session.scalars(query)]
+    in_force = []
+    for lic in session.scalars(query):
+        licensor = session.get_one(Party, lic.licensor_id)
+        owners = {m.id: (m.owner_id, m.edition_id) for m in lic.marks}
+        rights, where = licensor_rights(party_out(licensor), owners, owners)
+        if len(rights) == len(owners) and (where is None or set(lic.territories) <= where):
+            in_force.append(licence_out(lic))
+    if not in_force:
+        return None, []
+    return session.get_one(Party, party_id).name, in_force
 
 
 def _held_or_sold_by(party_id: str) -> ColumnElement[bool]:

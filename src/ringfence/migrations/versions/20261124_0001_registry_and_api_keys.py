@@ -69,6 +69,13 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_revision")),
     )
+    # The one counter row exists from the start, so concurrent first writers only UPDATE it.
+    op.bulk_insert(
+        sa.table(
+            "registry_revision", sa.column("id", sa.Integer), sa.column("revision", sa.Integer)
+        ),
+        [{"id": 1, "revision": 0}],
+    )
     op.create_table(
         "parties",
         sa.Column("id", sa.String(length=100), nullable=False),
@@ -127,7 +134,10 @@ def upgrade() -> None:
         sa.Column("created_at", ringfence.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", ringfence.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["party_id"], ["parties.id"], name=op.f("fk_api_keys_party_id_parties")
+            ["party_id"],
+            ["parties.id"],
+            name=op.f("fk_api_keys_party_id_parties"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
     )
