@@ -28,6 +28,10 @@ def test_health_ready_metrics_docs(client: TestClient) -> None:
     metrics = client.get("/metrics").text
     assert 'ringfence_http_requests_total{method="GET",route="/readyz",status="200"} 1.0' in metrics
     assert client.get("/openapi.json").json()["info"]["title"] == "ringfence"
+    docs = client.get("/docs").text
+    assert "/static-offline-docs/swagger-ui-bundle.js" in docs
+    assert "https://" not in docs  # nothing from a CDN
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
 
 
 @pytest.mark.parametrize(

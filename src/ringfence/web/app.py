@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -38,7 +39,9 @@ def create_app(
         yield
         engine.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline serves the Swagger UI and ReDoc assets from the installed package: the
+    # docs pages fetch nothing from the internet.
+    app = FastAPIOffline(
         title="ringfence",
         version=ringfence.__version__,
         description="Rights registry and licence decisions for Olympic merchandise.",
