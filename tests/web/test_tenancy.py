@@ -225,3 +225,28 @@ def test_public_seller_check_respects_licensor_rights(
 def test_rates_are_answered_as_stored(client: TestClient, ned: dict[str, str]) -> None:
     created = client.post("/v1/licences", json=_licence(royalty_rate="0.075"), headers=ned)
     assert created.json()["royalty_rate"] == "0.0750"
+
+
+@pytest.mark.parametrize(
+    ("party", "role"),
+    [
+        ("NOC:NED", Role.rights_holder),
+        ("NOC:FRA", Role.rights_holder),
+        ("IOC", Role.admin),
+        ("LIC:oranje-fanwear", Role.licensee),
+        ("SELLER:tmall-4711", Role.licensee),
+    ],
+)
+def test_party_list_and_party_reads_agree(
+    client: TestClient, keys: Keys, party: str, role: Role
+) -> None:
+    headers = keys(party, role)
+    listed = {p["id"] for p in client.get("/v1/parties", headers=headers).json()}
+    everyone = {p["id"] for p in client.get("/v1/parties", headers=keys("IOC", Role.admin)).json()}
+    for party_id in everyone:
+        readable = client.get(f"/v1/parties/{party_id}", headers=headers).status_code == 200
+        assert readable is (party_id in listed), party_id
+    if role is Role.rights_holder:
+        assert {"LIC:oranje-fanwear", "LIC:bleus-textiles"} & listed == (
+            {"LIC:oranje-fanwear"} if party == "NOC:NED" else {"LIC:bleus-textiles"}
+        )
