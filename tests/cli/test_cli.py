@@ -103,7 +103,10 @@ def test_import_authorize_export(loaded: Cli, tmp_path: Path) -> None:
     assert code == 0
     assert "valid (59 editions, 30 categories, 217 parties, 88 marks, 1 licences)" in out
     code, out, _ = loaded("registry", "check", "--file-only", str(exported))
-    assert (code, out.strip()) == (0, f"{exported}: valid (217 parties, 88 marks, 1 licences)")
+    assert (code, out.strip()) == (
+        0,
+        f"{exported}: valid (59 editions, 30 categories, 217 parties, 88 marks, 1 licences)",
+    )
 
 
 def test_rejected_import_exits_2_with_the_line_and_changes_nothing(
@@ -134,13 +137,25 @@ def test_rejected_import_exits_2_with_the_line_and_changes_nothing(
 
 def test_database_problems_are_one_line(cli: Cli, tmp_path: Path) -> None:
     code, _, err = cli("db", "check")  # a new database is not at head
-    assert code == 1
+    assert code == 3
     assert err.startswith("error: migrations: ")
     assert err.count("\n") == 1
-    code, _, err = cli("registry", "export", "--database-url", f"sqlite:///{tmp_path}/none/x.db")
-    assert code == 1
-    assert err.startswith("error: database: ")
+    empty = tmp_path / "empty.db"
+    empty.touch()  # a file that is no migrated database
+    code, _, err = cli("registry", "export", "--database-url", f"sqlite:///{empty}")
+    assert code == 3
+    assert err.startswith("error: database: no such table")
     assert "Traceback" not in err
+
+
+def test_commands_never_create_a_missing_database(cli: Cli, tmp_path: Path) -> None:
+    missing = tmp_path / "none" / "x.db"
+    source = tmp_path / "licence.yaml"
+    source.write_text(LICENCE)
+    code, _, err = cli("registry", "check", "--database-url", f"sqlite:///{missing}", str(source))
+    assert code == 2
+    assert f"no database at {missing}" in err
+    assert not missing.parent.exists()
 
 
 @pytest.mark.parametrize(

@@ -250,3 +250,27 @@ def test_party_list_and_party_reads_agree(
         assert {"LIC:oranje-fanwear", "LIC:bleus-textiles"} & listed == (
             {"LIC:oranje-fanwear"} if party == "NOC:NED" else {"LIC:bleus-textiles"}
         )
+
+
+def test_public_seller_shows_only_what_the_licensor_can_grant(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    second = client.get(f"/v1/marks/{NED_MARK}", headers=admin).json() | {"id": "emblem-ned-2"}
+    assert client.post("/v1/marks", json=second, headers=admin).status_code == 201
+    licence = _licence(marks=[NED_MARK, "emblem-ned-2"])
+    assert client.post("/v1/licences", json=licence, headers=admin).status_code == 201
+    # The second emblem passes to another NOC: NED can no longer grant it.
+    moved = client.put("/v1/marks/emblem-ned-2", json=second | {"owner": "NOC:FRA"}, headers=admin)
+    assert moved.status_code == 200
+    seen = client.get("/v1/public/sellers/LIC:oranje-fanwear?on=2026-05-01").json()
+    shown = {lic["licence"]: lic["marks"] for lic in seen["licences"]}
+    assert shown["NED-TEST-1"] == [NED_MARK]
+
+
+def test_a_licensor_cannot_become_a_licensee(client: TestClient, admin: dict[str, str]) -> None:
+    noc = client.get("/v1/parties/NOC:NED", headers=admin).json()
+    body = noc | {"kind": "licensee", "noc_code": None, "territory": None}
+    response = client.put("/v1/parties/NOC:NED", json=body, headers=admin)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["code"] == "kind_change_in_use"
+    assert client.get("/v1/parties/NOC:NED", headers=admin).json() == noc

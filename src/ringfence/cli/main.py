@@ -41,9 +41,15 @@ def _settings(database_url: str | None = None):  # type: ignore[no-untyped-def]
 
 
 def _session_factory(database_url: str | None):  # type: ignore[no-untyped-def]
+    """Sessions on an existing database: a missing SQLite file is an error, not created."""
     from ringfence.core.db import make_engine, make_session_factory
 
     settings = _settings(database_url)
+    path = settings.sqlite_path()
+    if path is not None and not path.is_file():
+        raise InvalidInput(
+            f"no database at {path}: run `ringfence db upgrade` first", code="no_database"
+        )
     return make_session_factory(make_engine(settings.database_url))
 
 
@@ -119,12 +125,11 @@ def registry_check(
     """Validate a registry file: fields, and (unless --file-only) every reference and right
     against the file plus the database, as an import would, changing nothing."""
     from ringfence.registry.fileformat import parse_document, read_text
+    from ringfence.registry.service import ImportSummary
 
     if file_only:
         doc = parse_document(read_text(file), source=str(file))
-        summary = (
-            f"{len(doc.parties)} parties, {len(doc.marks)} marks, {len(doc.licences)} licences"
-        )
+        summary = str(ImportSummary.of(doc))
     else:
         summary = _import_file(file, database_url, commit=False)
     _echo(f"{file}: valid ({summary})")
@@ -306,7 +311,8 @@ def demo(
         bool, typer.Option("--no-serve", help="Set up only; do not serve.")
     ] = False,
 ) -> None:
-    """Create ./var/ringfence.db, load the built-in registry and demo data, then serve the API."""
+    """Migrate the configured database (./var/ringfence.db by default), load the built-in
+    registry and demo data, print one API key per role, then serve the API."""
     from ringfence.core.db import make_engine, make_session_factory, unit_of_work
     from ringfence.core.migrate import upgrade
     from ringfence.demo import load_demo
@@ -331,7 +337,8 @@ def demo(
 
 
 def run() -> None:
-    """Entry point: errors become one line on stderr and exit code 2."""
+    """Entry point. Exit codes: 0 done (or allowed), 1 denied by `authorize`, 2 bad input
+    (one line on stderr), 3 the database or the migrations failed (one line on stderr)."""
     try:
         code = app(standalone_mode=False)
     except RingfenceError as exc:
@@ -350,7 +357,7 @@ def run() -> None:
         if message is None:
             raise  # a bug: keep the traceback
         typer.echo(f"error: {message}", err=True)
-        sys.exit(1)
+        sys.exit(3)
     sys.exit(code if isinstance(code, int) else 0)
 
 

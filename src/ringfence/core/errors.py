@@ -67,6 +67,6 @@ class Forbidden(RingfenceError):
 
 
 class ConfigurationError(RingfenceError):
-    """Settings that must not be used (a default secret outside development...)."""
+    """Settings that must not be used (the default secret in production...)."""
 
     status_code = 500

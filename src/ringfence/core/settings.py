@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ringfence.core.errors import ConfigurationError
 
-DEFAULT_SECRET = "ringfence-development-secret-change-me"  # noqa: S105 - refused outside dev
+DEFAULT_SECRET = "ringfence-development-secret-change-me"  # noqa: S105 - refused in production
 
 
 class Environment(StrEnum):

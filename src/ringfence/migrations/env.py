@@ -1,4 +1,5 @@
-"""Alembic environment: the URL comes from the Alembic config when set, else from settings."""
+"""Alembic environment: the URL comes from `-x url=...`, else the Alembic config (set by
+`ringfence db upgrade`), else settings (RINGFENCE_DATABASE_URL)."""
 
 from __future__ import annotations
 

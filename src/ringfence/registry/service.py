@@ -20,7 +20,7 @@ from ringfence.core.db import Base
 from ringfence.core.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.registry.decision import LicenceIndex, licensor_rights
-from ringfence.registry.enums import Channel, LicenceStatus, PartyKind
+from ringfence.registry.enums import WORLDWIDE, Channel, LicenceStatus, PartyKind
 from ringfence.registry.models import (
     Category,
     Edition,
@@ -308,6 +308,22 @@ class _Validator:
 
     def party(self, i: int, party: PartyIn, noc_codes: dict[str, str]) -> None:
         refs = self.refs
+        existing = refs.session.get(Party, party.id)
+        if existing is not None and existing.kind != party.kind and party.kind not in LICENSORS:
+            session = refs.session
+            owns = session.scalar(
+                select(func.count()).select_from(Mark).where(Mark.owner_id == party.id)
+            )
+            grants = session.scalar(
+                select(func.count()).select_from(Licence).where(Licence.licensor_id == party.id)
+            )
+            if owns or grants:
+                self.error(
+                    "kind_change_in_use",
+                    f"{party.id} owns marks or grants licences, so it cannot become "
+                    f"a {party.kind.value}",
+                    ("parties", i, "kind"),
+                )
         if party.edition is not None and refs.edition(party.edition) is None:
             self.missing("edition", party.edition, ("parties", i, "edition"))
         if party.managed_by is not None and refs.party(party.managed_by) is None:
@@ -401,6 +417,16 @@ class ImportSummary:
     marks: int
     licences: int
 
+    @classmethod
+    def of(cls, doc: RegistryDocument) -> ImportSummary:
+        return cls(
+            len(doc.editions),
+            len(doc.categories),
+            len(doc.parties),
+            len(doc.marks),
+            len(doc.licences),
+        )
+
     def __str__(self) -> str:
         return (
             f"{self.editions} editions, {self.categories} categories, {self.parties} parties, "
@@ -456,9 +482,7 @@ def import_document(session: Session, doc: RegistryDocument) -> ImportSummary:
             _apply_licence(session, lic)
     session.flush()
     _bump_revision(session)
-    return ImportSummary(
-        len(doc.editions), len(doc.categories), len(doc.parties), len(doc.marks), len(doc.licences)
-    )
+    return ImportSummary.of(doc)
 
 
 _EDITION_ORDER = select(Edition).order_by(Edition.year, Edition.id)
@@ -799,11 +823,17 @@ def licences_in_force(
     )
     in_force = []
     for lic in session.scalars(query):
+        # Show what the licensor can grant, as `authorize` decides it: its marks and territories.
         licensor = session.get_one(Party, lic.licensor_id)
         owners = {m.id: (m.owner_id, m.edition_id) for m in lic.marks}
         rights, where = licensor_rights(party_out(licensor), owners, owners)
-        if len(rights) == len(owners) and (where is None or set(lic.territories) <= where):
-            in_force.append(licence_out(lic))
+        out = licence_out(lic)
+        territories = out.territories
+        if where is not None:
+            territories = sorted(where if WORLDWIDE in territories else set(territories) & where)
+        marks = [m for m in out.marks if m in rights]
+        if marks and territories:
+            in_force.append(out.model_copy(update={"marks": marks, "territories": territories}))
     if not in_force:
         return None, []
     return session.get_one(Party, party_id).name, in_force

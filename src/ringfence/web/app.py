@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import ringfence
 from ringfence.core.db import make_engine, make_session_factory
+from ringfence.core.logging import configure_logging
 from ringfence.core.settings import Settings, get_settings
 from ringfence.registry.api import router as registry_router
 from ringfence.registry.index_cache import IndexCache
@@ -36,6 +37,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)  # the same format under `uvicorn --factory`
         yield
         engine.dispose()
 
