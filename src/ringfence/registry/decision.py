@@ -152,10 +152,6 @@ class LicenceIndex:
                 by_seller[seller].append(compiled)
         self._by_seller = {k: tuple(v) for k, v in by_seller.items()}
 
-    @property
-    def licence_count(self) -> int:
-        return len({lic.id for lics in self._by_seller.values() for lic in lics})
-
     def check(
         self,
         *,
