@@ -136,7 +136,8 @@ def test_rejected_import_exits_2_with_the_line_and_changes_nothing(
 
 
 def test_database_problems_are_one_line(cli: Cli, tmp_path: Path) -> None:
-    code, _, err = cli("db", "check")  # a new database is not at head
+    (tmp_path / "cli.db").touch()  # an empty database file: not at head
+    code, _, err = cli("db", "check")
     assert code == 3
     assert err.startswith("error: migrations: ")
     assert err.count("\n") == 1
@@ -155,6 +156,13 @@ def test_commands_never_create_a_missing_database(cli: Cli, tmp_path: Path) -> N
     code, _, err = cli("registry", "check", "--database-url", f"sqlite:///{missing}", str(source))
     assert code == 2
     assert f"no database at {missing}" in err
+    assert not missing.parent.exists()
+    other_driver = ["--database-url", f"sqlite+pysqlite:///{missing}"]
+    # serve reads the URL from the environment: the fixture's file, not created yet
+    for args in (["db", "check", *other_driver], ["registry", "export", *other_driver], ["serve"]):
+        code, _, err = cli(*args)
+        assert code == 2, args
+        assert "no database at" in err
     assert not missing.parent.exists()
 
 

@@ -39,3 +39,9 @@ def test_model_level_errors_read_cleanly() -> None:
     with pytest.raises(ConfigurationError) as err:
         load_settings(environment="production")
     assert str(err.value).startswith("invalid settings: RINGFENCE_SECRET_KEY must be set")
+
+
+def test_sqlite_path_for_any_driver() -> None:
+    assert str(load_settings(database_url="sqlite+pysqlite:///x/y.db").sqlite_path()) == "x/y.db"
+    assert load_settings(database_url="sqlite:///:memory:").sqlite_path() is None
+    assert load_settings(database_url="postgresql://h/db").sqlite_path() is None

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from ringfence.core.errors import ConfigurationError
 
@@ -54,9 +55,11 @@ class Settings(BaseSettings):
         return self
 
     def sqlite_path(self) -> Path | None:
-        if self.database_url.startswith("sqlite:///") and ":memory:" not in self.database_url:
-            return Path(self.database_url.removeprefix("sqlite:///"))
-        return None
+        """The file of a SQLite database URL (any driver), None for memory or other backends."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
 
 
 def load_settings(**overrides: object) -> Settings:

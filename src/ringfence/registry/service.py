@@ -811,9 +811,10 @@ def list_categories(session: Session) -> list[CategoryIn]:
 def licences_in_force(
     session: Session, *, party_id: str, on: date
 ) -> tuple[str | None, list[LicenceIn]]:
-    """Public: the licences a party holds or sells under that are in force on ``on`` (active,
-    dated, and granted by a licensor with the rights to grant them), and the party's name when
-    there is at least one. Says nothing about parties without one, not even whether they exist."""
+    """Public: the licences a party holds or sells under that are in force on ``on`` (active
+    and dated), each cut down to what its licensor can grant (its marks and territories, as
+    ``authorize`` decides); the party's name only when at least one remains. Says nothing of
+    other parties, not even whether they exist."""
     query = (
         select(Licence)
         .where(_held_or_sold_by(party_id))
