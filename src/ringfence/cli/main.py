@@ -21,7 +21,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 registry_app = typer.Typer(help="Import, export and check registry files.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+index_app = typer.Typer(help="The screening index file.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(index_app, name="index")
 app.add_typer(registry_app, name="registry")
 app.add_typer(keys_app, name="keys")
 
@@ -232,6 +234,83 @@ def authorize(
         )
     )
     raise typer.Exit(0 if result.allowed else 1)
+
+
+# ------------------------------------------------------------------ screening
+
+
+def _screening_data(database_url: str | None, builtin: bool):  # type: ignore[no-untyped-def]
+    from ringfence.registry.service import export_document
+    from ringfence.screening.index import builtin_data
+
+    if builtin:
+        return builtin_data()
+    with _session_factory(database_url)() as session:
+        return builtin_data(export_document(session))
+
+
+@index_app.command("build")
+def index_build(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The index file to write.")],
+    builtin: Annotated[
+        bool, typer.Option("--builtin", help="From the built-in registry, not the database.")
+    ] = False,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Compile the registry and the screening data into one index file for `screen`."""
+    from ringfence.screening.index import write_index
+
+    data = _screening_data(database_url, builtin)
+    checksum = write_index(data, out)
+    _echo(
+        f"wrote {out}: {len(data.registry.marks)} marks, {len(data.registry.licences)} licences, "
+        f"checksum {checksum[:16]}"
+    )
+
+
+@app.command("screen")
+def screen(
+    source: Annotated[Path, typer.Argument(help="Listings: .parquet, .csv or .jsonl.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Verdicts: .parquet, .csv or .jsonl.")],
+    index: Annotated[
+        Path | None, typer.Option("--index", help="Index file; the built-in registry if omitted.")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="Worker processes.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, max=1_000_000, help="Rows per batch.")] = 8192,
+    today: Annotated[
+        str | None, typer.Option(help="Date for listings without listed_at (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Screen a file of marketplace listings for unlicensed use of Olympic properties."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from ringfence.screening.index import builtin_data, load_index
+    from ringfence.screening.runners.local import screen_file
+
+    try:
+        day = date.fromisoformat(today) if today else None
+    except ValueError:
+        raise InvalidInput(f"--today: {today!r} is not a date", code="invalid_date") from None
+    data = load_index(index) if index is not None else builtin_data()
+    with Progress(
+        TextColumn("screening"),
+        BarColumn(bar_width=None),
+        TextColumn("{task.completed:,} listings"),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+        console=None,
+    ) as bar:
+        task = bar.add_task("screen", total=None)
+        summary = screen_file(
+            source,
+            out,
+            data=data,
+            workers=workers,
+            batch_size=batch_size,
+            today=day,
+            progress=lambda n: bar.advance(task, n),
+        )
+    _echo(f"wrote {out}: {summary}")
 
 
 # ------------------------------------------------------------------ keys

@@ -1,0 +1,527 @@
+"""The screening engine: normalise -> detect -> decide, per listing, as a pure function over
+Arrow record batches. Framework-free: no web, ORM or CLI imports (a test enforces it)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pycountry
+
+from ringfence.registry.decision import LicenceIndex
+from ringfence.registry.enums import Reason
+from ringfence.registry.schemas import iso_territories
+from ringfence.screening.detectors.cues import SymbolicCues
+from ringfence.screening.detectors.fuzzy import FuzzyMatcher
+from ringfence.screening.detectors.price import PriceCheck
+from ringfence.screening.detectors.rings import find_emoji_rings
+from ringfence.screening.detectors.terms import Hit, TermMatcher
+from ringfence.screening.findings import Finding
+from ringfence.screening.index import ScreeningData, builtin_data, load_index
+from ringfence.screening.normalize import normalize, normalize_term, original_span, trace
+
+RINGS_MARK = "symbol-olympic-rings"
+CHANNEL = "marketplace"
+UNKNOWN_TERRITORY = "ZZ"  # ISO user-assigned: "ship-to not given"
+MAX_TITLE = 2_000
+MAX_SCANNED_DESCRIPTION = 50_000
+
+CLEAN, AUTHORIZED, INFRINGING, REVIEW, ERROR = (
+    "clean",
+    "authorized",
+    "infringing",
+    "review",
+    "error",
+)
+
+INPUT_COLUMNS = (
+    "listing_id",
+    "seller_id",
+    "title",
+    "description",
+    "category",
+    "price",
+    "currency",
+    "ship_to",
+    "image_paths",
+    "listed_at",
+)
+REQUIRED_COLUMNS = ("listing_id", "seller_id", "title")
+OUTPUT_SCHEMA = pa.schema(
+    [
+        pa.field("listing_id", pa.string()),
+        pa.field("verdict", pa.string(), nullable=False),
+        pa.field("risk", pa.float64(), nullable=False),
+        pa.field("marks", pa.list_(pa.string()), nullable=False),
+        pa.field("reasons", pa.list_(pa.string()), nullable=False),
+        pa.field("evidence", pa.string(), nullable=False),
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def _currencies() -> frozenset[str]:
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+@dataclass(frozen=True)
+class Listing:
+    listing_id: str
+    seller_id: str
+    title: str
+    description: str = ""
+    category: str | None = None
+    price: float | None = None
+    currency: str | None = None
+    ship_to: tuple[str, ...] = ()
+    listed_at: date | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    listing_id: str | None
+    verdict: str
+    risk: float
+    marks: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    evidence: tuple[Finding, ...] = ()
+
+    def evidence_json(self) -> str:
+        return json.dumps([f.as_json() for f in self.evidence], ensure_ascii=False)
+
+
+class RowError(ValueError):
+    """A listing that cannot be screened: verdict ``error`` with this reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class _Scan:
+    """What the cheap pass found in one field."""
+
+    name: str
+    text: str
+    view: str
+    hits: list[Hit] = field(default_factory=list)
+    rings: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def uses_property(self) -> bool:
+        return bool(self.rings) or any(h.term.kind in ("variant", "ring") for h in self.hits)
+
+
+class Engine:
+    """A loaded screening index, ready to screen listings."""
+
+    def __init__(self, data: ScreeningData) -> None:
+        self.data = data
+        self.licences = LicenceIndex(data.registry)
+        self.version = self.licences.version
+        self.terms = TermMatcher(data.terms())
+        self.fuzzy = FuzzyMatcher(self.terms.patterns, {normalize_term(w) for w in data.lexicon})
+        self.cues = SymbolicCues(data.symbolic_cues())
+        self.price = PriceCheck(data.prices, data.fx)
+        self.categories = frozenset(c.id for c in data.registry.categories)
+        self.has_rings_mark = any(m.id == RINGS_MARK for m in data.registry.marks)
+
+    @classmethod
+    def builtin(cls) -> Engine:
+        return cls(builtin_data())
+
+    @classmethod
+    def from_file(cls, path: Path) -> Engine:
+        return cls(load_index(path))
+
+    # ------------------------------------------------------------------ one listing
+
+    def screen(self, listing: Listing, *, today: date | None = None) -> Verdict:
+        scans = [self._scan("title", listing.title)]
+        if listing.description:
+            scans.append(self._scan("description", listing.description[:MAX_SCANNED_DESCRIPTION]))
+        fuzzy: list[Finding] = []
+        if not any(s.uses_property for s in scans):
+            fuzzy = self._fuzzy(scans)
+            if not fuzzy:
+                return self._clean_or_excepted(listing, scans)
+        findings = [f for s in scans for f in self._findings(s, listing)] + fuzzy
+        if listing.price is not None and listing.currency:
+            ratio = self.price.too_low(listing.price, listing.currency, listing.category)
+            if ratio is not None:
+                findings.append(
+                    Finding(
+                        "price",
+                        "price_too_low",
+                        min(0.9, 1 - ratio),
+                        "price",
+                        f"{listing.price:g} {listing.currency}",
+                        0,
+                        0,
+                    )
+                )
+        return self._decide(listing, findings, today or datetime.now(UTC).date())
+
+    def _scan(self, field_name: str, text: str) -> _Scan:
+        view = normalize(text)
+        return _Scan(field_name, text, view, self.terms.find(view), find_emoji_rings(text))
+
+    def _fuzzy(self, scans: Sequence[_Scan]) -> list[Finding]:
+        out = []
+        for scan in scans:
+            for start, end, pattern, terms, distance in self.fuzzy.find(scan.view):
+                _, origins = trace(scan.text)
+                s, e = original_span(origins, start, end, scan.text)
+                term = terms[0]
+                out.append(
+                    Finding(
+                        "fuzzy",
+                        f"misspelt:{term.mark}:{pattern}:d{distance}",
+                        0.8 if distance == 1 else 0.7,
+                        scan.name,
+                        scan.text[s:e],
+                        s,
+                        e,
+                        mark=term.mark,
+                        weak=True,
+                    )
+                )
+        return out
+
+    def _clean_or_excepted(self, listing: Listing, scans: Sequence[_Scan]) -> Verdict:
+        return Verdict(listing.listing_id, CLEAN, 0.0)
+
+    def _findings(self, scan: _Scan, listing: Listing) -> list[Finding]:
+        """Turn the cheap pass's hits into findings with offsets in the text as written."""
+        _, origins = trace(scan.text)
+
+        def span(start: int, end: int) -> tuple[int, int, str]:
+            s, e = original_span(origins, start, end, scan.text)
+            return s, e, scan.text[s:e]
+
+        exceptions = [h for h in scan.hits if h.term.kind == "exception"]
+        has_context = any(h.term.kind == "context" for h in scan.hits) or bool(scan.rings)
+        strong_marks = {
+            h.term.mark
+            for h in scan.hits
+            if h.term.kind == "variant" and not h.term.ambiguous and not h.mid_word
+        }
+        tokens = set(scan.view.split())
+        out: list[Finding] = []
+        for hit in _outermost(h for h in scan.hits if h.term.kind in ("variant", "ring")):
+            term = hit.term
+            s, e, text = span(hit.start, hit.end)
+            mark = (
+                term.mark
+                if term.kind == "variant"
+                else (RINGS_MARK if self.has_rings_mark else None)
+            )
+            exception = None
+            for x in exceptions:
+                if (
+                    x.term.mark == term.mark
+                    and x.start <= hit.start
+                    and hit.end <= x.end
+                    and _applies(x.term.territories, listing.ship_to)
+                ):
+                    exception = f"{x.term.reason}: {x.term.text}"
+                    break
+            if exception is None and term.ambiguous:
+                own_context = any(normalize_term(c) in tokens for c in term.context)
+                if not (has_context or own_context or (strong_marks - {term.mark})):
+                    exception = "ambiguous: a common word or name without Olympic context"
+            out.append(
+                Finding(
+                    "terms" if term.kind == "variant" else "rings",
+                    f"{term.kind}:{term.mark or 'rings'}:{term.lang or '-'}",
+                    term.score * (0.85 if hit.mid_word else 1.0),
+                    scan.name,
+                    text,
+                    s,
+                    e,
+                    mark=mark,
+                    exception=exception,
+                    weak=hit.mid_word,
+                )
+            )
+        for start, stop in scan.rings:
+            end = start + len(scan.text[start:stop].rstrip())
+            out.append(
+                Finding(
+                    "rings",
+                    "rings:emoji",
+                    0.9,
+                    scan.name,
+                    scan.text[start:end],
+                    start,
+                    end,
+                    mark=RINGS_MARK if self.has_rings_mark else None,
+                )
+            )
+        seen_cues: set[tuple[str, int]] = set()
+        for hit in scan.hits:
+            if hit.term.kind == "cue" and (hit.pattern, hit.start) not in seen_cues:
+                seen_cues.add((hit.pattern, hit.start))
+                s, e, text = span(hit.start, hit.end)
+                out.append(
+                    Finding("cues", f"cue:{hit.term.text}", hit.term.score, scan.name, text, s, e)
+                )
+        for start, end, cue, score in self.cues.find(scan.text):
+            out.append(
+                Finding("cues", f"cue:{cue}", score, scan.name, scan.text[start:end], start, end)
+            )
+        return out
+
+    def _decide(self, listing: Listing, findings: list[Finding], today: date) -> Verdict:
+        used = [f for f in findings if f.mark and not f.exception]
+        if not used:
+            excepted = tuple(f for f in findings if f.exception)
+            return Verdict(
+                listing.listing_id,
+                CLEAN,
+                0.0,
+                reasons=("exception",) if excepted else (),
+                evidence=excepted,
+            )
+        marks = tuple(sorted({f.mark for f in used if f.mark}))
+        cues = [f for f in findings if f.detector == "cues"]
+        price = [f for f in findings if f.detector == "price"]
+        on = listing.listed_at or today
+        category = listing.category if listing.category in self.categories else ""
+        territories = listing.ship_to or (UNKNOWN_TERRITORY,)
+
+        reasons: dict[str, None] = {}
+        unknown_data = False
+        allowed = True
+        protected = False
+        for mark in marks:
+            for territory in territories:
+                d = self.licences.authorize(
+                    listing.seller_id, mark, category, territory, CHANNEL, on
+                )
+                if territory == UNKNOWN_TERRITORY and (
+                    Reason.mark_not_protected in d.reasons
+                    or Reason.territory_not_covered in d.reasons
+                ):
+                    unknown_data = True
+                    continue
+                if d.reasons == (Reason.mark_not_protected,):
+                    continue
+                protected = True
+                if d.allowed:
+                    reasons.setdefault(Reason.licensed.value)
+                    continue
+                allowed = False
+                if not category and d.reasons == (Reason.category_not_covered,):
+                    unknown_data = True
+                    continue
+                for r in d.reasons:
+                    reasons.setdefault(r.value)
+        denied = [r for r in reasons if r != Reason.licensed.value]
+        if denied:
+            verdict = INFRINGING
+        elif unknown_data or not allowed:
+            verdict = REVIEW
+            reasons.setdefault("insufficient_listing_data")
+        elif not protected:
+            return Verdict(
+                listing.listing_id, CLEAN, 0.0, marks, ("mark_not_protected",), tuple(findings)
+            )
+        else:
+            verdict = AUTHORIZED
+        if cues:
+            verdict = INFRINGING
+            reasons = {"counterfeit_cue": None, **reasons}
+        if price:
+            reasons.setdefault("price_too_low")
+            if verdict == AUTHORIZED:
+                verdict = REVIEW
+        if verdict == INFRINGING and all(f.weak for f in used) and not cues:
+            verdict = REVIEW
+            reasons.setdefault("weak_evidence")
+        risk = _risk(verdict, [f.score for f in used if not f.weak] or [0.5], cues, price)
+        return Verdict(listing.listing_id, verdict, risk, marks, tuple(reasons), tuple(findings))
+
+    # ------------------------------------------------------------------ Arrow batches
+
+    def screen_batch(self, batch: pa.RecordBatch, *, today: date | None = None) -> pa.RecordBatch:
+        """The engine as a pure function: one output row per input row, in order."""
+        day = today or datetime.now(UTC).date()
+        columns = {
+            name: batch.column(name).to_pylist() if name in batch.schema.names else None
+            for name in (*INPUT_COLUMNS, "_error")
+        }
+        out_ids: list[str | None] = []
+        out_verdicts: list[str] = []
+        out_risk: list[float] = []
+        out_marks: list[list[str]] = []
+        out_reasons: list[list[str]] = []
+        out_evidence: list[str] = []
+        for i in range(batch.num_rows):
+            row = {
+                name: (values[i] if values is not None else None)
+                for name, values in columns.items()
+            }
+            try:
+                if row["_error"] is not None:  # a line the reader could not parse
+                    raise RowError(str(row["_error"]))
+                verdict = self.screen(listing_from_row(row), today=day)
+            except RowError as exc:
+                raw_id = row.get("listing_id")
+                verdict = Verdict(
+                    None if raw_id is None else str(raw_id), ERROR, 0.0, reasons=(exc.reason,)
+                )
+            out_ids.append(verdict.listing_id)
+            out_verdicts.append(verdict.verdict)
+            out_risk.append(verdict.risk)
+            out_marks.append(list(verdict.marks))
+            out_reasons.append(list(verdict.reasons))
+            out_evidence.append(verdict.evidence_json() if verdict.evidence else "[]")
+        return pa.RecordBatch.from_arrays(
+            [
+                pa.array(out_ids, pa.string()),
+                pa.array(out_verdicts, pa.string()),
+                pa.array(out_risk, pa.float64()),
+                pa.array(out_marks, pa.list_(pa.string())),
+                pa.array(out_reasons, pa.list_(pa.string())),
+                pa.array(out_evidence, pa.string()),
+            ],
+            schema=OUTPUT_SCHEMA,
+        )
+
+
+def _outermost(hits: Iterable[Hit]) -> list[Hit]:
+    """The most specific reading of each stretch of text: drop a hit that lies inside a longer
+    hit ("Olympia" inside "Olympiad", "Olympic" inside "Olympic rings"), and keep one hit per
+    mark and span."""
+    ordered = sorted(hits, key=lambda h: (h.start, -(h.end - h.start)))
+    out: list[Hit] = []
+    for h in ordered:
+        if any(
+            o.start <= h.start
+            and h.end <= o.end
+            and ((o.end - o.start) > (h.end - h.start) or o.term.mark == h.term.mark)
+            for o in out
+        ):
+            continue
+        out.append(h)
+    return out
+
+
+def _applies(territories: tuple[str, ...], ship_to: tuple[str, ...]) -> bool:
+    return "*" in territories or not ship_to or any(t in territories for t in ship_to)
+
+
+def _risk(verdict: str, scores: list[float], cues: list[Finding], price: list[Finding]) -> float:
+    combined = 1.0
+    for s in [*scores, *(f.score for f in cues), *(f.score * 0.5 for f in price)]:
+        combined *= 1 - max(0.0, min(1.0, s))
+    risk = 1 - combined
+    if verdict == INFRINGING:
+        return round(max(0.7, risk), 4)
+    if verdict == REVIEW:
+        return round(min(0.69, max(0.3, risk)), 4)
+    if verdict == AUTHORIZED:
+        return 0.05
+    return 0.0
+
+
+# ---------------------------------------------------------------------- input rows
+
+
+def listing_from_row(row: dict[str, Any]) -> Listing:
+    """Validate one input row; raise RowError naming what is wrong."""
+    listing_id = _text(row.get("listing_id"), "listing_id")
+    seller_id = _text(row.get("seller_id"), "seller_id")
+    title = _text(row.get("title"), "title")
+    if not title.strip():
+        raise RowError("empty_title")
+    if len(title) > MAX_TITLE:
+        raise RowError("title_too_long")
+    description = row.get("description")
+    description = "" if description is None else _text(description, "description")
+    category = row.get("category")
+    category = None if category in (None, "") else _text(category, "category")
+    price = _price(row.get("price"))
+    currency = row.get("currency")
+    currency = None if currency in (None, "") else _text(currency, "currency").upper()
+    if currency is not None and currency not in _currencies():
+        raise RowError("unknown_currency")
+    return Listing(
+        listing_id,
+        seller_id,
+        title,
+        description,
+        category,
+        price,
+        currency,
+        _ship_to(row.get("ship_to")),
+        _date(row.get("listed_at")),
+    )
+
+
+def _text(value: Any, name: str) -> str:
+    if value is None:
+        raise RowError(f"missing_{name}")
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RowError(f"invalid_utf8_{name}") from None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise RowError(f"invalid_{name}")
+    if name in ("listing_id", "seller_id") and not value.strip():
+        raise RowError(f"missing_{name}")
+    return value
+
+
+def _price(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        price = float(value)
+    except (TypeError, ValueError):
+        raise RowError("invalid_price") from None
+    if math.isnan(price) or math.isinf(price) or price < 0:
+        raise RowError("invalid_price")
+    return price
+
+
+def _ship_to(value: Any) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+    elif isinstance(value, (list, tuple)):
+        codes = [str(c).strip().upper() for c in value if c is not None and str(c).strip()]
+    else:
+        raise RowError("invalid_ship_to")
+    valid = iso_territories()
+    if any(c not in valid for c in codes):
+        raise RowError("unknown_territory")
+    return tuple(dict.fromkeys(codes))
+
+
+def _date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            raise RowError("invalid_listed_at") from None
+    raise RowError("invalid_listed_at")

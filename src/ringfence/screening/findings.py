@@ -1,0 +1,45 @@
+"""What detectors return: immutable findings that explain themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    detector: str  # "terms", "fuzzy", "cues", "rings", "price"
+    rule: str  # e.g. "variant:word-olympic:en", "cue:replica", "price_too_low"
+    score: float  # in [0, 1]: how strongly this alone says "Olympic property" or "fake"
+    field: str  # "title" or "description"; "price" for the price detector
+    text: str  # the matched text as written in the listing
+    start: int  # offsets into the field as written
+    end: int
+    mark: str | None = None  # the Olympic property, when the finding is one
+    exception: str | None = None  # the exception that covers it ("place_name: Olympic Peninsula")
+    weak: bool = False  # fuzzy, mid-word or ambiguous-with-context: review rather than verdict
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "detector": self.detector,
+            "rule": self.rule,
+            "score": round(self.score, 3),
+            "field": self.field,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+        }
+        if self.mark:
+            out["mark"] = self.mark
+        if self.exception:
+            out["exception"] = self.exception
+        if self.weak:
+            out["weak"] = True
+        return out
+
+
+class Detector(Protocol):
+    """A detector: its name and the listing fields it reads; ``detect`` returns findings."""
+
+    name: str
+    inputs: tuple[str, ...]

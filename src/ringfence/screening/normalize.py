@@ -1,0 +1,276 @@
+"""Text normalisation that defeats the usual evasions and keeps offsets back to the original.
+
+The pipeline, in this order (the order matters, see docs/screening.md):
+
+1. split camelCase (``ParisOlympics`` -> ``Paris Olympics``);
+2. map every character once, through a cached table: NFKC compatibility forms (fullwidth,
+   mathematical alphanumerics), drop invisible and zero-width characters, soft hyphens and
+   combining marks (diacritics), map confusable characters of other scripts to their Latin
+   prototype (Unicode UTS #39 confusables data, via ``confusable_homoglyphs``, supplemented),
+   fold Latin letters to ASCII (o-slash, l-stroke, ae), lower-case, and merge ``i``/``l``
+   (and ``1``, ``!``, ``|`` in leet) into one letter, the way readers confuse them;
+3. undo leetspeak and symbol substitutions, but only inside tokens where letters outnumber
+   digits (``0lymp1c`` is a word, ``10C`` is a model number), and only for digits that stand
+   alone among letters (``Olympics2024`` keeps its year);
+4. split letters from digits (``Tokyo2020`` -> ``tokyo 2020``);
+5. turn runs of separators (spaces, punctuation, hashtags) into one space and shorten runs of
+   three or more equal letters to one.
+
+``normalize`` is the fast path (C-speed ``str.translate`` and regular expressions);
+``trace`` computes the same string with, for every output character, the index of the input
+character it came from, and is only run for listings that produced a finding. A property test
+keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import lru_cache
+from importlib.resources import files
+
+import confusable_homoglyphs
+
+# Look-alikes that confusables.txt leaves without a Latin prototype: Greek kappa, tau, chi
+# (issue 3 notes) and the Cyrillic small letters that read as Latin ones in running text.
+_SUPPLEMENT = {
+    "κ": "k", "Κ": "K", "τ": "t", "Τ": "T", "χ": "x", "Χ": "X", "υ": "u", "ϲ": "c",
+    "м": "m", "т": "t", "н": "h", "в": "b", "п": "n", "г": "r", "к": "k", "ь": "b",
+}  # fmt: skip
+# Latin letters without a decomposition to ASCII.
+_LATIN_FOLD = {
+    "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H",
+    "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ẞ": "SS", "þ": "th", "Þ": "TH",
+    "ð": "d", "Ð": "D", "ŀ": "l", "Ŀ": "L", "ı": "i", "ĸ": "k", "ſ": "s",
+}  # fmt: skip
+_LEET = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t",
+                       "$": "s", "@": "a", "!": "l", "|": "l", "€": "e", "£": "l"})  # fmt: skip
+_LEET_CHARS = frozenset("013457$@!|€£")
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Cs", "Co", "Cn", "Mn", "Me"})
+# After mapping: i and l are one letter, as 1/l/I/i/! are to a reader.
+_MERGE = {"i": "l"}
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_DIGIT_LETTER = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+_SEPARATORS = re.compile(r"[\W_]+")
+_REPEATS = re.compile(r"([a-z])\1{2,}")
+# A whitespace token holding a leet character next to at least one letter.
+_LEET_TOKEN = re.compile(r"\S*[013457$@!|€£]\S*")
+
+
+@lru_cache(maxsize=1)
+def _confusables() -> dict[str, str]:
+    """Non-ASCII character -> ASCII prototype, from the Unicode confusables data."""
+    path = files(confusable_homoglyphs).joinpath("confusables.json")
+    data: dict[str, list[dict[str, str]]] = json.loads(path.read_text(encoding="utf-8"))
+
+    def ascii_of(char: str, depth: int = 0) -> str | None:
+        for h in data.get(char, ()):
+            proto = h["c"]
+            if proto.isascii() and proto.isalnum():
+                return proto
+        if depth < 2:  # follow a chain: a look-alike of a look-alike
+            for h in data.get(char, ()):
+                if len(h["c"]) == 1 and (found := ascii_of(h["c"], depth + 1)) is not None:
+                    return found
+        return None
+
+    out = {
+        char: proto
+        for char in data
+        if len(char) == 1 and not char.isascii() and (proto := ascii_of(char)) is not None
+    }
+    out.update(_SUPPLEMENT)
+    return out
+
+
+def _fold(c: str) -> str:
+    """One NFKC output character to its Latin prototype, if it has one."""
+    if c.isascii():
+        return c
+    c = _confusables().get(c, c)
+    c = _LATIN_FOLD.get(c, c)
+    if not c.isascii() and unicodedata.category(c)[0] == "L":
+        base = unicodedata.normalize("NFD", c)
+        stripped = "".join(b for b in base if unicodedata.category(b) != "Mn")
+        if stripped and stripped.isascii():
+            return stripped
+    return c
+
+
+def _invisible(c: str) -> bool:
+    return c in "\u00ad\u200b\u200c\u200d\u2060\ufeff" or (
+        not c.isascii() and unicodedata.category(c) in _INVISIBLE_CATEGORIES
+    )
+
+
+def _map_char(char: str) -> str:
+    """What one input character becomes in step 2 (before leet)."""
+    out = []
+    for c in unicodedata.normalize("NFKC", char):
+        if _invisible(c):
+            continue
+        for lower in _fold(c).lower():
+            if unicodedata.category(lower) not in ("Mn", "Me"):
+                out.append(_MERGE.get(lower, lower))
+    return "".join(out)
+
+
+class _CharTable(dict[int, str]):
+    """A ``str.translate`` table that fills itself: each character is mapped once."""
+
+    def __missing__(self, code: int) -> str:
+        mapped = _map_char(chr(code))
+        self[code] = mapped
+        return mapped
+
+
+_TABLE = _CharTable()
+
+
+def _leet_token(token: str) -> str:
+    """Undo leet in one whitespace token (same length out as in)."""
+    letters = sum(c.isalpha() for c in token)
+    digits = sum(c.isdigit() for c in token)
+    if letters == 0 or letters <= digits:
+        return token
+    return "".join(
+        c.translate(_LEET)
+        if c in _LEET_CHARS
+        and not (c.isdigit() and ((k and token[k - 1].isdigit()) or token[k + 1 : k + 2].isdigit()))
+        else c
+        for k, c in enumerate(token)
+    )
+
+
+def _leet(match: re.Match[str]) -> str:
+    return _leet_token(match.group(0))
+
+
+def normalize(text: str) -> str:
+    """The token view: normalised tokens separated by single spaces, with a space at each
+    end, so that `` olymplc `` matches the whole token."""
+    s = _CAMEL.sub(" ", text).translate(_TABLE)
+    if not _LEET_CHARS.isdisjoint(s):
+        s = _LEET_TOKEN.sub(_leet, s)
+    s = _SEPARATORS.sub(" ", _DIGIT_LETTER.sub(" ", s))
+    s = _REPEATS.sub(r"\1", s)
+    return f" {s.strip()} "
+
+
+def normalize_term(text: str) -> str:
+    """A registry term, normalised exactly like listing text, without the outer spaces."""
+    return normalize(text).strip()
+
+
+def trace(text: str) -> tuple[str, list[int]]:
+    """The same string as :func:`normalize`, and for every character the index of the input
+    character it came from (separators: the first separator of their run; -1 at the ends)."""
+    chars, origin = _trace_map(text)
+    _trace_leet(chars)
+    chars, origin = _trace_split(chars, origin)
+    out, out_origin = _trace_separators(chars, origin)
+    while out and out[0] == " ":
+        out.pop(0)
+        out_origin.pop(0)
+    while out and out[-1] == " ":
+        out.pop()
+        out_origin.pop()
+    return " " + "".join(out) + " ", [-1, *out_origin, -1]
+
+
+def _trace_map(text: str) -> tuple[list[str], list[int]]:
+    """Steps 1 and 2: camelCase split and the character map."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, c in enumerate(text):
+        if i and c.isascii() and c.isupper() and text[i - 1].isascii() and text[i - 1].islower():
+            chars.append(" ")
+            origin.append(i)
+        for m in _TABLE[ord(c)]:
+            chars.append(m)
+            origin.append(i)
+    return chars, origin
+
+
+def _trace_leet(chars: list[str]) -> None:
+    """Step 3, in place: leet per whitespace token (a 1:1 translation)."""
+    i = 0
+    while i < len(chars):
+        if chars[i].isspace():
+            i += 1
+            continue
+        j = i
+        while j < len(chars) and not chars[j].isspace():
+            j += 1
+        token = "".join(chars[i:j])
+        if not _LEET_CHARS.isdisjoint(token):
+            chars[i:j] = list(_leet_token(token))
+        i = j
+
+
+def _trace_split(chars: list[str], origin: list[int]) -> tuple[list[str], list[int]]:
+    """Step 4: a space between a letter and a digit."""
+    out: list[str] = []
+    out_origin: list[int] = []
+    for k, c in enumerate(chars):
+        if k:
+            prev = chars[k - 1]
+            if (_is_letter(prev) and _is_digit(c)) or (_is_digit(prev) and _is_letter(c)):
+                out.append(" ")
+                out_origin.append(origin[k])
+        out.append(c)
+        out_origin.append(origin[k])
+    return out, out_origin
+
+
+def _trace_separators(chars: list[str], origin: list[int]) -> tuple[list[str], list[int]]:
+    """Step 5: separator runs to one space, runs of three or more equal letters to one."""
+    out: list[str] = []
+    out_origin: list[int] = []
+    k, n = 0, len(chars)
+    while k < n:
+        c = chars[k]
+        if _is_separator(c):
+            start = k
+            while k < n and _is_separator(chars[k]):
+                k += 1
+            out.append(" ")
+            out_origin.append(origin[start])
+            continue
+        run = k
+        if "a" <= c <= "z":
+            while run < n and chars[run] == c:
+                run += 1
+        out.append(c)
+        out_origin.append(origin[k])
+        k = run if run - k >= 3 else k + 1
+    return out, out_origin
+
+
+def _is_letter(c: str) -> bool:
+    # as the regular expression's [^\W\d_]: a word character that is no decimal digit
+    return (c.isalnum() and not c.isdecimal()) and c != "_"
+
+
+def _is_digit(c: str) -> bool:
+    return c.isdecimal()  # as the regular expression's \d
+
+
+def _is_separator(c: str) -> bool:
+    return not (c.isalnum()) or c == "_"
+
+
+def original_span(origins: list[int], start: int, end: int, text: str) -> tuple[int, int]:
+    """The span of the input text behind ``[start, end)`` of the traced string."""
+    inside = [o for o in origins[start:end] if o >= 0]
+    if not inside:
+        return (0, 0)
+    first, last = min(inside), max(inside)
+    return first, min(len(text), last + 1)
+
+
+def simple(text: str) -> str:
+    """A light view for cue words, where symbols matter ("1:1", "AAA"): NFKC and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()

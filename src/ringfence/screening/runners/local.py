@@ -1,0 +1,322 @@
+"""Screening files: read Parquet, CSV or JSON Lines as a stream of record batches, screen them
+(in this process, or on a pool of worker processes), write the same formats. The reference
+runner: memory stays flat whatever the input size, and the output appears only when complete
+(written to a temporary file, then renamed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ringfence.core.errors import InvalidInput
+from ringfence.screening.engine import (
+    INPUT_COLUMNS,
+    OUTPUT_SCHEMA,
+    REQUIRED_COLUMNS,
+    Engine,
+)
+from ringfence.screening.index import ScreeningData, dump_index, load_index
+
+FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl",
+           ".ndjson": "jsonl", ".json": "jsonl"}  # fmt: skip
+DEFAULT_BATCH = 8_192
+
+
+def file_format(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(FORMATS))
+        raise InvalidInput(
+            f"{path}: unknown file type {path.suffix or '(none)'!r}; use one of {known}",
+            code="unknown_format",
+        )
+    return fmt
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def read_batches(path: Path, batch_size: int = DEFAULT_BATCH) -> Iterator[pa.RecordBatch]:
+    """Record batches of the input, after checking the file has the required columns."""
+    fmt = file_format(path)
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such file", code="file_not_found")
+    if fmt == "parquet":
+        return _parquet(path, batch_size)
+    if fmt == "csv":
+        return _csv(path, batch_size)
+    return _jsonl(path, batch_size)
+
+
+def _require(path: Path, names: list[str]) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise InvalidInput(
+            f"{path}: missing required column(s): {', '.join(missing)}", code="missing_columns"
+        )
+
+
+def _parquet(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
+    try:
+        reader = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InvalidInput(
+            f"{path}: not a readable Parquet file: {exc}", code="invalid_file"
+        ) from None
+    names = reader.schema_arrow.names
+    _require(path, names)
+    columns = [c for c in INPUT_COLUMNS if c in names]
+    return _guard(path, reader.iter_batches(batch_size=batch_size, columns=columns))
+
+
+def _csv(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
+    # Text columns are read as bytes so that one row of invalid UTF-8 is one error row, not a
+    # failed file; the engine decodes and validates each value.
+    types = {c: pa.binary() for c in INPUT_COLUMNS}
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=1 << 20),
+            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InvalidInput(f"{path}: not a readable CSV file: {exc}", code="invalid_file") from None
+    _require(path, reader.schema.names)
+    return _rebatch(_guard(path, iter(reader)), batch_size)
+
+
+def _jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
+    def rows() -> Iterator[dict[str, Any]]:
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    value = json.loads(raw)
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    yield {"listing_id": None, "_error": f"invalid_json_line_{number}"}
+                    continue
+                if not isinstance(value, dict):
+                    yield {"listing_id": None, "_error": f"invalid_json_line_{number}"}
+                    continue
+                yield value
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        chunk: list[dict[str, Any]] = []
+        first = True
+        for row in rows():
+            if first and "_error" not in row:
+                _require(path, list(row))
+                first = False
+            chunk.append(row)
+            if len(chunk) >= batch_size:
+                yield _rows_to_batch(chunk)
+                chunk = []
+        if chunk:
+            yield _rows_to_batch(chunk)
+
+    return batches()
+
+
+def _rows_to_batch(rows: list[dict[str, Any]]) -> pa.RecordBatch:
+    """Rows of arbitrary JSON values, as one batch of Python objects (the engine validates)."""
+    columns = {c: [_plain(r.get(c)) for r in rows] for c in (*INPUT_COLUMNS, "_error")}
+    return pa.RecordBatch.from_pydict(
+        {name: pa.array(values, pa.string()) for name, values in columns.items()}
+    )
+
+
+def _plain(value: Any) -> str | None:
+    """JSON values as text for the engine: lists joined by ',' (ship_to), others as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ",".join(value)
+    return json.dumps(value)
+
+
+def _guard(path: Path, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from batches
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InvalidInput(f"{path}: unreadable: {exc}", code="invalid_file") from None
+
+
+def _rebatch(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        for offset in range(0, batch.num_rows, size):
+            yield batch.slice(offset, size)
+
+
+# ---------------------------------------------------------------------- writing
+
+
+class _Writer:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fmt = file_format(path)
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self._parquet: pq.ParquetWriter | None = None
+        self._handle: Any = None
+        if self.fmt == "parquet":
+            self._parquet = pq.ParquetWriter(self.tmp, OUTPUT_SCHEMA)
+        elif self.fmt == "csv":
+            self._handle = pacsv.CSVWriter(self.tmp, _csv_schema())
+        else:
+            self._handle = self.tmp.open("w", encoding="utf-8")
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        if self._parquet is not None:
+            self._parquet.write_batch(batch)
+        elif self.fmt == "csv":
+            self._handle.write_batch(_for_csv(batch))
+        else:
+            rows = batch.to_pylist()
+            self._handle.write(
+                "".join(
+                    json.dumps(r | {"evidence": json.loads(r["evidence"])}, ensure_ascii=False)
+                    + "\n"
+                    for r in rows
+                )
+            )
+
+    def commit(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        else:
+            self._handle.close()
+        self.tmp.replace(self.path)
+
+    def abort(self) -> None:
+        try:
+            if self._parquet is not None:
+                self._parquet.close()
+            elif self._handle is not None:
+                self._handle.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _csv_schema() -> pa.Schema:
+    return pa.schema([pa.field(f.name, pa.float64() if f.name == "risk" else pa.string())
+                      for f in OUTPUT_SCHEMA])  # fmt: skip
+
+
+def _for_csv(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """CSV has no lists: marks and reasons as JSON arrays in a text column."""
+    columns = []
+    for f in OUTPUT_SCHEMA:
+        col = batch.column(f.name)
+        if pa.types.is_list(f.type):
+            col = pa.array([json.dumps(v) for v in col.to_pylist()], pa.string())
+        columns.append(col)
+    return pa.RecordBatch.from_arrays(columns, schema=_csv_schema())
+
+
+# ---------------------------------------------------------------------- running
+
+
+@dataclass
+class Summary:
+    rows: int = 0
+    seconds: float = 0.0
+    verdicts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    def __str__(self) -> str:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(self.verdicts.items()))
+        return f"{self.rows} listings in {self.seconds:.1f} s ({self.per_second:,.0f}/s): {counts}"
+
+
+_WORKER: Engine | None = None
+
+
+def _init_worker(blob: bytes) -> None:
+    global _WORKER  # noqa: PLW0603 - one engine per worker process, loaded once
+    _WORKER = Engine(load_index(blob))
+
+
+def _screen_in_worker(batch: pa.RecordBatch, today: date | None) -> pa.RecordBatch:
+    assert _WORKER is not None
+    return _WORKER.screen_batch(batch, today=today)
+
+
+def _bounded_map(
+    pool: ProcessPoolExecutor, batches: Iterator[pa.RecordBatch], today: date | None, depth: int
+) -> Iterator[pa.RecordBatch]:
+    """Results in input order, with at most ``depth`` batches in flight (flat memory)."""
+    pending: deque[Future[pa.RecordBatch]] = deque()
+    for batch in batches:
+        pending.append(pool.submit(_screen_in_worker, batch, today))
+        if len(pending) >= depth:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def screen_file(
+    source: Path,
+    target: Path,
+    *,
+    data: ScreeningData,
+    workers: int = 1,
+    batch_size: int = DEFAULT_BATCH,
+    today: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Screen ``source`` into ``target``; the target appears only if every row was written."""
+    if source.resolve() == target.resolve():
+        raise InvalidInput("the output must not be the input file", code="same_file")
+    file_format(target)
+    batches = read_batches(source, batch_size)
+    summary = Summary()
+    writer = _Writer(target)
+    started = time.perf_counter()
+    try:
+        if workers <= 1:
+            engine = Engine(data)
+            results: Iterator[pa.RecordBatch] = (
+                engine.screen_batch(b, today=today) for b in batches
+            )
+            _drain(results, writer, summary, progress)
+        else:
+            blob = dump_index(data)
+            with ProcessPoolExecutor(
+                max_workers=workers, initializer=_init_worker, initargs=(blob,)
+            ) as pool:
+                _drain(_bounded_map(pool, batches, today, 2 * workers), writer, summary, progress)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _drain(
+    results: Iterator[pa.RecordBatch],
+    writer: _Writer,
+    summary: Summary,
+    progress: Callable[[int], None] | None,
+) -> None:
+    for out in results:
+        writer.write(out)
+        summary.rows += out.num_rows
+        summary.verdicts.update(out.column("verdict").to_pylist())
+        if progress is not None:
+            progress(out.num_rows)
