@@ -245,3 +245,66 @@ def test_default_secret_is_refused_in_production(cli: Cli, monkeypatch: pytest.M
     code, _, err = cli("db", "upgrade")
     assert code == 2
     assert "RINGFENCE_SECRET_KEY must be set" in err
+
+
+def test_index_build_and_screen(loaded: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "licence.yaml"
+    source.write_text(LICENCE)
+    assert loaded("registry", "import", str(source))[0] == 0
+    index = tmp_path / "registry.rfi"
+    code, out, _ = loaded("index", "build", "--out", str(index))
+    assert code == 0
+    assert "88 marks, 1 licences" in out
+    listings = tmp_path / "listings.jsonl"
+    listings.write_text(
+        '{"listing_id": "a", "seller_id": "LIC:cli", "title": "LA28 cap", "category": "apparel.headwear", "ship_to": "US"}\n'
+        '{"listing_id": "b", "seller_id": "SELLER:z", "title": "LA28 cap", "category": "apparel.headwear", "ship_to": "US"}\n'
+    )
+    verdicts = tmp_path / "verdicts.jsonl"
+    code, out, _ = loaded(
+        "screen",
+        str(listings),
+        "--out",
+        str(verdicts),
+        "--index",
+        str(index),
+        "--today",
+        "2027-01-01",
+    )
+    assert code == 0
+    assert "2 listings" in out
+    def reasons() -> list[list[str]]:
+        return [json.loads(line)["reasons"] for line in verdicts.read_text().splitlines()]
+
+    # the imported licence is for the official store only, not for marketplace listings
+    assert reasons() == [["channel_not_covered"], ["no_licence"]]
+    # without --index: the built-in registry, which holds no licences
+    code, _, _ = loaded("screen", str(listings), "--out", str(verdicts), "--today", "2027-01-01")
+    assert code == 0
+    assert reasons() == [["no_licence"], ["no_licence"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["screen", "nope.parquet", "--out", "x.parquet"], "nope.parquet: no such file"),
+        (["screen", "in.jsonl", "--out", "x.xlsx"], "unknown file type '.xlsx'"),
+        (
+            ["screen", "in.jsonl", "--out", "x.csv", "--index", "in.jsonl"],
+            "not a ringfence screening index",
+        ),
+        (
+            ["screen", "in.jsonl", "--out", "x.csv", "--today", "soon"],
+            "--today: 'soon' is not a date",
+        ),
+    ],
+)
+def test_bad_screen_arguments_exit_2(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], fragment: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.jsonl").write_text('{"listing_id": "a", "seller_id": "s", "title": "t"}\n')
+    code, _, err = cli(*args)
+    assert code == 2
+    assert fragment in err
+    assert not (tmp_path / "x.csv").exists()

@@ -1,5 +1,5 @@
-"""The decision index stays free of web, ORM and CLI code, so the screening engine and
-distributed workers can embed it."""
+"""The screening engine and the licence decision import no web, ORM or CLI code, so that
+library users and distributed workers can embed them."""
 
 from __future__ import annotations
 
@@ -17,11 +17,23 @@ FORBIDDEN = (
 )
 
 
-def test_decision_module_imports_no_framework() -> None:
-    code = (
-        "import sys, ringfence.registry.decision, ringfence.registry.builtin;"
-        "print('\\n'.join(sorted(sys.modules)))"
-    )
+ENGINE = (
+    "ringfence.registry.decision",
+    "ringfence.registry.builtin",
+    "ringfence.screening.engine",
+    "ringfence.screening.index",
+    "ringfence.screening.normalize",
+    "ringfence.screening.runners.local",
+    "ringfence.screening.detectors.terms",
+    "ringfence.screening.detectors.fuzzy",
+    "ringfence.screening.detectors.cues",
+    "ringfence.screening.detectors.rings",
+    "ringfence.screening.detectors.price",
+)
+
+
+def test_engine_modules_import_no_framework() -> None:
+    code = f"import sys, {', '.join(ENGINE)}; print('\\n'.join(sorted(sys.modules)))"
     loaded = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout.split()

@@ -36,7 +36,9 @@ EVASIONS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in EVASIONS], ids=[c[0] for c in EVASIONS])
+@pytest.mark.parametrize(
+    ("text", "expected"), [c[1:] for c in EVASIONS], ids=[c[0] for c in EVASIONS]
+)
 def test_evasions_normalise_to_the_mark(text: str, expected: str) -> None:
     assert normalize(text) == expected
 

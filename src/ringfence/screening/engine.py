@@ -226,9 +226,10 @@ class Engine:
             )
             exception = None
             for x in exceptions:
+                # an exception is a legitimate phrase: it covers any mark found inside it
+                # ("Olympiacos" holds "Olympia" as well as "Olympic")
                 if (
-                    x.term.mark == term.mark
-                    and x.start <= hit.start
+                    x.start <= hit.start
                     and hit.end <= x.end
                     and _applies(x.term.territories, listing.ship_to)
                 ):
@@ -375,10 +376,7 @@ class Engine:
                     raise RowError(str(row["_error"]))
                 verdict = self.screen(listing_from_row(row), today=day)
             except RowError as exc:
-                raw_id = row.get("listing_id")
-                verdict = Verdict(
-                    None if raw_id is None else str(raw_id), ERROR, 0.0, reasons=(exc.reason,)
-                )
+                verdict = Verdict(_row_id(row.get("listing_id")), ERROR, 0.0, reasons=(exc.reason,))
             out_ids.append(verdict.listing_id)
             out_verdicts.append(verdict.verdict)
             out_risk.append(verdict.risk)
@@ -439,6 +437,7 @@ def _risk(verdict: str, scores: list[float], cues: list[Finding], price: list[Fi
 
 def listing_from_row(row: dict[str, Any]) -> Listing:
     """Validate one input row; raise RowError naming what is wrong."""
+    row = {name: _decoded(value, name) for name, value in row.items()}
     listing_id = _text(row.get("listing_id"), "listing_id")
     seller_id = _text(row.get("seller_id"), "seller_id")
     title = _text(row.get("title"), "title")
@@ -468,14 +467,27 @@ def listing_from_row(row: dict[str, Any]) -> Listing:
     )
 
 
+def _decoded(value: Any, name: str) -> Any:
+    """Text read as bytes (CSV) decoded here, so one bad row is one error row."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RowError(f"invalid_utf8_{name}") from None
+    return value
+
+
+def _row_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
 def _text(value: Any, name: str) -> str:
     if value is None:
         raise RowError(f"missing_{name}")
-    if isinstance(value, bytes):
-        try:
-            value = value.decode("utf-8")
-        except UnicodeDecodeError:
-            raise RowError(f"invalid_utf8_{name}") from None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):

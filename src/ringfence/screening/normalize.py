@@ -2,7 +2,7 @@
 
 The pipeline, in this order (the order matters, see docs/screening.md):
 
-1. split camelCase (``ParisOlympics`` -> ``Paris Olympics``);
+1. split CamelCase words (``ParisOlympics`` -> ``Paris Olympics``; not ``oLyMpIc``);
 2. map every character once, through a cached table: NFKC compatibility forms (fullwidth,
    mathematical alphanumerics), drop invisible and zero-width characters, soft hyphens and
    combining marks (diacritics), map confusable characters of other scripts to their Latin
@@ -51,7 +51,8 @@ _INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Cs", "Co", "Cn", "Mn", "Me"})
 # After mapping: i and l are one letter, as 1/l/I/i/! are to a reader.
 _MERGE = {"i": "l"}
 
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# Only between word-like parts ("ParisOlympics"), not inside random case ("oLyMpIc", "iPhone").
+_CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})")
 _DIGIT_LETTER = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _SEPARATORS = re.compile(r"[\W_]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -185,13 +186,24 @@ def _trace_map(text: str) -> tuple[list[str], list[int]]:
     chars: list[str] = []
     origin: list[int] = []
     for i, c in enumerate(text):
-        if i and c.isascii() and c.isupper() and text[i - 1].isascii() and text[i - 1].islower():
+        if _camel_at(text, i):
             chars.append(" ")
             origin.append(i)
         for m in _TABLE[ord(c)]:
             chars.append(m)
             origin.append(i)
     return chars, origin
+
+
+def _camel_at(text: str, i: int) -> bool:
+    """Whether step 1 puts a space before ``text[i]`` (as the _CAMEL expression does)."""
+    return (
+        i >= 2
+        and "A" <= text[i] <= "Z"
+        and all("a" <= c <= "z" for c in text[i - 2 : i])
+        and len(text[i + 1 : i + 3]) == 2
+        and all("a" <= c <= "z" for c in text[i + 1 : i + 3])
+    )
 
 
 def _trace_leet(chars: list[str]) -> None:

@@ -23,8 +23,9 @@ from ringfence.core.db import make_engine, make_session_factory
 from ringfence.core.logging import configure_logging
 from ringfence.core.settings import Settings, get_settings
 from ringfence.registry.api import router as registry_router
-from ringfence.registry.index_cache import IndexCache
 from ringfence.web import errors
+from ringfence.web.index_cache import IndexCache
+from ringfence.web.screening import router as screening_router
 
 
 def create_app(
@@ -57,6 +58,7 @@ def create_app(
     _install_metrics(app)
     _install_health(app)
     app.include_router(registry_router)
+    app.include_router(screening_router)
     return app
 
 
@@ -102,8 +104,8 @@ def _install_health(app: FastAPI) -> None:
         try:
             with app.state.session_factory() as session:
                 session.execute(text("SELECT 1"))
-            index = app.state.index_cache.get()
+            engine = app.state.index_cache.get()
         except Exception as exc:
             response.status_code = 503
             return {"status": "unavailable", "reason": type(exc).__name__}
-        return {"status": "ready", "registry_version": index.version}
+        return {"status": "ready", "registry_version": engine.version}

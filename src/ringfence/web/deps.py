@@ -13,7 +13,8 @@ from ringfence.auth.service import authenticate
 from ringfence.core.errors import Unauthenticated
 from ringfence.core.security import Principal
 from ringfence.registry.decision import LicenceIndex
-from ringfence.registry.index_cache import IndexCache
+from ringfence.screening.engine import Engine
+from ringfence.web.index_cache import IndexCache
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -58,8 +59,15 @@ def get_index_cache(request: Request) -> IndexCache:
 IndexCacheDep = Annotated[IndexCache, Depends(get_index_cache)]
 
 
-def get_index(cache: IndexCacheDep) -> LicenceIndex:
+def get_engine(cache: IndexCacheDep) -> Engine:
     return cache.get()
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_index(engine: EngineDep) -> LicenceIndex:
+    return engine.licences
 
 
 IndexDep = Annotated[LicenceIndex, Depends(get_index)]

@@ -1,11 +1,11 @@
-"""Misspellings of long marks ("Olympicss", "Olimpic"), by bounded edit distance (rapidfuzz),
+"""Misspellings of long marks ("Olympicss", "Olymipc"), by bounded edit distance (rapidfuzz),
 run only on listings in which no mark was found by the cheaper exact pass."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from ringfence.screening.index import Term
 
@@ -40,7 +40,8 @@ class FuzzyMatcher:
                     limit = max_distance(len(pattern))
                     if abs(len(pattern) - n) > limit or token == pattern:
                         continue
-                    d = Levenshtein.distance(token, pattern, score_cutoff=limit)
+                    # optimal string alignment: a swap of two neighbours is one edit
+                    d = OSA.distance(token, pattern, score_cutoff=limit)
                     if d <= limit:
                         out.append((position, position + n, pattern, terms, d))
                         break

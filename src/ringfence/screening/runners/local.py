@@ -89,7 +89,7 @@ def _csv(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
         reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(block_size=1 << 20),
-            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
+            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, OSError) as exc:
         raise InvalidInput(f"{path}: not a readable CSV file: {exc}", code="invalid_file") from None

@@ -1,4 +1,5 @@
-"""Keeps one compiled LicenceIndex per process, fresh with the database.
+"""Keeps one compiled screening engine (and so the licence index inside it) per process, fresh
+with the database.
 
 A write in this process invalidates it at once; writes by other processes are seen within
 ``refresh_seconds`` through the registry revision counter (one tiny query per interval, never
@@ -11,8 +12,9 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ringfence.registry.decision import LicenceIndex
-from ringfence.registry.service import compile_index, current_revision
+from ringfence.registry.service import current_revision, export_document
+from ringfence.screening.engine import Engine
+from ringfence.screening.index import builtin_data
 
 
 class IndexCache:
@@ -20,24 +22,24 @@ class IndexCache:
         self._factory = factory
         self._refresh = refresh_seconds
         self._lock = threading.Lock()
-        self._index: LicenceIndex | None = None
+        self._engine: Engine | None = None
         self._revision = -1
         self._checked = 0.0
 
     def invalidate(self) -> None:
         with self._lock:
-            self._index = None
+            self._engine = None
 
-    def get(self) -> LicenceIndex:
+    def get(self) -> Engine:
         now = time.monotonic()
-        index = self._index
-        if index is not None and now - self._checked < self._refresh:
-            return index
+        engine = self._engine
+        if engine is not None and now - self._checked < self._refresh:
+            return engine
         with self._lock:
             with self._factory() as session:
                 revision = current_revision(session)
-                if self._index is None or revision != self._revision:
-                    self._index = compile_index(session)
+                if self._engine is None or revision != self._revision:
+                    self._engine = Engine(builtin_data(export_document(session)))
                     self._revision = revision
             self._checked = now
-            return self._index
+            return self._engine

@@ -1,0 +1,96 @@
+"""JSON API of the screening engine: ``POST /v1/screen`` for one listing or up to 1,000."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from ringfence.core.errors import Forbidden
+from ringfence.core.security import Role
+from ringfence.screening.engine import ERROR, RowError, Verdict, listing_from_row
+from ringfence.web.deps import CurrentPrincipal, EngineDep
+
+router = APIRouter(prefix="/v1", tags=["screening"])
+MAX_BATCH = 1_000
+SCREENERS = frozenset({Role.admin, Role.marketplace, Role.rights_holder})
+
+
+class ListingIn(BaseModel):
+    """One marketplace listing. Values are checked per listing: a bad value makes that
+    listing's verdict ``error`` (with the reason) and the others are screened as usual."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    listing_id: Any = Field(description="Required, your id of the listing.")
+    seller_id: Any = Field(description="Required: the seller's party id in the registry.")
+    title: Any = Field(description="Required, at most 2,000 characters.")
+    description: Any = None
+    category: Any = Field(default=None, description="A category id of the registry taxonomy.")
+    price: Any = Field(default=None, description="Price in major units, e.g. 19.99.")
+    currency: Any = Field(default=None, description="ISO 4217 code.")
+    ship_to: Any = Field(
+        default=None, description="ISO 3166-1 alpha-2 codes: a list or a comma-separated text."
+    )
+    listed_at: Any = Field(default=None, description="Date (YYYY-MM-DD); today if omitted.")
+
+
+class ScreenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    listings: list[ListingIn] = Field(min_length=1, max_length=MAX_BATCH)
+    on: date | None = Field(default=None, description="Date for listings without listed_at.")
+
+
+class FindingOut(BaseModel):
+    detector: str
+    rule: str
+    score: float
+    field: str
+    text: str
+    start: int
+    end: int
+    mark: str | None = None
+    exception: str | None = None
+    weak: bool = False
+
+
+class VerdictOut(BaseModel):
+    listing_id: str | None
+    verdict: str = Field(description="clean, authorized, infringing, review or error")
+    risk: float
+    marks: list[str]
+    reasons: list[str]
+    evidence: list[FindingOut]
+
+
+class ScreenResponse(BaseModel):
+    registry_version: str
+    results: list[VerdictOut]
+
+
+@router.post("/screen", response_model=ScreenResponse)
+def screen(principal: CurrentPrincipal, engine: EngineDep, body: ScreenRequest) -> ScreenResponse:
+    """Screen listings for unlicensed use of Olympic properties (marketplaces, rights holders)."""
+    if principal.role not in SCREENERS:
+        raise Forbidden(f"the {principal.role.value} role may not screen", code="forbidden_role")
+    results = []
+    for item in body.listings:
+        try:
+            verdict = engine.screen(listing_from_row(item.model_dump()), today=body.on)
+        except RowError as exc:
+            raw = item.listing_id
+            verdict = Verdict(None if raw is None else str(raw), ERROR, 0.0, reasons=(exc.reason,))
+        results.append(
+            VerdictOut(
+                listing_id=verdict.listing_id,
+                verdict=verdict.verdict,
+                risk=verdict.risk,
+                marks=list(verdict.marks),
+                reasons=list(verdict.reasons),
+                evidence=[FindingOut(**f.as_json()) for f in verdict.evidence],
+            )
+        )
+    return ScreenResponse(registry_version=engine.version, results=results)

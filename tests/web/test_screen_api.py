@@ -1,0 +1,74 @@
+"""POST /v1/screen: roles, batches, per-listing errors, the registry's own licences."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from ringfence.core.security import Role
+from tests.conftest import Keys
+
+
+def _listing(**over: object) -> dict[str, object]:
+    return {
+        "listing_id": "L1",
+        "seller_id": "SELLER:x",
+        "title": "0lymp1c rings hoodie",
+        "category": "apparel",
+        "ship_to": ["FR"],
+        **over,
+    }
+
+
+def test_marketplace_screens_a_batch(client: TestClient, keys: Keys) -> None:
+    mkt = keys("MKT:tmall", Role.marketplace)
+    body = {
+        "on": "2026-06-01",
+        "listings": [
+            _listing(),
+            _listing(
+                listing_id="L2", seller_id="SELLER:tmall-4711", title="Olympic tee", ship_to="CN"
+            ),
+            _listing(listing_id="L3", title="Running shoes"),
+            _listing(listing_id="L4", title=""),
+            _listing(listing_id="L5", price="cheap"),
+        ],
+    }
+    response = client.post("/v1/screen", json=body, headers=mkt)
+    assert response.status_code == 200, response.text
+    results = {r["listing_id"]: r for r in response.json()["results"]}
+    assert results["L1"]["verdict"] == "infringing"
+    assert results["L1"]["evidence"][0]["text"] == "0lymp1c rings"
+    # the registry in the database holds the demo licence of this authorised seller
+    assert results["L2"]["verdict"] == "authorized"
+    assert results["L3"]["verdict"] == "clean"
+    assert (results["L4"]["verdict"], results["L4"]["reasons"]) == ("error", ["empty_title"])
+    assert (results["L5"]["verdict"], results["L5"]["reasons"]) == ("error", ["invalid_price"])
+
+
+def test_screening_sees_registry_changes(client: TestClient, keys: Keys) -> None:
+    admin = keys("IOC", Role.admin)
+    body = {
+        "on": "2026-06-01",
+        "listings": [_listing(seller_id="SELLER:tmall-4711", title="Olympic tee", ship_to="CN")],
+    }
+    assert (
+        client.post("/v1/screen", json=body, headers=admin).json()["results"][0]["verdict"]
+        == "authorized"
+    )
+    lic = client.get("/v1/licences/IOC-2026-0001", headers=admin).json()
+    client.put("/v1/licences/IOC-2026-0001", json=lic | {"status": "revoked"}, headers=admin)
+    result = client.post("/v1/screen", json=body, headers=admin).json()["results"][0]
+    assert (result["verdict"], result["reasons"]) == ("infringing", ["licence_revoked"])
+
+
+def test_screening_limits_and_roles(client: TestClient, keys: Keys) -> None:
+    mkt = keys("MKT:tmall", Role.marketplace)
+    too_many = {"listings": [_listing(listing_id=str(i)) for i in range(1001)]}
+    response = client.post("/v1/screen", json=too_many, headers=mkt)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["code"] == "invalid_too_long"
+    assert client.post("/v1/screen", json={"listings": []}, headers=mkt).status_code == 422
+    licensee = keys("LIC:oranje-fanwear", Role.licensee)
+    forbidden = client.post("/v1/screen", json={"listings": [_listing()]}, headers=licensee)
+    assert forbidden.status_code == 403
+    assert client.post("/v1/screen", json={"listings": [_listing()]}).status_code == 401
