@@ -89,3 +89,16 @@ def test_fast_and_traced_paths_agree_and_offsets_are_valid(text: str) -> None:
 def test_normalising_twice_changes_nothing_more(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
+
+
+ascii_texts = st.text(
+    alphabet=st.sampled_from(list("aAbBoOlLiI0123456789 .-_#$@!|'\tOlympicPARIS")), max_size=40
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(ascii_texts)
+def test_ascii_fast_path_equals_the_reference(text: str) -> None:
+    from ringfence.screening.normalize import _normalize_any, _normalize_ascii
+
+    assert _normalize_ascii(text) == _normalize_any(text) == trace(text)[0]

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pycountry
@@ -71,8 +70,9 @@ def _currencies() -> frozenset[str]:
     return frozenset(c.alpha_3 for c in pycountry.currencies)
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(NamedTuple):
+    """One listing, validated. (Named tuples: the engine makes millions of these.)"""
+
     listing_id: str
     seller_id: str
     title: str
@@ -84,8 +84,7 @@ class Listing:
     listed_at: date | None = None
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     listing_id: str | None
     verdict: str
     risk: float
@@ -105,19 +104,20 @@ class RowError(ValueError):
         self.reason = reason
 
 
-@dataclass
-class _Scan:
+class _Scan(NamedTuple):
     """What the cheap pass found in one field."""
 
     name: str
     text: str
     view: str
-    hits: list[Hit] = field(default_factory=list)
-    rings: list[tuple[int, int]] = field(default_factory=list)
+    hits: list[Hit]
+    rings: list[tuple[int, int]]
 
-    @property
     def uses_property(self) -> bool:
-        return bool(self.rings) or any(h.term.kind in ("variant", "ring") for h in self.hits)
+        return bool(self.rings) or any(h.term.kind in _PROPERTY_KINDS for h in self.hits)
+
+
+_PROPERTY_KINDS = frozenset({"variant", "ring"})
 
 
 class Engine:
@@ -149,10 +149,10 @@ class Engine:
         if listing.description:
             scans.append(self._scan("description", listing.description[:MAX_SCANNED_DESCRIPTION]))
         fuzzy: list[Finding] = []
-        if not any(s.uses_property for s in scans):
+        if not (scans[0].uses_property() or (len(scans) > 1 and scans[1].uses_property())):
             fuzzy = self._fuzzy(scans)
             if not fuzzy:
-                return self._clean_or_excepted(listing, scans)
+                return Verdict(listing.listing_id, CLEAN, 0.0)
         findings = [f for s in scans for f in self._findings(s, listing)] + fuzzy
         if listing.price is not None and listing.currency:
             ratio = self.price.too_low(listing.price, listing.currency, listing.category)
@@ -195,9 +195,6 @@ class Engine:
                     )
                 )
         return out
-
-    def _clean_or_excepted(self, listing: Listing, scans: Sequence[_Scan]) -> Verdict:
-        return Verdict(listing.listing_id, CLEAN, 0.0)
 
     def _findings(self, scan: _Scan, listing: Listing) -> list[Finding]:
         """Turn the cheap pass's hits into findings with offsets in the text as written."""
@@ -358,7 +355,7 @@ class Engine:
         day = today or datetime.now(UTC).date()
         columns = {
             name: batch.column(name).to_pylist() if name in batch.schema.names else None
-            for name in (*INPUT_COLUMNS, "_error")
+            for name in (*_FIELDS, "_error")
         }
         out_ids: list[str | None] = []
         out_verdicts: list[str] = []
@@ -366,17 +363,16 @@ class Engine:
         out_marks: list[list[str]] = []
         out_reasons: list[list[str]] = []
         out_evidence: list[str] = []
-        for i in range(batch.num_rows):
-            row = {
-                name: (values[i] if values is not None else None)
-                for name, values in columns.items()
-            }
+        n = batch.num_rows
+        nothing = [None] * n
+        values = zip(*(columns[c] or nothing for c in (*_FIELDS, "_error")), strict=True)
+        for row in values:
             try:
-                if row["_error"] is not None:  # a line the reader could not parse
-                    raise RowError(str(row["_error"]))
-                verdict = self.screen(listing_from_row(row), today=day)
+                if row[-1] is not None:  # a line the reader could not parse
+                    raise RowError(str(row[-1]))
+                verdict = self.screen(listing_from_values(*row[:-1]), today=day)
             except RowError as exc:
-                verdict = Verdict(_row_id(row.get("listing_id")), ERROR, 0.0, reasons=(exc.reason,))
+                verdict = Verdict(_row_id(row[0]), ERROR, 0.0, reasons=(exc.reason,))
             out_ids.append(verdict.listing_id)
             out_verdicts.append(verdict.verdict)
             out_risk.append(verdict.risk)
@@ -435,23 +431,49 @@ def _risk(verdict: str, scores: list[float], cues: list[Finding], price: list[Fi
 # ---------------------------------------------------------------------- input rows
 
 
+_FIELDS = (
+    "listing_id",
+    "seller_id",
+    "title",
+    "description",
+    "category",
+    "price",
+    "currency",
+    "ship_to",
+    "listed_at",
+)
+
+
 def listing_from_row(row: dict[str, Any]) -> Listing:
-    """Validate one input row; raise RowError naming what is wrong."""
-    row = {name: _decoded(value, name) for name, value in row.items()}
-    listing_id = _text(row.get("listing_id"), "listing_id")
-    seller_id = _text(row.get("seller_id"), "seller_id")
-    title = _text(row.get("title"), "title")
-    if not title.strip():
-        raise RowError("empty_title")
+    """Validate one input row (a mapping of column to value); raise RowError naming what is
+    wrong."""
+    return listing_from_values(*(row.get(name) for name in _FIELDS))
+
+
+def listing_from_values(
+    listing_id: Any,
+    seller_id: Any,
+    title: Any,
+    description: Any = None,
+    category: Any = None,
+    price: Any = None,
+    currency: Any = None,
+    ship_to: Any = None,
+    listed_at: Any = None,
+) -> Listing:
+    """Validate one listing's values; raise RowError naming what is wrong. Plain text values
+    take the short way; bytes (CSV) are decoded here, so one bad row is one error row."""
+    listing_id = _text(listing_id, "listing_id")
+    seller_id = _text(seller_id, "seller_id")
+    title = _text(title, "title")
     if len(title) > MAX_TITLE:
         raise RowError("title_too_long")
-    description = row.get("description")
-    description = "" if description is None else _text(description, "description")
-    category = row.get("category")
-    category = None if category in (None, "") else _text(category, "category")
-    price = _price(row.get("price"))
-    currency = row.get("currency")
-    currency = None if currency in (None, "") else _text(currency, "currency").upper()
+    if not title.strip():
+        raise RowError("empty_title")
+    description = _optional(description, "description") or ""
+    category = _optional(category, "category")
+    currency = _optional(currency, "currency")
+    currency = currency.upper() if currency else None
     if currency is not None and currency not in _currencies():
         raise RowError("unknown_currency")
     return Listing(
@@ -460,10 +482,10 @@ def listing_from_row(row: dict[str, Any]) -> Listing:
         title,
         description,
         category,
-        price,
+        _price(_decoded(price, "price")),
         currency,
-        _ship_to(row.get("ship_to")),
-        _date(row.get("listed_at")),
+        _ship_to(_decoded(ship_to, "ship_to")),
+        _date(_decoded(listed_at, "listed_at")),
     )
 
 
@@ -485,16 +507,28 @@ def _row_id(value: Any) -> str | None:
     return str(value)
 
 
+_IDS = frozenset({"listing_id", "seller_id"})
+
+
+def _optional(value: Any, name: str) -> str | None:
+    """An optional text value; None when absent or empty."""
+    if value is None or value in {"", b""}:
+        return None
+    return _text(value, name)
+
+
 def _text(value: Any, name: str) -> str:
-    if value is None:
+    if type(value) is not str:
+        if value is None:
+            raise RowError(f"missing_{name}")
+        value = _decoded(value, name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        elif not isinstance(value, str):
+            raise RowError(f"invalid_{name}")
+    if name in _IDS and not value.strip():
         raise RowError(f"missing_{name}")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise RowError(f"invalid_{name}")
-    if name in ("listing_id", "seller_id") and not value.strip():
-        raise RowError(f"missing_{name}")
-    return value
+    return str(value)
 
 
 def _price(value: Any) -> float | None:

@@ -30,6 +30,7 @@ import unicodedata
 from functools import lru_cache
 from importlib.resources import files
 
+import ahocorasick
 import confusable_homoglyphs
 
 # Look-alikes that confusables.txt leaves without a Latin prototype: Greek kappa, tau, chi
@@ -152,6 +153,83 @@ def _leet(match: re.Match[str]) -> str:
 def normalize(text: str) -> str:
     """The token view: normalised tokens separated by single spaces, with a space at each
     end, so that `` olymplc `` matches the whole token."""
+    if text.isascii():
+        return _normalize_ascii(text)
+    return _normalize_any(text)
+
+
+def _bytes_table(mapping: dict[int, int]) -> bytes:
+    return bytes(mapping.get(i, i) for i in range(256))
+
+
+_LOWER_ASCII = _bytes_table(
+    {**{c: c + 32 for c in range(65, 91)}, ord("I"): ord("l"), ord("i"): ord("l")}
+)
+# Character classes of lower-cased ASCII: letter a, leet digit 1, other digit 9, leet symbol $,
+# space, anything else "." (punctuation, control characters).
+_CLASSES = _bytes_table(
+    {
+        **{i: ord(".") for i in range(256)},
+        **{c: ord("a") for c in range(97, 123)},
+        **{ord(d): ord("1") for d in "013457"},
+        **{ord(d): ord("9") for d in "2689"},
+        **{ord(d): ord("$") for d in "$@!|"},
+        **{ord(w): ord(" ") for w in " \t\n\r\x0b\x0c"},
+    }
+)
+_UPPER_CLASSES = _bytes_table(
+    {**{c: ord("A") for c in range(65, 91)}, **{c: ord("a") for c in range(97, 123)}}
+)
+_ASCII_SEPARATORS = _bytes_table(
+    {i: ord(" ") for i in range(128) if not (chr(i).isalnum())} | {ord("_"): ord(" ")}
+)
+
+
+def _normalize_ascii(text: str) -> str:
+    """``_normalize_any`` for ASCII text, with byte tables and substring tests deciding which
+    regular expressions are needed at all (most titles need none)."""
+    raw = text.encode("ascii")
+    if b"aaAaa" in raw.translate(_UPPER_CLASSES):
+        raw = _CAMEL.sub(" ", text).encode("ascii")
+    b = raw.translate(_LOWER_ASCII)
+    classes = b.translate(_CLASSES)
+    s = b.decode("ascii")
+    if (  # a leet digit next to a letter or a symbol, or any leet symbol
+        b"$" in classes
+        or b"a1" in classes
+        or b"1a" in classes
+        or b".1" in classes
+        or b"1." in classes
+    ):
+        s = _LEET_TOKEN.sub(_leet, s)
+        classes = s.encode("ascii").translate(_CLASSES)
+    if b"a1" in classes or b"a9" in classes or b"1a" in classes or b"9a" in classes:
+        s = _DIGIT_LETTER.sub(" ", s)
+    s = " ".join(s.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split())
+    if _has_triple(s):
+        s = _REPEATS.sub(r"\1", s)
+    return f" {s} "
+
+
+def _has_triple(s: str) -> bool:
+    for _ in _TRIPLES.iter(s):
+        return True
+    return False
+
+
+def _triples() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for c in "abcdefghijklmnopqrstuvwxyz":
+        automaton.add_word(c * 3, c)
+    automaton.make_automaton()
+    return automaton
+
+
+_TRIPLES = _triples()
+
+
+def _normalize_any(text: str) -> str:
+    """The reference pipeline, for any text."""
     s = _CAMEL.sub(" ", text).translate(_TABLE)
     if not _LEET_CHARS.isdisjoint(s):
         s = _LEET_TOKEN.sub(_leet, s)
