@@ -273,6 +273,7 @@ def test_index_build_and_screen(loaded: Cli, tmp_path: Path) -> None:
     )
     assert code == 0
     assert "2 listings" in out
+
     def reasons() -> list[list[str]]:
         return [json.loads(line)["reasons"] for line in verdicts.read_text().splitlines()]
 
