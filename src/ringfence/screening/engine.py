@@ -23,7 +23,7 @@ from ringfence.screening.detectors.price import PriceCheck
 from ringfence.screening.detectors.rings import find_emoji_rings
 from ringfence.screening.detectors.terms import Hit, TermMatcher
 from ringfence.screening.findings import Finding
-from ringfence.screening.index import ScreeningData, builtin_data, load_index
+from ringfence.screening.index import ScreeningData, Term, builtin_data, load_index
 from ringfence.screening.normalize import normalize, normalize_term, original_span, trace
 
 RINGS_MARK = "symbol-olympic-rings"
@@ -127,8 +127,9 @@ class Engine:
         self.data = data
         self.licences = LicenceIndex(data.registry)
         self.version = self.licences.version
-        self.terms = TermMatcher(data.terms())
-        self.fuzzy = FuzzyMatcher(self.terms.patterns, {normalize_term(w) for w in data.lexicon})
+        lexicon = frozenset(normalize_term(w) for w in data.lexicon)
+        self.terms = TermMatcher(data.terms(), lexicon)
+        self.fuzzy = FuzzyMatcher(self.terms.patterns, lexicon)
         self.cues = SymbolicCues(data.symbolic_cues())
         self.price = PriceCheck(data.prices, data.fx)
         self.categories = frozenset(c.id for c in data.registry.categories)
@@ -178,6 +179,8 @@ class Engine:
         out = []
         for scan in scans:
             for start, end, pattern, terms, distance in self.fuzzy.find(scan.view):
+                if terms[0].ambiguous and not self._has_context(scan, terms[0]):
+                    continue
                 _, origins = trace(scan.text)
                 s, e = original_span(origins, start, end, scan.text)
                 term = terms[0]
@@ -196,6 +199,13 @@ class Engine:
                 )
         return out
 
+    @staticmethod
+    def _has_context(scan: _Scan, term: Term) -> bool:
+        """A context word of the term (its edition's city or year, "mascot"...) in the text."""
+        return any(f" {normalize_term(c)} " in scan.view for c in term.context) or any(
+            h.term.kind == "context" for h in scan.hits
+        )
+
     def _findings(self, scan: _Scan, listing: Listing) -> list[Finding]:
         """Turn the cheap pass's hits into findings with offsets in the text as written."""
         _, origins = trace(scan.text)
@@ -211,7 +221,6 @@ class Engine:
             for h in scan.hits
             if h.term.kind == "variant" and not h.term.ambiguous and not h.mid_word
         }
-        tokens = set(scan.view.split())
         out: list[Finding] = []
         for hit in _outermost(h for h in scan.hits if h.term.kind in ("variant", "ring")):
             term = hit.term
@@ -232,10 +241,14 @@ class Engine:
                 ):
                     exception = f"{x.term.reason}: {x.term.text}"
                     break
-            if exception is None and term.ambiguous:
-                own_context = any(normalize_term(c) in tokens for c in term.context)
-                if not (has_context or own_context or (strong_marks - {term.mark})):
-                    exception = "ambiguous: a common word or name without Olympic context"
+            if (
+                exception is None
+                and term.ambiguous
+                and not has_context
+                and not self._has_context(scan, term)
+                and not (strong_marks - {term.mark})
+            ):
+                exception = "ambiguous: a common word or name without Olympic context"
             out.append(
                 Finding(
                     "terms" if term.kind == "variant" else "rings",

@@ -33,6 +33,7 @@ VERSION = 1
 # Mascot names this short are also first names and words: they need context to count.
 AMBIGUOUS_MASCOT_LENGTH = 8
 AMBIGUOUS_LENGTH = 3
+RING_CONTEXT_BELOW = 0.8
 
 
 def _rows(name: str, delimiter: str = "\t") -> list[dict[str, str]]:
@@ -142,7 +143,19 @@ class ScreeningData:
                     )
                 )
         for ring in self.rings:
-            out.append(Term(ring["text"], None, ring["lang"], "ring", float(ring["score"])))
+            # weak descriptions ("five circles") count only with Olympic context
+            weak = float(ring["score"]) < RING_CONTEXT_BELOW
+            out.append(
+                Term(
+                    ring["text"],
+                    None,
+                    ring["lang"],
+                    "ring",
+                    float(ring["score"]),
+                    ambiguous=weak,
+                    context=tuple(self.context) if weak else (),
+                )
+            )
         for cue in self.cues:
             if not is_symbolic(cue["text"]):
                 out.append(Term(cue["text"], None, cue["lang"], "cue", float(cue["score"])))

@@ -2,7 +2,7 @@
 
 The pipeline, in this order (the order matters, see docs/screening.md):
 
-1. split CamelCase words (``ParisOlympics`` -> ``Paris Olympics``; not ``oLyMpIc``);
+1. split CamelCase words (``ParisOlympics`` -> ``Paris Olympics``; not ``atHenS``, ``iPhone``);
 2. map every character once, through a cached table: NFKC compatibility forms (fullwidth,
    mathematical alphanumerics), drop invisible and zero-width characters, soft hyphens and
    combining marks (diacritics), map confusable characters of other scripts to their Latin
@@ -10,8 +10,8 @@ The pipeline, in this order (the order matters, see docs/screening.md):
    fold Latin letters to ASCII (o-slash, l-stroke, ae), lower-case, and merge ``i``/``l``
    (and ``1``, ``!``, ``|`` in leet) into one letter, the way readers confuse them;
 3. undo leetspeak and symbol substitutions, but only inside tokens where letters outnumber
-   digits (``0lymp1c`` is a word, ``10C`` is a model number), and only for digits that stand
-   alone among letters (``Olympics2024`` keeps its year);
+   digits (``0lymp1c`` is a word, ``10C`` is a model number), and only for runs made of leet
+   digits alone (``Wen10ck`` is Wenlock, ``Olympics2024`` keeps its year);
 4. split letters from digits (``Tokyo2020`` -> ``tokyo 2020``);
 5. turn runs of separators (spaces, punctuation, hashtags) into one space and shorten runs of
    three or more equal letters to one.
@@ -38,6 +38,8 @@ import confusable_homoglyphs
 _SUPPLEMENT = {
     "κ": "k", "Κ": "K", "τ": "t", "Τ": "T", "χ": "x", "Χ": "X", "υ": "u", "ϲ": "c",
     "м": "m", "т": "t", "н": "h", "в": "b", "п": "n", "г": "r", "к": "k", "ь": "b",
+    "ε": "e", "ω": "w", "η": "n", "ς": "c", "σ": "o", "ν": "v", "ι": "i", "ο": "o",
+    "γ": "y", "Σ": "C",  # NFKC turns the lunate sigma Ϲ into Σ
 }  # fmt: skip
 # Latin letters without a decomposition to ASCII.
 _LATIN_FOLD = {
@@ -52,8 +54,35 @@ _INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Cs", "Co", "Cn", "Mn", "Me"})
 # After mapping: i and l are one letter, as 1/l/I/i/! are to a reader.
 _MERGE = {"i": "l"}
 
-# Only between word-like parts ("ParisOlympics"), not inside random case ("oLyMpIc", "iPhone").
-_CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})")
+# A CamelCase word: two or more capitalised parts of three letters or more, standing alone
+# ("ParisOlympics2024"); not random case ("atHenS", "OlympIc", "OlYmPiadE") nor "iPhone".
+# Marks of several words are also looked for glued ("gamesoftheolympiad"), so a word that is
+# not split is still found.
+_CAMEL = re.compile(r"(?<![A-Za-z])(?:[A-Z][a-z]{2,}){2,}(?![A-Za-z])")
+
+
+def _camel_positions(text: str) -> list[int]:
+    """Where step 1 puts a space: before each capital inside a CamelCase word."""
+    return [
+        m.start() + k
+        for m in _CAMEL.finditer(text)
+        for k, c in enumerate(m.group(0))
+        if k and "A" <= c <= "Z"
+    ]
+
+
+def _camel_split(text: str) -> str:
+    positions = _camel_positions(text)
+    if not positions:
+        return text
+    parts, last = [], 0
+    for p in positions:
+        parts.append(text[last:p])
+        last = p
+    parts.append(text[last:])
+    return " ".join(parts)
+
+
 _DIGIT_LETTER = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _SEPARATORS = re.compile(r"[\W_]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -98,7 +127,15 @@ def _fold(c: str) -> str:
         stripped = "".join(b for b in base if unicodedata.category(b) != "Mn")
         if stripped and stripped.isascii():
             return stripped
+        # "LATIN SMALL LETTER B WITH STROKE" and the like: the letter it is built on
+        named = _LATIN_NAMED.match(unicodedata.name(c, ""))
+        if named:
+            letter = named.group(2)
+            return letter.lower() if named.group(1) == "SMALL" else letter
     return c
+
+
+_LATIN_NAMED = re.compile(r"LATIN (SMALL|CAPITAL) LETTER ([A-Z]) WITH ")
 
 
 def _invisible(c: str) -> bool:
@@ -113,9 +150,12 @@ def _map_char(char: str) -> str:
     for c in unicodedata.normalize("NFKC", char):
         if _invisible(c):
             continue
+        # fold, lower-case, and fold again: a capital without a Latin look-alike (Cyrillic П)
+        # must end where its small letter does (п -> n)
         for lower in _fold(c).lower():
-            if unicodedata.category(lower) not in ("Mn", "Me"):
-                out.append(_MERGE.get(lower, lower))
+            for folded in _fold(lower):
+                if unicodedata.category(folded) not in ("Mn", "Me"):
+                    out.append(_MERGE.get(folded, folded))
     return "".join(out)
 
 
@@ -137,13 +177,16 @@ def _leet_token(token: str) -> str:
     digits = sum(c.isdigit() for c in token)
     if letters == 0 or letters <= digits:
         return token
-    return "".join(
-        c.translate(_LEET)
-        if c in _LEET_CHARS
-        and not (c.isdigit() and ((k and token[k - 1].isdigit()) or token[k + 1 : k + 2].isdigit()))
-        else c
-        for k, c in enumerate(token)
-    )
+    return _LEET_RUN.sub(_leet_run, token)
+
+
+# Runs made only of leet digits ("500h0rang"; not "2024", which holds a 2), and leet
+# symbols, inside a token where letters outnumber digits.
+_LEET_RUN = re.compile(r"(?<!\d)[013457]+(?!\d)|[$@!|€£]")
+
+
+def _leet_run(match: re.Match[str]) -> str:
+    return match.group(0).translate(_LEET)
 
 
 def _leet(match: re.Match[str]) -> str:
@@ -189,8 +232,8 @@ def _normalize_ascii(text: str) -> str:
     """``_normalize_any`` for ASCII text, with byte tables and substring tests deciding which
     regular expressions are needed at all (most titles need none)."""
     raw = text.encode("ascii")
-    if b"aaAaa" in raw.translate(_UPPER_CLASSES):
-        raw = _CAMEL.sub(" ", text).encode("ascii")
+    if b"aA" in raw.translate(_UPPER_CLASSES):
+        raw = _camel_split(text).encode("ascii")
     b = raw.translate(_LOWER_ASCII)
     classes = b.translate(_CLASSES)
     s = b.decode("ascii")
@@ -230,7 +273,7 @@ _TRIPLES = _triples()
 
 def _normalize_any(text: str) -> str:
     """The reference pipeline, for any text."""
-    s = _CAMEL.sub(" ", text).translate(_TABLE)
+    s = _camel_split(text).translate(_TABLE)
     if not _LEET_CHARS.isdisjoint(s):
         s = _LEET_TOKEN.sub(_leet, s)
     s = _SEPARATORS.sub(" ", _DIGIT_LETTER.sub(" ", s))
@@ -263,25 +306,15 @@ def _trace_map(text: str) -> tuple[list[str], list[int]]:
     """Steps 1 and 2: camelCase split and the character map."""
     chars: list[str] = []
     origin: list[int] = []
+    camel = set(_camel_positions(text))
     for i, c in enumerate(text):
-        if _camel_at(text, i):
+        if i in camel:
             chars.append(" ")
             origin.append(i)
         for m in _TABLE[ord(c)]:
             chars.append(m)
             origin.append(i)
     return chars, origin
-
-
-def _camel_at(text: str, i: int) -> bool:
-    """Whether step 1 puts a space before ``text[i]`` (as the _CAMEL expression does)."""
-    return (
-        i >= 2
-        and "A" <= text[i] <= "Z"
-        and all("a" <= c <= "z" for c in text[i - 2 : i])
-        and len(text[i + 1 : i + 3]) == 2
-        and all("a" <= c <= "z" for c in text[i + 1 : i + 3])
-    )
 
 
 def _trace_leet(chars: list[str]) -> None:

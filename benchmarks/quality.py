@@ -1,0 +1,361 @@
+"""Screening quality: precision and recall on a generated, labelled corpus.
+
+The corpus (``ringfence.screening.corpus``) is generated from the registry with a seed: unlicensed
+listings using a mark under one evasion each (positives), legitimate look-alikes and neutral
+listings (hard negatives), listings of a licensed seller inside and outside its licence, and
+unscored probes. Each is screened by the engine as of 2026-06-01. The figures are written to
+docs/benchmarks.md; misses and false positives are printed for the engine's authors.
+
+    .venv/bin/python benchmarks/quality.py [--size 20000] [--seed 2026] [--no-write]
+
+A positive counts as detected when its verdict is infringing or review; "right mark" also asks
+for the expected mark among the verdict's marks. Precision: detected positives over every
+infringing or review verdict on positives and negatives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import re
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ringfence.screening.corpus import (
+    EVASIONS,
+    LICENSED,
+    NEGATIVE,
+    NEGATIVE_SHARES,
+    OUT_OF_SCOPE,
+    POSITIVE,
+    PROBE,
+    PROBES,
+    TODAY,
+    Case,
+    generate,
+)
+from ringfence.screening.engine import AUTHORIZED, CLEAN, INFRINGING, REVIEW, Engine, Verdict
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- quality:begin -->", "<!-- quality:end -->"
+TARGET_RECALL, TARGET_PRECISION, TARGET_CLASS_RECALL = 0.99, 0.995, 0.95
+FLAGGED = (INFRINGING, REVIEW)
+
+
+@dataclass
+class Tally:
+    n: int = 0
+    detected: int = 0
+    right: int = 0
+    review: int = 0
+
+    def add(self, case: Case, verdict: Verdict) -> None:
+        self.n += 1
+        if verdict.verdict in FLAGGED:
+            self.detected += 1
+            self.review += verdict.verdict == REVIEW
+            self.right += case.mark in verdict.marks
+
+    @property
+    def recall(self) -> float:
+        return self.detected / self.n if self.n else float("nan")
+
+    @property
+    def right_recall(self) -> float:
+        return self.right / self.n if self.n else float("nan")
+
+    @property
+    def review_share(self) -> float:
+        return self.review / self.detected if self.detected else 0.0
+
+
+def shown(text: str) -> str:
+    """Invisible and format characters written as escapes, so examples can be read."""
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cf", "Cc", "Zs") and c != " " else c
+        for c in text
+    )
+
+
+def pct(x: float) -> str:
+    return "n/a" if x != x else f"{x:.2%}"  # noqa: PLR0124 - NaN check
+
+
+def table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
+    rows = list(rows)
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+        *("| " + " | ".join(r) + " |" for r in rows),
+    ]
+
+
+def spread(
+    cases: list[tuple[Case, Verdict]], key: Callable[[Case], str], k: int
+) -> list[tuple[Case, Verdict]]:
+    """Up to k examples, taken round-robin across key groups, so every group shows."""
+    groups: dict[str, list[tuple[Case, Verdict]]] = defaultdict(list)
+    for item in cases:
+        groups[key(item[0])].append(item)
+    out: list[tuple[Case, Verdict]] = []
+    while len(out) < k and any(groups.values()):
+        for name in sorted(groups):
+            if groups[name] and len(out) < k:
+                out.append(groups[name].pop(0))
+    return out
+
+
+def example(case: Case, verdict: Verdict) -> str:
+    marks = ",".join(verdict.marks) or "-"
+    reasons = ",".join(verdict.reasons) or "-"
+    expected = f" expected {case.mark}" if case.mark else ""
+    return (
+        f"[{case.cls}|{case.detail}] {shown(case.listing.title)!r} -> {verdict.verdict} "
+        f"marks={marks} reasons={reasons}{expected} ship_to={','.join(case.listing.ship_to)}"
+    )
+
+
+def main() -> None:  # noqa: PLR0915 - one report, top to bottom
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--examples", type=int, default=15)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    corpus = generate(args.size, args.seed)
+    generate_s = time.perf_counter() - t0
+    engine = Engine(corpus.data)
+    t0 = time.perf_counter()
+    results = [(case, engine.screen(case.listing, today=TODAY)) for case in corpus.cases]
+    screen_s = time.perf_counter() - t0
+
+    by_class: dict[str, Tally] = defaultdict(Tally)
+    by_lang: dict[str, Tally] = defaultdict(Tally)
+    by_kind: dict[str, Tally] = defaultdict(Tally)
+    by_detail: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    kinds = {m.id: m.kind.value for m in corpus.data.registry.marks}
+    overall = Tally()
+    negatives: dict[str, Counter[str]] = defaultdict(Counter)
+    probes: dict[str, Counter[str]] = defaultdict(Counter)
+    licensed: Counter[str] = Counter()
+    out_of_scope: Counter[str] = Counter()
+    misses: list[tuple[Case, Verdict]] = []
+    wrong_mark: list[tuple[Case, Verdict]] = []
+    false_positives: list[tuple[Case, Verdict]] = []
+    licence_misses: list[tuple[Case, Verdict]] = []
+    cue_seen = 0
+    for case, verdict in results:
+        if case.kind == POSITIVE:
+            variant = (case.cls, case.detail.split(" context:")[0])
+            for tally in (
+                by_class[case.cls],
+                by_lang[case.lang],
+                by_kind[kinds.get(case.mark or "", "?")],
+                by_detail[variant],
+                overall,
+            ):
+                tally.add(case, verdict)
+            if verdict.verdict not in FLAGGED:
+                misses.append((case, verdict))
+            elif case.mark not in verdict.marks:
+                wrong_mark.append((case, verdict))
+            if case.cls == "cue" and "counterfeit_cue" in verdict.reasons:
+                cue_seen += 1
+        elif case.kind == NEGATIVE:
+            negatives[case.cls][verdict.verdict] += 1
+            if verdict.verdict != CLEAN:
+                false_positives.append((case, verdict))
+        elif case.kind == LICENSED:
+            licensed[verdict.verdict] += 1
+            if verdict.verdict != AUTHORIZED:
+                licence_misses.append((case, verdict))
+        elif case.kind == OUT_OF_SCOPE:
+            out_of_scope[verdict.verdict] += 1
+        elif case.kind == PROBE:
+            probes[case.cls][verdict.verdict] += 1
+
+    n_negative = sum(sum(c.values()) for c in negatives.values())
+    fp = len(false_positives)
+    precision = overall.detected / (overall.detected + fp) if overall.detected + fp else 1.0
+    strict_precision = overall.right / (overall.detected + fp) if overall.detected + fp else 1.0
+    worst = min(EVASIONS, key=lambda c: by_class[c].recall)
+    checks = [
+        (f"recall >= {TARGET_RECALL}", overall.recall >= TARGET_RECALL, pct(overall.recall)),
+        (f"precision >= {TARGET_PRECISION}", precision >= TARGET_PRECISION, pct(precision)),
+        (
+            f"every class recall >= {TARGET_CLASS_RECALL}",
+            by_class[worst].recall >= TARGET_CLASS_RECALL,
+            f"lowest: {worst} {pct(by_class[worst].recall)}",
+        ),
+    ]
+    n_licensed = sum(licensed.values())
+    n_out = sum(out_of_scope.values())
+    out_flagged = sum(out_of_scope[v] for v in FLAGGED)
+
+    today = datetime.now(UTC).date().isoformat()
+    lines = [
+        f"### Screening quality (`benchmarks/quality.py`), {today}",
+        "",
+        f"Corpus: {len(results):,} generated listings (seed {args.seed}): "
+        f"{overall.n:,} positives (one mark, one evasion, unlicensed seller), {n_negative:,} "
+        f"hard negatives, {n_licensed + n_out:,} listings of a licensed seller, "
+        f"{sum(sum(c.values()) for c in probes.values()):,} unscored probes. Screened as of "
+        f"{TODAY.isoformat()}, {len(results) / screen_s:,.0f} listings/s on one core "
+        f"({platform.python_implementation()} {platform.python_version()}; generation "
+        f"{generate_s:.1f} s). Command: `.venv/bin/python benchmarks/quality.py "
+        f"--size {args.size} --seed {args.seed}`.",
+        "",
+        *table(
+            ["measure", "figure", "target"],
+            [
+                ["recall (infringing or review)", f"**{pct(overall.recall)}**", "≥ 99%"],
+                ["recall with the right mark", pct(overall.right_recall), ""],
+                ["precision", f"**{pct(precision)}**", "≥ 99.5%"],
+                ["precision, right mark only", pct(strict_precision), ""],
+                ["false positives / hard negatives", f"{fp:,} / {n_negative:,}", ""],
+                ["share of detections that are review", pct(overall.review_share), ""],
+                [
+                    "authorized accuracy (licensed seller, in scope)",
+                    f"{pct(licensed[AUTHORIZED] / n_licensed if n_licensed else float('nan'))} "
+                    f"({licensed[AUTHORIZED]:,} / {n_licensed:,}; {licensed[CLEAN]:,} clean, "
+                    f"{sum(licensed[v] for v in FLAGGED):,} flagged)",
+                    "",
+                ],
+                [
+                    "licensed seller out of scope flagged",
+                    f"{pct(out_flagged / n_out if n_out else float('nan'))} "
+                    f"({out_flagged:,} / {n_out:,})",
+                    "",
+                ],
+            ],
+        ),
+        "",
+        "Targets: "
+        + "; ".join(f"{name}: {'PASS' if ok else 'FAIL'} ({v})" for name, ok, v in checks),
+        "",
+        "How the corpus is made (`ringfence.screening.corpus`, generated from the registry, no "
+        "hand-written titles): positives put one mark text (any language variant) among neutral "
+        "merchandise words under one evasion, for an unlicensed seller shipping to a protected "
+        "territory; ambiguous texts (short mascot names, `JO`) always come with Olympic context "
+        "(a context word, the edition's year or city). Hard negatives: every registry exception "
+        "(shipped inside its territories), model numbers, sizes and years, ambiguous names "
+        "without context, host cities with a year of no Games, real words that contain a mark "
+        "text or lie within two edits of a long one, neutral titles. Detected: infringing or "
+        "review. Precision: detected positives over every infringing or review verdict on "
+        "positives and hard negatives. Probes are listings whose truth the registry does not "
+        "settle; they are counted, never scored.",
+        "",
+        "Recall per evasion class:",
+        "",
+        *table(
+            ["class", "positives", "recall", "right mark", "review share"],
+            (
+                [c, f"{t.n:,}", pct(t.recall), pct(t.right_recall), pct(t.review_share)]
+                for c in EVASIONS
+                for t in [by_class[c]]
+            ),
+        ),
+        "",
+        f"Counterfeit cue recognised in {pct(cue_seen / max(1, by_class['cue'].n))} of the "
+        "cue class.",
+        "",
+        "Recall per language (of the mark text; `emoji`: the rings drawn with circles):",
+        "",
+        *table(
+            ["language", "positives", "recall", "right mark", "review share"],
+            (
+                [lang, f"{t.n:,}", pct(t.recall), pct(t.right_recall), pct(t.review_share)]
+                for lang, t in sorted(by_lang.items(), key=lambda kv: (-kv[1].n, kv[0]))
+            ),
+        ),
+        "",
+        "Recall per kind of mark:",
+        "",
+        *table(
+            ["mark kind", "positives", "recall", "right mark", "review share"],
+            (
+                [kind, f"{t.n:,}", pct(t.recall), pct(t.right_recall), pct(t.review_share)]
+                for kind, t in sorted(by_kind.items(), key=lambda kv: (-kv[1].n, kv[0]))
+            ),
+        ),
+        "",
+        "Hard negatives (language `neutral`), expected clean:",
+        "",
+        *table(
+            ["class", "listings", "false positives", "of which review", "FP rate"],
+            (
+                [
+                    c,
+                    f"{sum(negatives[c].values()):,}",
+                    f"{sum(negatives[c][v] for v in FLAGGED):,}",
+                    f"{negatives[c][REVIEW]:,}",
+                    pct(
+                        sum(negatives[c][v] for v in FLAGGED) / sum(negatives[c].values())
+                        if negatives[c]
+                        else float("nan")
+                    ),
+                ]
+                for c in NEGATIVE_SHARES
+            ),
+        ),
+        "",
+        "Unscored probes (truth not settled by the registry), verdict counts:",
+        "",
+        *table(
+            ["probe", "clean", "review", "infringing"],
+            (
+                [p, str(probes[p][CLEAN]), str(probes[p][REVIEW]), str(probes[p][INFRINGING])]
+                for p in PROBES
+            ),
+        ),
+    ]
+    print("\n".join(lines))
+
+    print("\nWhere the misses are: the evasion variants with the most misses:")
+    worst_details = sorted(by_detail.items(), key=lambda kv: -(kv[1].n - kv[1].detected))
+    for (cls, how), t in worst_details[:20]:
+        if t.n > t.detected:
+            print(f"  {cls:<11} {how:<48} missed {t.n - t.detected:>4} of {t.n:>4}")
+    print(f"\nMisses ({len(misses):,}), up to {args.examples}:")
+    for case, verdict in spread(misses, lambda c: c.cls, args.examples):
+        print("  " + example(case, verdict))
+    print(f"\nFalse positives ({fp:,}), up to {args.examples}:")
+    for case, verdict in spread(false_positives, lambda c: c.cls, args.examples):
+        print("  " + example(case, verdict))
+    print(f"\nDetected with another mark than expected ({len(wrong_mark):,}), up to 10:")
+    for case, verdict in spread(wrong_mark, lambda c: c.cls, 10):
+        print("  " + example(case, verdict))
+    print(f"\nLicensed seller in scope, not authorized ({len(licence_misses):,}), up to 5:")
+    for case, verdict in spread(licence_misses, lambda c: c.cls, 5):
+        print("  " + example(case, verdict))
+    probe_flags = [
+        (c, v) for c, v in results if c.kind == PROBE and v.verdict in (INFRINGING, REVIEW)
+    ]
+    print(f"\nProbes flagged ({len(probe_flags):,}), up to 7:")
+    for case, verdict in spread(probe_flags, lambda c: c.cls, 7):
+        print("  " + example(case, verdict))
+    if not args.no_write:
+        write_docs(lines)
+
+
+def write_docs(lines: list[str]) -> None:
+    block = "\n".join([BEGIN, *lines, END])
+    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+    if BEGIN in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    DOCS.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
