@@ -4,6 +4,7 @@ run only on listings in which no mark was found by the cheaper exact pass."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -17,13 +18,15 @@ def max_distance(length: int) -> int:
     return 1 if length < 12 else 2
 
 
-def _keys(word: str) -> set[str]:
-    """Buckets a mark is filed under: its first two letters, and the pairs one edit near the
-    start would give (first and third letter: a deleted second letter; second and first: a
-    swap), and its second and third letters (marked "~"). Tokens are looked up by their first
-    two letters, their first and third (an inserted second letter), and their second and third
-    (a changed first letter). A changed second letter is the one edit this does not reach."""
-    return {word[:2], word[0] + word[2], word[1] + word[0], "~" + word[1:3]}
+def _deletes(word: str, depth: int) -> set[str]:
+    """The word with up to ``depth`` letters taken out (the symmetric-delete method: two
+    words within ``depth`` edits share at least one such form)."""
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:k] + w[k + 1 :] for w in frontier for k in range(len(w))}
+        out |= frontier
+    return out
 
 
 def _digits(text: str) -> str:
@@ -31,57 +34,104 @@ def _digits(text: str) -> str:
 
 
 MIN_PHRASE = 10  # letters of a several-word mark worth a fuzzy look ("salt lake city utah")
+# Words too common to point at a phrase.
+_STOPWORDS = frozenset({"of", "the", "de", "la", "le", "les", "di", "des", "and", "et"})
+
+
+class _Candidate(NamedTuple):
+    pattern: str
+    words: int
+    terms: tuple[Term, ...]
+    limit: int  # edits allowed
 
 
 class FuzzyMatcher:
+    """One-word marks are found by their delete forms (a few dictionary look-ups per long
+    token); marks of several words are looked at only where one of their words stands as it is
+    ("Salt Lake City-Uath 2034" is looked at because of "2034"), and a year must be exact
+    ("Antwerp 1982" is no misspelling of "Antwerp 1920")."""
+
     name = "fuzzy"
     inputs = ("title", "description")
 
     def __init__(self, patterns: dict[str, tuple[Term, ...]], lexicon: frozenset[str]) -> None:
-        self._buckets: dict[str, list[tuple[str, int, tuple[Term, ...]]]] = defaultdict(list)
+        self._singles: dict[str, list[_Candidate]] = defaultdict(list)
+        # One edit leaves a word of seven letters or more with its first three or its last
+        # four letters as they were: a token that shares neither with a mark is no misspelling
+        # of one. (Three at the end would let every "-ing" word through: "beljlng".)
+        self._ends: set[str] = set()
+        self._phrases: dict[str, list[tuple[_Candidate, int]]] = defaultdict(list)
         for pattern, terms in patterns.items():
             # ambiguous names take part too: the engine asks them for context, as for exact hits
             usable = tuple(t for t in terms if t.kind == "variant")
-            words = pattern.count(" ") + 1
-            letters = len(pattern) - words + 1
+            words = pattern.split(" ")
+            letters = len(pattern) - len(words) + 1
             if not usable or not pattern.isascii():
                 continue
-            if (words == 1 and letters >= MIN_LENGTH) or (words > 1 and letters >= MIN_PHRASE):
-                for key in _keys(pattern):
-                    self._buckets[key].append((pattern, words, usable))
+            candidate = _Candidate(pattern, len(words), usable, max_distance(len(pattern)))
+            if len(words) == 1 and letters >= MIN_LENGTH:
+                for form in _deletes(pattern, candidate.limit):
+                    self._singles[form].append(candidate)
+                self._ends.update((pattern[:3], "~" + pattern[-4:]))
+            elif len(words) > 1 and letters >= MIN_PHRASE:
+                for position, word in enumerate(words):
+                    if word not in _STOPWORDS and (len(word) >= 3 or word.isdigit()):
+                        self._phrases[word].append((candidate, position))
         self._lexicon = lexicon
 
     def find(self, view: str) -> list[tuple[int, int, str, tuple[Term, ...], int]]:
         """(start, end, pattern, terms, distance) for words, or runs of words, within reach of
         a long mark."""
-        out = []
-        buckets = self._buckets
+        out: list[tuple[int, int, str, tuple[Term, ...], int]] = []
         tokens = view.split()
         for i, token in enumerate(tokens):
-            if len(token) < 2:
-                continue
-            # its first two letters, or first and third (a letter inserted second)
-            candidates = buckets.get(token[:2])
-            if len(token) > 2:
-                # ... or its second and third (the first letter changed)
-                for extra in (buckets.get(token[0] + token[2]), buckets.get("~" + token[1:3])):
-                    if extra is not None:
-                        candidates = extra if candidates is None else candidates + extra
-            if candidates is None or token in self._lexicon:
-                continue
-            for pattern, words, terms in candidates:
-                if words == 1 and len(token) < MIN_LENGTH - 1:
-                    continue
-                text = token if words == 1 else " ".join(tokens[i : i + words])
-                limit = max_distance(len(pattern))
-                if abs(len(pattern) - len(text)) > limit or text == pattern:
-                    continue
-                if words > 1 and _digits(text) != _digits(pattern):
-                    continue  # a year is no misspelling: "Antwerp 1982" is not "Antwerp 1920"
-                # optimal string alignment: a swap of two neighbours is one edit
-                d = OSA.distance(text, pattern, score_cutoff=limit)
-                if d <= limit:
-                    start = view.index(f" {text} ") + 1
-                    out.append((start, start + len(text), pattern, terms, d))
-                    break
+            hit = None
+            if (
+                len(token) >= MIN_LENGTH - 1
+                and (token[:3] in self._ends or "~" + token[-4:] in self._ends)
+                and token not in self._lexicon
+            ):
+                hit = self._single(view, token)
+            if hit is None and token in self._phrases:
+                hit = self._phrase(view, tokens, i)
+            if hit is not None:
+                out.append(hit)
         return out
+
+    def _single(self, view: str, token: str) -> tuple[int, int, str, tuple[Term, ...], int] | None:
+        singles = self._singles
+        seen: set[str] = set()
+        for form in _deletes(token, 2 if len(token) >= 10 else 1):
+            for c in singles.get(form, ()):
+                if c.pattern in seen or c.pattern == token:
+                    continue
+                seen.add(c.pattern)
+                d = _distance(token, c)
+                if d is not None:
+                    start = view.index(f" {token} ") + 1
+                    return (start, start + len(token), c.pattern, c.terms, d)
+        return None
+
+    def _phrase(
+        self, view: str, tokens: list[str], i: int
+    ) -> tuple[int, int, str, tuple[Term, ...], int] | None:
+        for c, position in self._phrases[tokens[i]]:
+            first = i - position
+            if first < 0 or first + c.words > len(tokens):
+                continue
+            text = " ".join(tokens[first : first + c.words])
+            if text == c.pattern or _digits(text) != _digits(c.pattern):
+                continue  # a year is no misspelling: "Antwerp 1982" is not "Antwerp 1920"
+            d = _distance(text, c)
+            if d is not None:
+                start = view.index(f" {text} ") + 1
+                return (start, start + len(text), c.pattern, c.terms, d)
+        return None
+
+
+def _distance(text: str, c: _Candidate) -> int | None:
+    if abs(len(text) - len(c.pattern)) > c.limit:
+        return None
+    # optimal string alignment: a swap of two neighbours is one edit
+    d = OSA.distance(text, c.pattern, score_cutoff=c.limit)
+    return d if d <= c.limit else None
