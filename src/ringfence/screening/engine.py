@@ -7,7 +7,6 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -65,9 +64,7 @@ OUTPUT_SCHEMA = pa.schema(
 )
 
 
-@lru_cache(maxsize=1)
-def _currencies() -> frozenset[str]:
-    return frozenset(c.alpha_3 for c in pycountry.currencies)
+_CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
 
 
 class Listing(NamedTuple):
@@ -486,9 +483,10 @@ def listing_from_values(
     description = _optional(description, "description") or ""
     category = _optional(category, "category")
     currency = _optional(currency, "currency")
-    currency = currency.upper() if currency else None
-    if currency is not None and currency not in _currencies():
-        raise RowError("unknown_currency")
+    if currency is not None:
+        currency = currency.upper()
+        if currency not in _CURRENCIES:
+            raise RowError("unknown_currency")
     return Listing(
         listing_id,
         seller_id,
@@ -560,11 +558,25 @@ def _ship_to(value: Any) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, str):
-        codes = [c.strip().upper() for c in value.split(",") if c.strip()]
-    elif isinstance(value, (list, tuple)):
-        codes = [str(c).strip().upper() for c in value if c is not None and str(c).strip()]
-    else:
-        raise RowError("invalid_ship_to")
+        # catalogues repeat a few ship-to lists millions of times: parse each once
+        known = _SHIP_TO_SEEN.get(value)
+        if known is not None:
+            return known
+        parsed = _parse_ship_to(value.split(","))
+        if len(_SHIP_TO_SEEN) < _SHIP_TO_MEMO:
+            _SHIP_TO_SEEN[value] = parsed
+        return parsed
+    if isinstance(value, (list, tuple)):
+        return _parse_ship_to([str(c) for c in value if c is not None])
+    raise RowError("invalid_ship_to")
+
+
+_SHIP_TO_SEEN: dict[str, tuple[str, ...]] = {}
+_SHIP_TO_MEMO = 10_000
+
+
+def _parse_ship_to(items: list[str]) -> tuple[str, ...]:
+    codes = [c.strip().upper() for c in items if c.strip()]
     valid = iso_territories()
     if any(c not in valid for c in codes):
         raise RowError("unknown_territory")
