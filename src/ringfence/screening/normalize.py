@@ -244,7 +244,8 @@ def _normalize_ascii(text: str) -> str:
         or b".1" in classes
         or b"1." in classes
     ):
-        s = _LEET_TOKEN.sub(_leet, s)
+        # token by token (whitespace runs become one space, as step 5 would make them)
+        s = " ".join(t if _LEET_CHARS.isdisjoint(t) else _leet_token(t) for t in s.split())
         classes = s.encode("ascii").translate(_CLASSES)
     if b"a1" in classes or b"a9" in classes or b"1a" in classes or b"9a" in classes:
         s = _DIGIT_LETTER.sub(" ", s)

@@ -33,6 +33,7 @@ def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
+CLEAN_MEMORY = 200_000  # words remembered as no misspelling of a one-word mark
 MIN_PHRASE = 10  # letters of a several-word mark worth a fuzzy look ("salt lake city utah")
 # Words too common to point at a phrase.
 _STOPWORDS = frozenset({"of", "the", "de", "la", "le", "les", "di", "des", "and", "et"})
@@ -78,13 +79,17 @@ class FuzzyMatcher:
                     if word not in _STOPWORDS and (len(word) >= 3 or word.isdigit()):
                         self._phrases[word].append((candidate, position))
         self._lexicon = lexicon
+        self._clean: set[str] = set()
 
     def find(self, view: str) -> list[tuple[int, int, str, tuple[Term, ...], int]]:
         """(start, end, pattern, terms, distance) for words, or runs of words, within reach of
         a long mark."""
         out: list[tuple[int, int, str, tuple[Term, ...], int]] = []
         tokens = view.split()
-        for i, token in enumerate(tokens):
+        words = set(tokens)
+        # Most words of a catalogue come back again and again: a word found to be no
+        # misspelling is remembered (a bounded set), and only new words are looked at.
+        for token in words - self._clean:
             hit = None
             if (
                 len(token) >= MIN_LENGTH - 1
@@ -92,10 +97,16 @@ class FuzzyMatcher:
                 and token not in self._lexicon
             ):
                 hit = self._single(view, token)
-            if hit is None and token in self._phrases:
-                hit = self._phrase(view, tokens, i)
             if hit is not None:
                 out.append(hit)
+            elif len(self._clean) < CLEAN_MEMORY:
+                self._clean.add(token)
+        if not words.isdisjoint(self._phrases):
+            for i, token in enumerate(tokens):
+                if token in self._phrases:
+                    hit = self._phrase(view, tokens, i)
+                    if hit is not None:
+                        out.append(hit)
         return out
 
     def _single(self, view: str, token: str) -> tuple[int, int, str, tuple[Term, ...], int] | None:
