@@ -15,14 +15,13 @@ import argparse
 import gc
 import platform
 import random
-import re
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
+from docs_section import write_section
 from ringfence.core.db import make_engine, make_session_factory, unit_of_work
 from ringfence.core.migrate import upgrade
 from ringfence.registry.builtin import builtin_document
@@ -36,7 +35,6 @@ N_LICENCES = 10_000
 N_LICENSEES = 4_000
 CHANNELS = ["official_store", "marketplace", "retail", "wholesale"]
 TERRITORIES = ["FR", "DE", "US", "CN", "JP", "NL", "IT", "BR", "AU", "KR"]
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
 def build_document(rng: random.Random) -> RegistryDocument:
@@ -186,14 +184,7 @@ def bench_sql(
 
 
 def write_docs(lines: list[str]) -> None:
-    begin, end = "<!-- authorize:begin -->", "<!-- authorize:end -->"
-    block = "\n".join([begin, *lines, end])
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if begin in text:
-        text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOCS.write_text(text)
+    write_section("authorize", lines)
 
 
 def main() -> None:

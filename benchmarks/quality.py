@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import time
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
+from docs_section import write_section
 from ringfence.screening.corpus import (
     EVASIONS,
     LICENSED,
@@ -41,8 +40,6 @@ from ringfence.screening.corpus import (
 )
 from ringfence.screening.engine import AUTHORIZED, CLEAN, INFRINGING, REVIEW, Engine, Verdict
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- quality:begin -->", "<!-- quality:end -->"
 TARGET_RECALL, TARGET_PRECISION, TARGET_CLASS_RECALL = 0.99, 0.995, 0.95
 FLAGGED = (INFRINGING, REVIEW)
 
@@ -348,13 +345,7 @@ def main() -> None:  # noqa: PLR0915 - one report, top to bottom
 
 
 def write_docs(lines: list[str]) -> None:
-    block = "\n".join([BEGIN, *lines, END])
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOCS.write_text(text)
+    write_section("quality", lines)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,6 @@ import gc
 import os
 import platform
 import random
-import re
 import resource
 import subprocess
 import tempfile
@@ -55,13 +54,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from docs_section import write_section
 from ringfence.screening import engine as engine_module
 from ringfence.screening.engine import INPUT_COLUMNS, Engine, listing_from_row
 from ringfence.screening.index import ScreeningData, builtin_data
 from ringfence.screening.normalize import normalize
 from ringfence.screening.runners.local import DEFAULT_BATCH, read_batches, screen_file
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SEED = 2028
 TODAY = date(2026, 6, 1)  # fixed, so verdicts do not depend on the day of the run
 PLANTED_SHARE = 0.02
@@ -732,14 +731,7 @@ def machine() -> str:
 
 
 def write_docs(lines: list[str]) -> None:
-    begin, end = "<!-- throughput:begin -->", "<!-- throughput:end -->"
-    block = "\n".join([begin, *lines, end])
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if begin in text:
-        text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOCS.write_text(text)
+    write_section("throughput", lines)
 
 
 def _pct(a: int, b: int) -> str:

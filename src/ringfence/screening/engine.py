@@ -3,6 +3,7 @@ Arrow record batches. Framework-free: no web, ORM or CLI imports (a test enforce
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -361,7 +362,20 @@ class Engine:
     # ------------------------------------------------------------------ Arrow batches
 
     def screen_batch(self, batch: pa.RecordBatch, *, today: date | None = None) -> pa.RecordBatch:
-        """The engine as a pure function: one output row per input row, in order."""
+        """The engine as a pure function: one output row per input row, in order.
+
+        The cyclic garbage collector is paused for the batch (and restored after): screening
+        makes no reference cycles, and the collector's passes over millions of short-lived
+        tuples cost about a sixth of the time."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._screen_batch(batch, today=today)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _screen_batch(self, batch: pa.RecordBatch, *, today: date | None) -> pa.RecordBatch:
         day = today or datetime.now(UTC).date()
         columns = {
             name: batch.column(name).to_pylist() if name in batch.schema.names else None
@@ -441,17 +455,8 @@ def _risk(verdict: str, scores: list[float], cues: list[Finding], price: list[Fi
 # ---------------------------------------------------------------------- input rows
 
 
-_FIELDS = (
-    "listing_id",
-    "seller_id",
-    "title",
-    "description",
-    "category",
-    "price",
-    "currency",
-    "ship_to",
-    "listed_at",
-)
+# The columns text screening reads, in the order of listing_from_values' parameters.
+_FIELDS = tuple(c for c in INPUT_COLUMNS if c != "image_paths")
 
 
 def listing_from_row(row: dict[str, Any]) -> Listing:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +36,3 @@ class Finding:
         if self.weak:
             out["weak"] = True
         return out
-
-
-class Detector(Protocol):
-    """A detector: its name and the listing fields it reads; ``detect`` returns findings."""
-
-    name: str
-    inputs: tuple[str, ...]

@@ -393,8 +393,3 @@ def original_span(origins: list[int], start: int, end: int, text: str) -> tuple[
         return (0, 0)
     first, last = min(inside), max(inside)
     return first, min(len(text), last + 1)
-
-
-def simple(text: str) -> str:
-    """A light view for cue words, where symbols matter ("1:1", "AAA"): NFKC and lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
