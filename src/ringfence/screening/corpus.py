@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -612,16 +612,7 @@ def evaluation_data(base: ScreeningData | None = None) -> ScreeningData:
     registry = doc.model_copy(
         update={"parties": [*doc.parties, party], "licences": [*doc.licences, licence]}
     )
-    return ScreeningData(
-        registry=RegistryDocument.model_validate(registry.model_dump()),
-        cues=data.cues,
-        rings=data.rings,
-        context=data.context,
-        lexicon=data.lexicon,
-        prices=data.prices,
-        fx=data.fx,
-        built_at=data.built_at,
-    )
+    return replace(data, registry=RegistryDocument.model_validate(registry.model_dump()))
 
 
 def _read(data: ScreeningData) -> _Registry:
