@@ -33,8 +33,11 @@ pytest: $(STAMP)
 migrations: $(STAMP)
 	$(BIN)/python -m tests.migration_check
 
+# Each writes its own section of docs/benchmarks.md; the throughput run takes several minutes.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/authorize.py
+	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python benchmarks/screen_throughput.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
