@@ -215,7 +215,7 @@ def main() -> None:
         f"Registry: {len(doc.marks):,} marks, {len(doc.licences):,} licences, "
         f"{len(doc.parties):,} parties; {len(requests):,} random requests "
         f"({allowed_share:.0%} allowed); one core, {platform.python_implementation()} "
-        f"{platform.python_version()}. Command: `make bench`.",
+        f"{platform.python_version()}. Command: `.venv/bin/python benchmarks/authorize.py`.",
         "",
         "| measure | figure |",
         "|---|---|",
