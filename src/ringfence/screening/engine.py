@@ -381,28 +381,33 @@ class Engine:
             name: batch.column(name).to_pylist() if name in batch.schema.names else None
             for name in (*_FIELDS, "_error")
         }
-        out_ids: list[str | None] = []
-        out_verdicts: list[str] = []
-        out_risk: list[float] = []
-        out_marks: list[list[str]] = []
-        out_reasons: list[list[str]] = []
-        out_evidence: list[str] = []
         n = batch.num_rows
-        nothing = [None] * n
-        values = zip(*(columns[c] or nothing for c in (*_FIELDS, "_error")), strict=True)
-        for row in values:
+        nothing: list[Any] = [None] * n
+        errors = columns["_error"] or nothing
+        # Most rows are clean: start every column with the clean answer, change the others.
+        empty: list[str] = []
+        out_ids: list[str | None] = []
+        out_verdicts = [CLEAN] * n
+        out_risk = [0.0] * n
+        out_marks: list[list[str]] = [empty] * n
+        out_reasons: list[list[str]] = [empty] * n
+        out_evidence = ["[]"] * n
+        rows = zip(*(columns[c] or nothing for c in _FIELDS), strict=True)
+        for i, row in enumerate(rows):
             try:
-                if row[-1] is not None:  # a line the reader could not parse
-                    raise RowError(str(row[-1]))
-                verdict = self.screen(listing_from_values(*row[:-1]), today=day)
+                if errors[i] is not None:  # a line the reader could not parse
+                    raise RowError(str(errors[i]))
+                verdict = self.screen(listing_from_values(*row), today=day)
             except RowError as exc:
                 verdict = Verdict(_row_id(row[0]), ERROR, 0.0, reasons=(exc.reason,))
             out_ids.append(verdict.listing_id)
-            out_verdicts.append(verdict.verdict)
-            out_risk.append(verdict.risk)
-            out_marks.append(list(verdict.marks))
-            out_reasons.append(list(verdict.reasons))
-            out_evidence.append(verdict.evidence_json() if verdict.evidence else "[]")
+            if verdict.verdict is CLEAN and not verdict.reasons:
+                continue
+            out_verdicts[i] = verdict.verdict
+            out_risk[i] = verdict.risk
+            out_marks[i] = list(verdict.marks)
+            out_reasons[i] = list(verdict.reasons)
+            out_evidence[i] = verdict.evidence_json() if verdict.evidence else "[]"
         return pa.RecordBatch.from_arrays(
             [
                 pa.array(out_ids, pa.string()),
