@@ -214,3 +214,13 @@ def test_tampered_index_content_is_refused(demo_data: ScreeningData) -> None:
     envelope["content"]["lexicon"].append("tampered")
     with pytest.raises(InvalidInput, match="checksum mismatch"):
         load_index(gzip.compress(json.dumps(envelope).encode()))
+
+
+def test_output_into_a_missing_directory_is_refused(
+    tmp_path: Path, demo_data: ScreeningData
+) -> None:
+    source = tmp_path / "in.jsonl"
+    _write_input(source, ROWS[:1])
+    with pytest.raises(InvalidInput) as err:
+        screen_file(source, tmp_path / "nowhere" / "out.parquet", data=demo_data)
+    assert err.value.code == "no_directory"

@@ -167,6 +167,8 @@ class _Writer:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fmt = file_format(path)
+        if not path.parent.is_dir():
+            raise InvalidInput(f"{path}: no such directory {path.parent}", code="no_directory")
         self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         self._parquet: pq.ParquetWriter | None = None
         self._handle: Any = None
@@ -285,7 +287,10 @@ def screen_file(
     file_format(target)
     batches = read_batches(source, batch_size)
     summary = Summary()
-    writer = _Writer(target)
+    try:
+        writer = _Writer(target)
+    except OSError as exc:
+        raise InvalidInput(f"{target}: cannot write: {exc}", code="unwritable_output") from None
     started = time.perf_counter()
     try:
         if workers <= 1:
@@ -301,6 +306,11 @@ def screen_file(
             ) as pool:
                 _drain(_bounded_map(pool, batches, today, 2 * workers), writer, summary, progress)
         writer.commit()
+    except OSError as exc:  # disk full, a file system gone: one line, and no partial output
+        writer.abort()
+        raise InvalidInput(
+            f"screening {source} into {target} stopped: {exc}", code="io_error"
+        ) from None
     except BaseException:
         writer.abort()
         raise
