@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from docs_section import write_section
+from docs_section import publish
 from ringfence.core.db import make_engine, make_session_factory, unit_of_work
 from ringfence.core.migrate import upgrade
 from ringfence.registry.builtin import builtin_document
@@ -183,10 +183,6 @@ def bench_sql(
     return len(requests) / elapsed
 
 
-def write_docs(lines: list[str]) -> None:
-    write_section("authorize", lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -227,9 +223,7 @@ def main() -> None:
         "Target (issue 2): >= 200,000 decisions/s on one core. Absolute figures vary with the "
         "machine; the ratio is measured in the same run.",
     ]
-    print("\n".join(lines))
-    if not args.no_write:
-        write_docs(lines)
+    publish("authorize", lines, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -18,3 +18,10 @@ def write_section(name: str, lines: list[str], docs: Path = DOCS) -> None:
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     docs.write_text(text)
+
+
+def publish(name: str, lines: list[str], *, write: bool) -> None:
+    """Print a benchmark's section, and write it into docs/benchmarks.md when asked."""
+    print("\n".join(lines))
+    if write:
+        write_section(name, lines)

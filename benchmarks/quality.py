@@ -92,6 +92,21 @@ def table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
     ]
 
 
+def recall_table(label: str, groups: Iterable[tuple[str, Tally]]) -> list[str]:
+    """One row per group: positives, recall, recall with the right mark, review share."""
+    return table(
+        [label, "positives", "recall", "right mark", "review share"],
+        (
+            [name, f"{t.n:,}", pct(t.recall), pct(t.right_recall), pct(t.review_share)]
+            for name, t in groups
+        ),
+    )
+
+
+def largest_first(groups: dict[str, Tally]) -> list[tuple[str, Tally]]:
+    return sorted(groups.items(), key=lambda kv: (-kv[1].n, kv[0]))
+
+
 def spread(
     cases: list[tuple[Case, Verdict]], key: Callable[[Case], str], k: int
 ) -> list[tuple[Case, Verdict]]:
@@ -253,37 +268,18 @@ def main() -> None:  # noqa: PLR0915 - one report, top to bottom
         "",
         "Recall per evasion class:",
         "",
-        *table(
-            ["class", "positives", "recall", "right mark", "review share"],
-            (
-                [c, f"{t.n:,}", pct(t.recall), pct(t.right_recall), pct(t.review_share)]
-                for c in EVASIONS
-                for t in [by_class[c]]
-            ),
-        ),
+        *recall_table("class", ((c, by_class[c]) for c in EVASIONS)),
         "",
         f"Counterfeit cue recognised in {pct(cue_seen / max(1, by_class['cue'].n))} of the "
         "cue class.",
         "",
         "Recall per language (of the mark text; `emoji`: the rings drawn with circles):",
         "",
-        *table(
-            ["language", "positives", "recall", "right mark", "review share"],
-            (
-                [lang, f"{t.n:,}", pct(t.recall), pct(t.right_recall), pct(t.review_share)]
-                for lang, t in sorted(by_lang.items(), key=lambda kv: (-kv[1].n, kv[0]))
-            ),
-        ),
+        *recall_table("language", largest_first(by_lang)),
         "",
         "Recall per kind of mark:",
         "",
-        *table(
-            ["mark kind", "positives", "recall", "right mark", "review share"],
-            (
-                [kind, f"{t.n:,}", pct(t.recall), pct(t.right_recall), pct(t.review_share)]
-                for kind, t in sorted(by_kind.items(), key=lambda kv: (-kv[1].n, kv[0]))
-            ),
-        ),
+        *recall_table("mark kind", largest_first(by_kind)),
         "",
         "Hard negatives (language `neutral`), expected clean:",
         "",
@@ -341,11 +337,7 @@ def main() -> None:  # noqa: PLR0915 - one report, top to bottom
     for case, verdict in spread(probe_flags, lambda c: c.cls, 7):
         print("  " + example(case, verdict))
     if not args.no_write:
-        write_docs(lines)
-
-
-def write_docs(lines: list[str]) -> None:
-    write_section("quality", lines)
+        write_section("quality", lines)
 
 
 if __name__ == "__main__":

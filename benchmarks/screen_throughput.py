@@ -54,7 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from docs_section import write_section
+from docs_section import publish
 from ringfence.screening import engine as engine_module
 from ringfence.screening.engine import INPUT_COLUMNS, Engine, listing_from_row
 from ringfence.screening.index import ScreeningData, builtin_data
@@ -730,10 +730,6 @@ def machine() -> str:
     )
 
 
-def write_docs(lines: list[str]) -> None:
-    write_section("throughput", lines)
-
-
 def _pct(a: int, b: int) -> str:
     return f"{a / b:.1%}" if b else "-"
 
@@ -867,9 +863,7 @@ def main() -> None:
         f"`--workers`; 1.2 billion listings in under {BAR_HOURS:.0f} hours on 2 cores. "
         "Absolute figures vary with the machine; the ratios are measured in the same run.",
     ]
-    print("\n".join(lines))
-    if not args.no_write:
-        write_docs(lines)
+    publish("throughput", lines, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Integer, String, func, or_, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 
 from ringfence.core.db import Base
 from ringfence.core.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
@@ -281,17 +281,29 @@ class _Validator:
             self.licence(i, lic)
         return self.errors
 
-    def edition(self, i: int, edition: EditionIn, names: dict[str, str]) -> None:
-        other = names.get(edition.name) or self.refs.session.scalar(
-            select(Edition.id).where(Edition.name == edition.name, Edition.id != edition.id)
+    def unique(
+        self,
+        seen: dict[str, str],
+        column: InstrumentedAttribute[Any],
+        value: str,
+        owner: str,
+        what: str,
+        loc: Loc,
+    ) -> None:
+        """``value`` of ``column`` belongs to ``owner`` alone, in the document and in the
+        database (an edition's name, an NOC's code)."""
+        model = column.class_
+        other = seen.get(value) or self.refs.session.scalar(
+            select(model.id).where(column == value, model.id != owner)
         )
-        if other and other != edition.id:
-            self.error(
-                "duplicate_name",
-                f"edition name {edition.name!r} already belongs to {other}",
-                ("editions", i, "name"),
-            )
-        names[edition.name] = edition.id
+        if other and other != owner:
+            self.error(f"duplicate_{loc[-1]}", f"{what} {value!r} already belongs to {other}", loc)
+        seen[value] = owner
+
+    def edition(self, i: int, edition: EditionIn, names: dict[str, str]) -> None:
+        self.unique(
+            names, Edition.name, edition.name, edition.id, "edition name", ("editions", i, "name")
+        )
 
     def category(self, i: int, cat: CategoryIn) -> None:
         refs = self.refs
@@ -329,16 +341,14 @@ class _Validator:
         if party.managed_by is not None and refs.party(party.managed_by) is None:
             self.missing("party", party.managed_by, ("parties", i, "managed_by"))
         if party.noc_code:
-            other = noc_codes.get(party.noc_code) or refs.session.scalar(
-                select(Party.id).where(Party.noc_code == party.noc_code, Party.id != party.id)
+            self.unique(
+                noc_codes,
+                Party.noc_code,
+                party.noc_code,
+                party.id,
+                "NOC code",
+                ("parties", i, "noc_code"),
             )
-            if other and other != party.id:
-                self.error(
-                    "duplicate_noc_code",
-                    f"NOC code {party.noc_code} already belongs to {other}",
-                    ("parties", i, "noc_code"),
-                )
-            noc_codes[party.noc_code] = party.id
 
     def mark(self, i: int, mark: MarkIn) -> None:
         owner = self.refs.party(mark.owner)
