@@ -3,44 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from ringfence.cli.main import run
-
-
-class Cli:
-    def __init__(
-        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str
-    ) -> None:
-        self.monkeypatch = monkeypatch
-        self.capsys = capsys
-        monkeypatch.setenv("RINGFENCE_DATABASE_URL", url)
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        self.monkeypatch.setattr(sys, "argv", ["ringfence", *args])
-        code = 0
-        try:
-            run()
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out = self.capsys.readouterr()
-        return code, out.out, out.err
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Cli:
-    return Cli(monkeypatch, capsys, f"sqlite:///{tmp_path / 'cli.db'}")
-
-
-@pytest.fixture
-def loaded(cli: Cli) -> Cli:
-    assert cli("db", "upgrade")[0] == 0
-    assert cli("registry", "builtin")[0] == 0
-    return cli
-
+from tests.cli.conftest import Cli
 
 LICENCE = """format: ringfence-registry
 version: 1

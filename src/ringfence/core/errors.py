@@ -66,6 +66,13 @@ class Forbidden(RingfenceError):
     status_code = 403
 
 
+class RateLimited(RingfenceError):
+    """Too many requests from one client; ``retry_after`` seconds until the next is let in."""
+
+    status_code = 429
+    retry_after: int = 1
+
+
 class ConfigurationError(RingfenceError):
     """Settings that must not be used (the default secret in production...)."""
 

@@ -36,6 +36,21 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     index_refresh_seconds: float = Field(default=2.0, ge=0)
 
+    # Authenticity codes (docs/authenticity.md).
+    resolver_url: str = Field(
+        default="http://127.0.0.1:8000/v",
+        description="Base of printed GS1 Digital Link codes; /01/<gtin>/21/<serial> follows.",
+    )
+    clone_window_hours: float = Field(default=24.0, gt=0)
+    clone_max_countries: int = Field(default=3, ge=1, description="distinct, within the window")
+    clone_max_devices: int = Field(default=5, ge=1, description="distinct, within the window")
+    clone_max_scans: int = Field(default=50, ge=1, description="over the unit's life")
+    clone_max_countries_after_sale: int = Field(
+        default=1, ge=0, description="distinct countries other than the sale's, after the sale"
+    )
+    verify_rate_per_minute: float = Field(default=60.0, gt=0, description="per client address")
+    verify_burst: int = Field(default=20, ge=1)
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres(cls, value: str) -> str:

@@ -73,6 +73,8 @@ class _Mark:
 @dataclass(frozen=True, slots=True)
 class _Licence:
     id: str
+    licensor: str
+    licensee: str
     status: LicenceStatus
     valid_from: date
     valid_until: date
@@ -132,6 +134,8 @@ class LicenceIndex:
             active = lic.status is LicenceStatus.active
             compiled = _Licence(
                 id=lic.id,
+                licensor=lic.licensor,
+                licensee=lic.licensee,
                 status=lic.status,
                 valid_from=lic.valid_from,
                 valid_until=lic.valid_until,
@@ -243,6 +247,24 @@ class LicenceIndex:
         )
         licences = tuple(dict.fromkeys(d.licence for d in decisions if d.licence))
         return MultiDecision(allowed, reasons, licences, decisions)
+
+    def covering_licence(
+        self, licensee: str, marks: Sequence[str], category: str, on: date
+    ) -> tuple[str, str] | None:
+        """``(licence id, licensor id)`` of a licence that ``licensee`` holds as licensee (not
+        merely as a named seller) and that grants, on ``on``, every one of ``marks`` for
+        ``category`` somewhere through some channel: what issuing authenticity codes for a
+        product needs. None when no licence does."""
+        for lic in self._by_seller.get(licensee, ()):
+            if (
+                lic.licensee == licensee
+                and category in lic.categories
+                and lic.valid_from <= on <= lic.valid_until
+                and all(m in lic.allowed for m in marks)
+                and lic.sell_territories != frozenset()
+            ):
+                return lic.id, lic.licensor
+        return None
 
 
 def _failures(

@@ -19,12 +19,15 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 import ringfence
+from ringfence.authenticity.api import public as verification_router
+from ringfence.authenticity.api import router as authenticity_router
 from ringfence.core.db import make_engine, make_session_factory
 from ringfence.core.logging import configure_logging
 from ringfence.core.settings import Settings, get_settings
 from ringfence.registry.api import router as registry_router
 from ringfence.web import errors
 from ringfence.web.index_cache import IndexCache
+from ringfence.web.ratelimit import RateLimiter
 from ringfence.web.screening import router as screening_router
 
 
@@ -54,11 +57,14 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = factory
     app.state.index_cache = IndexCache(factory, refresh_seconds=settings.index_refresh_seconds)
+    app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute, settings.verify_burst)
     errors.install(app)
     _install_metrics(app)
     _install_health(app)
     app.include_router(registry_router)
     app.include_router(screening_router)
+    app.include_router(authenticity_router)
+    app.include_router(verification_router)
     return app
 
 

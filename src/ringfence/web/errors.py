@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ringfence.core.errors import RingfenceError
+from ringfence.core.errors import RateLimited, RingfenceError
 
 
 def _body(details: list[dict[str, Any]]) -> dict[str, Any]:
@@ -20,6 +20,8 @@ def _body(details: list[dict[str, Any]]) -> dict[str, Any]:
 async def _ringfence(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RingfenceError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(
         _body([{"code": d.code, "msg": d.msg, "loc": list(d.loc)} for d in exc.details]),
         status_code=exc.status_code,

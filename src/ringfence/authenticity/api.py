@@ -1,0 +1,400 @@
+"""Authenticity API: products, signing keys, issuance, recalls, sales, and the public
+verification endpoint that printed codes point at."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from importlib.resources import files
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+from fastapi.templating import Jinja2Templates
+
+from ringfence.authenticity import service
+from ringfence.authenticity.clones import Thresholds
+from ringfence.authenticity.codes import unit_code
+from ringfence.authenticity.enums import ScanReason, ScanStatus
+from ringfence.authenticity.labels import csv_lines, qr
+from ringfence.authenticity.schemas import (
+    BatchOut,
+    IssueIn,
+    JwksOut,
+    KeyOut,
+    ProductIn,
+    ProductOut,
+    RecallIn,
+    RevokeKeyIn,
+    ScanOut,
+    SoldIn,
+    VerifyOut,
+)
+from ringfence.core.db import utcnow
+from ringfence.core.errors import InvalidInput
+from ringfence.core.settings import Settings
+from ringfence.registry.schemas import iso_territories
+from ringfence.web.deps import CurrentPrincipal, IndexDep, SessionDep
+from ringfence.web.ratelimit import RateLimiter
+
+router = APIRouter(tags=["authenticity"])
+public = APIRouter(tags=["verification"])
+templates = Jinja2Templates(directory=str(files("ringfence.web").joinpath("templates")))
+
+TITLES = {
+    ScanStatus.genuine: "Genuine",
+    ScanStatus.not_genuine: "Not genuine",
+    ScanStatus.revoked: "Withdrawn",
+    ScanStatus.suspicious: "Suspicious",
+}
+MESSAGES = {
+    ScanReason.issued: "This code was issued for an officially licensed product.",
+    ScanReason.not_issued: (
+        "This code was not issued for any officially licensed product. The item may be counterfeit."
+    ),
+    ScanReason.batch_recalled: "The licensee has withdrawn the batch this code belongs to.",
+    ScanReason.key_revoked: "The key that signed this code has been revoked.",
+    ScanReason.many_countries: (
+        "This genuine code has been scanned in too many countries in a short time: it has "
+        "probably been copied onto other items."
+    ),
+    ScanReason.many_devices: (
+        "This genuine code has been scanned on too many devices in a short time: it has "
+        "probably been copied onto other items."
+    ),
+    ScanReason.too_many_scans: (
+        "This genuine code has been scanned far more often than one item is: it has probably "
+        "been copied onto other items."
+    ),
+    ScanReason.scanned_away_from_sale: (
+        "This code's item was sold elsewhere and is now being scanned in other countries: it "
+        "has probably been copied onto other items."
+    ),
+}
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _secret(settings: Settings) -> str:
+    return settings.secret_key.get_secret_value()
+
+
+# ------------------------------------------------------------------ keys
+
+
+@public.get("/.well-known/ringfence-keys.json", response_model=JwksOut)
+def published_keys(session: SessionDep) -> JwksOut:
+    """Every licensor's public signing keys (JWK Set, RFC 8037), revoked ones marked, for
+    verifying printed codes offline."""
+    return JwksOut(keys=service.published_keys(session))
+
+
+@router.get("/v1/codes/keys", response_model=list[KeyOut])
+def list_keys(principal: CurrentPrincipal, session: SessionDep) -> list[KeyOut]:
+    return service.list_keys(session, principal=principal)
+
+
+@router.post("/v1/codes/keys/{party_id}/rotate", response_model=KeyOut, status_code=201)
+def rotate_key(
+    party_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> KeyOut:
+    """A new active key for the party; the previous one is retired (its codes stay valid)."""
+    key = service.rotate_key(
+        session, principal=principal, party_id=party_id, secret=_secret(settings)
+    )
+    session.commit()
+    return key
+
+
+@router.post("/v1/codes/keys/{key_id}/revoke", response_model=KeyOut)
+def revoke_key(
+    key_id: str, body: RevokeKeyIn, principal: CurrentPrincipal, session: SessionDep
+) -> KeyOut:
+    """Every code the key signed answers revoked from now on."""
+    key = service.revoke_key(session, principal=principal, key_id=key_id, reason=body.reason)
+    session.commit()
+    return key
+
+
+# ------------------------------------------------------------------ products
+
+
+@router.post("/v1/products", response_model=ProductOut, status_code=201)
+def register_product(
+    body: ProductIn, principal: CurrentPrincipal, session: SessionDep
+) -> ProductOut:
+    product = service.register_product(session, principal=principal, data=body)
+    session.commit()
+    return product
+
+
+@router.get("/v1/products", response_model=list[ProductOut])
+def list_products(principal: CurrentPrincipal, session: SessionDep) -> list[ProductOut]:
+    return service.list_products(session, principal=principal)
+
+
+@router.get("/v1/products/{gtin}", response_model=ProductOut)
+def get_product(gtin: str, principal: CurrentPrincipal, session: SessionDep) -> ProductOut:
+    return service.get_product(session, principal=principal, gtin=gtin)
+
+
+# ------------------------------------------------------------------ batches
+
+
+@router.post("/v1/codes/batches", response_model=BatchOut, status_code=201)
+def issue_batch(
+    body: IssueIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    index: IndexDep,
+    settings: SettingsDep,
+) -> BatchOut:
+    """Issue signed unit codes for a product (refused, 403 ``licence_does_not_cover``, unless a
+    licence in force covers it). Fetch them from ``.../codes.csv`` or as QR codes."""
+    issued = service.issue_batch(
+        session,
+        principal=principal,
+        index=index,
+        secret=_secret(settings),
+        gtin=body.gtin,
+        count=body.count,
+        lot=body.lot,
+    )
+    session.commit()
+    return issued.batch
+
+
+@router.get("/v1/codes/batches", response_model=list[BatchOut])
+def list_batches(
+    principal: CurrentPrincipal, session: SessionDep, gtin: str | None = None
+) -> list[BatchOut]:
+    return service.list_batches(session, principal=principal, gtin=gtin)
+
+
+@router.get("/v1/codes/batches/{batch_id}", response_model=BatchOut)
+def get_batch(batch_id: str, principal: CurrentPrincipal, session: SessionDep) -> BatchOut:
+    return service.get_batch(session, principal=principal, batch_id=batch_id)
+
+
+@router.get(
+    "/v1/codes/batches/{batch_id}/codes.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def batch_csv(
+    batch_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> StreamingResponse:
+    """The batch's codes as CSV: gtin, lot, serial, uri (the text to put in the QR code)."""
+    codes = list(
+        service.batch_codes(
+            session, principal=principal, batch_id=batch_id, secret=_secret(settings)
+        )
+    )
+    return StreamingResponse(
+        csv_lines(codes, settings.resolver_url),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{batch_id}.csv"'},
+    )
+
+
+@router.get(
+    "/v1/codes/batches/{batch_id}/units/{serial}/qr.{kind}",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}},
+)
+def unit_qr(
+    batch_id: str,
+    serial: str,
+    kind: Literal["svg", "png"],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    scale: Annotated[int, Query(ge=1, le=40)] = 4,
+) -> Response:
+    """One unit's QR code, print-ready."""
+    code = service.batch_code(
+        session, principal=principal, batch_id=batch_id, serial=serial, secret=_secret(settings)
+    )
+    media = "image/svg+xml" if kind == "svg" else "image/png"
+    return Response(qr(code, settings.resolver_url, kind, scale=scale), media_type=media)
+
+
+@router.post("/v1/codes/batches/{batch_id}/recall", response_model=BatchOut)
+def recall_batch(
+    batch_id: str, body: RecallIn, principal: CurrentPrincipal, session: SessionDep
+) -> BatchOut:
+    """Every code of the batch answers revoked from now on."""
+    batch = service.recall_batch(
+        session, principal=principal, batch_id=batch_id, reason=body.reason
+    )
+    session.commit()
+    return batch
+
+
+@router.post("/v1/codes/units/{gtin}/{serial}/sold", status_code=204)
+def mark_sold(
+    gtin: str, serial: str, body: SoldIn, principal: CurrentPrincipal, session: SessionDep
+) -> Response:
+    """Record the unit's sale; later scans from other countries count towards clone detection."""
+    service.mark_sold(
+        session, principal=principal, gtin=gtin, serial=serial, country=body.country, at=body.at
+    )
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/v1/codes/units/{gtin}/{serial}/scans", response_model=list[ScanOut])
+def unit_scans(
+    gtin: str, serial: str, principal: CurrentPrincipal, session: SessionDep
+) -> list[ScanOut]:
+    scans = service.unit_scans(session, principal=principal, gtin=gtin, serial=serial)
+    return [
+        ScanOut(
+            scanned_at=s.scanned_at,
+            status=s.status,
+            reason=s.reason,
+            country=s.country,
+            ip_prefix=s.ip_prefix,
+            device=s.device,
+        )
+        for s in scans
+    ]
+
+
+# ------------------------------------------------------------------ public verification
+
+
+def _rate_limit(request: Request) -> None:
+    limiter: RateLimiter = request.app.state.verify_limiter
+    limiter.hit(request.client.host if request.client else "unknown")
+
+
+def _ip_prefix(request: Request) -> str | None:
+    """The client's /24 (IPv4) or /48 (IPv6): a coarse location, never the full address."""
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    bits = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+
+
+def _device(request: Request, device: str | None) -> str | None:
+    if device:
+        return device
+    agent = request.headers.get("user-agent")
+    return "ua:" + hashlib.sha256(agent.encode()).hexdigest()[:16] if agent else None
+
+
+Serial = Annotated[str, Path(max_length=20)]
+Signature = Annotated[str | None, Query(max_length=200, description="<key id>.<signature>")]
+Country = Annotated[
+    str | None, Query(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 of the scan.")
+]
+Device = Annotated[
+    str | None, Query(max_length=64, description="An app's device id; else a User-Agent hash.")
+]
+Format = Annotated[
+    Literal["json", "html"] | None, Query(description="Default: HTML for browsers, else JSON.")
+]
+
+
+def _verify(
+    request: Request,
+    session: SessionDep,
+    settings: Settings,
+    gtin: str,
+    lot: str | None,
+    serial: str,
+    s: str | None,
+    country: str | None,
+    device: str | None,
+    format: str | None,
+) -> Response | VerifyOut:
+    if country is not None:
+        country = country.upper()
+        if country not in iso_territories():
+            raise InvalidInput(
+                f"{country!r} is not an ISO 3166-1 alpha-2 country code",
+                code="invalid_country",
+                loc=("query", "country"),
+            )
+    code = unit_code(gtin, serial, lot, s)
+    now = utcnow()
+    (result,) = service.verify(
+        session,
+        requests=[
+            service.ScanRequest(code, country, _ip_prefix(request), _device(request, device))
+        ],
+        limits=Thresholds.of(settings),
+        now=now,
+    )
+    session.commit()
+    out = VerifyOut(
+        status=result.status,
+        reason=result.reason,
+        message=MESSAGES[result.reason],
+        gtin=code.gtin,
+        serial=code.serial,
+        lot=code.lot,
+        product=result.product,
+        licensor=result.licensor,
+        licensee=result.licensee,
+        checked_at=now,
+    )
+    wants_html = format == "html" or (
+        format is None and "text/html" in request.headers.get("accept", "")
+    )
+    if wants_html:
+        return templates.TemplateResponse(
+            request, "verify.html", {"result": out, "title": TITLES[out.status]}
+        )
+    return out
+
+
+_VERIFY_DOC = {
+    "response_model": VerifyOut,
+    "dependencies": [Depends(_rate_limit)],
+    "responses": {200: {"content": {"text/html": {}}}, 429: {"description": "Rate limited"}},
+}
+
+
+@public.get("/v/01/{gtin}/21/{serial}", **_VERIFY_DOC)  # type: ignore[arg-type]
+def verify(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    gtin: str,
+    serial: Serial,
+    s: Signature = None,
+    country: Country = None,
+    device: Device = None,
+    format: Format = None,
+) -> Response | VerifyOut:
+    """Is this item genuine? The URI printed in its QR code (GS1 Digital Link). Public; the
+    same answer for unknown and forged codes; every check is logged."""
+    return _verify(request, session, settings, gtin, None, serial, s, country, device, format)
+
+
+@public.get("/v/01/{gtin}/10/{lot}/21/{serial}", **_VERIFY_DOC)  # type: ignore[arg-type]
+def verify_with_lot(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    gtin: str,
+    lot: Annotated[str, Path(max_length=20)],
+    serial: Serial,
+    s: Signature = None,
+    country: Country = None,
+    device: Device = None,
+    format: Format = None,
+) -> Response | VerifyOut:
+    """The same, for codes that carry a batch/lot (AI 10)."""
+    return _verify(request, session, settings, gtin, lot, serial, s, country, device, format)

@@ -1,0 +1,137 @@
+"""Request and response shapes of the authenticity API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ringfence.authenticity.codes import gtin14, is_ai_value
+from ringfence.authenticity.enums import BatchStatus, KeyStatus, ScanReason, ScanStatus
+from ringfence.core.errors import InvalidInput
+from ringfence.registry.schemas import _check_territory
+
+MAX_BATCH = 1_000_000
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _gtin(value: str) -> str:
+    try:
+        return gtin14(value)
+    except InvalidInput as exc:  # pydantic wants a ValueError
+        raise ValueError(exc.msg) from None
+
+
+def _lot(value: str | None) -> str | None:
+    if value is not None and not is_ai_value(value):
+        raise ValueError("the batch/lot (AI 10) must be 1 to 20 characters of GS1 set 82")
+    return value
+
+
+class ProductIn(_In):
+    gtin: str = Field(description="GTIN-8/12/13/14 with a valid check digit; kept as GTIN-14.")
+    name: str = Field(min_length=1, max_length=500)
+    licensee: str = Field(min_length=1, max_length=100, description="Party id of the maker.")
+    category: str = Field(min_length=1, max_length=100)
+    marks: list[str] = Field(min_length=1, max_length=50)
+
+    _check_gtin = field_validator("gtin")(_gtin)
+
+
+class ProductOut(BaseModel):
+    gtin: str
+    name: str
+    licensee: str
+    category: str
+    marks: list[str]
+    created_at: datetime
+
+
+class IssueIn(_In):
+    gtin: str
+    count: int = Field(ge=1, le=MAX_BATCH)
+    lot: str | None = Field(default=None, description="Optional batch/lot (GS1 AI 10).")
+
+    _check_gtin = field_validator("gtin")(_gtin)
+    _check_lot = field_validator("lot")(_lot)
+
+
+class BatchOut(BaseModel):
+    id: str
+    gtin: str
+    lot: str | None
+    licence: str
+    licensor: str
+    licensee: str
+    key_id: str
+    count: int
+    status: BatchStatus
+    created_at: datetime
+    recalled_at: datetime | None
+    recall_reason: str | None
+
+
+class RecallIn(_In):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class SoldIn(_In):
+    country: str = Field(description="ISO 3166-1 alpha-2 country of the sale.")
+    at: datetime | None = Field(default=None, description="When; now if omitted.")
+
+    _check_country = field_validator("country")(_check_territory)
+
+
+class KeyOut(BaseModel):
+    id: str
+    party: str
+    status: KeyStatus
+    public_key: str = Field(description="Raw Ed25519 public key, base64url.")
+    created_at: datetime
+    retired_at: datetime | None
+    revoked_at: datetime | None
+
+
+class RevokeKeyIn(_In):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class JwkOut(BaseModel):
+    """RFC 8037 OKP key, with the licensor and the key's status added."""
+
+    kty: str = "OKP"
+    crv: str = "Ed25519"
+    kid: str
+    x: str
+    use: str = "sig"
+    party: str
+    status: KeyStatus
+
+
+class JwksOut(BaseModel):
+    keys: list[JwkOut]
+
+
+class VerifyOut(BaseModel):
+    status: ScanStatus
+    reason: ScanReason
+    message: str
+    gtin: str
+    serial: str
+    lot: str | None = None
+    product: str | None = None
+    licensor: str | None = None
+    licensee: str | None = None
+    checked_at: datetime
+
+
+class ScanOut(BaseModel):
+    scanned_at: datetime
+    status: ScanStatus
+    reason: ScanReason
+    country: str | None
+    ip_prefix: str | None
+    device: str | None

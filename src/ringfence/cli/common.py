@@ -1,0 +1,50 @@
+"""What every command module shares: the database option, settings, sessions, output."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ringfence.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from ringfence.core.settings import Settings
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="RINGFENCE_DATABASE_URL", help="SQLAlchemy URL."),
+]
+
+
+def settings_for(database_url: str | None = None) -> Settings:
+    from ringfence.core.settings import load_settings
+
+    overrides: dict[str, object] = {}
+    if database_url:
+        overrides["database_url"] = database_url
+    return load_settings(**overrides)
+
+
+def existing_database(database_url: str | None = None) -> Settings:
+    """Settings for a database that must exist: a missing SQLite file is an error, never
+    created empty (only `db upgrade` and `demo` create one)."""
+    settings = settings_for(database_url)
+    path = settings.sqlite_path()
+    if path is not None and not path.is_file():
+        raise InvalidInput(
+            f"no database at {path}: run `ringfence db upgrade` first", code="no_database"
+        )
+    return settings
+
+
+def session_factory(database_url: str | None) -> sessionmaker[Session]:
+    from ringfence.core.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(existing_database(database_url).database_url))
+
+
+def echo(message: str) -> None:
+    typer.echo(message)

@@ -1,0 +1,212 @@
+"""The HTTP side: the public verification page (JSON and HTML), published keys, rate limits,
+issuance and printing through the API, and who may do what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from ringfence.authenticity.codes import parse_uri
+from ringfence.core.security import Role
+from ringfence.core.settings import Settings
+from ringfence.web.app import create_app
+from tests.conftest import Keys
+
+GTIN = "05901234123457"
+PRODUCT = {
+    "gtin": "5901234123457",
+    "name": "Rings tee",
+    "licensee": "LIC:heritage-apparel",
+    "category": "apparel.clothing.tops",
+    "marks": ["symbol-olympic-rings"],
+}
+
+
+@pytest.fixture
+def heritage(keys: Keys) -> dict[str, str]:
+    return keys("LIC:heritage-apparel", Role.licensee)
+
+
+@pytest.fixture
+def batch(client: TestClient, heritage: dict[str, str]) -> dict[str, Any]:
+    assert client.post("/v1/products", json=PRODUCT, headers=heritage).status_code == 201
+    response = client.post("/v1/codes/batches", json={"gtin": GTIN, "count": 3}, headers=heritage)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _uris(client: TestClient, batch: dict[str, Any], headers: dict[str, str]) -> list[str]:
+    response = client.get(f"/v1/codes/batches/{batch['id']}/codes.csv", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.text.splitlines()
+    assert lines[0] == "gtin,lot,serial,uri"
+    return [line.split(",")[3] for line in lines[1:]]
+
+
+def _path(uri: str) -> str:
+    return "/v" + uri.split("/v", 1)[1]
+
+
+def test_a_printed_code_verifies_as_json_and_as_a_page(
+    client: TestClient, batch: dict[str, Any], heritage: dict[str, str]
+) -> None:
+    uris = _uris(client, batch, heritage)
+    assert len(uris) == 3
+    body = client.get(_path(uris[0])).json()
+    assert body["status"] == "genuine"
+    assert body["product"] == "Rings tee"
+    assert body["licensor"] == "International Olympic Committee"
+    page = client.get(_path(uris[0]), headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Genuine" in page.text
+    assert "Heritage Apparel Ltd" in page.text
+    assert 'name="viewport"' in page.text
+
+
+def test_unknown_and_forged_codes_look_the_same(
+    client: TestClient, batch: dict[str, Any], heritage: dict[str, str]
+) -> None:
+    uri = _uris(client, batch, heritage)[0]
+    forged = client.get(_path(uri)[:-4] + "AAAA").json()
+    unknown = client.get(f"/v/01/{GTIN}/21/ZZZZZZZZZZZZZZZZ?s=" + uri.split("s=")[1]).json()
+    for body in (forged, unknown):
+        body.pop("checked_at")
+        body.pop("serial")
+    assert forged == unknown
+    assert forged["status"] == "not_genuine"
+    assert forged["product"] is None
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("/v/01/05901234123458/21/ABC?s=x", "invalid_gtin"),
+        ("/v/01/0590123412345/21/ABC", "invalid_gtin"),
+        (f"/v/01/{GTIN}/21/AB%20C", "invalid_serial"),
+        (f"/v/01/{GTIN}/21/ABC?country=XX", "invalid_country"),
+        (f"/v/01/{GTIN}/21/ABC?country=FRA", "invalid_string_too_long"),
+        (f"/v/01/{GTIN}/21/{'A' * 21}", "invalid_string_too_long"),
+        (f"/v/01/{GTIN}/21/ABC?format=xml", "invalid_literal_error"),
+    ],
+)
+def test_malformed_codes_are_422_with_a_code(client: TestClient, path: str, code: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["code"] == code
+
+
+def test_the_public_endpoint_is_rate_limited(
+    database_url: str, session_factory: sessionmaker[Session]
+) -> None:
+    settings = Settings(database_url=database_url, verify_rate_per_minute=1, verify_burst=3)
+    with TestClient(create_app(settings, session_factory=session_factory)) as client:
+        codes = [client.get(f"/v/01/{GTIN}/21/ABC").status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        limited = client.get(f"/v/01/{GTIN}/21/ABC")
+        assert limited.json()["detail"][0]["code"] == "rate_limited"
+        assert int(limited.headers["Retry-After"]) >= 1
+
+
+def test_published_keys_carry_the_signer(client: TestClient, batch: dict[str, Any]) -> None:
+    keys = client.get("/.well-known/ringfence-keys.json").json()["keys"]
+    mine = [k for k in keys if k["kid"] == batch["key_id"]]
+    assert mine == [
+        {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "kid": batch["key_id"],
+            "x": mine[0]["x"],
+            "use": "sig",
+            "party": "IOC",
+            "status": "active",
+        }
+    ]
+
+
+def test_qr_codes_for_print(
+    client: TestClient, batch: dict[str, Any], heritage: dict[str, str]
+) -> None:
+    serial = parse_uri(_uris(client, batch, heritage)[0]).serial
+    svg = client.get(f"/v1/codes/batches/{batch['id']}/units/{serial}/qr.svg", headers=heritage)
+    png = client.get(
+        f"/v1/codes/batches/{batch['id']}/units/{serial}/qr.png?scale=2", headers=heritage
+    )
+    assert svg.headers["content-type"] == "image/svg+xml"
+    assert svg.text.lstrip().startswith("<?xml")
+    assert png.content.startswith(b"\x89PNG")
+    missing = client.get(f"/v1/codes/batches/{batch['id']}/units/NOPE/qr.svg", headers=heritage)
+    assert missing.status_code == 404
+
+
+def test_recall_sale_and_scan_history_through_the_api(
+    client: TestClient, batch: dict[str, Any], heritage: dict[str, str], keys: Keys
+) -> None:
+    uri = _uris(client, batch, heritage)[0]
+    serial = parse_uri(uri).serial
+    client.get(_path(uri) + "&country=FR&device=app-1")
+    sold = client.post(
+        f"/v1/codes/units/{GTIN}/{serial}/sold", json={"country": "FR"}, headers=heritage
+    )
+    assert sold.status_code == 204
+    scans = client.get(f"/v1/codes/units/{GTIN}/{serial}/scans", headers=heritage).json()
+    assert [(s["status"], s["country"], s["device"]) for s in scans] == [("genuine", "FR", "app-1")]
+    ned = keys("NOC:NED", Role.rights_holder)
+    assert (
+        client.post(
+            f"/v1/codes/batches/{batch['id']}/recall", json={"reason": "x"}, headers=ned
+        ).status_code
+        == 404
+    )
+    ioc = keys("IOC", Role.rights_holder)
+    recalled = client.post(
+        f"/v1/codes/batches/{batch['id']}/recall", json={"reason": "counterfeit run"}, headers=ioc
+    )
+    assert recalled.json()["status"] == "recalled"
+    assert client.get(_path(uri)).json()["status"] == "revoked"
+
+
+def test_issuance_refused_and_scoped(
+    client: TestClient, heritage: dict[str, str], keys: Keys
+) -> None:
+    toys = PRODUCT | {"gtin": "96385074", "category": "toys"}
+    assert client.post("/v1/products", json=toys, headers=heritage).status_code == 201
+    refused = client.post(
+        "/v1/codes/batches", json={"gtin": "96385074", "count": 1}, headers=heritage
+    )
+    assert refused.status_code == 403
+    assert refused.json()["detail"][0]["code"] == "licence_does_not_cover"
+    oranje = keys("LIC:oranje-fanwear", Role.licensee)
+    assert client.get("/v1/products/96385074", headers=oranje).status_code == 404
+    assert client.post("/v1/products", json=PRODUCT, headers=oranje).status_code == 403
+    market = keys("MKT:tmall", Role.marketplace)
+    assert (
+        client.post(
+            "/v1/products", json=PRODUCT | {"gtin": "036000291452"}, headers=market
+        ).status_code
+        == 403
+    )
+    bad = client.post("/v1/codes/batches", json={"gtin": "96385074", "count": 0}, headers=heritage)
+    assert bad.status_code == 422
+
+
+def test_keys_rotate_and_revoke_through_the_api(client: TestClient, keys: Keys) -> None:
+    ned = keys("NOC:NED", Role.rights_holder)
+    first = client.post("/v1/codes/keys/NOC:NED/rotate", headers=ned)
+    assert first.status_code == 201
+    second = client.post("/v1/codes/keys/NOC:NED/rotate", headers=ned).json()
+    listed = {k["id"]: k["status"] for k in client.get("/v1/codes/keys", headers=ned).json()}
+    assert listed == {first.json()["id"]: "retired", second["id"]: "active"}
+    assert client.post("/v1/codes/keys/NOC:FRA/rotate", headers=ned).status_code == 403
+    revoked = client.post(
+        f"/v1/codes/keys/{second['id']}/revoke", json={"reason": "leak"}, headers=ned
+    )
+    assert revoked.json()["status"] == "revoked"
+    again = client.post(
+        f"/v1/codes/keys/{second['id']}/revoke", json={"reason": "leak"}, headers=ned
+    )
+    assert again.status_code == 409
