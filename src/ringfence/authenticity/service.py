@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, exists, insert, select, tuple_, update
+from sqlalchemy import Row, Table, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ringfence.authenticity.clones import ScanFact, Thresholds, clone_reason
@@ -489,6 +489,19 @@ _UNIT_QUERY = (
     .join(_licensor_party, _licensor_party.id == CodeBatch.licensor_id)
     .join(_licensee_party, _licensee_party.id == CodeBatch.licensee_id)
 )
+# Built once with expanding parameters: a scan pays for no statement construction. Two IN
+# lists rather than one of (gtin, serial) pairs, so both backends walk the unique (gtin,
+# serial) index (SQLite scans the table for row-value IN lists); rows that only cross-match
+# are never looked up.
+_UNITS_BY_CODE = _UNIT_QUERY.where(
+    CodeUnit.gtin.in_(bindparam("gtins", expanding=True)),
+    CodeUnit.serial.in_(bindparam("serials", expanding=True)),
+)
+# Every earlier scan of the live units: at most clone_max_scans each, since one more makes the
+# unit suspicious for good and its history is no longer read.
+_HISTORY = select(Scan.unit_id, Scan.scanned_at, Scan.country, Scan.device).where(
+    Scan.unit_id.in_(bindparam("units", expanding=True))
+)
 
 
 def verify(
@@ -506,8 +519,15 @@ def verify(
     cheaper); a code that was never issued is compared with a dummy, so unknown and forged codes
     take the same path and get the same answer."""
     now = now or utcnow()
-    wanted = list({(r.code.gtin, r.code.serial) for r in requests})
-    found = session.execute(_UNIT_QUERY.where(tuple_(CodeUnit.gtin, CodeUnit.serial).in_(wanted)))
+    session.flush()  # the Core statements below bypass the session's autoflush
+    connection = session.connection()
+    found = connection.execute(
+        _UNITS_BY_CODE,
+        {
+            "gtins": list({r.code.gtin for r in requests}),
+            "serials": [r.code.serial for r in requests],
+        },
+    )
     rows = {(row.gtin, row.serial): row for row in found}
 
     matched: list[Any] = []  # the unit's row where the code matched what was issued
@@ -526,18 +546,10 @@ def verify(
         and row.batch_status is BatchStatus.active
         and row.key_status is not KeyStatus.revoked
     }
-    # Every earlier scan of the live units: at most clone_max_scans each, since one more
-    # makes the unit suspicious for good and its history is no longer read.
     history: dict[int, list[ScanFact]] = defaultdict(list)
     if live:
-        for scan in session.execute(
-            select(Scan.unit_id, Scan.scanned_at, Scan.country, Scan.device).where(
-                Scan.unit_id.in_(live)
-            )
-        ):
-            history[cast(int, scan.unit_id)].append(
-                ScanFact(scan.scanned_at, scan.country, scan.device)
-            )
+        for scan in connection.execute(_HISTORY, {"units": list(live)}):
+            history[scan.unit_id].append(ScanFact(scan.scanned_at, scan.country, scan.device))
 
     out: list[Verification] = []
     log: list[dict[str, object]] = []
@@ -558,7 +570,6 @@ def verify(
                 "device": r.device,
             }
         )
-    connection = session.connection()
     connection.execute(insert(_SCANS), log)
     for unit_id, reason in turned.items():
         connection.execute(

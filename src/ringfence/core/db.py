@@ -59,6 +59,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode, NORMAL syncs at checkpoints, not at every commit: a commit survives a crash
+    # of the process, and only a power cut can lose the last few (SQLite's own advice for WAL).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -69,7 +72,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # IMMEDIATE: a transaction takes the write lock when it starts, waiting for it under
+        # the busy timeout. A deferred one that reads and then writes cannot wait for it (its
+        # snapshot may be stale) and fails with "database is locked" at once, which is what
+        # concurrent requests writing scan logs or registry changes did. Rails made the same
+        # change for the same reason; PostgreSQL is the backend for real concurrency.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

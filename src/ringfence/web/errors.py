@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringfence.core.errors import RateLimited, RingfenceError
@@ -46,6 +46,16 @@ async def _integrity(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # The database is down, locked past its busy timeout or refusing connections: the request
+    # changed nothing and may be retried.
+    return JSONResponse(
+        _body([{"code": "database_unavailable", "msg": "the database is busy or down", "loc": []}]),
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
 async def _http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -60,4 +70,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RingfenceError, _ringfence)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(OperationalError, _unavailable)
     app.add_exception_handler(StarletteHTTPException, _http)
