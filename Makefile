@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/authorize.py
 	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/screen_throughput.py
+	$(BIN)/python benchmarks/verify.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -10,10 +10,13 @@ from importlib.resources import files
 from sqlalchemy.orm import Session
 
 from ringfence.auth.service import create_key
-from ringfence.core.security import Role
+from ringfence.authenticity.models import Product
+from ringfence.authenticity.schemas import ProductIn
+from ringfence.authenticity.service import issue_batch, register_product
+from ringfence.core.security import SYSTEM, Role
 from ringfence.registry.builtin import builtin_document
 from ringfence.registry.fileformat import parse_document
-from ringfence.registry.service import import_document
+from ringfence.registry.service import compile_index, import_document
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,32 @@ def load_demo(session: Session) -> DemoResult:
         }
     )
     return DemoResult(f"built-in {builtin}; demo {demo}", keys, example)
+
+
+DEMO_GTIN = "04006381333931"
+
+
+def demo_codes(session: Session, *, secret: str, resolver: str) -> str:
+    """A licensed demo product with three signed unit codes; returns one code's URI."""
+    if session.get(Product, DEMO_GTIN) is None:
+        register_product(
+            session,
+            principal=SYSTEM,
+            data=ProductIn(
+                gtin=DEMO_GTIN,
+                name="Olympic rings T-shirt",
+                licensee="LIC:heritage-apparel",
+                category="apparel.clothing.tops",
+                marks=["symbol-olympic-rings"],
+            ),
+        )
+    issued = issue_batch(
+        session,
+        principal=SYSTEM,
+        index=compile_index(session),
+        secret=secret,
+        gtin=DEMO_GTIN,
+        count=3,
+        lot="DEMO",
+    )
+    return issued.codes[0].uri(resolver)

@@ -167,7 +167,7 @@ def test_issuance_is_refused_without_a_covering_licence(session: Session, issue:
     for gtin, licensee, category, marks in [
         ("96385074", "LIC:heritage-apparel", "toys", ["symbol-olympic-rings"]),  # category
         ("036000291452", "LIC:heritage-apparel", "apparel", ["edition-la28"]),  # mark
-        ("4006381333931", "LIC:oranje-fanwear", "apparel", ["symbol-olympic-rings"]),  # no licence
+        ("012345678905", "LIC:oranje-fanwear", "apparel", ["symbol-olympic-rings"]),  # no licence
     ]:
         service.register_product(
             session,

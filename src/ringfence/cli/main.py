@@ -372,7 +372,7 @@ def demo(
     registry and demo data, print one API key per role, then serve the API."""
     from ringfence.core.db import make_engine, make_session_factory, unit_of_work
     from ringfence.core.migrate import upgrade
-    from ringfence.demo import load_demo
+    from ringfence.demo import demo_codes, load_demo
 
     settings = settings_for()
     host, port = host or settings.host, port or settings.port
@@ -380,6 +380,9 @@ def demo(
     factory = make_session_factory(make_engine(settings.database_url))
     with unit_of_work(factory) as session:
         result = load_demo(session)
+        code_uri = demo_codes(
+            session, secret=settings.secret_key.get_secret_value(), resolver=settings.resolver_url
+        )
     echo(f"database: {_redact(settings.database_url)}")
     echo(f"registry: {result.summary}")
     for line in result.keys:
@@ -387,6 +390,9 @@ def demo(
     echo(
         f'try: curl -s -X POST http://{host}:{port}/v1/authorize -H "Authorization: Bearer $KEY" '
         f"-H 'content-type: application/json' -d '{result.example}'"
+    )
+    echo(
+        f"a licensed item's code (open it in a browser, then scan it from 4 countries): {code_uri}"
     )
     if no_serve:
         return
