@@ -392,7 +392,8 @@ def demo(
         f"-H 'content-type: application/json' -d '{result.example}'"
     )
     echo(
-        f"a licensed item's code (open it in a browser, then scan it from 4 countries): {code_uri}"
+        f"an authenticity code (open it; scanned from 4 countries in a day it turns suspicious): "
+        f"{code_uri}"
     )
     if no_serve:
         return
