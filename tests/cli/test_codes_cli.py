@@ -151,3 +151,33 @@ def test_refused_issuance_writes_nothing(demo: Cli, tmp_path: Path) -> None:
     assert code == 2
     assert "licence_does_not_cover" in err
     assert not out.exists()
+
+
+def test_shop_maintain_and_royalty_statement(demo: Cli, tmp_path: Path) -> None:
+    code, out, _ = demo("shop", "maintain")
+    assert (code, out) == (0, "expired 0 reservations; unpublished 0 offers\n")
+    code, out, _ = demo("royalties", "statement", "--licensor", "IOC", "--period", "2026-Q4")
+    assert code == 0
+    assert out.splitlines() == [
+        "licensor,period,licensee,currency,sales_minor,royalty_minor,entries"
+    ]
+    target = tmp_path / "statement.json"
+    assert (
+        demo(
+            "royalties",
+            "statement",
+            "--licensor",
+            "IOC",
+            "--period",
+            "2026",
+            "--format",
+            "json",
+            "--out",
+            str(target),
+        )[0]
+        == 0
+    )
+    assert json.loads(target.read_text())["totals"] == {}
+    code, _, err = demo("royalties", "statement", "--licensor", "IOC", "--period", "2026-Q7")
+    assert code == 2
+    assert "invalid_period" in err

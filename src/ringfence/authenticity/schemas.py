@@ -18,7 +18,7 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def _gtin(value: str) -> str:
+def valid_gtin(value: str) -> str:
     try:
         return gtin14(value)
     except InvalidInput as exc:  # pydantic wants a ValueError
@@ -38,7 +38,7 @@ class ProductIn(_In):
     category: str = Field(min_length=1, max_length=100)
     marks: list[str] = Field(min_length=1, max_length=50)
 
-    _check_gtin = field_validator("gtin")(_gtin)
+    _check_gtin = field_validator("gtin")(valid_gtin)
 
 
 class ProductOut(BaseModel):
@@ -55,7 +55,7 @@ class IssueIn(_In):
     count: int = Field(ge=1, le=MAX_BATCH)
     lot: str | None = Field(default=None, description="Optional batch/lot (GS1 AI 10).")
 
-    _check_gtin = field_validator("gtin")(_gtin)
+    _check_gtin = field_validator("gtin")(valid_gtin)
     _check_lot = field_validator("lot")(_lot)
 
 

@@ -70,6 +70,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         path = url.removeprefix("sqlite:///")
         if path and ":memory:" not in path and url.startswith("sqlite:///"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Writers queue for the one write lock: wait up to 15 s for it (sqlite3's default is 5)
+        # before a request gives up with 503.
+        kwargs.setdefault("connect_args", {"timeout": 15})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # IMMEDIATE: a transaction takes the write lock when it starts, waiting for it under

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     verify_rate_per_minute: float = Field(default=60.0, gt=0, description="per client address")
     verify_burst: int = Field(default=20, ge=1)
 
+    # Official shop (docs/shop.md).
+    payment_provider: Literal["sandbox"] = Field(
+        default="sandbox", description="The payment provider; only the built-in sandbox so far."
+    )
+    reservation_minutes: float = Field(
+        default=15.0, gt=0, description="How long an unpaid order holds its stock."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres(cls, value: str) -> str:

@@ -6,10 +6,14 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+# Every module that defines tables, so that the metadata is complete. They all bind the name
+# `ringfence`, so ruff reports (and `--fix` deletes!) them through the last one: keep the noqa
+# on whichever import sorts last.
 import ringfence.auth.models
 import ringfence.authenticity.models
 import ringfence.registry.models
-import ringfence.registry.service  # noqa: F401 - registers every table on the metadata
+import ringfence.registry.service
+import ringfence.shop.models  # noqa: F401
 from ringfence.core.db import Base, make_engine
 from ringfence.core.settings import load_settings
 

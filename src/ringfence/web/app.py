@@ -25,6 +25,8 @@ from ringfence.core.db import make_engine, make_session_factory
 from ringfence.core.logging import configure_logging
 from ringfence.core.settings import Settings, get_settings
 from ringfence.registry.api import router as registry_router
+from ringfence.shop.api import router as shop_router
+from ringfence.shop.payments import provider_for
 from ringfence.web import errors
 from ringfence.web.index_cache import IndexCache
 from ringfence.web.ratelimit import RateLimiter
@@ -57,6 +59,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = factory
     app.state.index_cache = IndexCache(factory, refresh_seconds=settings.index_refresh_seconds)
+    app.state.payment_provider = provider_for(settings.payment_provider)
     app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute, settings.verify_burst)
     errors.install(app)
     _install_metrics(app)
@@ -65,6 +68,7 @@ def create_app(
     app.include_router(screening_router)
     app.include_router(authenticity_router)
     app.include_router(verification_router)
+    app.include_router(shop_router)
     return app
 
 

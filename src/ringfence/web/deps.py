@@ -51,6 +51,20 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
+def get_optional_principal(
+    session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+    api_key: Annotated[str | None, Security(_api_key)] = None,
+) -> Principal | None:
+    """The principal when a key is given (a bad key is still 401), None for anonymous callers."""
+    if not (api_key or bearer):
+        return None
+    return get_principal(session, bearer, api_key)
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
 def get_index_cache(request: Request) -> IndexCache:
     cache: IndexCache = request.app.state.index_cache
     return cache

@@ -1,0 +1,265 @@
+"""Shop API: storefronts, offers, checkout, orders, royalty statements."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from ringfence.authenticity.api import SettingsDep
+from ringfence.core.db import utcnow
+from ringfence.core.security import Principal
+from ringfence.shop import service
+from ringfence.shop.enums import OrderStatus
+from ringfence.shop.payments import PaymentProvider
+from ringfence.shop.schemas import (
+    MAX_ID,
+    MAX_MINOR,
+    CheckoutIn,
+    OfferIn,
+    OfferOut,
+    OrderOut,
+    RefundIn,
+    StatementOut,
+    StockIn,
+    StorefrontIn,
+    StorefrontOut,
+)
+from ringfence.web.deps import CurrentPrincipal, IndexDep, OptionalPrincipal, SessionDep
+
+router = APIRouter(tags=["shop"])
+OfferId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def get_provider(request: Request) -> PaymentProvider:
+    provider: PaymentProvider = request.app.state.payment_provider
+    return provider
+
+
+ProviderDep = Annotated[PaymentProvider, Depends(get_provider)]
+
+
+# ------------------------------------------------------------------ storefronts and offers
+
+
+@router.get("/v1/shop/stores", response_model=list[StorefrontOut])
+def list_storefronts(session: SessionDep) -> list[StorefrontOut]:
+    """Every storefront (public)."""
+    return service.list_storefronts(session)
+
+
+@router.post("/v1/shop/stores", response_model=StorefrontOut, status_code=201)
+def create_storefront(
+    body: StorefrontIn, principal: CurrentPrincipal, session: SessionDep
+) -> StorefrontOut:
+    store = service.create_storefront(session, principal=principal, data=body)
+    session.commit()
+    return store
+
+
+@router.post("/v1/shop/stores/{store_id}/open", response_model=StorefrontOut)
+def open_store(store_id: str, principal: CurrentPrincipal, session: SessionDep) -> StorefrontOut:
+    store = service.set_store_open(session, principal=principal, store_id=store_id, is_open=True)
+    session.commit()
+    return store
+
+
+@router.post("/v1/shop/stores/{store_id}/close", response_model=StorefrontOut)
+def close_store(store_id: str, principal: CurrentPrincipal, session: SessionDep) -> StorefrontOut:
+    store = service.set_store_open(session, principal=principal, store_id=store_id, is_open=False)
+    session.commit()
+    return store
+
+
+@router.post("/v1/shop/stores/{store_id}/offers", response_model=OfferOut, status_code=201)
+def add_offer(
+    store_id: str, body: OfferIn, principal: CurrentPrincipal, session: SessionDep
+) -> OfferOut:
+    """A draft offer of a registered licensed product."""
+    offer = service.add_offer(session, principal=principal, store_id=store_id, data=body)
+    session.commit()
+    return offer
+
+
+@router.get("/v1/shop/offers", response_model=list[OfferOut])
+def search_offers(
+    session: SessionDep,
+    store: str | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    category: str | None = None,
+    edition: str | None = None,
+    noc: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    min_price: Annotated[int | None, Query(ge=0, le=MAX_MINOR)] = None,
+    max_price: Annotated[int | None, Query(ge=0, le=MAX_MINOR)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> list[OfferOut]:
+    """Published offers of open stores (public): words in the title or description, category
+    (with sub-categories), edition (OCOG stores), NOC code, price range in minor units."""
+    return service.search_offers(
+        session,
+        store=store,
+        q=q,
+        category=category,
+        edition=edition,
+        noc=noc,
+        min_price=min_price,
+        max_price=max_price,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post("/v1/shop/offers/{offer_id}/publish", response_model=OfferOut)
+def publish_offer(
+    offer_id: OfferId, principal: CurrentPrincipal, session: SessionDep, index: IndexDep
+) -> OfferOut:
+    """Put on sale: 409 ``offer_not_licensed`` unless a licence in force covers the product in
+    every territory the store ships to, through the official store."""
+    offer = service.publish_offer(
+        session, principal=principal, offer_id=offer_id, index=index, on=utcnow().date()
+    )
+    session.commit()
+    return offer
+
+
+@router.post("/v1/shop/offers/{offer_id}/unpublish", response_model=OfferOut)
+def unpublish_offer(
+    offer_id: OfferId, principal: CurrentPrincipal, session: SessionDep
+) -> OfferOut:
+    offer = service.unpublish_offer(session, principal=principal, offer_id=offer_id)
+    session.commit()
+    return offer
+
+
+@router.put("/v1/shop/offers/{offer_id}/stock", response_model=OfferOut)
+def set_stock(
+    offer_id: OfferId, body: StockIn, principal: CurrentPrincipal, session: SessionDep
+) -> OfferOut:
+    offer = service.set_stock(session, principal=principal, offer_id=offer_id, stock=body.stock)
+    session.commit()
+    return offer
+
+
+# ------------------------------------------------------------------ checkout and orders
+
+
+@router.post("/v1/shop/stores/{store_id}/orders", response_model=OrderOut, status_code=201)
+def checkout(
+    store_id: str,
+    body: CheckoutIn,
+    response: Response,
+    principal: OptionalPrincipal,
+    session: SessionDep,
+    index: IndexDep,
+    provider: ProviderDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+    ] = None,
+) -> OrderOut:
+    """Buy (guests too): stock is reserved, the payment authorised and captured. 201 with the
+    paid order; 402 ``payment_declined``/``payment_timeout``/``capture_failed`` when payment
+    fails (the order is cancelled and its stock released); 409 ``out_of_stock``. With an
+    ``Idempotency-Key``, a retry answers 200 with the first request's order, never a second."""
+    buyer = (principal.party_id if principal else None) or "guest"
+    placed = service.place_order(
+        session,
+        store_id=store_id,
+        buyer=buyer,
+        data=body,
+        index=index,
+        idempotency_key=idempotency_key,
+        reservation=timedelta(minutes=settings.reservation_minutes),
+    )
+    session.commit()  # the reservation stands before the payment call
+    order = placed.order
+    if placed.created:
+        order = service.pay_order(
+            session, order_id=order.id, provider=provider, token=body.payment_token
+        )
+        session.commit()
+    else:
+        response.status_code = 200
+    out = service.order_out(session, order)
+    if placed.created and order.status is OrderStatus.cancelled:
+        raise service.PaymentDeclined(
+            f"payment failed: {order.status_reason}; order {order.id} cancelled",
+            code=order.status_reason or "payment_failed",
+        )
+    return out
+
+
+@router.get("/v1/shop/orders/{order_id}", response_model=OrderOut)
+def get_order(order_id: str, principal: CurrentPrincipal, session: SessionDep) -> OrderOut:
+    return service.get_order(session, principal=principal, order_id=order_id)
+
+
+@router.post("/v1/shop/orders/{order_id}/fulfil", response_model=OrderOut)
+def fulfil_order(
+    order_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    index: IndexDep,
+    settings: SettingsDep,
+) -> OrderOut:
+    """Pack: each unit gets an authenticity code (a code batch per line)."""
+    order = service.fulfil_order(
+        session,
+        principal=principal,
+        order_id=order_id,
+        index=index,
+        secret=settings.secret_key.get_secret_value(),
+    )
+    session.commit()
+    return order
+
+
+def _advance(order_id: str, to: OrderStatus, principal: Principal, session: Session) -> OrderOut:
+    order = service.advance_order(session, principal=principal, order_id=order_id, to=to)
+    session.commit()
+    return order
+
+
+@router.post("/v1/shop/orders/{order_id}/ship", response_model=OrderOut)
+def ship_order(order_id: str, principal: CurrentPrincipal, session: SessionDep) -> OrderOut:
+    return _advance(order_id, OrderStatus.shipped, principal, session)
+
+
+@router.post("/v1/shop/orders/{order_id}/deliver", response_model=OrderOut)
+def deliver_order(order_id: str, principal: CurrentPrincipal, session: SessionDep) -> OrderOut:
+    return _advance(order_id, OrderStatus.delivered, principal, session)
+
+
+@router.post("/v1/shop/orders/{order_id}/cancel", response_model=OrderOut)
+def cancel_order(order_id: str, principal: CurrentPrincipal, session: SessionDep) -> OrderOut:
+    """Cancel an unpaid order; its reserved stock goes back on sale."""
+    return _advance(order_id, OrderStatus.cancelled, principal, session)
+
+
+@router.post("/v1/shop/orders/{order_id}/refund", response_model=OrderOut)
+def refund_order(
+    order_id: str,
+    body: RefundIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    provider: ProviderDep,
+) -> OrderOut:
+    """Refund in full; the royalties are reversed."""
+    order = service.refund_order(
+        session, principal=principal, order_id=order_id, provider=provider, reason=body.reason
+    )
+    session.commit()
+    return order
+
+
+@router.get("/v1/royalties/statement", response_model=StatementOut)
+def royalty_statement(
+    licensor: str,
+    period: Annotated[str, Query(description="YYYY, YYYY-Qn or YYYY-MM (UTC)")],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+) -> StatementOut:
+    return service.royalty_statement(session, principal=principal, licensor=licensor, period=period)
