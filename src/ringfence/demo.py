@@ -7,16 +7,21 @@ import json
 from dataclasses import dataclass
 from importlib.resources import files
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ringfence.auth.service import create_key
 from ringfence.authenticity.models import Product
 from ringfence.authenticity.schemas import ProductIn
 from ringfence.authenticity.service import issue_batch, register_product
+from ringfence.core.db import utcnow
 from ringfence.core.security import SYSTEM, Role
 from ringfence.registry.builtin import builtin_document
 from ringfence.registry.fileformat import parse_document
 from ringfence.registry.service import compile_index, import_document
+from ringfence.shop.models import Offer, Storefront
+from ringfence.shop.schemas import OfferIn, StorefrontIn
+from ringfence.shop.service import add_offer, create_storefront, publish_offer
 
 
 @dataclass(frozen=True)
@@ -57,8 +62,7 @@ def load_demo(session: Session) -> DemoResult:
 DEMO_GTIN = "04006381333931"
 
 
-def demo_codes(session: Session, *, secret: str, resolver: str) -> str:
-    """A licensed demo product with three signed unit codes; returns one code's URI."""
+def _demo_product(session: Session) -> str:
     if session.get(Product, DEMO_GTIN) is None:
         register_product(
             session,
@@ -71,13 +75,55 @@ def demo_codes(session: Session, *, secret: str, resolver: str) -> str:
                 marks=["symbol-olympic-rings"],
             ),
         )
+    return DEMO_GTIN
+
+
+def demo_codes(session: Session, *, secret: str, resolver: str) -> str:
+    """A licensed demo product with three signed unit codes; returns one code's URI."""
     issued = issue_batch(
         session,
         principal=SYSTEM,
         index=compile_index(session),
         secret=secret,
-        gtin=DEMO_GTIN,
+        gtin=_demo_product(session),
         count=3,
         lot="DEMO",
     )
     return issued.codes[0].uri(resolver)
+
+
+def demo_shop(session: Session, *, stock: int = 100) -> int:
+    """The IOC's storefront selling the demo product (once); returns the offer id."""
+    gtin = _demo_product(session)
+    if session.get(Storefront, "IOC") is None:
+        create_storefront(
+            session,
+            principal=SYSTEM,
+            data=StorefrontIn(
+                id="IOC", name="Olympic Shop", currency="EUR", ships_to=["FR", "DE", "NL", "US"]
+            ),
+        )
+    existing = session.scalar(
+        select(Offer.id).where(Offer.storefront_id == "IOC", Offer.gtin == gtin)
+    )
+    if existing is not None:
+        return existing
+    offer = add_offer(
+        session,
+        principal=SYSTEM,
+        store_id="IOC",
+        data=OfferIn(
+            gtin=gtin,
+            titles={"en": "Olympic rings T-shirt", "fr": "T-shirt anneaux olympiques"},
+            price_minor=2900,
+            stock=stock,
+        ),
+    )
+    publish_offer(
+        session,
+        principal=SYSTEM,
+        offer_id=offer.id,
+        index=compile_index(session),
+        on=utcnow().date(),
+    )
+    return offer.id

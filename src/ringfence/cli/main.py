@@ -340,6 +340,9 @@ def keys_revoke(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port.")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (one per core for throughput).")
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs)."""
     import uvicorn
@@ -352,11 +355,15 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     echo(f"ringfence API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
-    # log_config=None: uvicorn's server and access lines use our logging set-up too.
+    # log_config=None: uvicorn's server and access lines use our logging set-up too. Several
+    # workers each build the app from the same environment settings.
     uvicorn.run(
-        create_app(settings),
+        "ringfence.web.app:create_app" if workers > 1 else create_app(settings),
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
+        limit_concurrency=settings.max_concurrency,  # = the app's worker threads (web/app.py)
         log_level=settings.log_level.lower(),
         log_config=None,
     )
@@ -374,7 +381,7 @@ def demo(
     registry and demo data, print one API key per role, then serve the API."""
     from ringfence.core.db import make_engine, make_session_factory, unit_of_work
     from ringfence.core.migrate import upgrade
-    from ringfence.demo import demo_codes, load_demo
+    from ringfence.demo import demo_codes, demo_shop, load_demo
 
     settings = settings_for()
     host, port = host or settings.host, port or settings.port
@@ -385,6 +392,7 @@ def demo(
         code_uri = demo_codes(
             session, secret=settings.secret_key.get_secret_value(), resolver=settings.resolver_url
         )
+        demo_shop(session)
     echo(f"database: {_redact(settings.database_url)}")
     echo(f"registry: {result.summary}")
     for line in result.keys:

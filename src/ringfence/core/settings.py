@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     index_refresh_seconds: float = Field(default=2.0, ge=0)
+    max_concurrency: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="Requests one serving process handles at once (more get 503), and as many "
+        "worker threads, so that none waits for a thread while holding a connection.",
+    )
 
     # Authenticity codes (docs/authenticity.md).
     resolver_url: str = Field(

@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
 from prometheus_client import (
@@ -44,6 +45,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level)  # the same format under `uvicorn --factory`
+        # Sync routes run in worker threads, and so does the validation of their responses,
+        # while their session still holds a database connection. With fewer threads than
+        # requests in flight, every thread can end up in a route waiting for a connection
+        # while every connection waits for a thread: a deadlock (seen at 200 concurrent
+        # requests with the default 40 threads). One thread per request the server admits
+        # (`ringfence serve` caps them at the same number) rules that out.
+        to_thread.current_default_thread_limiter().total_tokens = settings.max_concurrency
         yield
         engine.dispose()
 

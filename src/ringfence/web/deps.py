@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -17,15 +17,19 @@ from ringfence.screening.engine import Engine
 from ringfence.web.index_cache import IndexCache
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request. Write endpoints commit explicitly before they answer, so a
-    failed commit is an error response and never a half-applied change."""
+    failed commit is an error response and never a half-applied change.
+
+    An async dependency on purpose: its clean-up, which gives the connection back to the pool,
+    runs on the event loop. A sync one runs it in a worker thread; under load every worker
+    thread can be inside a route waiting for a connection while the connections wait for a
+    thread to be given back: a deadlock (seen at 200 concurrent requests)."""
     session: Session = request.app.state.session_factory()
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        session.close()  # rolls back whatever was not committed
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
