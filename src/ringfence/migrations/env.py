@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import ringfence.auth.models
+import ringfence.enforcement.models
 import ringfence.registry.models
 import ringfence.registry.service  # noqa: F401 - registers every table on the metadata
 from ringfence.core.db import Base, make_engine
