@@ -138,6 +138,15 @@ class WebhookConnector:
         self.clock = clock
         self.client = client or httpx2.Client(timeout=timeout)
 
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> WebhookConnector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def deliver(self, message: NoticeMessage) -> DeliveryReport:
         url = self.urls.get(message.marketplace_id)
         if url is None:

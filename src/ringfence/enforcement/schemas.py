@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from ringfence.enforcement.enums import (
     AppealStatus,
@@ -18,7 +18,18 @@ from ringfence.enforcement.enums import (
 )
 from ringfence.registry.enums import ExceptionReason
 
-Ref = Annotated[str, Field(min_length=1, max_length=200)]
+MAX_INT = 2_147_483_647  # integer columns are 32-bit on PostgreSQL
+REF_PATTERN = r"^[^\x00-\x1f\x7f]+$"  # no control characters (PostgreSQL refuses NUL)
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=REF_PATTERN)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+Plain = Annotated[str, AfterValidator(_no_nul)]
 Territory = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 
 
@@ -29,27 +40,27 @@ class _Model(BaseModel):
 class FindingIn(_Model):
     """A screening finding, as the engine reports it (``Finding.as_json``)."""
 
-    detector: str = Field(max_length=50)
-    rule: str = Field(max_length=200)
+    detector: Plain = Field(max_length=50)
+    rule: Plain = Field(max_length=200)
     score: float = Field(ge=0, le=1)
-    field: str = Field(max_length=50)
-    text: str = Field(max_length=2000)
+    field: Plain = Field(max_length=50)
+    text: Plain = Field(max_length=2000)
     start: int = Field(ge=0)
     end: int = Field(ge=0)
-    mark: str | None = Field(default=None, max_length=100)
-    exception: str | None = Field(default=None, max_length=500)
+    mark: Plain | None = Field(default=None, max_length=100)
+    exception: Plain | None = Field(default=None, max_length=500)
     weak: bool = False
 
 
 class RegionIn(_Model):
     """A region of a listing image (pixels), e.g. where the rings were seen."""
 
-    image: str = Field(max_length=2000, description="Image URL or sha256 of an uploaded file.")
+    image: Plain = Field(max_length=2000, description="Image URL or sha256 of an uploaded file.")
     x: int = Field(ge=0)
     y: int = Field(ge=0)
     width: int = Field(ge=1)
     height: int = Field(ge=1)
-    label: str | None = Field(default=None, max_length=200)
+    label: Plain | None = Field(default=None, max_length=200)
 
 
 class CaseIn(_Model):
@@ -57,20 +68,22 @@ class CaseIn(_Model):
     subject: CaseSubject = CaseSubject.listing
     marketplace: Ref = Field(description="The marketplace's party id, e.g. MKT:tmall.")
     listing_id: Ref | None = Field(default=None, description="Required for a listing case.")
-    listing_version: str = Field(default="", max_length=100)
+    listing_version: Plain = Field(default="", max_length=100)
     seller_id: Ref
-    title: str = Field(default="", max_length=2000)
-    marks: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list)
+    title: Plain = Field(default="", max_length=2000)
+    marks: list[Annotated[Plain, Field(max_length=100)]] = Field(default_factory=list)
     territories: list[Territory] = Field(default_factory=list)
     risk: float = Field(default=0.0, ge=0, le=1)
-    reach: int = Field(default=0, ge=0, description="Views, sales or followers: how far it goes.")
+    reach: int = Field(
+        default=0, ge=0, le=MAX_INT, description="Views, sales or followers: how far it goes."
+    )
     reporter: Ref | None = Field(
         default=None,
         description="Who reported (a buyer's reference); your own party id if omitted.",
     )
     findings: list[FindingIn] = Field(default_factory=list, max_length=200)
     regions: list[RegionIn] = Field(default_factory=list, max_length=200)
-    note: str | None = Field(default=None, max_length=5000)
+    note: Plain | None = Field(default=None, max_length=5000)
 
 
 class EvidenceOut(BaseModel):
@@ -95,6 +108,16 @@ class NoticeOut(BaseModel):
     last_error: str | None
     sent_at: datetime | None
     confirmed_at: datetime | None
+
+
+class DeliveryOut(BaseModel):
+    notice: int
+    attempt: int
+    at: datetime
+    ok: bool
+    status_code: int | None
+    error: str | None
+    waited: float
 
 
 class AppealOut(BaseModel):
@@ -146,18 +169,18 @@ class OpenedCase(BaseModel):
 class ExceptionSpec(_Model):
     """Added to a mark of yours when dismissing, so the listing is not flagged again."""
 
-    mark: str = Field(max_length=100)
-    text: str = Field(min_length=1, max_length=500)
+    mark: Plain = Field(max_length=100)
+    text: Plain = Field(min_length=1, max_length=500)
     reason: ExceptionReason
-    note: str | None = Field(default=None, max_length=2000)
+    note: Plain | None = Field(default=None, max_length=2000)
 
 
 class DecisionIn(_Model):
     decision: Decision
     reason_code: ReasonCode
-    note: str | None = Field(default=None, max_length=5000)
+    note: Plain | None = Field(default=None, max_length=5000)
     add_exception: ExceptionSpec | None = Field(default=None, description="With dismiss only.")
-    add_to_licence: str | None = Field(
+    add_to_licence: Plain | None = Field(
         default=None,
         max_length=100,
         description="With licensed only: add the seller as an authorised seller of this licence.",
@@ -166,8 +189,10 @@ class DecisionIn(_Model):
 
 class BulkDecisionIn(DecisionIn):
     seller_id: Ref
-    case_ids: list[int] | None = Field(
-        default=None, description="Cases of that seller; every open or escalated one if omitted."
+    case_ids: list[Annotated[int, Field(ge=1, le=MAX_INT)]] | None = Field(
+        default=None,
+        max_length=1000,
+        description="Cases of that seller; every open or escalated one if omitted.",
     )
 
 
@@ -176,13 +201,13 @@ class BulkDecisionOut(BaseModel):
 
 
 class CounterNoticeIn(_Model):
-    statement: str = Field(min_length=1, max_length=20000)
+    statement: Plain = Field(min_length=1, max_length=20000)
 
 
 class AppealDecisionIn(_Model):
     outcome: AppealStatus
     reason_code: ReasonCode
-    note: str | None = Field(default=None, max_length=5000)
+    note: Plain | None = Field(default=None, max_length=5000)
 
 
 class DispatchOut(BaseModel):

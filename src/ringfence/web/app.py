@@ -22,6 +22,7 @@ import ringfence
 from ringfence.core.db import make_engine, make_session_factory
 from ringfence.core.logging import configure_logging
 from ringfence.core.settings import Settings, get_settings
+from ringfence.enforcement.api import router as enforcement_router
 from ringfence.registry.api import router as registry_router
 from ringfence.web import errors
 from ringfence.web.index_cache import IndexCache
@@ -59,6 +60,7 @@ def create_app(
     _install_health(app)
     app.include_router(registry_router)
     app.include_router(screening_router)
+    app.include_router(enforcement_router)
     return app
 
 
