@@ -457,3 +457,9 @@ def _operational_error(exc: Exception) -> str | None:
         first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         return f"database: {first}"
     return None
+
+
+# Enforcement commands live in their own module (imported last: it uses the helpers above).
+from ringfence.cli import enforcement as _enforcement  # noqa: E402
+
+_enforcement.register(app)
