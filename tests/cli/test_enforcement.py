@@ -113,3 +113,18 @@ def test_audit_verify_finds_tampering(ready: Cli, tmp_path: Path) -> None:
     assert code == 1
     assert "broken: IOC #2: edited: actor differ from the body" in err
     assert ready("audit", "verify", "--rights-holder", "NOC:NED")[0] == 0
+
+
+def test_screen_a_file_into_cases(ready: Cli, tmp_path: Path) -> None:
+    listings = tmp_path / "listings.jsonl"
+    rows = [
+        {"listing_id": "f-1", "seller_id": "s", "title": "Olympic rings replica hoodie"},
+        {"listing_id": "f-2", "seller_id": "s", "title": "Plain blue mug"},
+        {"listing_id": "f-3", "seller_id": "s"},
+    ]
+    listings.write_text("\n".join(json.dumps(r) for r in rows))
+    code, out, err = ready("cases", "screen", str(listings), "--marketplace", "MKT:tmall")
+    assert (code, err) == (0, "")
+    assert out.strip() == (
+        f"{listings}: 3 listings, 1 cases opened, 0 already open, 1 not screened"
+    )

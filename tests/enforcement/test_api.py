@@ -276,3 +276,38 @@ def test_operations_are_admin_only(
     assert client.post("/v1/enforcement/deadlines", headers=ned).status_code == 403
     out = client.post("/v1/enforcement/deadlines", headers=admin).json()
     assert set(out) == {"closed_without_appeal", "appeals_upheld_by_default", "seller_cases_opened"}
+
+
+def test_screen_and_open(client: TestClient, tmall: H, ned: H) -> None:
+    listings = [
+        {
+            "listing_id": "s-1",
+            "seller_id": "x",
+            "title": "Olympic rings replica hoodie",
+            "listing_version": "3",
+            "reach": 50,
+        },
+        {"listing_id": "s-2", "seller_id": "x", "title": "Plain blue mug"},
+        {"listing_id": "s-3", "seller_id": "x", "title": ""},
+        {
+            "listing_id": "s-1",
+            "seller_id": "x",
+            "title": "Olympic rings replica hoodie",
+            "listing_version": "3",
+        },
+    ]
+    response = client.post(
+        "/v1/cases/screen", json={"marketplace": "MKT:tmall", "listings": listings}, headers=tmall
+    )
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert [r["listing_id"] for r in out] == ["s-1", "s-2", "s-3", "s-1"]
+    assert out[0]["created"] is True
+    assert out[0]["verdict"] in {"infringing", "review"}
+    assert (out[1]["verdict"], out[1]["case_id"]) == ("clean", None)
+    assert (out[2]["verdict"], out[2]["reason"]) == ("error", "empty_title")
+    assert (out[3]["case_id"], out[3]["created"]) == (out[0]["case_id"], False)
+    other = client.post(
+        "/v1/cases/screen", json={"marketplace": "MKT:other", "listings": listings}, headers=tmall
+    )
+    assert other.status_code == 403

@@ -780,3 +780,52 @@ def test_every_change_is_audited(session: Session, settings: Settings) -> None:
     ]
     assert session.scalars(select(Delivery)).all()
     assert events.verify(session) == []
+
+
+def test_seller_withdraws_the_counter_notice(session: Session, settings: Settings) -> None:
+    case_id = taken_down(session, settings)
+    service.file_counter_notice(
+        session,
+        case_id=case_id,
+        token=token(settings, case_id),
+        statement="x",
+        settings=settings,
+        now=T0,
+    )
+    with pytest.raises(NotFound):
+        service.withdraw_counter_notice(
+            session, case_id=case_id, token="bad", settings=settings, now=T0
+        )
+    appeal = service.withdraw_counter_notice(
+        session, case_id=case_id, token=token(settings, case_id), settings=settings, now=T0
+    )
+    assert appeal.status is AppealStatus.withdrawn
+    assert appeal.reason_code is ReasonCode.seller_withdrew
+    detail = service.get_case(session, principal=NED, case_id=case_id)
+    assert detail.status is CaseStatus.closed_taken_down
+    assert session.scalars(select(Strike).where(Strike.case_id == case_id)).one()
+    with pytest.raises(Conflict):
+        service.withdraw_counter_notice(
+            session, case_id=case_id, token=token(settings, case_id), settings=settings
+        )
+
+
+def test_a_marketplace_sees_only_the_reporters_it_forwarded(
+    session: Session, settings: Settings
+) -> None:
+    open_one(session, settings, reporter="buyer:dee", source=CaseSource.buyer_report)
+    other = Principal(TMALL.role, party_id="MKT:other")
+    assert (
+        service.reporter_stats(
+            session, principal=TMALL, reporter="buyer:dee", settings=settings
+        ).reports
+        == 1
+    )
+    with pytest.raises(NotFound):
+        service.reporter_stats(session, principal=other, reporter="buyer:dee", settings=settings)
+    assert (
+        service.reporter_stats(
+            session, principal=other, reporter="MKT:other", settings=settings
+        ).reports
+        == 0
+    )

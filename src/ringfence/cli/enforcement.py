@@ -92,6 +92,52 @@ def cases_open(
     _echo(f"{file}: {created} cases opened, {existing} already open")
 
 
+@cases_app.command("screen")
+def cases_screen(
+    file: Annotated[
+        Path, typer.Argument(help="JSON Lines: one listing a line (as POST /v1/screen takes).")
+    ],
+    marketplace: Annotated[str, typer.Option(help="The marketplace's party id.")],
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Screen listings against the registry in the database and open a case for each
+    infringing or review verdict (a batch of screening results becomes cases)."""
+    from ringfence.cli.main import _screening_data
+    from ringfence.core.db import unit_of_work
+    from ringfence.enforcement.service import screen_and_open
+    from ringfence.screening.engine import Engine
+
+    settings = _settings(database_url)
+    rows = []
+    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise InvalidInput(f"{file}:{n}: not JSON", code="invalid_json") from None
+        if not isinstance(row, dict):
+            raise InvalidInput(f"{file}:{n}: not a JSON object", code="invalid_json")
+        rows.append(row)
+    engine = Engine(_screening_data(database_url, False))
+    with unit_of_work(_session_factory(database_url)) as session:
+        results = screen_and_open(
+            session,
+            principal=_cli_principal(),
+            engine=engine,
+            marketplace=marketplace,
+            rows=rows,
+            settings=settings,
+        )
+    opened = sum(1 for r in results if r.created)
+    known = sum(1 for r in results if r.created is False)
+    errors = sum(1 for r in results if r.reason)
+    _echo(
+        f"{file}: {len(results)} listings, {opened} cases opened, {known} already open, "
+        f"{errors} not screened"
+    )
+
+
 @cases_app.command("list")
 def cases_list(
     status: Annotated[list[str] | None, typer.Option(help="Status (repeat for several).")] = None,

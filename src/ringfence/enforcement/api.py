@@ -32,9 +32,11 @@ from ringfence.enforcement.schemas import (
     EvidenceOut,
     OpenedCase,
     ReporterOut,
+    ScreenCasesIn,
+    ScreenedOut,
     StrikesOut,
 )
-from ringfence.web.deps import CurrentPrincipal, SessionDep, SettingsDep
+from ringfence.web.deps import CurrentPrincipal, EngineDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/v1", tags=["enforcement"])
 CaseId = Annotated[int, Path(ge=1, le=MAX_INT)]
@@ -108,6 +110,29 @@ def open_case(
     if not created:
         response.status_code = status.HTTP_200_OK
     return OpenedCase(created=created, case=case)
+
+
+@router.post("/cases/screen", response_model=list[ScreenedOut])
+def screen_and_open(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    engine: EngineDep,
+    body: ScreenCasesIn,
+) -> list[ScreenedOut]:
+    """Screen up to 1,000 listings and open a case for each infringing or review verdict
+    (deduplicated by listing version)."""
+    out = service.screen_and_open(
+        session,
+        principal=principal,
+        engine=engine,
+        marketplace=body.marketplace,
+        rows=body.listings,
+        settings=settings,
+        today=body.on,
+    )
+    session.commit()
+    return out
 
 
 @router.get("/cases", response_model=list[CaseOut])
@@ -256,6 +281,16 @@ def counter_notice(
     out = service.file_counter_notice(
         session, case_id=case_id, token=token, statement=body.statement, settings=settings
     )
+    session.commit()
+    return out
+
+
+@router.post("/cases/{case_id}/counter-notice/withdrawal", response_model=AppealOut)
+def withdraw_counter_notice(
+    session: SessionDep, settings: SettingsDep, case_id: CaseId, token: TokenHeader
+) -> AppealOut:
+    """For the seller: withdraw the counter-notice; the takedown stands."""
+    out = service.withdraw_counter_notice(session, case_id=case_id, token=token, settings=settings)
     session.commit()
     return out
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -84,6 +84,24 @@ class CaseIn(_Model):
     findings: list[FindingIn] = Field(default_factory=list, max_length=200)
     regions: list[RegionIn] = Field(default_factory=list, max_length=200)
     note: Plain | None = Field(default=None, max_length=5000)
+
+
+class ScreenCasesIn(_Model):
+    marketplace: Ref
+    listings: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=1000,
+        description="Listings as POST /v1/screen takes them, plus listing_version and reach.",
+    )
+    on: date | None = Field(default=None, description="Date for listings without listed_at.")
+
+
+class ScreenedOut(BaseModel):
+    listing_id: str | None
+    verdict: str
+    case_id: int | None = None
+    created: bool | None = None
+    reason: str | None = None
 
 
 class EvidenceOut(BaseModel):

@@ -25,12 +25,13 @@ import json
 import os
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import ColumnElement, Select, false, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -75,12 +76,14 @@ from ringfence.enforcement.schemas import (
     EvidenceOut,
     NoticeOut,
     ReporterOut,
+    ScreenedOut,
     StrikesOut,
 )
 from ringfence.registry import service as registry
 from ringfence.registry.enums import PartyKind
 from ringfence.registry.models import Mark, Party
 from ringfence.registry.schemas import ExceptionIn
+from ringfence.screening.engine import ERROR, Engine, RowError, listing_from_row
 
 IOC = "IOC"
 OPENERS = frozenset({Role.admin, Role.rights_holder, Role.marketplace})
@@ -308,11 +311,12 @@ def reporter_stats(
     marketplace for the reporters it forwards, and admins may look; rights holders see the
     record of their own reporting."""
     _require(principal, OPENERS, "see reporter records")
-    if (
-        not principal.is_admin
-        and principal.role is not Role.marketplace
-        and reporter != principal.party_id
-    ):
+    forwarded = principal.role is Role.marketplace and session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.reporter_id == reporter, Case.marketplace_id == principal.party_id)
+    )
+    if not (principal.is_admin or reporter == principal.party_id or forwarded):
         raise NotFound(f"no reporter {reporter!r}", code="reporter_not_found")
     record = _reporter_record(session, reporter)
     return ReporterOut(
@@ -448,20 +452,27 @@ def open_case_from_verdict(
     is not clean (infringing or review); None for clean, authorized and error verdicts."""
     if verdict.verdict not in ACTIONABLE_VERDICTS:
         return None
-    data = CaseIn(
-        source=CaseSource.screening,
-        marketplace=marketplace,
-        listing_id=str(listing.listing_id),
-        listing_version=listing_version,
-        seller_id=str(listing.seller_id),
-        title=str(listing.title)[:2000],
-        marks=list(verdict.marks),
-        territories=[t for t in listing.ship_to if len(t) == 2],
-        risk=float(verdict.risk),
-        reach=reach,
-        findings=[f.as_json() for f in verdict.evidence],
-        note="; ".join(verdict.reasons) or None,
-    )
+    try:
+        data = CaseIn(
+            source=CaseSource.screening,
+            marketplace=marketplace,
+            listing_id=str(listing.listing_id),
+            listing_version=listing_version,
+            seller_id=str(listing.seller_id),
+            title=str(listing.title)[:2000],
+            marks=list(verdict.marks),
+            territories=[t for t in listing.ship_to if len(t) == 2],
+            risk=float(verdict.risk),
+            reach=reach,
+            findings=[f.as_json() for f in verdict.evidence],
+            note="; ".join(verdict.reasons) or None,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(
+            f"{where}: {first['msg']}", code="invalid_case", loc=tuple(first["loc"])
+        ) from None
     return open_case(session, principal=principal, data=data, settings=settings, now=now)
 
 
@@ -505,6 +516,66 @@ def _add_evidence(
         digest=hashlib.sha256(events.canonical_json(data).encode()).hexdigest(),
     )
     return row
+
+
+def screen_and_open(
+    session: Session,
+    *,
+    principal: Principal,
+    engine: Engine,
+    marketplace: str,
+    rows: Iterable[dict[str, Any]],
+    settings: Settings,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> list[ScreenedOut]:
+    """Screen listings (rows as ``POST /v1/screen`` takes them, plus optional
+    ``listing_version`` and ``reach``) and open a case for each non-clean verdict. A row that
+    cannot be screened or opened is reported with its reason; the others go on."""
+    _require(principal, OPENERS, "open enforcement cases")
+    if principal.role is Role.marketplace and marketplace != principal.party_id:
+        raise Forbidden(
+            f"marketplace must be your own party ({principal.party_id})",
+            code="not_your_party",
+            loc=("marketplace",),
+        )
+    out: list[ScreenedOut] = []
+    for row in rows:
+        raw_id = row.get("listing_id")
+        listing_id = None if raw_id is None else str(raw_id)[:200]
+        try:
+            version = str(row.get("listing_version") or "")
+            reach = int(row.get("reach") or 0)
+            listing = listing_from_row(row)
+        except (RowError, ValueError, TypeError) as exc:
+            reason = exc.reason if isinstance(exc, RowError) else "invalid_listing_version_or_reach"
+            out.append(ScreenedOut(listing_id=listing_id, verdict=ERROR, reason=reason))
+            continue
+        verdict = engine.screen(listing, today=today)
+        try:
+            opened = open_case_from_verdict(
+                session,
+                principal=principal,
+                verdict=verdict,
+                listing=listing,
+                marketplace=marketplace,
+                listing_version=version,
+                reach=reach,
+                settings=settings,
+                now=now,
+            )
+        except InvalidInput as exc:
+            out.append(ScreenedOut(listing_id=listing_id, verdict=verdict.verdict, reason=exc.msg))
+            continue
+        out.append(
+            ScreenedOut(
+                listing_id=listing_id,
+                verdict=verdict.verdict,
+                case_id=opened[0].id if opened else None,
+                created=opened[1] if opened else None,
+            )
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- evidence files
@@ -879,7 +950,9 @@ def dispatch_notices(
     if case_id is not None:
         query = query.where(Notice.case_id == case_id)
     delivered = failed = 0
-    for notice in list(session.scalars(query.order_by(Notice.id).with_for_update())):
+    # skip_locked: two dispatchers at once (cron and an API call) never deliver one notice twice.
+    locked = query.order_by(Notice.id).with_for_update(skip_locked=True)
+    for notice in list(session.scalars(locked)):
         case = session.get_one(Case, notice.case_id)
         report = connector.deliver(_message(case, notice, settings))
         first = notice.attempts
@@ -989,10 +1062,7 @@ def file_counter_notice(
     """The seller answers a takedown, within the window, with the token of the case. A wrong
     token and an unknown case get the same NotFound."""
     now = _now(now)
-    case = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).one_or_none()
-    expected = counter_notice_token(settings, case_id)
-    if not hmac.compare_digest(expected.encode(), token.encode()) or case is None:
-        raise NotFound(f"no case with id {case_id}", code="case_not_found")
+    case = _seller_case(session, case_id, token, settings)
     if case.status is CaseStatus.taken_down:
         assert case.counter_notice_due is not None
         if now > case.counter_notice_due:
@@ -1033,6 +1103,44 @@ def file_counter_notice(
     return _appeal_out(appeal)
 
 
+def withdraw_counter_notice(
+    session: Session,
+    *,
+    case_id: int,
+    token: str,
+    settings: Settings,
+    now: datetime | None = None,
+) -> AppealOut:
+    """The seller withdraws its counter-notice: the takedown stands (a strike if counterfeit)."""
+    now = _now(now)
+    case = _seller_case(session, case_id, token, settings)
+    appeal = session.scalars(
+        select(Appeal).where(Appeal.case_id == case.id).with_for_update()
+    ).one_or_none()
+    if appeal is None:
+        raise InvalidInput("the case has no appeal", code="no_appeal")
+    actor = f"seller:{case.seller_id}"
+    appeal.status = appeal_transition(appeal.status, AppealStatus.withdrawn)
+    appeal.decided_at, appeal.decided_by = now, actor
+    appeal.reason_code = ReasonCode.seller_withdrew
+    case.status = case_transition(case.status, CaseStatus.closed_taken_down)
+    case.updated_at = now
+    session.flush()
+    _audit(session, case, "appeal.withdrawn", actor, now, appeal=appeal.id)
+    _close_takedown(session, case, actor, settings, now)
+    return _appeal_out(appeal)
+
+
+def _seller_case(session: Session, case_id: int, token: str, settings: Settings) -> Case:
+    """The case whose counter-notice token this is; a wrong token and an unknown case get the
+    same NotFound, after the same constant-time comparison."""
+    case = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).one_or_none()
+    expected = counter_notice_token(settings, case_id)
+    if not hmac.compare_digest(expected.encode(), token.encode()) or case is None:
+        raise NotFound(f"no case with id {case_id}", code="case_not_found")
+    return case
+
+
 def add_counter_notice_file(
     session: Session,
     *,
@@ -1046,10 +1154,7 @@ def add_counter_notice_file(
 ) -> EvidenceOut:
     """The seller's evidence for a filed appeal (a licence, an invoice)."""
     now = _now(now)
-    case = session.get(Case, case_id)
-    expected = counter_notice_token(settings, case_id)
-    if not hmac.compare_digest(expected.encode(), token.encode()) or case is None:
-        raise NotFound(f"no case with id {case_id}", code="case_not_found")
+    case = _seller_case(session, case_id, token, settings)
     appeal = session.scalars(select(Appeal).where(Appeal.case_id == case.id)).one_or_none()
     if appeal is None or appeal.status is not AppealStatus.filed:
         raise InvalidInput("file the counter-notice first", code="no_open_appeal")
@@ -1127,6 +1232,7 @@ def _decide_appeal(
         status=case.status.value,
     )
     if outcome is AppealStatus.upheld:
+        retracted = []
         for notice in session.scalars(
             select(Notice).where(
                 Notice.case_id == case.id,
@@ -1135,6 +1241,9 @@ def _decide_appeal(
             )
         ):
             notice.status = notice_transition(notice.status, NoticeStatus.retracted)
+            retracted.append(notice.id)
+        session.flush()
+        _audit(session, case, "notice.retracted", actor, now, notices=retracted)
         _new_notice(session, case, "reinstate", actor, now)
     else:
         _close_takedown(session, case, actor, settings, now)
