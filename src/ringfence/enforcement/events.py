@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ringfence.enforcement.models import AuditEvent, AuditHead
@@ -40,12 +41,7 @@ def record(
     """Append one event to the rights holder's chain. The chain's head row is locked (SELECT
     ... FOR UPDATE on PostgreSQL; SQLite has one writer anyway), so appends never interleave."""
     at = at.astimezone(UTC)
-    head = session.scalars(
-        select(AuditHead).where(AuditHead.rights_holder_id == rights_holder_id).with_for_update()
-    ).one_or_none()
-    if head is None:
-        head = AuditHead(rights_holder_id=rights_holder_id, seq=0, hash=GENESIS)
-        session.add(head)
+    head = _locked_head(session, rights_holder_id)
     seq = head.seq + 1
     body = canonical_json(
         {
@@ -74,6 +70,26 @@ def record(
     head.seq, head.hash = seq, event.hash
     session.flush()
     return event
+
+
+def _locked_head(session: Session, rights_holder_id: str) -> AuditHead:
+    """The chain's head, locked; created at the genesis when the chain is new. Two writers
+    creating the same head at once: the loser's insert fails on the primary key inside a
+    savepoint, and it then locks the winner's row."""
+    query = (
+        select(AuditHead).where(AuditHead.rights_holder_id == rights_holder_id).with_for_update()
+    )
+    head = session.scalars(query).one_or_none()
+    if head is not None:
+        return head
+    try:
+        with session.begin_nested():
+            head = AuditHead(rights_holder_id=rights_holder_id, seq=0, hash=GENESIS)
+            session.add(head)
+            session.flush()
+    except IntegrityError:
+        return session.scalars(query).one()
+    return head
 
 
 @dataclass(frozen=True)
