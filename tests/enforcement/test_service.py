@@ -829,3 +829,36 @@ def test_a_marketplace_sees_only_the_reporters_it_forwarded(
         ).reports
         == 0
     )
+
+
+def test_a_holder_reporting_its_own_mark_keeps_the_case(
+    session: Session, settings: Settings
+) -> None:
+    case = open_one(
+        session,
+        settings,
+        principal=FRA,
+        marks=[NED_MARK, FRA_MARK],
+        territories=["NL"],
+        source=CaseSource.rights_holder_report,
+    )
+    assert case.rights_holder == "NOC:FRA"
+    # Reported by someone else, the territory decides.
+    other = open_one(
+        session, settings, listing_id="L-9", marks=[NED_MARK, FRA_MARK], territories=["NL"]
+    )
+    assert other.rights_holder == "NOC:NED"
+
+
+def test_dedup_never_shows_another_holders_case(session: Session, settings: Settings) -> None:
+    ned_case = open_one(session, settings)  # routed to NOC:NED
+    with pytest.raises(Conflict) as info:
+        open_one(
+            session,
+            settings,
+            principal=FRA,
+            marks=[FRA_MARK],
+            source=CaseSource.rights_holder_report,
+        )
+    assert info.value.code == "already_reported"
+    assert str(ned_case.id) not in str(info.value)

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ringfence.core.db import utcnow
-from ringfence.core.errors import Forbidden, InvalidInput, NotFound
+from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
 from ringfence.enforcement import events
@@ -210,6 +210,17 @@ def _visible(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
+def _can_see(principal: Principal, case: Case) -> bool:
+    """The same rule as ``_visible``, for a row already loaded."""
+    if principal.is_admin:
+        return True
+    if principal.role is Role.rights_holder:
+        return case.rights_holder_id == principal.party_id
+    if principal.role is Role.marketplace:
+        return case.marketplace_id == principal.party_id
+    return False
+
+
 def _require(principal: Principal, roles: frozenset[Role], what: str) -> None:
     if principal.role not in roles:
         raise Forbidden(f"the {principal.role.value} role may not {what}", code="forbidden_role")
@@ -234,10 +245,17 @@ def _analyst_case(session: Session, principal: Principal, case_id: int) -> Case:
 # --------------------------------------------------------------------------- routing
 
 
-def route(session: Session, *, marks: Sequence[str], territories: Sequence[str]) -> str | None:
+def route(
+    session: Session,
+    *,
+    marks: Sequence[str],
+    territories: Sequence[str],
+    reporter: str | None = None,
+) -> str | None:
     """The rights holder that owns the marks found: an NOC's mark goes to that NOC (the one
     whose territory the listing ships to first), else an edition's mark to its OCOG, else the
-    IOC. None when no mark is known to the registry."""
+    IOC. A rights holder reporting a listing that bears one of its own marks keeps the case.
+    None when no mark is known to the registry."""
     if not marks:
         return None
     rows = session.execute(
@@ -247,6 +265,8 @@ def route(session: Session, *, marks: Sequence[str], territories: Sequence[str])
     ).all()
     if not rows:
         return None
+    if reporter is not None and any(r[1] == reporter for r in rows):
+        return reporter
     nocs = sorted(
         (r for r in rows if r[2] is PartyKind.noc),
         key=lambda r: (r[3] not in territories, marks.index(r[0])),
@@ -360,7 +380,12 @@ def open_case(
     reporter = data.reporter or principal.party_id or "system"
     if data.reporter and principal.role is Role.rights_holder:
         raise Forbidden("a rights holder reports in its own name", code="not_your_party")
-    holder = route(session, marks=data.marks, territories=data.territories)
+    holder = route(
+        session,
+        marks=data.marks,
+        territories=data.territories,
+        reporter=principal.party_id if principal.role is Role.rights_holder else None,
+    )
     if holder is None:
         holder = principal.party_id if principal.role is Role.rights_holder else IOC
     listing_id = data.listing_id if data.subject is CaseSubject.listing else None
@@ -399,6 +424,12 @@ def open_case(
         ).one_or_none()
         if existing is None:
             raise
+        if not _can_see(principal, existing):
+            # Another rights holder's case: say that much, show nothing of it.
+            raise Conflict(
+                "this listing version is already under a case of another rights holder",
+                code="already_reported",
+            ) from None
         case, created = existing, False
     actor = _actor(principal)
     if created:
