@@ -311,3 +311,30 @@ def test_screen_and_open(client: TestClient, tmall: H, ned: H) -> None:
         "/v1/cases/screen", json={"marketplace": "MKT:other", "listings": listings}, headers=tmall
     )
     assert other.status_code == 403
+
+
+def test_dismissal_with_an_exception_stops_the_flag(client: TestClient, ned: H, tmall: H) -> None:
+    listing = {"listing_id": "exc-1", "seller_id": "x", "title": "TeamNL Bakery cookies"}
+    body = {"marketplace": "MKT:tmall", "listings": [listing]}
+    first = client.post("/v1/cases/screen", json=body, headers=tmall).json()[0]
+    assert first["verdict"] in {"infringing", "review"}
+    decided = client.post(
+        f"/v1/cases/{first['case_id']}/decision",
+        json={
+            "decision": "dismiss",
+            "reason_code": "exception_applies",
+            "add_exception": {
+                "mark": "emblem-noc-ned",
+                "text": "TeamNL Bakery",
+                "reason": "grandfathered_brand",
+            },
+        },
+        headers=ned,
+    )
+    assert decided.status_code == 200, decided.text
+    listing2 = listing | {"listing_id": "exc-2"}
+    again = client.post(
+        "/v1/cases/screen", json={"marketplace": "MKT:tmall", "listings": [listing2]}, headers=tmall
+    ).json()[0]
+    assert again["case_id"] is None
+    assert again["verdict"] not in {"infringing", "review"}

@@ -36,7 +36,13 @@ from ringfence.enforcement.schemas import (
     ScreenedOut,
     StrikesOut,
 )
-from ringfence.web.deps import CurrentPrincipal, EngineDep, SessionDep, SettingsDep
+from ringfence.web.deps import (
+    CurrentPrincipal,
+    EngineDep,
+    IndexCacheDep,
+    SessionDep,
+    SettingsDep,
+)
 
 router = APIRouter(prefix="/v1", tags=["enforcement"])
 CaseId = Annotated[int, Path(ge=1, le=MAX_INT)]
@@ -184,6 +190,7 @@ def bulk_decision(
     principal: CurrentPrincipal,
     settings: SettingsDep,
     connector: ConnectorDep,
+    cache: IndexCacheDep,
     body: BulkDecisionIn,
 ) -> BulkDecisionOut:
     """One decision over many listings of one seller."""
@@ -197,6 +204,8 @@ def bulk_decision(
         settings=settings,
     )
     session.commit()
+    if body.add_exception or body.add_to_licence:
+        cache.invalidate()  # the registry changed: screen with the new exception or seller
     for case in decided:
         service.dispatch_notices(session, connector=connector, settings=settings, case_id=case.id)
     session.commit()
@@ -214,6 +223,7 @@ def decide(
     principal: CurrentPrincipal,
     settings: SettingsDep,
     connector: ConnectorDep,
+    cache: IndexCacheDep,
     case_id: CaseId,
     body: DecisionIn,
 ) -> CaseOut:
@@ -223,6 +233,8 @@ def decide(
         session, principal=principal, case_id=case_id, data=body, settings=settings
     )
     session.commit()
+    if body.add_exception or body.add_to_licence:
+        cache.invalidate()  # the registry changed: screen with the new exception or seller
     service.dispatch_notices(session, connector=connector, settings=settings, case_id=case_id)
     session.commit()
     return out
