@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -584,8 +584,32 @@ def test_three_counterfeit_strikes_in_a_year_open_a_seller_case(
     # A fourth strike while the seller case is undecided opens no second one.
     _strike(session, settings, T0 + timedelta(days=250), 4)
     assert len(service.list_cases(session, principal=NED, status=[CaseStatus.open])) == 1
-    with pytest.raises(InvalidInput):
-        decide(session, settings, seller_case.id)  # a seller case is not a listing takedown
+    # The seller-level action: a suspension notice, confirmed like a takedown; no new strike.
+    at = T0 + timedelta(days=260)
+    decide(
+        session,
+        settings,
+        seller_case.id,
+        now=at,
+        decision="takedown",
+        reason_code="repeat_infringer",
+    )
+    connector = InMemoryConnector()
+    service.dispatch_notices(session, connector=connector, settings=settings, now=at)
+    (message,) = connector.received.values()
+    assert (message.action, message.payload["seller_id"]) == ("seller_suspension", "seller-42")
+    assert message.payload["listing_id"] is None
+    out = service.confirm_removal(
+        session, principal=TMALL, case_id=seller_case.id, settings=settings, now=at
+    )
+    assert out.status is CaseStatus.taken_down
+    service.run_deadlines(session, settings=settings, now=at + timedelta(days=30))
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Strike).where(Strike.case_id == seller_case.id)
+        )
+        == 0
+    )
 
 
 def test_strikes_outside_the_window_do_not_count(session: Session, settings: Settings) -> None:

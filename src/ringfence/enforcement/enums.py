@@ -62,6 +62,7 @@ class ReasonCode(StrEnum):
     counterfeit = "counterfeit"  # fake goods bearing the marks: counts as a strike
     unlicensed_use = "unlicensed_use"  # genuine-looking goods, no licence
     ambush_marketing = "ambush_marketing"
+    repeat_infringer = "repeat_infringer"  # a seller case: the seller-level action
     # dismiss
     legitimate_use = "legitimate_use"  # descriptive, editorial, resale of genuine goods
     exception_applies = "exception_applies"  # place name, grandfathered brand...
@@ -84,7 +85,12 @@ class ReasonCode(StrEnum):
 
 DECISION_REASONS: dict[Decision, frozenset[ReasonCode]] = {
     Decision.takedown: frozenset(
-        {ReasonCode.counterfeit, ReasonCode.unlicensed_use, ReasonCode.ambush_marketing}
+        {
+            ReasonCode.counterfeit,
+            ReasonCode.unlicensed_use,
+            ReasonCode.ambush_marketing,
+            ReasonCode.repeat_infringer,
+        }
     ),
     Decision.dismiss: frozenset(
         {

@@ -759,6 +759,15 @@ def case_events(session: Session, *, principal: Principal, case_id: int) -> list
 
 # --------------------------------------------------------------------------- decisions
 
+# What a takedown asks of the marketplace: remove the listing, or act on the seller's account
+# (a seller case: the repeat-infringer policy's seller-level action).
+REMOVALS = ("takedown", "seller_suspension")
+
+
+def _removal_action(case: Case) -> str:
+    return "takedown" if case.subject is CaseSubject.listing else "seller_suspension"
+
+
 _DECISION_STATUS = {
     Decision.takedown: CaseStatus.takedown_requested,
     Decision.dismiss: CaseStatus.dismissed,
@@ -811,11 +820,6 @@ def _decide(
         raise InvalidInput(
             "add_to_licence goes with licensed", code="invalid_combination", loc=("add_to_licence",)
         )
-    if data.decision is Decision.takedown and case.subject is CaseSubject.seller:
-        raise InvalidInput(
-            "a seller case is escalated to the marketplace, not taken down listing by listing",
-            code="seller_case_takedown",
-        )
     previous = case.status
     case.status = case_transition(case.status, _DECISION_STATUS[data.decision])
     actor = _actor(principal)
@@ -842,7 +846,7 @@ def _decide(
     if data.add_to_licence is not None:
         _add_seller_to_licence(session, principal, case, data.add_to_licence, now)
     if data.decision is Decision.takedown:
-        _new_notice(session, case, "takedown", actor, now)
+        _new_notice(session, case, _removal_action(case), actor, now)
     return case
 
 
@@ -954,7 +958,7 @@ def _message(case: Case, notice: Notice, settings: Settings) -> NoticeMessage:
         "marks": list(case.marks),
         "reason_code": case.reason_code.value if case.reason_code else None,
     }
-    if notice.action == "takedown":
+    if notice.action in REMOVALS:
         payload["counter_notice"] = {
             "token": counter_notice_token(settings, case.id),
             "path": f"/v1/cases/{case.id}/counter-notice",
@@ -1050,7 +1054,7 @@ def confirm_removal(
     now = _now(now)
     notice = session.scalars(
         select(Notice)
-        .where(Notice.case_id == case.id, Notice.action == "takedown")
+        .where(Notice.case_id == case.id, Notice.action.in_(REMOVALS))
         .order_by(Notice.id.desc())
         .with_for_update()
     ).first()
@@ -1267,7 +1271,7 @@ def _decide_appeal(
         for notice in session.scalars(
             select(Notice).where(
                 Notice.case_id == case.id,
-                Notice.action == "takedown",
+                Notice.action.in_(REMOVALS),
                 Notice.status.in_([NoticeStatus.sent, NoticeStatus.confirmed]),
             )
         ):
@@ -1285,8 +1289,9 @@ def _close_takedown(
     session: Session, case: Case, actor: str, settings: Settings, now: datetime
 ) -> None:
     """A takedown stands: a counterfeit one is a strike on the seller; enough strikes in the
-    window open a seller case (once while one is undecided)."""
-    if case.reason_code is not ReasonCode.counterfeit:
+    window open a seller case (once while one is not final). A seller case's own action is the
+    consequence of strikes, not one more."""
+    if case.reason_code is not ReasonCode.counterfeit or case.subject is CaseSubject.seller:
         return
     session.add(
         Strike(
@@ -1307,7 +1312,7 @@ def _close_takedown(
         .where(
             Case.seller_id == case.seller_id,
             Case.subject == CaseSubject.seller,
-            Case.status.in_([CaseStatus.open, CaseStatus.escalated]),
+            Case.status.not_in(list(CASE_FINAL)),
         )
     )
     if pending:
