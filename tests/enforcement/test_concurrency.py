@@ -16,7 +16,7 @@ from ringfence.core.db import make_engine, make_session_factory, unit_of_work
 from ringfence.core.migrate import upgrade
 from ringfence.core.settings import Settings
 from ringfence.enforcement import events, service
-from ringfence.enforcement.models import Case
+from ringfence.enforcement.models import AuditEvent, Case
 from ringfence.registry.enums import PartyKind
 from ringfence.registry.models import Party
 from tests.dbs import fresh_database
@@ -77,5 +77,5 @@ def test_racing_appends_to_a_new_chain_keep_it_intact(
     assert created == [True] * WORKERS
     with factory() as session:
         assert events.verify(session) == []
-        seqs = session.scalars(select(events.AuditEvent.seq).order_by(events.AuditEvent.seq))
+        seqs = session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq))
         assert list(seqs) == list(range(1, WORKERS + 1))

@@ -230,3 +230,25 @@ def test_service_redelivery_keeps_the_idempotency_key(
         (6, 200),
     ]
     assert list(state.acted) == [notice.idempotency_key]
+
+
+def test_connector_from_settings() -> None:
+    from pydantic import SecretStr
+
+    from ringfence.core.errors import ConfigurationError
+    from ringfence.core.settings import load_settings
+    from ringfence.enforcement.interfaces import InMemoryConnector, connector_from_settings
+
+    assert isinstance(connector_from_settings(Settings()), InMemoryConnector)
+    webhook = Settings(
+        notice_connector="webhook",
+        webhook_secret=SecretStr(SECRET),
+        webhook_urls={"MKT:tmall": "http://127.0.0.1:9/"},
+    )
+    conn = connector_from_settings(webhook)
+    assert isinstance(conn, WebhookConnector)
+    assert conn.urls == {"MKT:tmall": "http://127.0.0.1:9/"}
+    conn.close()
+    with pytest.raises(ConfigurationError) as info:
+        load_settings(notice_connector="webhook")
+    assert "RINGFENCE_WEBHOOK_SECRET" in str(info.value)

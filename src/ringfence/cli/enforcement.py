@@ -323,14 +323,7 @@ def notices_dispatch(database_url: DatabaseOpt = None) -> None:
     from ringfence.enforcement.service import dispatch_notices
 
     settings = _settings(database_url)
-    connector = connector_from_settings(
-        kind=settings.notice_connector,
-        urls=settings.webhook_urls,
-        secret=settings.webhook_secret.get_secret_value(),
-        max_attempts=settings.webhook_max_attempts,
-        backoff=settings.webhook_backoff_seconds,
-        timeout=settings.webhook_timeout_seconds,
-    )
+    connector = connector_from_settings(settings)
     with unit_of_work(_session_factory(database_url)) as session:
         delivered, failed = dispatch_notices(session, connector=connector, settings=settings)
     _echo(f"notices: {delivered} delivered, {failed} failed")

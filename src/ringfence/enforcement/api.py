@@ -64,14 +64,7 @@ def get_notice_connector(request: Request, settings: SettingsDep) -> NoticeConne
     """One connector per app, from settings (tests override this dependency)."""
     connector: NoticeConnector | None = getattr(request.app.state, "notice_connector", None)
     if connector is None:
-        connector = connector_from_settings(
-            kind=settings.notice_connector,
-            urls=settings.webhook_urls,
-            secret=settings.webhook_secret.get_secret_value(),
-            max_attempts=settings.webhook_max_attempts,
-            backoff=settings.webhook_backoff_seconds,
-            timeout=settings.webhook_timeout_seconds,
-        )
+        connector = connector_from_settings(settings)
         request.app.state.notice_connector = connector
     return connector
 

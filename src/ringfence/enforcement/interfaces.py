@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import httpx2
 
 from ringfence.core.db import utcnow
+from ringfence.core.settings import Settings
 from ringfence.enforcement.events import canonical_json
 
 SIGNATURE_HEADER = "X-Ringfence-Signature"
@@ -189,17 +190,14 @@ class WebhookConnector:
         return DeliveryReport(bool(attempts) and attempts[-1].ok, tuple(attempts))
 
 
-def connector_from_settings(
-    *,
-    kind: str,
-    urls: Mapping[str, str],
-    secret: str,
-    max_attempts: int,
-    backoff: float,
-    timeout: float,
-) -> NoticeConnector:
-    if kind == "webhook":
+def connector_from_settings(settings: Settings) -> NoticeConnector:
+    """The connector ``RINGFENCE_NOTICE_CONNECTOR`` names: ``webhook`` or ``memory``."""
+    if settings.notice_connector == "webhook":
         return WebhookConnector(
-            urls, secret, max_attempts=max_attempts, backoff=backoff, timeout=timeout
+            settings.webhook_urls,
+            settings.webhook_secret.get_secret_value(),
+            max_attempts=settings.webhook_max_attempts,
+            backoff=settings.webhook_backoff_seconds,
+            timeout=settings.webhook_timeout_seconds,
         )
     return InMemoryConnector()
