@@ -226,18 +226,19 @@ def _require(principal: Principal, roles: frozenset[Role], what: str) -> None:
         raise Forbidden(f"the {principal.role.value} role may not {what}", code="forbidden_role")
 
 
-def _get_case(session: Session, principal: Principal, case_id: int) -> Case:
+def _get_case(session: Session, principal: Principal, case_id: int, *, lock: bool = False) -> Case:
+    """A case the principal may see (NotFound otherwise); ``lock`` for a command that changes
+    it (SELECT ... FOR UPDATE: two decisions on one case never interleave)."""
     _require(principal, OPENERS, "see enforcement cases")
-    case = session.scalars(
-        select(Case).where(Case.id == case_id, _visible(principal)).with_for_update()
-    ).one_or_none()
+    query = select(Case).where(Case.id == case_id, _visible(principal))
+    case = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if case is None:
         raise NotFound(f"no case with id {case_id}", code="case_not_found")
     return case
 
 
 def _analyst_case(session: Session, principal: Principal, case_id: int) -> Case:
-    case = _get_case(session, principal, case_id)
+    case = _get_case(session, principal, case_id, lock=True)
     _require(principal, ANALYSTS, "decide enforcement cases")
     return case
 
@@ -909,7 +910,7 @@ def bulk_decide(
         ).order_by(Case.id)
         cases = list(session.scalars(query.with_for_update()))
     else:
-        cases = [_get_case(session, principal, cid) for cid in dict.fromkeys(case_ids)]
+        cases = [_get_case(session, principal, cid, lock=True) for cid in dict.fromkeys(case_ids)]
         others = [c.id for c in cases if c.seller_id != seller_id]
         if others:
             raise InvalidInput(
@@ -1048,7 +1049,7 @@ def confirm_removal(
     now: datetime | None = None,
 ) -> CaseOut:
     """The marketplace took the listing down: the counter-notice window starts now."""
-    case = _get_case(session, principal, case_id)
+    case = _get_case(session, principal, case_id, lock=True)
     if principal.role is not Role.marketplace and not principal.is_admin:
         raise Forbidden("only the marketplace confirms a removal", code="forbidden_role")
     now = _now(now)
