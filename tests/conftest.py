@@ -62,8 +62,10 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app_settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, index_refresh_seconds=0)
+def app_settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url, index_refresh_seconds=0, evidence_dir=tmp_path / "evidence"
+    )
 
 
 @pytest.fixture

@@ -210,3 +210,25 @@ def test_keys_rotate_and_revoke_through_the_api(client: TestClient, keys: Keys) 
         f"/v1/codes/keys/{second['id']}/revoke", json={"reason": "leak"}, headers=ned
     )
     assert again.status_code == 409
+
+
+def test_a_cloned_code_opens_a_case_for_the_rights_holder(
+    client: TestClient, batch: dict[str, Any], heritage: dict[str, str], keys: Keys
+) -> None:
+    uri = _uris(client, batch, heritage)[0]
+    serial = parse_uri(uri).serial
+    answers = [
+        client.get(_path(uri) + f"&country={c}").json()["status"]
+        for c in ("FR", "DE", "US", "BR", "JP")
+    ]
+    assert answers == ["genuine", "genuine", "genuine", "suspicious", "suspicious"]
+    ioc = keys("IOC", Role.rights_holder)
+    cases = client.get("/v1/cases", headers=ioc).json()
+    clones = [c for c in cases if c["source"] == "authenticity_scan"]
+    assert len(clones) == 1  # opened once, by the scan that tripped the rule
+    assert clones[0]["listing_id"] == f"{GTIN}/{serial}"
+    assert clones[0]["marks"] == ["symbol-olympic-rings"]
+    ned = keys("NOC:NED", Role.rights_holder)
+    assert [
+        c for c in client.get("/v1/cases", headers=ned).json() if c["source"] == "authenticity_scan"
+    ] == []

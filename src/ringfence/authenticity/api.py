@@ -11,12 +11,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from ringfence.authenticity import service
 from ringfence.authenticity.clones import Thresholds
 from ringfence.authenticity.codes import unit_code
 from ringfence.authenticity.enums import ScanReason, ScanStatus
 from ringfence.authenticity.labels import csv_lines, qr
+from ringfence.authenticity.models import Product
 from ringfence.authenticity.schemas import (
     BatchOut,
     IssueIn,
@@ -32,12 +34,17 @@ from ringfence.authenticity.schemas import (
 )
 from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput
+from ringfence.core.security import SYSTEM
 from ringfence.core.settings import Settings
+from ringfence.enforcement.enums import CaseSource
+from ringfence.enforcement.schemas import CaseIn
+from ringfence.enforcement.service import open_case
 from ringfence.registry.schemas import iso_territories
-from ringfence.web.deps import CurrentPrincipal, IndexDep, SessionDep
+from ringfence.web.deps import CurrentPrincipal, IndexDep, SessionDep, SettingsDep
 from ringfence.web.ratelimit import RateLimiter
 
 router = APIRouter(tags=["authenticity"])
+CLONE_CHANNEL = "authenticity-scans"  # the "marketplace" of cases opened by clone detection
 public = APIRouter(tags=["verification"])
 templates = Jinja2Templates(directory=str(files("ringfence.web").joinpath("templates")))
 
@@ -71,14 +78,6 @@ MESSAGES = {
         "has probably been copied onto other items."
     ),
 }
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def _secret(settings: Settings) -> str:
@@ -336,6 +335,8 @@ def _verify(
         limits=Thresholds.of(settings),
         now=now,
     )
+    if result.newly_suspicious:
+        _report_clone(session, settings, result, country)
     session.commit()
     out = VerifyOut(
         status=result.status,
@@ -357,6 +358,33 @@ def _verify(
             request, "verify.html", {"result": out, "title": TITLES[out.status]}
         )
     return out
+
+
+def _report_clone(
+    session: Session, settings: Settings, result: service.Verification, country: str | None
+) -> None:
+    """A code that has just turned suspicious opens an enforcement case for the owner of the
+    product's marks, in the same transaction as the scan that tripped it. The "listing" is the
+    unit code itself (deduplicated like a listing): who printed the copies is what the case is
+    there to find out."""
+    code = result.code
+    product = session.get_one(Product, code.gtin)
+    open_case(
+        session,
+        principal=SYSTEM,
+        data=CaseIn(
+            source=CaseSource.authenticity_scan,
+            marketplace=CLONE_CHANNEL,
+            listing_id=f"{code.gtin}/{code.serial}",
+            seller_id="unknown",
+            title=f"Cloned authenticity code on {product.name} ({result.reason.value})",
+            marks=list(product.marks),
+            territories=[country] if country else [],
+            risk=1.0,
+            note=MESSAGES[result.reason],
+        ),
+        settings=settings,
+    )
 
 
 _VERIFY_DOC = {

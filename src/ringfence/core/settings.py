@@ -66,6 +66,24 @@ class Settings(BaseSettings):
         default=15.0, gt=0, description="How long an unpaid order holds its stock."
     )
 
+    # Enforcement (docs/enforcement.md)
+    evidence_dir: Path = Path("var/evidence")
+    evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    counter_notice_days: int = Field(default=14, ge=1, description="Seller's window, days.")
+    appeal_decision_days: int = Field(default=10, ge=1, description="Rights holder's window.")
+    strike_threshold: int = Field(default=3, ge=1)
+    strike_window_days: int = Field(default=365, ge=1)
+    trusted_reporter_share: float = Field(default=0.9, ge=0, le=1)
+    trusted_reporter_min_reports: int = Field(default=10, ge=1)
+    notice_connector: Literal["memory", "webhook"] = "memory"
+    webhook_urls: dict[str, str] = Field(
+        default_factory=dict, description='Marketplace party id -> URL, as JSON: {"MKT:x": "..."}'
+    )
+    webhook_secret: SecretStr = SecretStr("")
+    webhook_max_attempts: int = Field(default=5, ge=1, le=20)
+    webhook_backoff_seconds: float = Field(default=0.5, ge=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres(cls, value: str) -> str:
@@ -82,6 +100,8 @@ class Settings(BaseSettings):
             and self.secret_key.get_secret_value() == DEFAULT_SECRET
         ):
             raise ValueError("RINGFENCE_SECRET_KEY must be set to a private value in production")
+        if self.notice_connector == "webhook" and not self.webhook_secret.get_secret_value():
+            raise ValueError("RINGFENCE_WEBHOOK_SECRET must be set for the webhook connector")
         return self
 
     def sqlite_path(self) -> Path | None:

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from ringfence.authenticity.api import SettingsDep
 from ringfence.core.db import utcnow
 from ringfence.core.security import Principal
 from ringfence.shop import service
@@ -27,7 +26,13 @@ from ringfence.shop.schemas import (
     StorefrontIn,
     StorefrontOut,
 )
-from ringfence.web.deps import CurrentPrincipal, IndexDep, OptionalPrincipal, SessionDep
+from ringfence.web.deps import (
+    CurrentPrincipal,
+    IndexDep,
+    OptionalPrincipal,
+    SessionDep,
+    SettingsDep,
+)
 
 router = APIRouter(tags=["shop"])
 OfferId = Annotated[int, Path(ge=1, le=MAX_ID)]

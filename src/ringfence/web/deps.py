@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ringfence.auth.service import authenticate
 from ringfence.core.errors import Unauthenticated
 from ringfence.core.security import Principal
+from ringfence.core.settings import Settings
 from ringfence.registry.decision import LicenceIndex
 from ringfence.screening.engine import Engine
 from ringfence.web.index_cache import IndexCache
@@ -33,6 +34,14 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")

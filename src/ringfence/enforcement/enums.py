@@ -1,0 +1,181 @@
+"""Enforcement vocabulary: case, notice and appeal states with their transition tables, sources,
+decisions and reason codes. Every status is a StrEnum stored by value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TypeVar
+
+from ringfence.core.errors import Conflict
+
+
+class CaseSource(StrEnum):
+    screening = "screening"  # a non-clean verdict: batch, API or stream
+    buyer_report = "buyer_report"
+    authenticity_scan = "authenticity_scan"  # a suspicious scan (wired by the authenticity domain)
+    rights_holder_report = "rights_holder_report"
+    repeat_infringer = "repeat_infringer"  # opened by the strike policy on a seller
+
+
+class CaseSubject(StrEnum):
+    listing = "listing"
+    seller = "seller"
+
+
+class CaseStatus(StrEnum):
+    open = "open"  # waiting in the review queue
+    escalated = "escalated"  # needs a senior (legal) look before a decision
+    takedown_requested = "takedown_requested"  # decided: a notice goes to the marketplace
+    taken_down = "taken_down"  # the marketplace confirmed the removal
+    appealed = "appealed"  # the seller counter-notified
+    closed_taken_down = "closed_taken_down"  # final: the takedown stands (strike counted)
+    reinstated = "reinstated"  # final: the appeal was upheld, the listing goes back up
+    dismissed = "dismissed"  # final: legitimate
+    licensed = "licensed"  # final: the seller is licensed
+
+
+class NoticeStatus(StrEnum):
+    pending = "pending"  # written, not delivered yet
+    sent = "sent"  # the marketplace acknowledged the delivery
+    failed = "failed"  # every attempt failed; dispatched again later
+    confirmed = "confirmed"  # the marketplace confirmed the removal
+    retracted = "retracted"  # the takedown was withdrawn (appeal upheld): reinstate
+
+
+class AppealStatus(StrEnum):
+    filed = "filed"
+    upheld = "upheld"  # the seller wins: the listing is reinstated
+    rejected = "rejected"  # the takedown stands
+    withdrawn = "withdrawn"
+
+
+class Decision(StrEnum):
+    takedown = "takedown"
+    dismiss = "dismiss"
+    licensed = "licensed"
+    escalate = "escalate"
+
+
+class ReasonCode(StrEnum):
+    # takedown
+    counterfeit = "counterfeit"  # fake goods bearing the marks: counts as a strike
+    unlicensed_use = "unlicensed_use"  # genuine-looking goods, no licence
+    ambush_marketing = "ambush_marketing"
+    repeat_infringer = "repeat_infringer"  # a seller case: the seller-level action
+    # dismiss
+    legitimate_use = "legitimate_use"  # descriptive, editorial, resale of genuine goods
+    exception_applies = "exception_applies"  # place name, grandfathered brand...
+    insufficient_evidence = "insufficient_evidence"
+    false_positive = "false_positive"
+    # licensed
+    licence_in_force = "licence_in_force"
+    # escalate
+    legal_review = "legal_review"
+    high_reach = "high_reach"
+    repeat_seller = "repeat_seller"
+    # appeals
+    licence_shown = "licence_shown"
+    misidentified = "misidentified"
+    counter_notice_unsupported = "counter_notice_unsupported"
+    evidence_confirms_infringement = "evidence_confirms_infringement"
+    decision_deadline_passed = "decision_deadline_passed"  # set by the scheduler
+    seller_withdrew = "seller_withdrew"
+
+
+DECISION_REASONS: dict[Decision, frozenset[ReasonCode]] = {
+    Decision.takedown: frozenset(
+        {
+            ReasonCode.counterfeit,
+            ReasonCode.unlicensed_use,
+            ReasonCode.ambush_marketing,
+            ReasonCode.repeat_infringer,
+        }
+    ),
+    Decision.dismiss: frozenset(
+        {
+            ReasonCode.legitimate_use,
+            ReasonCode.exception_applies,
+            ReasonCode.insufficient_evidence,
+            ReasonCode.false_positive,
+        }
+    ),
+    Decision.licensed: frozenset({ReasonCode.licence_in_force}),
+    Decision.escalate: frozenset(
+        {ReasonCode.legal_review, ReasonCode.high_reach, ReasonCode.repeat_seller}
+    ),
+}
+
+APPEAL_REASONS: dict[AppealStatus, frozenset[ReasonCode]] = {
+    AppealStatus.upheld: frozenset(
+        {
+            ReasonCode.licence_shown,
+            ReasonCode.misidentified,
+            ReasonCode.legitimate_use,
+            ReasonCode.decision_deadline_passed,
+        }
+    ),
+    AppealStatus.rejected: frozenset(
+        {ReasonCode.counter_notice_unsupported, ReasonCode.evidence_confirms_infringement}
+    ),
+    AppealStatus.withdrawn: frozenset({ReasonCode.seller_withdrew}),
+}
+
+
+# ------------------------------------------------------------------ state machines
+
+_C = CaseStatus
+CASE_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
+    _C.open: frozenset({_C.escalated, _C.takedown_requested, _C.dismissed, _C.licensed}),
+    _C.escalated: frozenset({_C.takedown_requested, _C.dismissed, _C.licensed}),
+    _C.takedown_requested: frozenset({_C.taken_down}),
+    _C.taken_down: frozenset({_C.appealed, _C.closed_taken_down}),
+    _C.appealed: frozenset({_C.reinstated, _C.closed_taken_down}),
+    _C.closed_taken_down: frozenset(),
+    _C.reinstated: frozenset(),
+    _C.dismissed: frozenset(),
+    _C.licensed: frozenset(),
+}
+CASE_FINAL = frozenset(s for s, nxt in CASE_TRANSITIONS.items() if not nxt)
+
+_N = NoticeStatus
+NOTICE_TRANSITIONS: Mapping[NoticeStatus, frozenset[NoticeStatus]] = {
+    _N.pending: frozenset({_N.sent, _N.failed}),
+    _N.failed: frozenset({_N.sent, _N.failed}),
+    _N.sent: frozenset({_N.confirmed, _N.retracted}),
+    _N.confirmed: frozenset({_N.retracted}),
+    _N.retracted: frozenset(),
+}
+
+_A = AppealStatus
+APPEAL_TRANSITIONS: Mapping[AppealStatus, frozenset[AppealStatus]] = {
+    _A.filed: frozenset({_A.upheld, _A.rejected, _A.withdrawn}),
+    _A.upheld: frozenset(),
+    _A.rejected: frozenset(),
+    _A.withdrawn: frozenset(),
+}
+
+S = TypeVar("S", CaseStatus, NoticeStatus, AppealStatus)
+
+
+def _transition(table: Mapping[S, frozenset[S]], what: str, current: S, target: S) -> S:
+    if target not in table[current]:
+        raise Conflict(
+            f"a {what} cannot go from {current.value} to {target.value}",
+            code=f"illegal_{what}_transition",
+            loc=("status",),
+        )
+    return target
+
+
+def case_transition(current: CaseStatus, target: CaseStatus) -> CaseStatus:
+    """The one way a case changes state; an illegal move raises Conflict."""
+    return _transition(CASE_TRANSITIONS, "case", current, target)
+
+
+def notice_transition(current: NoticeStatus, target: NoticeStatus) -> NoticeStatus:
+    return _transition(NOTICE_TRANSITIONS, "notice", current, target)
+
+
+def appeal_transition(current: AppealStatus, target: AppealStatus) -> AppealStatus:
+    return _transition(APPEAL_TRANSITIONS, "appeal", current, target)

@@ -1,0 +1,163 @@
+"""Enforcement tables: cases, evidence, notices and their delivery log, appeals, strikes, and the
+hash-chained audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ringfence.core.db import Base, utcnow
+from ringfence.enforcement.enums import (
+    AppealStatus,
+    CaseSource,
+    CaseStatus,
+    CaseSubject,
+    Decision,
+    NoticeStatus,
+    ReasonCode,
+)
+from ringfence.registry.models import Timestamped, _enum
+
+
+class Case(Timestamped, Base):
+    """One suspected infringement: a listing (one version of it) or a seller."""
+
+    __tablename__ = "enforcement_cases"
+    # Deduplication: one case per listing version on a marketplace (atomic, by constraint).
+    __table_args__ = (UniqueConstraint("marketplace_id", "listing_id", "listing_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rights_holder_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    subject: Mapped[CaseSubject] = mapped_column(_enum(CaseSubject))
+    source: Mapped[CaseSource] = mapped_column(_enum(CaseSource))
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), index=True)
+    marketplace_id: Mapped[str] = mapped_column(String(100))
+    listing_id: Mapped[str | None] = mapped_column(String(200))
+    listing_version: Mapped[str] = mapped_column(String(100))
+    seller_id: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(String(2000))
+    marks: Mapped[list[str]]
+    territories: Mapped[list[str]]
+    risk: Mapped[float] = mapped_column(Float)
+    reach: Mapped[int]
+    reporter_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    trusted: Mapped[bool]
+    decision: Mapped[Decision | None] = mapped_column(_enum(Decision))
+    reason_code: Mapped[ReasonCode | None] = mapped_column(_enum(ReasonCode))
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    counter_notice_due: Mapped[datetime | None]
+
+
+class Evidence(Base):
+    """Findings (spans, image regions), a statement, or an uploaded file (by its sha256)."""
+
+    __tablename__ = "enforcement_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), index=True)
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_appeals.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # findings, file, statement
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None]
+    added_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notice(Base):
+    """A message to a marketplace: take the listing down, or put it back."""
+
+    __tablename__ = "enforcement_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), index=True)
+    marketplace_id: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))  # takedown, reinstate
+    status: Mapped[NoticeStatus] = mapped_column(_enum(NoticeStatus), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    attempts: Mapped[int]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+
+
+class Delivery(Base):
+    """The delivery log: one row per attempt to deliver a notice."""
+
+    __tablename__ = "enforcement_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("enforcement_notices.id"), index=True)
+    attempt: Mapped[int]
+    at: Mapped[datetime]
+    ok: Mapped[bool]
+    status_code: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(String(500))
+    waited: Mapped[float] = mapped_column(Float)  # backoff before this attempt, seconds
+
+
+class Appeal(Base):
+    """The seller's counter-notice on a takedown, and the rights holder's decision on it."""
+
+    __tablename__ = "enforcement_appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), unique=True)
+    status: Mapped[AppealStatus] = mapped_column(_enum(AppealStatus), index=True)
+    statement: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime]
+    decide_by: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    reason_code: Mapped[ReasonCode | None] = mapped_column(_enum(ReasonCode))
+
+
+class Strike(Base):
+    """An upheld counterfeit takedown against a seller; strikes follow the seller id."""
+
+    __tablename__ = "enforcement_strikes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[str] = mapped_column(String(200), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), unique=True)
+    rights_holder_id: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained per rights holder. ``body`` is the canonical JSON that was
+    hashed (it repeats seq, kind, actor, time, case and the previous hash); ``hash`` is its
+    SHA-256."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("rights_holder_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rights_holder_id: Mapped[str] = mapped_column(String(100), index=True)
+    seq: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    body: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The last sequence number and hash of each chain: locked while appending (one writer per
+    chain), and what makes a deleted last event visible."""
+
+    __tablename__ = "audit_heads"
+
+    rights_holder_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,272 @@
+"""Enforcement API shapes (Pydantic), separate from the ORM rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from ringfence.enforcement.enums import (
+    AppealStatus,
+    CaseSource,
+    CaseStatus,
+    CaseSubject,
+    Decision,
+    NoticeStatus,
+    ReasonCode,
+)
+from ringfence.registry.enums import ExceptionReason
+
+MAX_INT = 2_147_483_647  # integer columns are 32-bit on PostgreSQL
+REF_PATTERN = r"^[^\x00-\x1f\x7f]+$"  # no control characters (PostgreSQL refuses NUL)
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=REF_PATTERN)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+Plain = Annotated[str, AfterValidator(_no_nul)]
+Territory = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FindingIn(_Model):
+    """A screening finding, as the engine reports it (``Finding.as_json``)."""
+
+    detector: Plain = Field(max_length=50)
+    rule: Plain = Field(max_length=200)
+    score: float = Field(ge=0, le=1)
+    field: Plain = Field(max_length=50)
+    text: Plain = Field(max_length=2000)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    mark: Plain | None = Field(default=None, max_length=100)
+    exception: Plain | None = Field(default=None, max_length=500)
+    weak: bool = False
+
+
+class RegionIn(_Model):
+    """A region of a listing image (pixels), e.g. where the rings were seen."""
+
+    image: Plain = Field(max_length=2000, description="Image URL or sha256 of an uploaded file.")
+    x: int = Field(ge=0)
+    y: int = Field(ge=0)
+    width: int = Field(ge=1)
+    height: int = Field(ge=1)
+    label: Plain | None = Field(default=None, max_length=200)
+
+
+class CaseIn(_Model):
+    source: CaseSource
+    subject: CaseSubject = CaseSubject.listing
+    marketplace: Ref = Field(description="The marketplace's party id, e.g. MKT:tmall.")
+    listing_id: Ref | None = Field(default=None, description="Required for a listing case.")
+    listing_version: Plain = Field(default="", max_length=100)
+    seller_id: Ref
+    title: Plain = Field(default="", max_length=2000)
+    marks: list[Annotated[Plain, Field(max_length=100)]] = Field(default_factory=list)
+    territories: list[Territory] = Field(default_factory=list)
+    risk: float = Field(default=0.0, ge=0, le=1)
+    reach: int = Field(
+        default=0, ge=0, le=MAX_INT, description="Views, sales or followers: how far it goes."
+    )
+    reporter: Ref | None = Field(
+        default=None,
+        description="Who reported (a buyer's reference); your own party id if omitted.",
+    )
+    findings: list[FindingIn] = Field(default_factory=list, max_length=200)
+    regions: list[RegionIn] = Field(default_factory=list, max_length=200)
+    note: Plain | None = Field(default=None, max_length=5000)
+
+
+class ScreenCasesIn(_Model):
+    marketplace: Ref
+    listings: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=1000,
+        description="Listings as POST /v1/screen takes them, plus listing_version and reach.",
+    )
+    on: date | None = Field(default=None, description="Date for listings without listed_at.")
+
+
+class ScreenedOut(BaseModel):
+    listing_id: str | None
+    verdict: str
+    case_id: int | None = None
+    created: bool | None = None
+    reason: str | None = None
+
+
+class EvidenceOut(BaseModel):
+    id: int
+    kind: str
+    data: dict[str, Any]
+    sha256: str | None
+    filename: str | None
+    content_type: str | None
+    size: int | None
+    added_by: str
+    created_at: datetime
+
+
+class NoticeOut(BaseModel):
+    id: int
+    action: str
+    marketplace: str
+    status: NoticeStatus
+    idempotency_key: str
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+    confirmed_at: datetime | None
+
+
+class DeliveryOut(BaseModel):
+    notice: int
+    attempt: int
+    at: datetime
+    ok: bool
+    status_code: int | None
+    error: str | None
+    waited: float
+
+
+class AppealOut(BaseModel):
+    id: int
+    status: AppealStatus
+    statement: str
+    filed_at: datetime
+    decide_by: datetime
+    decided_at: datetime | None
+    reason_code: ReasonCode | None
+
+
+class CaseOut(BaseModel):
+    id: int
+    rights_holder: str
+    subject: CaseSubject
+    source: CaseSource
+    status: CaseStatus
+    marketplace: str
+    listing_id: str | None
+    listing_version: str
+    seller_id: str
+    title: str
+    marks: list[str]
+    territories: list[str]
+    risk: float
+    reach: int
+    reporter: str | None
+    trusted_reporter: bool
+    decision: Decision | None
+    reason_code: ReasonCode | None
+    decided_by: str | None
+    decided_at: datetime | None
+    counter_notice_due: datetime | None
+    created_at: datetime
+
+
+class CaseDetail(CaseOut):
+    evidence: list[EvidenceOut]
+    notices: list[NoticeOut]
+    appeal: AppealOut | None
+
+
+class OpenedCase(BaseModel):
+    created: bool = Field(description="False when the listing version already had a case.")
+    case: CaseOut
+
+
+class ExceptionSpec(_Model):
+    """Added to a mark of yours when dismissing, so the listing is not flagged again."""
+
+    mark: Plain = Field(max_length=100)
+    text: Plain = Field(min_length=1, max_length=500)
+    reason: ExceptionReason
+    note: Plain | None = Field(default=None, max_length=2000)
+
+
+class DecisionIn(_Model):
+    decision: Decision
+    reason_code: ReasonCode
+    note: Plain | None = Field(default=None, max_length=5000)
+    add_exception: ExceptionSpec | None = Field(default=None, description="With dismiss only.")
+    add_to_licence: Plain | None = Field(
+        default=None,
+        max_length=100,
+        description="With licensed only: add the seller as an authorised seller of this licence.",
+    )
+
+
+class BulkDecisionIn(DecisionIn):
+    seller_id: Ref
+    case_ids: list[Annotated[int, Field(ge=1, le=MAX_INT)]] | None = Field(
+        default=None,
+        max_length=1000,
+        description="Cases of that seller; every open or escalated one if omitted.",
+    )
+
+
+class BulkDecisionOut(BaseModel):
+    decided: list[CaseOut]
+
+
+class CounterNoticeIn(_Model):
+    statement: Plain = Field(min_length=1, max_length=20000)
+
+
+class AppealDecisionIn(_Model):
+    outcome: AppealStatus
+    reason_code: ReasonCode
+    note: Plain | None = Field(default=None, max_length=5000)
+
+
+class DispatchOut(BaseModel):
+    delivered: int
+    failed: int
+
+
+class DeadlinesOut(BaseModel):
+    closed_without_appeal: list[int]
+    appeals_upheld_by_default: list[int]
+    seller_cases_opened: list[int]
+
+
+class StrikesOut(BaseModel):
+    seller_id: str
+    strikes: int
+    window_days: int
+    threshold: int
+    repeat_infringer: bool
+
+
+class ReporterOut(BaseModel):
+    reporter: str
+    reports: int
+    decided: int
+    upheld: int
+    counter_notice_losses: int
+    upheld_share: float | None
+    trusted: bool
+
+
+class AuditEventOut(BaseModel):
+    seq: int
+    kind: str
+    case_id: int | None
+    actor: str
+    at: datetime
+    hash: str
+    prev_hash: str
+
+
+class AuditVerifyOut(BaseModel):
+    intact: bool
+    problems: list[str]

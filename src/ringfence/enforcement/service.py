@@ -1,0 +1,1535 @@
+"""Enforcement commands and queries, scoped to the principal asking.
+
+Services take the session keyword-only and never commit. Every change writes its audit event in
+the same transaction (``events.record``). Every command takes ``now`` so that deadlines can be
+tested with an injected clock.
+
+Who may do what:
+- admin: everything, every rights holder's cases;
+- rights_holder: the cases routed to it (another holder's cases are invisible: 404);
+  decides cases and appeals;
+- marketplace: opens cases (screening verdicts, buyer reports), sees and confirms the cases on
+  its own marketplace;
+- licensee: nothing here;
+- a seller has no key: it proves itself with the counter-notice token of the case (an HMAC of
+  the case id under the server secret, sent in the takedown notice, compared in constant time).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import os
+import uuid
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import ColumnElement, Select, false, func, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ringfence.core.db import utcnow
+from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ringfence.core.security import Principal, Role
+from ringfence.core.settings import Settings
+from ringfence.enforcement import events
+from ringfence.enforcement.enums import (
+    APPEAL_REASONS,
+    CASE_FINAL,
+    DECISION_REASONS,
+    AppealStatus,
+    CaseSource,
+    CaseStatus,
+    CaseSubject,
+    Decision,
+    NoticeStatus,
+    ReasonCode,
+    appeal_transition,
+    case_transition,
+    notice_transition,
+)
+from ringfence.enforcement.interfaces import NoticeConnector, NoticeMessage
+from ringfence.enforcement.models import (
+    Appeal,
+    AuditEvent,
+    Case,
+    Delivery,
+    Evidence,
+    Notice,
+    Strike,
+)
+from ringfence.enforcement.schemas import (
+    AppealOut,
+    CaseDetail,
+    CaseIn,
+    CaseOut,
+    DeadlinesOut,
+    DecisionIn,
+    EvidenceOut,
+    NoticeOut,
+    ReporterOut,
+    ScreenedOut,
+    StrikesOut,
+)
+from ringfence.registry import service as registry
+from ringfence.registry.enums import PartyKind
+from ringfence.registry.models import Mark, Party
+from ringfence.registry.schemas import ExceptionIn
+from ringfence.screening.engine import ERROR, Engine, RowError, listing_from_row
+
+IOC = "IOC"
+OPENERS = frozenset({Role.admin, Role.rights_holder, Role.marketplace})
+ANALYSTS = frozenset({Role.admin, Role.rights_holder})
+ACTIONABLE_VERDICTS = frozenset({"infringing", "review"})
+# Magic bytes of the file types accepted as evidence; text/plain must be UTF-8.
+FILE_TYPES: dict[str, tuple[bytes, ...]] = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/webp": (b"RIFF",),
+    "application/pdf": (b"%PDF-",),
+    "text/plain": (),
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else utcnow()
+
+
+def _actor(principal: Principal) -> str:
+    who = principal.party_id or "system"
+    return f"{who} (key {principal.key_id})" if principal.key_id else who
+
+
+def _audit(
+    session: Session,
+    case: Case,
+    kind: str,
+    actor: str,
+    now: datetime,
+    **payload: Any,
+) -> None:
+    events.record(
+        session,
+        rights_holder_id=case.rights_holder_id,
+        kind=kind,
+        actor=actor,
+        at=now,
+        case_id=case.id,
+        payload=payload,
+    )
+
+
+def case_out(case: Case) -> CaseOut:
+    return CaseOut(
+        id=case.id,
+        rights_holder=case.rights_holder_id,
+        subject=case.subject,
+        source=case.source,
+        status=case.status,
+        marketplace=case.marketplace_id,
+        listing_id=case.listing_id,
+        listing_version=case.listing_version,
+        seller_id=case.seller_id,
+        title=case.title,
+        marks=list(case.marks),
+        territories=list(case.territories),
+        risk=case.risk,
+        reach=case.reach,
+        reporter=case.reporter_id,
+        trusted_reporter=case.trusted,
+        decision=case.decision,
+        reason_code=case.reason_code,
+        decided_by=case.decided_by,
+        decided_at=case.decided_at,
+        counter_notice_due=case.counter_notice_due,
+        created_at=case.created_at,
+    )
+
+
+def _evidence_out(e: Evidence) -> EvidenceOut:
+    return EvidenceOut(
+        id=e.id,
+        kind=e.kind,
+        data=dict(e.data),
+        sha256=e.sha256,
+        filename=e.filename,
+        content_type=e.content_type,
+        size=e.size,
+        added_by=e.added_by,
+        created_at=e.created_at,
+    )
+
+
+def _notice_out(n: Notice) -> NoticeOut:
+    return NoticeOut(
+        id=n.id,
+        action=n.action,
+        marketplace=n.marketplace_id,
+        status=n.status,
+        idempotency_key=n.idempotency_key,
+        attempts=n.attempts,
+        last_error=n.last_error,
+        sent_at=n.sent_at,
+        confirmed_at=n.confirmed_at,
+    )
+
+
+def _appeal_out(a: Appeal) -> AppealOut:
+    return AppealOut(
+        id=a.id,
+        status=a.status,
+        statement=a.statement,
+        filed_at=a.filed_at,
+        decide_by=a.decide_by,
+        decided_at=a.decided_at,
+        reason_code=a.reason_code,
+    )
+
+
+# --------------------------------------------------------------------------- scoping
+
+
+def _visible(principal: Principal) -> ColumnElement[bool]:
+    if principal.is_admin:
+        return true()
+    if principal.role is Role.rights_holder:
+        return Case.rights_holder_id == principal.party_id
+    if principal.role is Role.marketplace:
+        return Case.marketplace_id == principal.party_id
+    return false()
+
+
+def _can_see(principal: Principal, case: Case) -> bool:
+    """The same rule as ``_visible``, for a row already loaded."""
+    if principal.is_admin:
+        return True
+    if principal.role is Role.rights_holder:
+        return case.rights_holder_id == principal.party_id
+    if principal.role is Role.marketplace:
+        return case.marketplace_id == principal.party_id
+    return False
+
+
+def _require(principal: Principal, roles: frozenset[Role], what: str) -> None:
+    if principal.role not in roles:
+        raise Forbidden(f"the {principal.role.value} role may not {what}", code="forbidden_role")
+
+
+def _get_case(session: Session, principal: Principal, case_id: int, *, lock: bool = False) -> Case:
+    """A case the principal may see (NotFound otherwise); ``lock`` for a command that changes
+    it (SELECT ... FOR UPDATE: two decisions on one case never interleave)."""
+    _require(principal, OPENERS, "see enforcement cases")
+    query = select(Case).where(Case.id == case_id, _visible(principal))
+    case = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    if case is None:
+        raise NotFound(f"no case with id {case_id}", code="case_not_found")
+    return case
+
+
+def _analyst_case(session: Session, principal: Principal, case_id: int) -> Case:
+    case = _get_case(session, principal, case_id, lock=True)
+    _require(principal, ANALYSTS, "decide enforcement cases")
+    return case
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def route(
+    session: Session,
+    *,
+    marks: Sequence[str],
+    territories: Sequence[str],
+    reporter: str | None = None,
+) -> str | None:
+    """The rights holder that owns the marks found: an NOC's mark goes to that NOC (the one
+    whose territory the listing ships to first), else an edition's mark to its OCOG, else the
+    IOC. A rights holder reporting a listing that bears one of its own marks keeps the case.
+    None when no mark is known to the registry."""
+    if not marks:
+        return None
+    rows = session.execute(
+        select(Mark.id, Party.id, Party.kind, Party.territory)
+        .join(Party, Party.id == Mark.owner_id)
+        .where(Mark.id.in_(list(marks)))
+    ).all()
+    if not rows:
+        return None
+    if reporter is not None and any(r[1] == reporter for r in rows):
+        return reporter
+    nocs = sorted(
+        (r for r in rows if r[2] is PartyKind.noc),
+        key=lambda r: (r[3] not in territories, marks.index(r[0])),
+    )
+    if nocs:
+        return str(nocs[0][1])
+    ocogs = sorted((r for r in rows if r[2] is PartyKind.ocog), key=lambda r: marks.index(r[0]))
+    if ocogs:
+        return str(ocogs[0][1])
+    return IOC
+
+
+# --------------------------------------------------------------------------- reporters
+
+
+@dataclass(frozen=True)
+class _Record:
+    reports: int
+    decided: int
+    upheld: int
+    losses: int
+
+
+def _reporter_record(session: Session, reporter: str) -> _Record:
+    decided_statuses = [
+        CaseStatus.takedown_requested,
+        CaseStatus.taken_down,
+        CaseStatus.appealed,
+        CaseStatus.closed_taken_down,
+        CaseStatus.reinstated,
+        CaseStatus.dismissed,
+        CaseStatus.licensed,
+    ]
+    upheld_statuses = [
+        CaseStatus.takedown_requested,
+        CaseStatus.taken_down,
+        CaseStatus.appealed,
+        CaseStatus.closed_taken_down,
+    ]
+    row = session.execute(
+        select(
+            func.count(),
+            func.count().filter(Case.status.in_(decided_statuses)),
+            func.count().filter(Case.status.in_(upheld_statuses)),
+            func.count().filter(Case.status == CaseStatus.reinstated),
+        ).where(Case.reporter_id == reporter)
+    ).one()
+    return _Record(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+
+def _trusted(record: _Record, settings: Settings) -> bool:
+    return (
+        record.decided >= settings.trusted_reporter_min_reports
+        and record.upheld / record.decided >= settings.trusted_reporter_share
+    )
+
+
+def reporter_stats(
+    session: Session, *, principal: Principal, reporter: str, settings: Settings
+) -> ReporterOut:
+    """A reporter's share of upheld reports and counter-notice losses. The reporter itself, a
+    marketplace for the reporters it forwards, and admins may look; rights holders see the
+    record of their own reporting."""
+    _require(principal, OPENERS, "see reporter records")
+    forwarded = principal.role is Role.marketplace and session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.reporter_id == reporter, Case.marketplace_id == principal.party_id)
+    )
+    if not (principal.is_admin or reporter == principal.party_id or forwarded):
+        raise NotFound(f"no reporter {reporter!r}", code="reporter_not_found")
+    record = _reporter_record(session, reporter)
+    return ReporterOut(
+        reporter=reporter,
+        reports=record.reports,
+        decided=record.decided,
+        upheld=record.upheld,
+        counter_notice_losses=record.losses,
+        upheld_share=round(record.upheld / record.decided, 4) if record.decided else None,
+        trusted=_trusted(record, settings),
+    )
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def open_case(
+    session: Session,
+    *,
+    principal: Principal,
+    data: CaseIn,
+    settings: Settings,
+    now: datetime | None = None,
+) -> tuple[CaseOut, bool]:
+    """Open a case, or return the one already open on the same listing version (``created``
+    False; the new findings are added to it as evidence). Deduplication is by the unique
+    constraint on (marketplace, listing id, listing version), so two concurrent reports of the
+    same listing cannot open two cases."""
+    _require(principal, OPENERS, "open enforcement cases")
+    now = _now(now)
+    if data.subject is CaseSubject.listing and data.listing_id is None:
+        raise InvalidInput(
+            "a listing case needs a listing_id", code="listing_required", loc=("listing_id",)
+        )
+    if principal.role is Role.marketplace and data.marketplace != principal.party_id:
+        raise Forbidden(
+            f"marketplace must be your own party ({principal.party_id})",
+            code="not_your_party",
+            loc=("marketplace",),
+        )
+    reporter = data.reporter or principal.party_id or "system"
+    if data.reporter and principal.role is Role.rights_holder:
+        raise Forbidden("a rights holder reports in its own name", code="not_your_party")
+    holder = route(
+        session,
+        marks=data.marks,
+        territories=data.territories,
+        reporter=principal.party_id if principal.role is Role.rights_holder else None,
+    )
+    if holder is None:
+        holder = principal.party_id if principal.role is Role.rights_holder else IOC
+    listing_id = data.listing_id if data.subject is CaseSubject.listing else None
+    case = Case(
+        rights_holder_id=holder or IOC,
+        subject=data.subject,
+        source=data.source,
+        status=CaseStatus.open,
+        marketplace_id=data.marketplace,
+        listing_id=listing_id,
+        listing_version=data.listing_version,
+        seller_id=data.seller_id,
+        title=data.title,
+        marks=list(data.marks),
+        territories=list(data.territories),
+        risk=data.risk,
+        reach=data.reach,
+        reporter_id=reporter,
+        trusted=_trusted(_reporter_record(session, reporter), settings),
+        note=data.note,
+        created_at=now,
+        updated_at=now,
+    )
+    created = True
+    try:
+        with session.begin_nested():
+            session.add(case)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalars(
+            select(Case).where(
+                Case.marketplace_id == data.marketplace,
+                Case.listing_id == listing_id,
+                Case.listing_version == data.listing_version,
+            )
+        ).one_or_none()
+        if existing is None:
+            raise
+        if not _can_see(principal, existing):
+            # Another rights holder's case: say that much, show nothing of it.
+            raise Conflict(
+                "this listing version is already under a case of another rights holder",
+                code="already_reported",
+            ) from None
+        case, created = existing, False
+    actor = _actor(principal)
+    if created:
+        _audit(
+            session,
+            case,
+            "case.opened",
+            actor,
+            now,
+            source=case.source.value,
+            subject=case.subject.value,
+            marketplace=case.marketplace_id,
+            listing=case.listing_id,
+            version=case.listing_version,
+            seller=case.seller_id,
+            marks=list(case.marks),
+            reporter=reporter,
+            trusted=case.trusted,
+        )
+    else:
+        _audit(session, case, "case.reported_again", actor, now, reporter=reporter)
+    if data.findings or data.regions:
+        _add_evidence(
+            session,
+            case,
+            kind="findings",
+            data={
+                "findings": [f.model_dump() for f in data.findings],
+                "regions": [r.model_dump() for r in data.regions],
+                "reporter": reporter,
+            },
+            actor=actor,
+            now=now,
+        )
+    return case_out(case), created
+
+
+def open_case_from_verdict(
+    session: Session,
+    *,
+    principal: Principal,
+    verdict: Any,
+    listing: Any,
+    marketplace: str,
+    listing_version: str = "",
+    settings: Settings,
+    reach: int = 0,
+    now: datetime | None = None,
+) -> tuple[CaseOut, bool] | None:
+    """A screening verdict (``screening.engine.Verdict`` for ``Listing``) opens a case when it
+    is not clean (infringing or review); None for clean, authorized and error verdicts."""
+    if verdict.verdict not in ACTIONABLE_VERDICTS:
+        return None
+    try:
+        data = CaseIn(
+            source=CaseSource.screening,
+            marketplace=marketplace,
+            listing_id=str(listing.listing_id),
+            listing_version=listing_version,
+            seller_id=str(listing.seller_id),
+            title=str(listing.title)[:2000],
+            marks=list(verdict.marks),
+            territories=[t for t in listing.ship_to if len(t) == 2],
+            risk=float(verdict.risk),
+            reach=reach,
+            findings=[f.as_json() for f in verdict.evidence],
+            note="; ".join(verdict.reasons) or None,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(
+            f"{where}: {first['msg']}", code="invalid_case", loc=tuple(first["loc"])
+        ) from None
+    return open_case(session, principal=principal, data=data, settings=settings, now=now)
+
+
+def _add_evidence(
+    session: Session,
+    case: Case,
+    *,
+    kind: str,
+    data: dict[str, Any],
+    actor: str,
+    now: datetime,
+    appeal_id: int | None = None,
+    sha256: str | None = None,
+    filename: str | None = None,
+    content_type: str | None = None,
+    size: int | None = None,
+) -> Evidence:
+    row = Evidence(
+        case_id=case.id,
+        appeal_id=appeal_id,
+        kind=kind,
+        data=data,
+        sha256=sha256,
+        filename=filename,
+        content_type=content_type,
+        size=size,
+        added_by=actor,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    _audit(
+        session,
+        case,
+        "evidence.added",
+        actor,
+        now,
+        evidence=row.id,
+        evidence_kind=kind,
+        sha256=sha256,
+        digest=hashlib.sha256(events.canonical_json(data).encode()).hexdigest(),
+    )
+    return row
+
+
+def screen_and_open(
+    session: Session,
+    *,
+    principal: Principal,
+    engine: Engine,
+    marketplace: str,
+    rows: Iterable[dict[str, Any]],
+    settings: Settings,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> list[ScreenedOut]:
+    """Screen listings (rows as ``POST /v1/screen`` takes them, plus optional
+    ``listing_version`` and ``reach``) and open a case for each non-clean verdict. A row that
+    cannot be screened or opened is reported with its reason; the others go on."""
+    _require(principal, OPENERS, "open enforcement cases")
+    if principal.role is Role.marketplace and marketplace != principal.party_id:
+        raise Forbidden(
+            f"marketplace must be your own party ({principal.party_id})",
+            code="not_your_party",
+            loc=("marketplace",),
+        )
+    out: list[ScreenedOut] = []
+    for row in rows:
+        raw_id = row.get("listing_id")
+        listing_id = None if raw_id is None else str(raw_id)[:200]
+        try:
+            version = str(row.get("listing_version") or "")
+            reach = int(row.get("reach") or 0)
+            listing = listing_from_row(row)
+        except (RowError, ValueError, TypeError) as exc:
+            reason = exc.reason if isinstance(exc, RowError) else "invalid_listing_version_or_reach"
+            out.append(ScreenedOut(listing_id=listing_id, verdict=ERROR, reason=reason))
+            continue
+        verdict = engine.screen(listing, today=today)
+        try:
+            opened = open_case_from_verdict(
+                session,
+                principal=principal,
+                verdict=verdict,
+                listing=listing,
+                marketplace=marketplace,
+                listing_version=version,
+                reach=reach,
+                settings=settings,
+                now=now,
+            )
+        except InvalidInput as exc:
+            out.append(ScreenedOut(listing_id=listing_id, verdict=verdict.verdict, reason=exc.msg))
+            continue
+        out.append(
+            ScreenedOut(
+                listing_id=listing_id,
+                verdict=verdict.verdict,
+                case_id=opened[0].id if opened else None,
+                created=opened[1] if opened else None,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- evidence files
+
+
+def store_file(settings: Settings, content: bytes, content_type: str) -> str:
+    """Check and store an uploaded file under its sha256; return the hash. The file is written
+    to a temporary name and renamed into place: never half-written."""
+    if not content:
+        raise InvalidInput("the file is empty", code="empty_file")
+    if len(content) > settings.evidence_max_bytes:
+        raise InvalidInput(
+            f"the file is larger than {settings.evidence_max_bytes} bytes", code="file_too_large"
+        )
+    kind = content_type.split(";", maxsplit=1)[0].strip().lower()
+    if kind not in FILE_TYPES:
+        allowed = ", ".join(FILE_TYPES)
+        raise InvalidInput(
+            f"content type {kind!r} is not accepted ({allowed})", code="unsupported_content_type"
+        )
+    magic = FILE_TYPES[kind]
+    ok = content.startswith(magic) if magic else _is_utf8(content)
+    if kind == "image/webp":
+        ok = ok and content[8:12] == b"WEBP"
+    if not ok:
+        raise InvalidInput(
+            f"the file's content is not {kind}", code="content_type_mismatch", loc=("file",)
+        )
+    digest = hashlib.sha256(content).hexdigest()
+    folder = Path(settings.evidence_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / digest
+    if not target.exists():
+        tmp = folder / f".{digest}.{uuid.uuid4().hex}.tmp"
+        try:
+            with tmp.open("wb") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(target)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return digest
+
+
+def _is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def add_file(
+    session: Session,
+    *,
+    principal: Principal,
+    case_id: int,
+    content: bytes,
+    content_type: str,
+    filename: str,
+    settings: Settings,
+    now: datetime | None = None,
+) -> EvidenceOut:
+    """A screenshot or document from the reporter or the rights holder."""
+    case = _get_case(session, principal, case_id)
+    if case.status in CASE_FINAL:
+        raise InvalidInput("the case is closed", code="case_closed")
+    digest = store_file(settings, content, content_type)
+    row = _add_evidence(
+        session,
+        case,
+        kind="file",
+        data={},
+        actor=_actor(principal),
+        now=_now(now),
+        sha256=digest,
+        filename=Path(filename).name[:255] or digest,
+        content_type=content_type.split(";", maxsplit=1)[0].strip().lower(),
+        size=len(content),
+    )
+    return _evidence_out(row)
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def list_cases(
+    session: Session,
+    *,
+    principal: Principal,
+    status: Sequence[CaseStatus] = (),
+    seller_id: str | None = None,
+    queue: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[CaseOut]:
+    """Cases the principal may see. ``queue``: the review queue, open and escalated cases,
+    trusted reporters first, then by risk, then by reach, oldest first."""
+    _require(principal, OPENERS, "see enforcement cases")
+    query = _cases_query(principal, status, seller_id)
+    if queue:
+        query = query.where(Case.status.in_([CaseStatus.open, CaseStatus.escalated])).order_by(
+            Case.trusted.desc(), Case.risk.desc(), Case.reach.desc(), Case.id
+        )
+    else:
+        query = query.order_by(Case.id)
+    return [case_out(c) for c in session.scalars(query.limit(limit).offset(offset))]
+
+
+def _cases_query(
+    principal: Principal, status: Sequence[CaseStatus], seller_id: str | None
+) -> Select[Case]:
+    query = select(Case).where(_visible(principal))
+    if status:
+        query = query.where(Case.status.in_(list(status)))
+    if seller_id is not None:
+        query = query.where(Case.seller_id == seller_id)
+    return query
+
+
+def get_case(session: Session, *, principal: Principal, case_id: int) -> CaseDetail:
+    case = _get_case(session, principal, case_id)
+    evidence = session.scalars(
+        select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)
+    )
+    notices = session.scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id))
+    appeal = session.scalars(select(Appeal).where(Appeal.case_id == case.id)).one_or_none()
+    return CaseDetail(
+        **case_out(case).model_dump(),
+        evidence=[_evidence_out(e) for e in evidence],
+        notices=[_notice_out(n) for n in notices],
+        appeal=_appeal_out(appeal) if appeal else None,
+    )
+
+
+def case_events(session: Session, *, principal: Principal, case_id: int) -> list[AuditEvent]:
+    case = _get_case(session, principal, case_id)
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.rights_holder_id == case.rights_holder_id,
+                AuditEvent.case_id == case.id,
+            )
+            .order_by(AuditEvent.seq)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- decisions
+
+# What a takedown asks of the marketplace: remove the listing, or act on the seller's account
+# (a seller case: the repeat-infringer policy's seller-level action).
+REMOVALS = ("takedown", "seller_suspension")
+
+
+def _removal_action(case: Case) -> str:
+    return "takedown" if case.subject is CaseSubject.listing else "seller_suspension"
+
+
+_DECISION_STATUS = {
+    Decision.takedown: CaseStatus.takedown_requested,
+    Decision.dismiss: CaseStatus.dismissed,
+    Decision.licensed: CaseStatus.licensed,
+    Decision.escalate: CaseStatus.escalated,
+}
+
+
+def counter_notice_token(settings: Settings, case_id: int) -> str:
+    """The seller's credential for one case: an HMAC of the case id under the server secret.
+    Nothing is stored; it travels to the seller in the takedown notice."""
+    key = settings.secret_key.get_secret_value().encode()
+    return hmac.new(key, f"counter-notice:{case_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def decide(
+    session: Session,
+    *,
+    principal: Principal,
+    case_id: int,
+    data: DecisionIn,
+    settings: Settings,
+    now: datetime | None = None,
+) -> CaseOut:
+    """Take down, dismiss, mark licensed or escalate, with a reason code of that decision."""
+    case = _analyst_case(session, principal, case_id)
+    return case_out(_decide(session, principal, case, data, settings, _now(now)))
+
+
+def _decide(
+    session: Session,
+    principal: Principal,
+    case: Case,
+    data: DecisionIn,
+    settings: Settings,
+    now: datetime,
+) -> Case:
+    if data.reason_code not in DECISION_REASONS[data.decision]:
+        allowed = ", ".join(sorted(DECISION_REASONS[data.decision]))
+        raise InvalidInput(
+            f"{data.reason_code.value} is not a reason for {data.decision.value} ({allowed})",
+            code="invalid_reason_code",
+            loc=("reason_code",),
+        )
+    if data.add_exception is not None and data.decision is not Decision.dismiss:
+        raise InvalidInput(
+            "add_exception goes with dismiss", code="invalid_combination", loc=("add_exception",)
+        )
+    if data.add_to_licence is not None and data.decision is not Decision.licensed:
+        raise InvalidInput(
+            "add_to_licence goes with licensed", code="invalid_combination", loc=("add_to_licence",)
+        )
+    previous = case.status
+    case.status = case_transition(case.status, _DECISION_STATUS[data.decision])
+    actor = _actor(principal)
+    if data.decision is not Decision.escalate:
+        case.decision, case.reason_code = data.decision, data.reason_code
+        case.decided_by, case.decided_at = actor, now
+    case.note = data.note or case.note
+    case.updated_at = now
+    session.flush()
+    _audit(
+        session,
+        case,
+        "case.decided",
+        actor,
+        now,
+        decision=data.decision.value,
+        reason=data.reason_code.value,
+        note=data.note,
+        previous=previous.value,
+        status=case.status.value,
+    )
+    if data.add_exception is not None:
+        _add_exception(session, principal, case, data, now)
+    if data.add_to_licence is not None:
+        _add_seller_to_licence(session, principal, case, data.add_to_licence, now)
+    if data.decision is Decision.takedown:
+        _new_notice(session, case, _removal_action(case), actor, now)
+    return case
+
+
+def _add_exception(
+    session: Session, principal: Principal, case: Case, data: DecisionIn, now: datetime
+) -> None:
+    spec = data.add_exception
+    assert spec is not None
+    mark = registry.get_mark(session, principal=principal, mark_id=spec.mark)
+    exception = ExceptionIn(text=spec.text, reason=spec.reason, note=spec.note)
+    changed = mark.model_copy(update={"exceptions": [*mark.exceptions, exception]})
+    registry.save_mark(session, principal=principal, data=changed, create=False)
+    _audit(
+        session,
+        case,
+        "registry.exception_added",
+        _actor(principal),
+        now,
+        mark=spec.mark,
+        text=spec.text,
+        reason=spec.reason.value,
+    )
+
+
+def _add_seller_to_licence(
+    session: Session, principal: Principal, case: Case, licence_id: str, now: datetime
+) -> None:
+    lic = registry.get_licence(session, principal=principal, licence_id=licence_id)
+    if case.seller_id not in lic.sellers:
+        changed = lic.model_copy(update={"sellers": [*lic.sellers, case.seller_id]})
+        registry.save_licence(session, principal=principal, data=changed, create=False)
+    _audit(
+        session,
+        case,
+        "registry.seller_licensed",
+        _actor(principal),
+        now,
+        licence=licence_id,
+        seller=case.seller_id,
+    )
+
+
+def bulk_decide(
+    session: Session,
+    *,
+    principal: Principal,
+    seller_id: str,
+    case_ids: Sequence[int] | None,
+    data: DecisionIn,
+    settings: Settings,
+    now: datetime | None = None,
+) -> list[CaseOut]:
+    """One decision over many listings of one seller: the given cases (all of that seller, or
+    nothing changes), or every open and escalated case of the seller the principal sees."""
+    _require(principal, ANALYSTS, "decide enforcement cases")
+    now = _now(now)
+    if case_ids is None:
+        query = _cases_query(
+            principal, [CaseStatus.open, CaseStatus.escalated], seller_id
+        ).order_by(Case.id)
+        cases = list(session.scalars(query.with_for_update()))
+    else:
+        cases = [_get_case(session, principal, cid, lock=True) for cid in dict.fromkeys(case_ids)]
+        others = [c.id for c in cases if c.seller_id != seller_id]
+        if others:
+            raise InvalidInput(
+                f"cases {others} are not of seller {seller_id!r}",
+                code="seller_mismatch",
+                loc=("case_ids",),
+            )
+    return [case_out(_decide(session, principal, c, data, settings, now)) for c in cases]
+
+
+# --------------------------------------------------------------------------- notices
+
+
+def _new_notice(session: Session, case: Case, action: str, actor: str, now: datetime) -> Notice:
+    notice = Notice(
+        case_id=case.id,
+        marketplace_id=case.marketplace_id,
+        action=action,
+        status=NoticeStatus.pending,
+        idempotency_key=f"rf-{action}-{case.id}-{uuid.uuid4().hex[:16]}",
+        attempts=0,
+        created_at=now,
+    )
+    session.add(notice)
+    session.flush()
+    _audit(
+        session,
+        case,
+        "notice.created",
+        actor,
+        now,
+        notice=notice.id,
+        action=action,
+        idempotency_key=notice.idempotency_key,
+    )
+    return notice
+
+
+def _message(case: Case, notice: Notice, settings: Settings) -> NoticeMessage:
+    payload: dict[str, Any] = {
+        "case": case.id,
+        "rights_holder": case.rights_holder_id,
+        "listing_id": case.listing_id,
+        "listing_version": case.listing_version,
+        "seller_id": case.seller_id,
+        "marks": list(case.marks),
+        "reason_code": case.reason_code.value if case.reason_code else None,
+    }
+    if notice.action in REMOVALS:
+        payload["counter_notice"] = {
+            "token": counter_notice_token(settings, case.id),
+            "path": f"/v1/cases/{case.id}/counter-notice",
+            "days_after_removal": settings.counter_notice_days,
+        }
+    return NoticeMessage(
+        notice.id, notice.idempotency_key, notice.action, case.marketplace_id, payload
+    )
+
+
+def dispatch_notices(
+    session: Session,
+    *,
+    connector: NoticeConnector,
+    settings: Settings,
+    case_id: int | None = None,
+    now: datetime | None = None,
+) -> tuple[int, int]:
+    """Deliver pending and failed notices (of one case, or all); log every attempt. Returns
+    (delivered, failed). Runs as the system: callers scope it (the API passes a case it has
+    shown the principal)."""
+    now = _now(now)
+    query = select(Notice).where(Notice.status.in_([NoticeStatus.pending, NoticeStatus.failed]))
+    if case_id is not None:
+        query = query.where(Notice.case_id == case_id)
+    delivered = failed = 0
+    # skip_locked: two dispatchers at once (cron and an API call) never deliver one notice twice.
+    locked = query.order_by(Notice.id).with_for_update(skip_locked=True)
+    for notice in list(session.scalars(locked)):
+        case = session.get_one(Case, notice.case_id)
+        report = connector.deliver(_message(case, notice, settings))
+        first = notice.attempts
+        for attempt in report.attempts:
+            session.add(
+                Delivery(
+                    notice_id=notice.id,
+                    attempt=first + attempt.attempt,
+                    at=attempt.at,
+                    ok=attempt.ok,
+                    status_code=attempt.status_code,
+                    error=attempt.error,
+                    waited=attempt.waited,
+                )
+            )
+        notice.attempts = first + len(report.attempts)
+        target = NoticeStatus.sent if report.delivered else NoticeStatus.failed
+        notice.status = notice_transition(notice.status, target)
+        last = report.attempts[-1] if report.attempts else None
+        notice.last_error = None if report.delivered else (last.error if last else "not sent")
+        if report.delivered:
+            notice.sent_at = now
+            delivered += 1
+        else:
+            failed += 1
+        session.flush()
+        _audit(
+            session,
+            case,
+            "notice.delivered" if report.delivered else "notice.delivery_failed",
+            "system",
+            now,
+            notice=notice.id,
+            attempts=len(report.attempts),
+            status_codes=[a.status_code for a in report.attempts],
+        )
+    return delivered, failed
+
+
+def deliveries(session: Session, *, principal: Principal, case_id: int) -> list[Delivery]:
+    case = _get_case(session, principal, case_id)
+    return list(
+        session.scalars(
+            select(Delivery)
+            .join(Notice, Notice.id == Delivery.notice_id)
+            .where(Notice.case_id == case.id)
+            .order_by(Delivery.id)
+        )
+    )
+
+
+def confirm_removal(
+    session: Session,
+    *,
+    principal: Principal,
+    case_id: int,
+    settings: Settings,
+    now: datetime | None = None,
+) -> CaseOut:
+    """The marketplace took the listing down: the counter-notice window starts now."""
+    case = _get_case(session, principal, case_id, lock=True)
+    if principal.role is not Role.marketplace and not principal.is_admin:
+        raise Forbidden("only the marketplace confirms a removal", code="forbidden_role")
+    now = _now(now)
+    notice = session.scalars(
+        select(Notice)
+        .where(Notice.case_id == case.id, Notice.action.in_(REMOVALS))
+        .order_by(Notice.id.desc())
+        .with_for_update()
+    ).first()
+    if notice is None:
+        raise InvalidInput("the case has no takedown notice", code="no_notice")
+    case.status = case_transition(case.status, CaseStatus.taken_down)
+    if notice.status is NoticeStatus.pending or notice.status is NoticeStatus.failed:
+        # The marketplace acted on it (another channel, a delivery whose answer was lost).
+        notice.status = notice_transition(notice.status, NoticeStatus.sent)
+        notice.sent_at = now
+    notice.status = notice_transition(notice.status, NoticeStatus.confirmed)
+    notice.confirmed_at = now
+    case.counter_notice_due = now + timedelta(days=settings.counter_notice_days)
+    case.updated_at = now
+    session.flush()
+    _audit(
+        session,
+        case,
+        "case.removal_confirmed",
+        _actor(principal),
+        now,
+        notice=notice.id,
+        counter_notice_due=case.counter_notice_due.isoformat(),
+    )
+    return case_out(case)
+
+
+# --------------------------------------------------------------------------- appeals
+
+
+def file_counter_notice(
+    session: Session,
+    *,
+    case_id: int,
+    token: str,
+    statement: str,
+    settings: Settings,
+    now: datetime | None = None,
+) -> AppealOut:
+    """The seller answers a takedown, within the window, with the token of the case. A wrong
+    token and an unknown case get the same NotFound."""
+    now = _now(now)
+    case = _seller_case(session, case_id, token, settings)
+    if case.status is CaseStatus.taken_down:
+        assert case.counter_notice_due is not None
+        if now > case.counter_notice_due:
+            raise InvalidInput(
+                "the counter-notice window has closed", code="counter_notice_deadline_passed"
+            )
+    case.status = case_transition(case.status, CaseStatus.appealed)
+    case.updated_at = now
+    appeal = Appeal(
+        case_id=case.id,
+        status=AppealStatus.filed,
+        statement=statement,
+        filed_at=now,
+        decide_by=now + timedelta(days=settings.appeal_decision_days),
+    )
+    session.add(appeal)
+    session.flush()
+    actor = f"seller:{case.seller_id}"
+    _audit(
+        session,
+        case,
+        "appeal.filed",
+        actor,
+        now,
+        appeal=appeal.id,
+        statement_sha256=hashlib.sha256(statement.encode()).hexdigest(),
+        decide_by=appeal.decide_by.isoformat(),
+    )
+    _add_evidence(
+        session,
+        case,
+        kind="statement",
+        data={"statement": statement},
+        actor=actor,
+        now=now,
+        appeal_id=appeal.id,
+    )
+    return _appeal_out(appeal)
+
+
+def withdraw_counter_notice(
+    session: Session,
+    *,
+    case_id: int,
+    token: str,
+    settings: Settings,
+    now: datetime | None = None,
+) -> AppealOut:
+    """The seller withdraws its counter-notice: the takedown stands (a strike if counterfeit)."""
+    now = _now(now)
+    case = _seller_case(session, case_id, token, settings)
+    appeal = session.scalars(
+        select(Appeal).where(Appeal.case_id == case.id).with_for_update()
+    ).one_or_none()
+    if appeal is None:
+        raise InvalidInput("the case has no appeal", code="no_appeal")
+    actor = f"seller:{case.seller_id}"
+    appeal.status = appeal_transition(appeal.status, AppealStatus.withdrawn)
+    appeal.decided_at, appeal.decided_by = now, actor
+    appeal.reason_code = ReasonCode.seller_withdrew
+    case.status = case_transition(case.status, CaseStatus.closed_taken_down)
+    case.updated_at = now
+    session.flush()
+    _audit(session, case, "appeal.withdrawn", actor, now, appeal=appeal.id)
+    _close_takedown(session, case, actor, settings, now)
+    return _appeal_out(appeal)
+
+
+def _seller_case(session: Session, case_id: int, token: str, settings: Settings) -> Case:
+    """The case whose counter-notice token this is; a wrong token and an unknown case get the
+    same NotFound, after the same constant-time comparison."""
+    case = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).one_or_none()
+    expected = counter_notice_token(settings, case_id)
+    if not hmac.compare_digest(expected.encode(), token.encode()) or case is None:
+        raise NotFound(f"no case with id {case_id}", code="case_not_found")
+    return case
+
+
+def add_counter_notice_file(
+    session: Session,
+    *,
+    case_id: int,
+    token: str,
+    content: bytes,
+    content_type: str,
+    filename: str,
+    settings: Settings,
+    now: datetime | None = None,
+) -> EvidenceOut:
+    """The seller's evidence for a filed appeal (a licence, an invoice)."""
+    now = _now(now)
+    case = _seller_case(session, case_id, token, settings)
+    appeal = session.scalars(select(Appeal).where(Appeal.case_id == case.id)).one_or_none()
+    if appeal is None or appeal.status is not AppealStatus.filed:
+        raise InvalidInput("file the counter-notice first", code="no_open_appeal")
+    digest = store_file(settings, content, content_type)
+    row = _add_evidence(
+        session,
+        case,
+        kind="file",
+        data={},
+        actor=f"seller:{case.seller_id}",
+        now=now,
+        appeal_id=appeal.id,
+        sha256=digest,
+        filename=Path(filename).name[:255] or digest,
+        content_type=content_type.split(";", maxsplit=1)[0].strip().lower(),
+        size=len(content),
+    )
+    return _evidence_out(row)
+
+
+def decide_appeal(
+    session: Session,
+    *,
+    principal: Principal,
+    case_id: int,
+    outcome: AppealStatus,
+    reason_code: ReasonCode,
+    settings: Settings,
+    now: datetime | None = None,
+) -> CaseOut:
+    case = _analyst_case(session, principal, case_id)
+    return case_out(
+        _decide_appeal(session, case, outcome, reason_code, _actor(principal), settings, _now(now))
+    )
+
+
+def _decide_appeal(
+    session: Session,
+    case: Case,
+    outcome: AppealStatus,
+    reason_code: ReasonCode,
+    actor: str,
+    settings: Settings,
+    now: datetime,
+) -> Case:
+    allowed = APPEAL_REASONS.get(outcome, frozenset())
+    if reason_code not in allowed:
+        raise InvalidInput(
+            f"{reason_code.value} is not a reason for {outcome.value}",
+            code="invalid_reason_code",
+            loc=("reason_code",),
+        )
+    appeal = session.scalars(
+        select(Appeal).where(Appeal.case_id == case.id).with_for_update()
+    ).one_or_none()
+    if appeal is None:
+        raise InvalidInput("the case has no appeal", code="no_appeal")
+    appeal.status = appeal_transition(appeal.status, outcome)
+    target = (
+        CaseStatus.reinstated if outcome is AppealStatus.upheld else CaseStatus.closed_taken_down
+    )
+    case.status = case_transition(case.status, target)
+    appeal.decided_at, appeal.decided_by, appeal.reason_code = now, actor, reason_code
+    case.updated_at = now
+    session.flush()
+    _audit(
+        session,
+        case,
+        "appeal.decided",
+        actor,
+        now,
+        appeal=appeal.id,
+        outcome=outcome.value,
+        reason=reason_code.value,
+        status=case.status.value,
+    )
+    if outcome is AppealStatus.upheld:
+        retracted = []
+        for notice in session.scalars(
+            select(Notice).where(
+                Notice.case_id == case.id,
+                Notice.action.in_(REMOVALS),
+                Notice.status.in_([NoticeStatus.sent, NoticeStatus.confirmed]),
+            )
+        ):
+            notice.status = notice_transition(notice.status, NoticeStatus.retracted)
+            retracted.append(notice.id)
+        session.flush()
+        _audit(session, case, "notice.retracted", actor, now, notices=retracted)
+        _new_notice(session, case, "reinstate", actor, now)
+    else:
+        _close_takedown(session, case, actor, settings, now)
+    return case
+
+
+def _close_takedown(
+    session: Session, case: Case, actor: str, settings: Settings, now: datetime
+) -> None:
+    """A takedown stands: a counterfeit one is a strike on the seller; enough strikes in the
+    window open a seller case (once while one is not final). A seller case's own action is the
+    consequence of strikes, not one more."""
+    if case.reason_code is not ReasonCode.counterfeit or case.subject is CaseSubject.seller:
+        return
+    session.add(
+        Strike(
+            seller_id=case.seller_id,
+            case_id=case.id,
+            rights_holder_id=case.rights_holder_id,
+            at=now,
+        )
+    )
+    session.flush()
+    count = _strike_count(session, case.seller_id, settings, now)
+    _audit(session, case, "strike.recorded", actor, now, seller=case.seller_id, strikes=count)
+    if count < settings.strike_threshold:
+        return
+    pending = session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.seller_id == case.seller_id,
+            Case.subject == CaseSubject.seller,
+            Case.status.not_in(list(CASE_FINAL)),
+        )
+    )
+    if pending:
+        return
+    seller_case = Case(
+        rights_holder_id=case.rights_holder_id,
+        subject=CaseSubject.seller,
+        source=CaseSource.repeat_infringer,
+        status=CaseStatus.open,
+        marketplace_id=case.marketplace_id,
+        listing_id=None,
+        listing_version="",
+        seller_id=case.seller_id,
+        title=f"repeat infringer: {count} strikes in {settings.strike_window_days} days",
+        marks=list(case.marks),
+        territories=list(case.territories),
+        risk=1.0,
+        reach=case.reach,
+        reporter_id="system:strike-policy",
+        trusted=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(seller_case)
+    session.flush()
+    _audit(
+        session,
+        seller_case,
+        "case.opened",
+        "system",
+        now,
+        source=seller_case.source.value,
+        subject=seller_case.subject.value,
+        seller=case.seller_id,
+        strikes=count,
+        trigger=case.id,
+    )
+
+
+def _strike_count(session: Session, seller_id: str, settings: Settings, now: datetime) -> int:
+    since = now - timedelta(days=settings.strike_window_days)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Strike)
+            .where(Strike.seller_id == seller_id, Strike.at > since, Strike.at <= now)
+        )
+        or 0
+    )
+
+
+def strikes(
+    session: Session,
+    *,
+    principal: Principal,
+    seller_id: str,
+    settings: Settings,
+    now: datetime | None = None,
+) -> StrikesOut:
+    """A seller's strikes in the window, across every rights holder (strikes follow the
+    seller). Only those who see one of the seller's cases may ask."""
+    _require(principal, OPENERS, "see strikes")
+    seen = session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.seller_id == seller_id, _visible(principal))
+    )
+    if not seen:
+        raise NotFound(f"no seller {seller_id!r} in your cases", code="seller_not_found")
+    count = _strike_count(session, seller_id, settings, _now(now))
+    return StrikesOut(
+        seller_id=seller_id,
+        strikes=count,
+        window_days=settings.strike_window_days,
+        threshold=settings.strike_threshold,
+        repeat_infringer=count >= settings.strike_threshold,
+    )
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def run_deadlines(
+    session: Session, *, settings: Settings, now: datetime | None = None
+) -> DeadlinesOut:
+    """The scheduler: a takedown with no counter-notice in its window is closed (a strike if
+    counterfeit); an appeal the rights holder did not decide in its window is upheld by default
+    and the listing reinstated. Idempotent: run it as often as you like."""
+    now = _now(now)
+    before = set(session.scalars(select(Case.id).where(Case.subject == CaseSubject.seller)))
+    closed: list[int] = []
+    for case in session.scalars(
+        select(Case)
+        .where(Case.status == CaseStatus.taken_down, Case.counter_notice_due < now)
+        .order_by(Case.id)
+        .with_for_update()
+    ).all():
+        case.status = case_transition(case.status, CaseStatus.closed_taken_down)
+        case.updated_at = now
+        session.flush()
+        _audit(session, case, "case.counter_notice_window_closed", "system:scheduler", now)
+        _close_takedown(session, case, "system:scheduler", settings, now)
+        closed.append(case.id)
+    upheld: list[int] = []
+    overdue = session.scalars(
+        select(Case)
+        .join(Appeal, Appeal.case_id == Case.id)
+        .where(Appeal.status == AppealStatus.filed, Appeal.decide_by < now)
+        .order_by(Case.id)
+        .with_for_update()
+    ).all()
+    for case in overdue:
+        _decide_appeal(
+            session,
+            case,
+            AppealStatus.upheld,
+            ReasonCode.decision_deadline_passed,
+            "system:scheduler",
+            settings,
+            now,
+        )
+        upheld.append(case.id)
+    after = session.scalars(select(Case.id).where(Case.subject == CaseSubject.seller))
+    return DeadlinesOut(
+        closed_without_appeal=closed,
+        appeals_upheld_by_default=upheld,
+        seller_cases_opened=sorted(set(after) - before),
+    )
+
+
+# --------------------------------------------------------------------------- exports
+
+CSV_COLUMNS = (
+    "id",
+    "rights_holder",
+    "status",
+    "subject",
+    "source",
+    "marketplace",
+    "listing_id",
+    "listing_version",
+    "seller_id",
+    "title",
+    "marks",
+    "territories",
+    "risk",
+    "reach",
+    "reporter",
+    "decision",
+    "reason_code",
+    "decided_at",
+    "created_at",
+)
+
+
+def export_csv(session: Session, *, principal: Principal, status: Sequence[CaseStatus] = ()) -> str:
+    """Every case the principal sees, as CSV (one row per case, lists joined by ``;``)."""
+    _require(principal, OPENERS, "export cases")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for case in session.scalars(_cases_query(principal, status, None).order_by(Case.id)):
+        row = case_out(case).model_dump(mode="json")
+        writer.writerow([_csv_value(row[c]) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    text = str(value)
+    # A cell that a spreadsheet would run as a formula is quoted as text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def evidence_pack(
+    session: Session, *, principal: Principal, case_id: int, settings: Settings
+) -> bytes:
+    """A zip for customs or a court: ``case.json`` (the case, its evidence, notices, delivery
+    log, appeal and its audit events with their hashes) and ``files/<sha256>`` for each
+    uploaded file, whose hashes the manifest lists."""
+    detail = get_case(session, principal=principal, case_id=case_id)
+    trail = case_events(session, principal=principal, case_id=case_id)
+    log = deliveries(session, principal=principal, case_id=case_id)
+    files: dict[str, dict[str, Any]] = {}
+    manifest: dict[str, Any] = {
+        "case": detail.model_dump(mode="json"),
+        "deliveries": [
+            {
+                "notice": d.notice_id,
+                "attempt": d.attempt,
+                "at": d.at.isoformat(),
+                "ok": d.ok,
+                "status_code": d.status_code,
+                "error": d.error,
+            }
+            for d in log
+        ],
+        "audit": [
+            {"seq": e.seq, "hash": e.hash, "prev_hash": e.prev_hash, "body": json.loads(e.body)}
+            for e in trail
+        ],
+        "files": files,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
+        for ev in detail.evidence:
+            if ev.sha256 is None:
+                continue
+            path = Path(settings.evidence_dir) / ev.sha256
+            if path.is_file():
+                pack.write(path, f"files/{ev.sha256}")
+                files[ev.sha256] = {"filename": ev.filename, "present": True}
+            else:
+                files[ev.sha256] = {"filename": ev.filename, "present": False}
+        pack.writestr("case.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    return buffer.getvalue()
