@@ -22,27 +22,20 @@ import argparse
 import os
 import platform
 import random
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from docs_section import publish
+from harness import have_wrk, served, throwaway_database, wrk
 from ringfence.authenticity import service
 from ringfence.authenticity.clones import Thresholds
-from ringfence.authenticity.codes import UnitCode, message, parse_uri, verify_signature
+from ringfence.authenticity.codes import UnitCode, message, verify_signature
 from ringfence.authenticity.models import CodeBatch, CodeUnit, Scan, SigningKey
 from ringfence.authenticity.schemas import ProductIn
 from ringfence.authenticity.signing import public_key
@@ -59,24 +52,6 @@ SCANS = 20_000
 BATCH = 100
 LIMITS = Thresholds(max_scans=10_000, max_countries=300, max_devices=10_000)
 COUNTRIES = ["FR", "DE", "US", "CN", "JP", "NL", "BR"]
-
-
-@contextmanager
-def database(backend: str, postgres: str | None, tmp: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / f'verify-{uuid.uuid4().hex[:6]}.db'}"
-        return
-    assert postgres is not None
-    name = f"rf_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def prepare(url: str) -> tuple[sessionmaker[Session], list[UnitCode]]:
@@ -179,65 +154,26 @@ def timed_issue(factory: sessionmaker[Session], count: int) -> float:
     return time.perf_counter() - start
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wrk(url: str, script: Path | None, seconds: int) -> tuple[float, str]:
-    args = ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency"]
-    if script is not None:
-        args += ["-s", str(script)]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
-    rate = next(line for line in out.splitlines() if line.startswith("Requests/sec"))
-    errors = [line.strip() for line in out.splitlines() if "Non-2xx" in line or "errors" in line]
-    return float(rate.split()[1]), "; ".join(errors) or "no errors"
-
-
 def http(url: str, codes: list[UnitCode], tmp: Path, seconds: int) -> list[str]:
-    if shutil.which("wrk") is None:
+    if not have_wrk():
         return ["- HTTP: skipped, `wrk` is not installed (`apt-get install wrk`)."]
-    port = free_port()
-    env = os.environ | {
-        "RINGFENCE_DATABASE_URL": url,
-        "RINGFENCE_LOG_LEVEL": "WARNING",
-        "RINGFENCE_VERIFY_RATE_PER_MINUTE": "1e12",
-        "RINGFENCE_VERIFY_BURST": "1000000000",
-    }
-    paths = [parse_uri(c.uri(f"http://127.0.0.1:{port}/v")) for c in codes[:2000]]
+    env = {"RINGFENCE_VERIFY_RATE_PER_MINUTE": "1e12", "RINGFENCE_VERIFY_BURST": "1000000000"}
     script = tmp / "verify.lua"
-    lines = ",\n".join(f'"/v{p.path()}?s={p.uri("x").split("s=")[1]}&country=FR"' for p in paths)
+    paths = ",\n".join(f'"{c.uri("/v")}&country=FR"' for c in codes[:2000])
     script.write_text(
-        f"paths = {{\n{lines}\n}}\ni = 0\n"
+        f"paths = {{\n{paths}\n}}\ni = 0\n"
         "request = function()\n  i = i % #paths + 1\n"
         '  return wrk.format("GET", paths[i])\nend\n'
     )
-    ringfence = Path(sys.executable).with_name("ringfence")
-    server = subprocess.Popen(  # noqa: S603
-        [str(ringfence), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        floor, floor_errors = wrk(f"{base}/healthz", None, seconds)
-        rate, errors = wrk(base, script, seconds)
-    finally:
-        server.terminate()
-        server.wait(10)
+    with served(url, env=env) as base:
+        floor = wrk(f"{base}/healthz", seconds=seconds, connections=16)
+        verified = wrk(base, seconds=seconds, connections=16, script=script)
     return [
-        f"- HTTP (`ringfence serve`, one uvicorn process, SQLite; wrk, 1 thread, 16 connections, "
-        f"{seconds} s each): **{rate:,.0f} verifications/s** ({errors}); the same server's "
-        f"/healthz {floor:,.0f}/s ({floor_errors}): verification runs at {rate / floor:.0%} of "
-        "the framework's floor."
+        f"- HTTP (`ringfence serve`, one process, SQLite; wrk, 1 thread, 16 connections, "
+        f"{seconds} s each): **{verified.rate:,.0f} verifications/s**, p99 "
+        f"{verified.p99_ms:,.0f} ms ({verified.errors()}); the same server's /healthz "
+        f"{floor.rate:,.0f}/s ({floor.errors()}): verification runs at "
+        f"{verified.rate / floor.rate:.0%} of the framework's floor."
     ]
 
 
@@ -256,7 +192,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         for backend in backends:
-            with database(backend, args.postgres, tmp) as url:
+            with throwaway_database(backend, args.postgres, tmp) as url:
                 factory, codes = prepare(url)
                 scans = requests(codes, SCANS, rng)
                 one = ours(factory, scans, 1)
