@@ -206,9 +206,11 @@ class Engine:
 
     def _findings(self, scan: _Scan, listing: Listing) -> list[Finding]:
         """Turn the cheap pass's hits into findings with offsets in the text as written."""
-        _, origins = trace(scan.text)
+        origins: list[int] = []  # traced on first use: most fields have no hit to report
 
         def span(start: int, end: int) -> tuple[int, int, str]:
+            if not origins:
+                origins.extend(trace(scan.text)[1])
             s, e = original_span(origins, start, end, scan.text)
             return s, e, scan.text[s:e]
 
