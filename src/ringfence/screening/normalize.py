@@ -272,6 +272,33 @@ def _triples() -> ahocorasick.Automaton:
 _TRIPLES = _triples()
 
 
+def ascii_char(code: int) -> str | None:
+    """What one character that is not ASCII becomes in the token view, as ASCII that steps 3
+    to 5 treat the same way, if there is such: its character map (step 2) when that is ASCII
+    small letters (not ``i``), digits or separators; other whitespace as a space, other
+    separators (emoji, °, 【) as ``.``; else None (letters of other scripts, the leet symbols €
+    and £, capitals). Never longer than the character's UTF-8 form. The compiled kernel
+    builds the view of such text byte by byte with it (a property test holds the kernel's view
+    equal to ``normalize``)."""
+    c = chr(code)
+    out = []
+    for m in _TABLE[code]:
+        if m.isascii():
+            out.append(m)
+        elif m in _LEET_CHARS:
+            return None
+        elif m.isspace():
+            out.append(" ")
+        elif not m.isalnum():
+            out.append(".")
+        else:
+            return None
+    mapped = "".join(out)
+    if mapped.lower() != mapped or "i" in mapped or len(mapped) > len(c.encode("utf-8")):
+        return None
+    return mapped
+
+
 def _normalize_any(text: str) -> str:
     """The reference pipeline, for any text."""
     s = _camel_split(text).translate(_TABLE)
