@@ -27,7 +27,7 @@ from ringfence.screening.engine import (
     Listing,
 )
 from ringfence.screening.index import ScreeningData
-from ringfence.screening.normalize import normalize
+from ringfence.screening.normalize import normalize, trace
 from ringfence.screening.runners import local
 from ringfence.screening.runners.local import screen_file
 
@@ -305,12 +305,15 @@ TEXTS = st.lists(PIECES, max_size=14).map("".join)
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=TEXTS)
-def test_kernel_view_is_the_reference_view(engines: tuple[Engine, Engine], text: str) -> None:
+def test_kernel_view_and_trace_are_the_reference_ones(
+    engines: tuple[Engine, Engine], text: str
+) -> None:
     kernel = engines[0].kernel
     assert kernel is not None
     view = kernel.view(text)
     if view is not None:
         assert view == normalize(text)
+        assert kernel.trace(text) == trace(text)
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,8 +6,9 @@ Python reference path (``Engine.screen``).
 Contract, per text (``scan_array`` over a string column, ``scan_text`` for one str):
 
 * ``CLEAN`` (0): the text's token view holds no hit of a property pattern (a mark variant or a
-  ring description) that ``TermMatcher`` would accept, no run of three one-letter tokens (the
-  spelt-apart search), no whole token that a several-word mark is looked at for, and no token
+  ring description) that ``TermMatcher`` would accept, no three one-letter tokens in a row
+  that begin a property pattern spelt apart (``spaced``: the patterns without spaces), no whole
+  token that a several-word mark is looked at for, and no token
   the fuzzy pass would look at (six letters or more, first three or last four letters shared
   with a long mark, not in the lexicon, not yet known to be no misspelling). The reference
   then finds no property and no misspelling in it.
@@ -88,9 +89,12 @@ cdef inline unsigned char _leet(unsigned char c) noexcept:
     return c
 
 
-cdef Py_ssize_t _finish(unsigned char* a, Py_ssize_t m, unsigned char* out) noexcept:
-    """Steps 3 to 5 over the mapped ASCII text ``a[:m]`` (in place), into ``out``."""
-    cdef Py_ssize_t i, j, k, p, letters, digits
+cdef Py_ssize_t _finish(unsigned char* a, Py_ssize_t m, unsigned char* out,
+                        const int* origin, int* out_origin) noexcept:
+    """Steps 3 to 5 over the mapped ASCII text ``a[:m]`` (in place), into ``out``; with
+    ``origin`` (the input character of each of ``a``), ``out_origin`` gets the input character
+    of each of ``out``, as ``normalize.trace`` gives it (-1 for the spaces at the ends)."""
+    cdef Py_ssize_t i, j, k, p, letters, digits, first
     cdef unsigned char c, prev
     cdef bint ok
     # 3. leet, per whitespace token where letters outnumber digits: runs of leet digits alone,
@@ -133,6 +137,8 @@ cdef Py_ssize_t _finish(unsigned char* a, Py_ssize_t m, unsigned char* out) noex
     # 4. and 5. a space between letters and digits, separator runs to one space, runs of three
     #    or more equal letters to one, one space at each end.
     out[0] = 32
+    if out_origin:
+        out_origin[0] = -1
     k = 1
     prev = 32
     i = 0
@@ -141,7 +147,10 @@ cdef Py_ssize_t _finish(unsigned char* a, Py_ssize_t m, unsigned char* out) noex
         if CTYPE[c] == 1 or CTYPE[c] == 2:
             if prev != 32 and CTYPE[prev] != CTYPE[c]:
                 out[k] = 32
+                if out_origin:
+                    out_origin[k] = origin[i]
                 k += 1
+            first = i
             if CTYPE[c] == 1:
                 j = i + 1
                 while j < m and a[j] == c:
@@ -149,10 +158,14 @@ cdef Py_ssize_t _finish(unsigned char* a, Py_ssize_t m, unsigned char* out) noex
                 if j - i >= 3:  # equal letters apart (separator, digit) are no run
                     i = j - 1
             out[k] = c
+            if out_origin:
+                out_origin[k] = origin[first]
             k += 1
             prev = c
         elif prev != 32:
             out[k] = 32
+            if out_origin:
+                out_origin[k] = origin[i]
             k += 1
             prev = 32
         i += 1
@@ -162,6 +175,8 @@ cdef Py_ssize_t _finish(unsigned char* a, Py_ssize_t m, unsigned char* out) noex
     if k == 1:
         out[1] = 32
         k = 2
+    if out_origin:
+        out_origin[k - 1] = -1
     return k
 
 
@@ -180,13 +195,14 @@ cdef class Kernel:
     cdef unsigned char[:] _kind
     cdef unsigned char[:] _prefix
     cdef unsigned char[:] _suffix
+    cdef unsigned char[:] _spaced
     cdef int _min_token, _short, _mid_word
     cdef object _lexicon
     cdef object _clean
     cdef object _char
     cdef dict _chars
 
-    def __init__(self, patterns, phrase_words, prefixes, suffixes, int min_token,
+    def __init__(self, patterns, spaced, phrase_words, prefixes, suffixes, int min_token,
                  int short, int mid_word, lexicon, clean, ascii_char):
         entries = []
         for pattern, boundary in patterns:
@@ -205,6 +221,11 @@ cdef class Kernel:
             if len(s) == 4 and _in_alphabet(s):
                 suffix[_code(s)] = 1
         self._prefix = prefix
+        starts = bytearray(NSYM ** 3)
+        for p in spaced:
+            if len(p) >= 3 and _in_alphabet(p[:3]):
+                starts[_code(p[:3])] = 1
+        self._spaced = starts
         self._suffix = suffix
         self._min_token = min_token
         self._short = short
@@ -263,11 +284,13 @@ cdef class Kernel:
         self._kind = bytearray([k for _, k, _ in entries] or [0])
 
     cdef Py_ssize_t _view(self, const unsigned char* text, Py_ssize_t n,
-                          unsigned char* a, unsigned char* out) except -2:
+                          unsigned char* a, unsigned char* out,
+                          int* origin=NULL, int* out_origin=NULL) except -2:
         """The token view of UTF-8 ``text`` (``n`` bytes) into ``out`` (room for 4n + 2; ``a``
         is scratch with room for 2n); returns its length, or -1 when a character has no ASCII
         form (``normalize.ascii_char``). Same result as normalize.normalize."""
         cdef Py_ssize_t i, j, k, m = 0, run, p, letters, digits, width
+        cdef int char_index = 0  # of the input character at byte i
         cdef unsigned char c, prev
         cdef bint camel, ok
         cdef long code
@@ -301,13 +324,19 @@ cdef class Kernel:
                         return -1
                 for j in range(len(mapped)):
                     a[m] = mapped[j]
+                    if origin:
+                        origin[m] = char_index
                     m += 1
                 i += width
+                char_index += 1
                 continue
             if CTYPE[c] != 1:
                 a[m] = c
+                if origin:
+                    origin[m] = char_index
                 m += 1
                 i += 1
+                char_index += 1
                 continue
             j = i
             while j < n and CTYPE[text[j]] == 1:
@@ -333,15 +362,20 @@ cdef class Kernel:
                 c = text[k]
                 if camel and k > i and c <= 90:
                     a[m] = 32
+                    if origin:
+                        origin[m] = char_index
                     m += 1
                 if c <= 90:
                     c += 32
                 if c == 105:
                     c = 108
                 a[m] = c
+                if origin:
+                    origin[m] = char_index
                 m += 1
+                char_index += 1
             i = j
-        return _finish(a, m, out)
+        return _finish(a, m, out, origin, out_origin)
 
 
     def view(self, str text):
@@ -360,6 +394,29 @@ cdef class Kernel:
         finally:
             PyMem_Free(a)
             PyMem_Free(out)
+
+    def trace(self, str text):
+        """``normalize.trace(text)``: the view and the input character of each of its
+        characters; None where the kernel leaves the text to the caller (OTHER)."""
+        cdef bytes raw = text.encode("utf-8")
+        cdef Py_ssize_t n = len(raw), k, j
+        cdef unsigned char* a = <unsigned char*> PyMem_Malloc(2 * n + 1)
+        cdef unsigned char* out = <unsigned char*> PyMem_Malloc(4 * n + 3)
+        cdef int* origin = <int*> PyMem_Malloc((2 * n + 1) * sizeof(int))
+        cdef int* out_origin = <int*> PyMem_Malloc((4 * n + 3) * sizeof(int))
+        try:
+            k = self._view(<const unsigned char*> raw, n, a, out, origin, out_origin)
+            if k < 0:
+                return None
+            return (
+                PyUnicode_DecodeASCII(<char*> out, k, NULL),
+                [out_origin[j] for j in range(k)],
+            )
+        finally:
+            PyMem_Free(a)
+            PyMem_Free(out)
+            PyMem_Free(origin)
+            PyMem_Free(out_origin)
 
     def scan_array(self, arr, Py_ssize_t max_chars, bint title):
         """Statuses (bytes, one per row) of a pyarrow string or large_string array, and the
@@ -443,7 +500,8 @@ cdef class Kernel:
 
     cdef int _status(self, const unsigned char* view, Py_ssize_t k) except -1:
         cdef int state = 0, pid, j
-        cdef Py_ssize_t i, start, end, t0, length, singles = 0
+        cdef Py_ssize_t i, start, end, t0, length, kept = 0
+        cdef unsigned char ch, w1 = 0, w2 = 0, w3 = 0
         cdef bint at_start, at_end, fuzzy = False
         cdef const int* goto = &self._goto[0]
         for i in range(k):
@@ -464,8 +522,8 @@ cdef class Kernel:
                     if not at_start and (self._letters[pid] < self._mid_word or self._space[pid]):
                         continue
                 return REFER
-        # tokens: three one-letter tokens in a row are searched spelt apart; long tokens may be
-        # misspellings
+        # tokens: runs of one-letter tokens are searched spelt apart (a hit starts with three
+        # letters of the run, repeated letters counted once); long tokens may be misspellings
         i = 1
         while i < k:
             t0 = i
@@ -476,11 +534,16 @@ cdef class Kernel:
             if length == 0:
                 continue
             if length == 1:
-                singles += 1
-                if singles >= 3:
-                    return REFER
+                ch = view[t0]
+                if not (kept and ch == w3 and CTYPE[ch] == 1):
+                    w1, w2, w3 = w2, w3, ch
+                    kept += 1
+                    if kept >= 3 and self._spaced[
+                        (SYM[w1] * NSYM + SYM[w2]) * NSYM + SYM[w3]
+                    ]:
+                        return REFER
                 continue
-            singles = 0
+            kept = 0
             if length >= self._min_token and not fuzzy and (
                 self._prefix[_code_at(view + t0, 3)]
                 or self._suffix[_code_at(view + t0 + length - 4, 4)]

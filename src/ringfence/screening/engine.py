@@ -163,12 +163,14 @@ class Engine:
         if compiled and _kernel is None:
             _warn_no_kernel()
         elif compiled:
+            properties = [
+                p
+                for p, ts in self.terms.patterns.items()
+                if any(t.kind in _PROPERTY_KINDS for t in ts)
+            ]
             self.kernel = _kernel.Kernel(
-                [
-                    (p, needs_boundary(p))
-                    for p, ts in self.terms.patterns.items()
-                    if any(t.kind in _PROPERTY_KINDS for t in ts)
-                ],
+                [(p, needs_boundary(p)) for p in properties],
+                sorted({p.replace(" ", "") for p in properties if needs_boundary(p)}),
                 sorted(self.fuzzy.phrase_words),
                 sorted(self.fuzzy.prefixes),
                 sorted(self.fuzzy.suffixes),
@@ -226,8 +228,7 @@ class Engine:
             for start, end, pattern, terms, distance in self.fuzzy.find(scan.view):
                 if terms[0].ambiguous and not self._has_context(scan, terms[0]):
                     continue
-                _, origins = trace(scan.text)
-                s, e = original_span(origins, start, end, scan.text)
+                s, e = original_span(self._origins(scan.text), start, end, scan.text)
                 term = terms[0]
                 out.append(
                     Finding(
@@ -244,6 +245,15 @@ class Engine:
                 )
         return out
 
+    def _origins(self, text: str) -> list[int]:
+        """``normalize.trace``'s offsets into the text as written, from the compiled kernel
+        where it reads the text (a property test holds the two equal)."""
+        if self.kernel is not None:
+            traced = self.kernel.trace(text)
+            if traced is not None:
+                return traced[1]
+        return trace(text)[1]
+
     @staticmethod
     def _has_context(scan: _Scan, term: Term) -> bool:
         """A context word of the term (its edition's city or year, "mascot"...) in the text."""
@@ -257,7 +267,7 @@ class Engine:
 
         def span(start: int, end: int) -> tuple[int, int, str]:
             if not origins:
-                origins.extend(trace(scan.text)[1])
+                origins.extend(self._origins(scan.text))
             s, e = original_span(origins, start, end, scan.text)
             return s, e, scan.text[s:e]
 
