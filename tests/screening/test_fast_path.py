@@ -28,7 +28,6 @@ from ringfence.screening.engine import (
 )
 from ringfence.screening.index import ScreeningData
 from ringfence.screening.normalize import normalize, trace
-from ringfence.screening.runners import local
 from ringfence.screening.runners.local import screen_file
 
 D = date(2026, 6, 1)
@@ -222,7 +221,7 @@ def test_fast_path_reads_every_column_type_the_readers_make(engines: tuple[Engin
     _assert_same(fast, ref, bad_utf8)
 
 
-def test_fast_path_writes_the_same_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_path_writes_the_same_files(tmp_path: Path) -> None:
     corpus = generate(size=800, seed=5)
     table = pa.Table.from_pydict(_columns([c.listing for c in corpus.cases]), schema=SCHEMA)
     pq.write_table(table, tmp_path / "in.parquet")
@@ -231,11 +230,8 @@ def test_fast_path_writes_the_same_files(tmp_path: Path, monkeypatch: pytest.Mon
         for suffix in ("parquet", "csv", "jsonl"):
             outputs = []
             for compiled in (True, False):
-                monkeypatch.setattr(
-                    local, "Engine", lambda data, c=compiled: Engine(data, compiled=c)
-                )
                 target = tmp_path / f"out-{compiled}.{suffix}"
-                screen_file(tmp_path / name, target, data=corpus.data, today=D)
+                screen_file(tmp_path / name, target, data=corpus.data, today=D, compiled=compiled)
                 outputs.append(target.read_bytes())
             assert outputs[0] == outputs[1], (name, suffix)
 

@@ -34,15 +34,19 @@ from libc.string cimport memchr
 
 from array import array
 
-CLEAN = 0
-FUZZY = 1
-REFER = 2
-OTHER = 3
-
 cdef enum:
+    S_CLEAN = 0
+    S_FUZZY = 1
+    S_REFER = 2
+    S_OTHER = 3
     NSYM = 37  # the view's alphabet: space, a-z, 0-9
     PROPERTY = 0
     PHRASE = 1
+
+CLEAN = S_CLEAN
+FUZZY = S_FUZZY
+REFER = S_REFER
+OTHER = S_OTHER
 
 cdef int SYM[256]
 cdef unsigned char CTYPE[256]  # 1 letter, 2 digit, 4 Python whitespace (str.split)
@@ -462,7 +466,7 @@ cdef class Kernel:
             for i in range(rows):
                 r = base + i
                 if has_valid and not (valid_mv[r >> 3] >> (r & 7)) & 1:
-                    st[i] = REFER if title else CLEAN
+                    st[i] = S_REFER if title else S_CLEAN
                     continue
                 if large:
                     start = off64[r]
@@ -475,23 +479,23 @@ cdef class Kernel:
                 ascii = _ascii(text, n)
                 if title:
                     if _blank(text, n):
-                        st[i] = REFER if ascii else OTHER
+                        st[i] = S_REFER if ascii else S_OTHER
                         continue
                     if (n if ascii else _chars(text, n)) > max_chars:
-                        st[i] = REFER
+                        st[i] = S_REFER
                         continue
                 elif n > max_chars:
                     n = max_chars if ascii else _prefix_bytes(text, n, max_chars)
                 if n == 0:
-                    st[i] = CLEAN
+                    st[i] = S_CLEAN
                     continue
                 k = self._view(text, n, a, out)
                 if k < 0:
-                    st[i] = OTHER
+                    st[i] = S_OTHER
                     continue
                 status = self._status(out, k)
                 st[i] = status
-                if status == FUZZY:
+                if status == S_FUZZY:
                     views[i] = PyUnicode_DecodeASCII(<char*> out, k, NULL)
         finally:
             PyMem_Free(a)
@@ -504,12 +508,15 @@ cdef class Kernel:
         cdef unsigned char ch, w1 = 0, w2 = 0, w3 = 0
         cdef bint at_start, at_end, fuzzy = False
         cdef const int* goto = &self._goto[0]
+        cdef const int* out_start = &self._out_start[0]
+        cdef const int* out_ids = &self._out_ids[0]
+        cdef const int* plen = &self._plen[0]
         for i in range(k):
             state = goto[state * NSYM + SYM[view[i]]]
-            for j in range(self._out_start[state], self._out_start[state + 1]):
-                pid = self._out_ids[j]
+            for j in range(out_start[state], out_start[state + 1]):
+                pid = out_ids[j]
                 end = i + 1
-                start = end - self._plen[pid]
+                start = end - plen[pid]
                 at_start = view[start - 1] == 32
                 at_end = view[end] == 32
                 if self._kind[pid] == PHRASE:
@@ -521,7 +528,7 @@ cdef class Kernel:
                         continue
                     if not at_start and (self._letters[pid] < self._mid_word or self._space[pid]):
                         continue
-                return REFER
+                return S_REFER
         # tokens: runs of one-letter tokens are searched spelt apart (a hit starts with three
         # letters of the run, repeated letters counted once); long tokens may be misspellings
         i = 1
@@ -541,7 +548,7 @@ cdef class Kernel:
                     if kept >= 3 and self._spaced[
                         (SYM[w1] * NSYM + SYM[w2]) * NSYM + SYM[w3]
                     ]:
-                        return REFER
+                        return S_REFER
                 continue
             kept = 0
             if length >= self._min_token and not fuzzy and (
@@ -551,7 +558,7 @@ cdef class Kernel:
                 token = PyUnicode_DecodeASCII(<const char*> view + t0, length, NULL)
                 if token not in self._lexicon and token not in self._clean:
                     fuzzy = True
-        return FUZZY if fuzzy else CLEAN
+        return S_FUZZY if fuzzy else S_CLEAN
 
 
 cdef inline bint _ascii(const unsigned char* text, Py_ssize_t n) noexcept:

@@ -248,9 +248,9 @@ class Summary:
 _WORKER: Engine | None = None
 
 
-def _init_worker(blob: bytes) -> None:
+def _init_worker(blob: bytes, compiled: bool) -> None:
     global _WORKER  # noqa: PLW0603 - one engine per worker process, loaded once
-    _WORKER = Engine(load_index(blob))
+    _WORKER = Engine(load_index(blob), compiled=compiled)
 
 
 def _screen_in_worker(batch: pa.RecordBatch, today: date | None) -> pa.RecordBatch:
@@ -280,8 +280,10 @@ def screen_file(
     batch_size: int = DEFAULT_BATCH,
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
+    compiled: bool = True,
 ) -> Summary:
-    """Screen ``source`` into ``target``; the target appears only if every row was written."""
+    """Screen ``source`` into ``target``; the target appears only if every row was written.
+    ``compiled=False`` screens every row on the reference path (see ``Engine``)."""
     if source.resolve() == target.resolve():
         raise InvalidInput("the output must not be the input file", code="same_file")
     file_format(target)
@@ -294,7 +296,7 @@ def screen_file(
     started = time.perf_counter()
     try:
         if workers <= 1:
-            engine = Engine(data)
+            engine = Engine(data, compiled=compiled)
             results: Iterator[pa.RecordBatch] = (
                 engine.screen_batch(b, today=today) for b in batches
             )
@@ -302,7 +304,7 @@ def screen_file(
         else:
             blob = dump_index(data)
             with ProcessPoolExecutor(
-                max_workers=workers, initializer=_init_worker, initargs=(blob,)
+                max_workers=workers, initializer=_init_worker, initargs=(blob, compiled)
             ) as pool:
                 _drain(_bounded_map(pool, batches, today, 2 * workers), writer, summary, progress)
         writer.commit()
