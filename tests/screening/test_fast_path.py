@@ -293,7 +293,8 @@ PIECES = st.sampled_from(
         "ParisOlympics", "Tokyo", "Games", "Olympic Peninsula", "Math", "Miraitowa", "mascot",
         "rings", "five", "replica", "JO", "Athena", "Olymipc", "Olympicss", "Salt Lake City",
         "2034", "Sydney 2000", "Citius", "Altius", "Fortius", "Beijing", "Bejing", "Wenlock",
-        "Olympus", "hoodie", " ", " ", " ",
+        "Olympus", "hoodie", "帽子", "双肩包", "马克杯", "футболка", "кружка", "가방", "Tシャツ",
+        "ぬいぐるみ", "Mütze", "ж", "奥", "五", "лимп", " ", " ", " ",
     ]
 )  # fmt: skip
 TEXTS = st.lists(PIECES, max_size=14).map("".join)

@@ -21,8 +21,10 @@ Contract, per text (``scan_array`` over a string column, ``scan_text`` for one s
   caller decides.
 
 The token view is computed exactly as ``normalize.normalize`` does (steps 1 to 5 of
-docs/screening.md), for text whose every character has an ASCII form
-(``normalize.ascii_char``, called once per character and remembered); ``view`` exposes it so that a property test holds the two
+docs/screening.md), for text whose every character has an ASCII form or is a letter of
+another script that no property pattern holds (``normalize.ascii_char``, called once per
+character and remembered; such a letter is one stand-in byte, LETTER, in the kernel's view:
+it matches no pattern and takes part in the steps as a letter); ``view`` exposes it so that a property test holds the two
 equal. The kernel decides "clean" only; it never decides that a listing is flagged, and it is
 conservative where the reference looks further (the lexicon of real words is not consulted for
 term hits: such a hit is REFER and the reference drops it).
@@ -39,7 +41,8 @@ cdef enum:
     S_FUZZY = 1
     S_REFER = 2
     S_OTHER = 3
-    NSYM = 37  # the view's alphabet: space, a-z, 0-9
+    NSYM = 38  # the view's alphabet: space, a-z, 0-9, LETTER
+    LETTER = 0x80  # a letter of another script that no pattern holds (see ``ascii_char``)
     PROPERTY = 0
     PHRASE = 1
 
@@ -67,6 +70,8 @@ cdef void _init_tables() noexcept:
         CTYPE[48 + i] = 2
     for i in b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f":
         CTYPE[i] = 4
+    SYM[LETTER] = 37
+    CTYPE[LETTER] = 1
 
 
 _init_tables()
@@ -155,7 +160,7 @@ cdef Py_ssize_t _finish(unsigned char* a, Py_ssize_t m, unsigned char* out,
                     out_origin[k] = origin[i]
                 k += 1
             first = i
-            if CTYPE[c] == 1:
+            if 97 <= c <= 122:  # a-z only
                 j = i + 1
                 while j < m and a[j] == c:
                     j += 1
@@ -322,7 +327,7 @@ cdef class Kernel:
                     if code in self._chars:
                         return -1
                     found = self._char(code)
-                    mapped = None if found is None else found.encode("ascii")
+                    mapped = None if found is None else found.encode("latin-1")
                     self._chars[code] = mapped
                     if mapped is None:
                         return -1
@@ -392,7 +397,7 @@ cdef class Kernel:
         cdef Py_ssize_t k
         try:
             k = self._view(<const unsigned char*> raw, n, a, out)
-            if k < 0:
+            if k < 0 or memchr(out, LETTER, k) != NULL:
                 return None
             return PyUnicode_DecodeASCII(<char*> out, k, NULL)
         finally:
@@ -410,7 +415,7 @@ cdef class Kernel:
         cdef int* out_origin = <int*> PyMem_Malloc((4 * n + 3) * sizeof(int))
         try:
             k = self._view(<const unsigned char*> raw, n, a, out, origin, out_origin)
-            if k < 0:
+            if k < 0 or memchr(out, LETTER, k) != NULL:
                 return None
             return (
                 PyUnicode_DecodeASCII(<char*> out, k, NULL),
@@ -555,9 +560,13 @@ cdef class Kernel:
                 self._prefix[_code_at(view + t0, 3)]
                 or self._suffix[_code_at(view + t0 + length - 4, 4)]
             ):
+                if memchr(view + t0, LETTER, length) != NULL:
+                    return S_OTHER  # a word of two scripts: the caller asks the fuzzy pass
                 token = PyUnicode_DecodeASCII(<const char*> view + t0, length, NULL)
                 if token not in self._lexicon and token not in self._clean:
                     fuzzy = True
+        if fuzzy and memchr(view, LETTER, k) != NULL:
+            return S_OTHER  # the view to hand over is not this one
         return S_FUZZY if fuzzy else S_CLEAN
 
 
@@ -607,7 +616,7 @@ cdef inline Py_ssize_t _code_at(const unsigned char* s, int width) noexcept:
 
 
 def _in_alphabet(str text):
-    return text.isascii() and all(SYM[ord(c)] >= 0 for c in text)
+    return text.isascii() and all(SYM[ord(c)] >= 0 and ord(c) < 128 for c in text)
 
 
 def _code(str text):

@@ -179,7 +179,7 @@ class Engine:
                 MID_WORD,
                 lexicon,
                 self.fuzzy.clean_words,
-                _kernel_char,
+                _KernelChars(properties),
             )
 
     @classmethod
@@ -522,10 +522,21 @@ class Engine:
         return None if scan.uses_property() else scan.view
 
 
-def _kernel_char(code: int) -> str | None:
-    """A character in the kernel's view: the rings detector reads the ring emoji in the text
-    as written, so text with them is left to Python."""
-    return None if chr(code) in _RING_CHARS else ascii_char(code)
+class _KernelChars:
+    """A character in the kernel's view (``normalize.ascii_char``): a letter of another script
+    stands in as one byte when no property pattern holds it; the rings detector reads the
+    ring emoji in the text as written, so text with them is left to Python."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self._held = frozenset(c for p in patterns for c in p if not c.isascii())
+
+    def __call__(self, code: int) -> str | None:
+        if chr(code) in _RING_CHARS:
+            return None
+        return ascii_char(code, self._free)
+
+    def _free(self, letter: str) -> bool:
+        return letter not in self._held
 
 
 _RING_CHARS = frozenset(RINGS + COLOURED)
