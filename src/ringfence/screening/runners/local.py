@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -329,6 +330,7 @@ def _drain(
     for out in results:
         writer.write(out)
         summary.rows += out.num_rows
-        summary.verdicts.update(out.column("verdict").to_pylist())
+        for counted in pc.value_counts(out.column("verdict")).to_pylist():
+            summary.verdicts[counted["values"]] += counted["counts"]
         if progress is not None:
             progress(out.num_rows)
