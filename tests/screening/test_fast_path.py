@@ -343,3 +343,19 @@ def test_fast_and_reference_batches_agree(
         }
     )
     _assert_same(*engines, batch)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"ab\xff", b"ab\xe4\xbd", b"\xc0\x80x", b"\xe0\x80\x80", b"\xed\xa0\x80", b"\xf8\x88\x80\x80"],
+)
+def test_kernel_leaves_text_that_is_not_utf8_to_python(
+    engines: tuple[Engine, Engine], raw: bytes
+) -> None:
+    """Arrow does not always validate UTF-8: the kernel neither reads past a text nor decides
+    one it cannot decode (OTHER: Python's decoding then says what it is)."""
+    kernel = engines[0].kernel
+    assert kernel is not None
+    offsets = pa.array([0, len(raw)], pa.int32()).buffers()[1]
+    column = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(raw)])
+    assert kernel.scan_array(column, MAX_TITLE, True) == (b"\x03", {})

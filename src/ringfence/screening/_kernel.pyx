@@ -311,6 +311,8 @@ cdef class Kernel:
         while i < n:
             c = text[i]
             if c >= 128:
+                if c >= 0xF8 or c < 0xC0:
+                    return -1  # not UTF-8: the caller's decoding says what it is
                 if c >= 0xF0:
                     width = 4
                     code = c & 0x07
@@ -320,8 +322,15 @@ cdef class Kernel:
                 else:
                     width = 2
                     code = c & 0x1F
+                if i + width > n:
+                    return -1
                 for j in range(1, width):
+                    if (text[i + j] & 0xC0) != 0x80:
+                        return -1
                     code = (code << 6) | (text[i + j] & 0x3F)
+                if (code > 0x10FFFF or 0xD800 <= code <= 0xDFFF
+                        or code < (0x80 if width == 2 else (0x800 if width == 3 else 0x10000))):
+                    return -1  # out of range, a surrogate, or an overlong form
                 mapped = self._chars.get(code, None)
                 if mapped is None:
                     if code in self._chars:
