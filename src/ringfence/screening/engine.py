@@ -11,6 +11,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -219,7 +220,7 @@ class Engine:
         return self._decide(listing, findings, today or datetime.now(UTC).date())
 
     def _scan(self, field_name: str, text: str) -> _Scan:
-        view = normalize(text)
+        view = (self.kernel.view(text) if self.kernel is not None else None) or normalize(text)
         return _Scan(field_name, text, view, self.terms.find(view), find_emoji_rings(text))
 
     def _fuzzy(self, scans: Sequence[_Scan]) -> list[Finding]:
@@ -257,7 +258,7 @@ class Engine:
     @staticmethod
     def _has_context(scan: _Scan, term: Term) -> bool:
         """A context word of the term (its edition's city or year, "mascot"...) in the text."""
-        return any(f" {normalize_term(c)} " in scan.view for c in term.context) or any(
+        return any(c in scan.view for c in _context_views(term.context)) or any(
             h.term.kind == "context" for h in scan.hits
         )
 
@@ -586,6 +587,12 @@ def _warn_no_kernel() -> None:
         )
 
 
+@lru_cache(maxsize=4_096)
+def _context_views(context: tuple[str, ...]) -> tuple[str, ...]:
+    """A term's context words as whole tokens of a view (" mascot ")."""
+    return tuple(f" {normalize_term(c)} " for c in context)
+
+
 def _outermost(hits: Iterable[Hit]) -> list[Hit]:
     """The most specific reading of each stretch of text: drop a hit that lies inside a longer
     hit ("Olympia" inside "Olympiad", "Olympic" inside "Olympic rings"), and keep one hit per
@@ -754,9 +761,14 @@ _SHIP_TO_SEEN: dict[str, tuple[str, ...]] = {}
 _SHIP_TO_MEMO = 10_000
 
 
+@cache
+def _territories() -> frozenset[str]:
+    return iso_territories()  # built from pycountry on each call
+
+
 def _parse_ship_to(items: list[str]) -> tuple[str, ...]:
     codes = [c.strip().upper() for c in items if c.strip()]
-    valid = iso_territories()
+    valid = _territories()
     if any(c not in valid for c in codes):
         raise RowError("unknown_territory")
     return tuple(dict.fromkeys(codes))
