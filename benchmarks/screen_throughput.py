@@ -766,8 +766,10 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     rows = 100_000 if args.quick else args.rows
-    command = "benchmarks/screen_throughput.py" + (
-        " --quick" if args.quick else (f" --rows {rows}" if rows != 1_000_000 else "")
+    command = (
+        "benchmarks/screen_throughput.py"
+        + (" --quick" if args.quick else (f" --rows {rows}" if rows != 1_000_000 else ""))
+        + (f" --repeats {args.repeats}" if args.repeats != 2 else "")
     )
 
     measured = revision()  # now: the code imported is the code measured
