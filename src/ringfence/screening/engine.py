@@ -9,7 +9,7 @@ import logging
 import math
 import re
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -445,14 +445,7 @@ class Engine:
 
     def _screen_batch_reference(self, batch: pa.RecordBatch, day: date) -> pa.RecordBatch:
         """The reference: every row through ``listing_from_values`` and ``screen``."""
-        columns = {
-            name: batch.column(name).to_pylist() if name in batch.schema.names else None
-            for name in (*_FIELDS, "_error")
-        }
-        nothing: list[Any] = [None] * batch.num_rows
-        errors = columns["_error"] or nothing
-        rows = zip(*(columns[c] or nothing for c in _FIELDS), strict=True)
-        verdicts = [self._screen_row(row, errors[i], day) for i, row in enumerate(rows)]
+        verdicts = [self._screen_row(row, error, day) for row, error in _rows(batch)]
         ids = pa.array([v.listing_id for v in verdicts], pa.string())
         return _output(ids, list(enumerate(verdicts)))
 
@@ -479,7 +472,7 @@ class Engine:
                 continue
             statuses, views = self.kernel.scan_array(column, limit, name == "title")
             others: list[int] = []
-            for found in _NOT_CLEAN.finditer(statuses):
+            for found in _NONZERO.finditer(statuses):
                 i = found.start()
                 status = statuses[i]
                 if status == _kernel.REFER:
@@ -503,15 +496,8 @@ class Engine:
         if refer:
             rows = sorted(refer)
             taken = batch.take(pa.array(rows, pa.int64()))
-            values = {
-                name: taken.column(name).to_pylist() if name in taken.schema.names else None
-                for name in (*_FIELDS, "_error")
-            }
-            nothing: list[Any] = [None] * len(rows)
-            errors = values["_error"] or nothing
-            row_values = zip(*(values[c] or nothing for c in _FIELDS), strict=True)
-            for k, row in enumerate(row_values):
-                flagged.append((rows[k], self._screen_row(row, errors[k], day)))
+            for i, (row, error) in zip(rows, _rows(taken), strict=True):
+                flagged.append((i, self._screen_row(row, error, day)))
         return _output(columns["listing_id"], flagged)
 
     def _prefilter_other(self, name: str, text: str) -> str | None:
@@ -541,7 +527,18 @@ class _KernelChars:
 
 
 _RING_CHARS = frozenset(RINGS + COLOURED)
-_NOT_CLEAN = re.compile(b"[^\\x00]")
+_NONZERO = re.compile(b"[^\\x00]")
+
+
+def _rows(batch: pa.RecordBatch) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Each row's values, in ``listing_from_values``' order, and the reader's error."""
+    columns = {
+        name: batch.column(name).to_pylist() if name in batch.schema.names else None
+        for name in (*_FIELDS, "_error")
+    }
+    nothing: list[Any] = [None] * batch.num_rows
+    rows = zip(*(columns[c] or nothing for c in _FIELDS), strict=True)
+    return zip(rows, columns["_error"] or nothing, strict=True)
 
 
 def _output(ids: pa.Array, verdicts: Iterable[tuple[int, Verdict]]) -> pa.RecordBatch:
@@ -838,7 +835,7 @@ def _is_number(kind: pa.DataType) -> bool:
 
 
 def _nonzero(flags: bytes) -> list[int]:
-    return [m.start() for m in _NOT_CLEAN.finditer(flags)]
+    return [m.start() for m in _NONZERO.finditer(flags)]
 
 
 def _where(mask: pa.Array) -> list[int]:
