@@ -3,11 +3,13 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+KERNEL := src/ringfence/screening/_kernel.pyx
+# The install builds the compiled kernel: a changed kernel source means a new install.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(KERNEL) | cksum | cut -d' ' -f1)
 
 .PHONY: demo test lint types pytest migrations bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(KERNEL)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

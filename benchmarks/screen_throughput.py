@@ -12,7 +12,9 @@ rest are clean.
 Timed in the same run, on the same file:
 
 * ``screen_file`` (ringfence.screening.runners.local) with ``--workers`` 1 and 2, each from
-  reading the Parquet file to the renamed Parquet output (engine start-up included);
+  reading the Parquet file to the renamed Parquet output (engine start-up included), with the
+  compiled kernel (the default), and at workers=1 with every row on the reference path
+  (``compiled=False``, the engine before the kernel): the same output, checked;
 * a naive baseline: the same Parquet read in the same batches, title and description
   case-folded, one Aho-Corasick automaton (pyahocorasick) over the case-folded variant texts of
   the built-in registry's marks, hits counted, a Parquet of (listing_id, hits) written. No
@@ -21,8 +23,8 @@ Timed in the same run, on the same file:
 Each is run ``--repeats`` times (default 2), interleaved, and the best kept: the machine is
 shared. CPU seconds of all processes are recorded beside wall-clock time, and a pure-Python
 loop measures how far two processes can scale on this machine at all. Then a one-core
-breakdown of where ``screen_batch`` spends its time (normalise, term automaton, fuzzy pass,
-row conversion and validation, the rest), on a sample of the same file.
+breakdown of where ``screen_batch`` spends its time (column checks, the kernel's pass, the
+reference path for the rows left to it, the rest), on a sample of the same file.
 
 Target (issue): >= 100,000 listings/s on one core for text screening, scaling with
 ``--workers`` on 2 cores; 1.2 billion listings in under 2 hours on a 2-core machine.
@@ -56,9 +58,8 @@ import pyarrow.parquet as pq
 
 from docs_section import publish
 from ringfence.screening import engine as engine_module
-from ringfence.screening.engine import INPUT_COLUMNS, Engine, listing_from_row
+from ringfence.screening.engine import Engine
 from ringfence.screening.index import ScreeningData, builtin_data
-from ringfence.screening.normalize import normalize
 from ringfence.screening.runners.local import DEFAULT_BATCH, read_batches, screen_file
 
 SEED = 2028
@@ -500,11 +501,13 @@ def _cpu() -> float:
 
 
 def run_engine(
-    source: Path, target: Path, data: ScreeningData, workers: int
+    source: Path, target: Path, data: ScreeningData, workers: int, compiled: bool = True
 ) -> tuple[float, float]:
     """Wall-clock seconds (as ``screen_file`` reports them) and CPU seconds of all processes."""
     cpu = _cpu()
-    summary = screen_file(source, target, data=data, workers=workers, today=TODAY)
+    summary = screen_file(
+        source, target, data=data, workers=workers, today=TODAY, compiled=compiled
+    )
     return summary.seconds, _cpu() - cpu
 
 
@@ -549,11 +552,12 @@ def run_baseline(source: Path, target: Path, data: ScreeningData) -> float:
 
 def timed_runs(
     source: Path, tmp: Path, data: ScreeningData, rows: int, repeats: int
-) -> tuple[tuple[float, float], tuple[float, float], float]:
-    """Best (wall, CPU) of ``repeats`` runs at workers=1 and 2, and the best baseline time;
-    interleaved, as neighbours on a shared machine come and go."""
+) -> tuple[tuple[float, float], tuple[float, float], float, float]:
+    """Best (wall, CPU) of ``repeats`` runs at workers=1 and 2, the best baseline time and the
+    best time of the reference path (workers=1); interleaved, as neighbours on a shared
+    machine come and go."""
     runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
-    bases = []
+    bases, references = [], []
     for attempt in range(repeats):
         for workers in (1, 2):
             wall, cpu = run_engine(source, tmp / f"out-w{workers}.parquet", data, workers)
@@ -563,9 +567,16 @@ def timed_runs(
                 f"{rows / wall:,.0f} listings/s, cpu {cpu:.1f} s",
                 flush=True,
             )
+        wall, _ = run_engine(source, tmp / "out-reference.parquet", data, 1, compiled=False)
+        references.append(wall)
+        print(
+            f"[{attempt + 1}/{repeats}] screen_file workers=1, reference path: {wall:.1f} s, "
+            f"{rows / wall:,.0f} listings/s",
+            flush=True,
+        )
         bases.append(run_baseline(source, tmp / "baseline.parquet", data))
         print(f"[{attempt + 1}/{repeats}] baseline: {bases[-1]:.1f} s", flush=True)
-    return min(runs[1]), min(runs[2]), min(bases)
+    return min(runs[1]), min(runs[2]), min(bases), min(references)
 
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -574,12 +585,31 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def _left_to_reference(engine: Engine, batches: list[pa.RecordBatch]) -> list[tuple[Any, ...]]:
+    """The rows the kernel leaves to the reference path, as the engine passes them to it."""
+    left: list[tuple[Any, ...]] = []
+    real = Engine._screen_row
+
+    def keep(self: Engine, row: Any, error: Any, day: date) -> Any:
+        left.append((row, error, day))
+        return real(self, row, error, day)
+
+    Engine._screen_row = keep  # type: ignore[method-assign]
+    try:
+        for b in batches:
+            engine.screen_batch(b, today=TODAY)
+    finally:
+        Engine._screen_row = real  # type: ignore[method-assign]
+    return left
+
+
 def breakdown(
     source: Path, data: ScreeningData, rows: int, repeats: int
-) -> tuple[int, list[tuple[str, float]]]:
+) -> tuple[int, int, list[tuple[str, float]]]:
     """Seconds per step of one-core screening, on the first ``rows`` listings (best of
-    ``repeats``)."""
+    ``repeats``), and how many of them the kernel left to the reference path."""
     engine = Engine(data)
+    reference = Engine(data, compiled=False)
     batches: list[pa.RecordBatch] = []
     seen = 0
     for batch in read_batches(source, DEFAULT_BATCH):
@@ -588,19 +618,25 @@ def breakdown(
         if seen >= rows:
             break
     n = sum(b.num_rows for b in batches)
-    names = [c for c in INPUT_COLUMNS if c in batches[0].schema.names]
+    kernel = engine.kernel
+    assert kernel is not None, "the compiled kernel is not built"
+    fast_columns = engine_module._fast_columns  # the compiled path's own steps
+    invalid_rows = engine_module._invalid_rows
+    columns = [fast_columns(b) for b in batches]
+    assert all(c is not None for c in columns)
 
-    def columns() -> list[dict[str, list[Any]]]:
-        return [{c: b.column(c).to_pylist() for c in names} for b in batches]
+    left = _left_to_reference(engine, batches)
+    real = Engine._screen_row
 
-    pylists = columns()
-    texts = [t for cols in pylists for t in cols["title"]]
-    texts += [d for cols in pylists for d in cols["description"] if d]
-    views = [normalize(t) for t in texts]  # warm the character table
     steps: list[tuple[str, float]] = []
 
     def step(name: str, fn: Callable[[], object]) -> None:
-        steps.append((name, min(_timed(fn) for _ in range(repeats))))
+        gc.collect()
+        gc.disable()  # as in screen_batch
+        try:
+            steps.append((name, min(_timed(fn) for _ in range(repeats))))
+        finally:
+            gc.enable()
 
     def read() -> None:
         got = 0
@@ -609,44 +645,29 @@ def breakdown(
             if got >= n:
                 break
 
+    def scan() -> None:
+        for cols in columns:
+            assert cols is not None
+            kernel.scan_array(cols["title"], engine_module.MAX_TITLE, True)
+            if "description" in cols:
+                kernel.scan_array(cols["description"], engine_module.MAX_SCANNED_DESCRIPTION, False)
+
     step("read Parquet batches", read)
-    step("Arrow columns to Python lists", columns)
-
-    # Row validation as the engine does it: by values where it offers that, else by row dict.
-    by_values = getattr(engine_module, "listing_from_values", None)
-    fields = getattr(
-        engine_module, "_FIELDS", tuple(c for c in INPUT_COLUMNS if c != "image_paths")
+    step(
+        "column checks (row validators on distinct values)",
+        lambda: [invalid_rows(fast_columns(b) or {}) for b in batches],
     )
-
-    def validate() -> None:
-        for cols in pylists:
-            nothing = [None] * len(cols["listing_id"])
-            rows = zip(*(cols.get(c) or nothing for c in fields), strict=True)
-            if by_values is not None:
-                for row in rows:
-                    by_values(*row)
-            else:
-                for row in rows:
-                    listing_from_row(dict(zip(fields, row, strict=True)))
-
-    step("row validation (Listing per row)", validate)
-    step("normalize (titles + descriptions)", lambda: [normalize(t) for t in texts])
-    find = engine.terms.find
-    step("TermMatcher.find (one automaton pass)", lambda: [find(v) for v in views])
-    fuzzy = engine.fuzzy.find
-    step("FuzzyMatcher.find (all views)", lambda: [fuzzy(v) for v in views])
-    screen_batch = engine.screen_batch
-    step("screen_batch, total", lambda: [screen_batch(b, today=TODAY) for b in batches])
-    gc.collect()
-    gc.disable()
-    try:
-        step(
-            "screen_batch, total, gc disabled",
-            lambda: [screen_batch(b, today=TODAY) for b in batches],
-        )
-    finally:
-        gc.enable()
-    return n, steps
+    step("kernel pass over titles and descriptions", scan)
+    step(
+        f"reference path for the rows left to it ({len(left):,}, {len(left) / n:.1%})",
+        lambda: [real(engine, *args) for args in left],
+    )
+    step("screen_batch, total", lambda: [engine.screen_batch(b, today=TODAY) for b in batches])
+    step(
+        "screen_batch, reference path forced (every row)",
+        lambda: [reference.screen_batch(b, today=TODAY) for b in batches],
+    )
+    return n, len(left), steps
 
 
 def quality(source: Path, engine_out: Path, baseline_out: Path) -> dict[str, Any]:
@@ -745,8 +766,10 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     rows = 100_000 if args.quick else args.rows
-    command = "benchmarks/screen_throughput.py" + (
-        " --quick" if args.quick else (f" --rows {rows}" if rows != 1_000_000 else "")
+    command = (
+        "benchmarks/screen_throughput.py"
+        + (" --quick" if args.quick else (f" --rows {rows}" if rows != 1_000_000 else ""))
+        + (f" --repeats {args.repeats}" if args.repeats != 2 else "")
     )
 
     measured = revision()  # now: the code imported is the code measured
@@ -768,18 +791,21 @@ def main() -> None:
 
         ceiling = two_core_ceiling()
         print(f"machine: a pure-Python loop scales {ceiling:.2f}x from one process to two")
-        (w1, cpu1), (w2, cpu2), base = timed_runs(source, Path(tmp), data, rows, args.repeats)
-        same = pq.read_table(Path(tmp) / "out-w1.parquet").equals(
-            pq.read_table(Path(tmp) / "out-w2.parquet")
+        (w1, cpu1), (w2, cpu2), base, before = timed_runs(
+            source, Path(tmp), data, rows, args.repeats
         )
+        out_w1 = (Path(tmp) / "out-w1.parquet").read_bytes()
+        same = out_w1 == (Path(tmp) / "out-w2.parquet").read_bytes()
+        same_reference = out_w1 == (Path(tmp) / "out-reference.parquet").read_bytes()
         q = quality(source, Path(tmp) / "out-w1.parquet", Path(tmp) / "baseline.parquet")
-        sample, steps = breakdown(source, data, min(rows, args.breakdown_rows), args.repeats)
+        sample, left, steps = breakdown(source, data, min(rows, args.breakdown_rows), args.repeats)
 
-    r1, r2, rb = rows / w1, rows / w2, rows / base
+    r1, r2, rb, r0 = rows / w1, rows / w2, rows / base, rows / before
     hours = BAR_LISTINGS / r2 / 3600
     needed = BAR_LISTINGS / (BAR_HOURS * 3600)
     total = dict(steps)["screen_batch, total"]
     rest = total - sum(t for name, t in steps if not name.startswith(("screen_batch", "read")))
+    forced = dict(steps)["screen_batch, reference path forced (every row)"]
     planted_rows = sum(v[0] for v in q["by_kind"].values())
     marked = {k: v for k, v in q["by_kind"].items() if k != "exception"}
     marked_rows = sum(v[0] for v in marked.values())
@@ -802,6 +828,10 @@ def main() -> None:
         "|---|---|",
         f"| `screen_file`, workers=1, listings/s | **{r1:,.0f}** ({w1:.1f} s) |",
         f"| `screen_file`, workers=2, listings/s | **{r2:,.0f}** ({w2:.1f} s) |",
+        f"| before: `screen_file`, workers=1, every row on the reference path "
+        f"(`compiled=False`), listings/s | {r0:,.0f} ({before:.1f} s) |",
+        f"| speed-up of the compiled path, one core (same run) | **{r1 / r0:.1f}x** |",
+        f"| rows the kernel left to the reference path (breakdown sample) | {left / sample:.1%} |",
         f"| scaling workers=2 / workers=1 | **{r2 / r1:.2f}x** |",
         f"| CPU per listing, all processes: workers=1 / workers=2 | {cpu1 / rows * 1e6:,.1f} µs / "
         f"{cpu2 / rows * 1e6:,.1f} µs |",
@@ -817,7 +847,10 @@ def main() -> None:
         f"{needed:,.0f}/s, {needed / r2:.1f}x the measured rate) |",
         f"| 1.2 billion listings, from CPU time, both cores busy | "
         f"{BAR_LISTINGS * cpu2 / rows / 2 / 3600:.1f} h |",
-        f"| outputs of workers=1 and workers=2 identical | {'yes' if same else '**no**'} |",
+        f"| output files of workers=1 and workers=2 byte-identical | "
+        f"{'yes' if same else '**no**'} |",
+        f"| output files of the compiled and the reference path byte-identical | "
+        f"{'yes' if same_reference else '**no**'} |",
         f"| planted marks flagged by the engine (infringing, review or authorized) | "
         f"{_pct(engine_found, marked_rows)} of {marked_rows:,} |",
         f"| planted marks with engine evidence (incl. names excepted for want of context) | "
@@ -848,17 +881,20 @@ def main() -> None:
             f"| {name} | {seconds / sample * 1e6:,.1f} | {seconds / total:.0%} |"
             for name, seconds in steps
         ),
-        f"| the rest, by difference: row loop, verdicts, findings of the flagged few, output "
-        f"arrays | {rest / sample * 1e6:,.1f} | {rest / total:.0%} |",
+        f"| the rest, by difference: texts the kernel leaves to Python (other scripts, ring "
+        f"emoji), the fuzzy look at the words it points at, output arrays | "
+        f"{rest / sample * 1e6:,.1f} | {rest / total:.0%} |",
         f"| `screen_file`, workers=1, end to end (for comparison) | {1e6 / r1:,.1f} | "
         f"{1 / r1 / (total / sample):.0%} |",
         "",
         f"Engine and baseline figures are the best of {args.repeats} interleaved runs: this "
         "machine is shared, and its two cores are slower per CPU-second when both are busy "
         "(compare the CPU per listing at workers=1 and 2, and the machine ceiling). "
-        "The steps are measured one by one over the same listings; `screen_batch` runs them all "
-        "(normalise and the automaton on every title and description, the fuzzy pass on "
-        "listings without an exact hit) plus building verdicts and the output batch. "
+        "The steps are measured one by one over the same listings, with the garbage collector "
+        "paused as `screen_batch` pauses it; `screen_batch` runs them all: column checks, the "
+        "compiled kernel over every title and description, the reference path (`Engine.screen`) "
+        "for the rows the kernel cannot prove clean, the output batch "
+        f"(the reference path forced on every row: {forced / total:.1f}x the time). "
         f"Target (issue): >= {TARGET_ONE_CORE:,} listings/s on one core, scaling with "
         f"`--workers`; 1.2 billion listings in under {BAR_HOURS:.0f} hours on 2 cores. "
         "Absolute figures vary with the machine; the ratios are measured in the same run.",

@@ -21,6 +21,7 @@ ENGINE = (
     "ringfence.registry.decision",
     "ringfence.registry.builtin",
     "ringfence.screening.engine",
+    "ringfence.screening._kernel",
     "ringfence.screening.index",
     "ringfence.screening.normalize",
     "ringfence.screening.runners.local",

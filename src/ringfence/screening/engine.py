@@ -5,26 +5,50 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import math
-from collections.abc import Iterable, Sequence
+import re
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pycountry
 
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import Reason
 from ringfence.registry.schemas import iso_territories
 from ringfence.screening.detectors.cues import SymbolicCues
-from ringfence.screening.detectors.fuzzy import FuzzyMatcher
+from ringfence.screening.detectors.fuzzy import MIN_LENGTH, FuzzyMatcher
 from ringfence.screening.detectors.price import PriceCheck
-from ringfence.screening.detectors.rings import find_emoji_rings
-from ringfence.screening.detectors.terms import Hit, TermMatcher
+from ringfence.screening.detectors.rings import COLOURED, RINGS, find_emoji_rings
+from ringfence.screening.detectors.terms import (
+    MID_WORD,
+    SHORT,
+    Hit,
+    TermMatcher,
+    needs_boundary,
+)
 from ringfence.screening.findings import Finding
 from ringfence.screening.index import ScreeningData, Term, builtin_data, load_index
-from ringfence.screening.normalize import normalize, normalize_term, original_span, trace
+from ringfence.screening.normalize import (
+    ascii_char,
+    normalize,
+    normalize_term,
+    original_span,
+    trace,
+)
+
+try:
+    from ringfence.screening import _kernel
+except ImportError:  # a source checkout without a build: the reference path only
+    _kernel = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
 
 RINGS_MARK = "symbol-olympic-rings"
 CHANNEL = "marketplace"
@@ -119,9 +143,13 @@ _PROPERTY_KINDS = frozenset({"variant", "ring"})
 
 
 class Engine:
-    """A loaded screening index, ready to screen listings."""
+    """A loaded screening index, ready to screen listings.
 
-    def __init__(self, data: ScreeningData) -> None:
+    ``compiled`` (default) lets ``screen_batch`` use the compiled prefilter
+    (``ringfence.screening._kernel``) for the listings it can prove clean; ``compiled=False``
+    forces the reference path for every row. Both give the same output, row for row."""
+
+    def __init__(self, data: ScreeningData, *, compiled: bool = True) -> None:
         self.data = data
         self.licences = LicenceIndex(data.registry)
         self.version = self.licences.version
@@ -132,6 +160,28 @@ class Engine:
         self.price = PriceCheck(data.prices, data.fx)
         self.categories = frozenset(c.id for c in data.registry.categories)
         self.has_rings_mark = any(m.id == RINGS_MARK for m in data.registry.marks)
+        self.kernel: _kernel.Kernel | None = None
+        if compiled and _kernel is None:
+            _warn_no_kernel()
+        elif compiled:
+            properties = [
+                p
+                for p, ts in self.terms.patterns.items()
+                if any(t.kind in _PROPERTY_KINDS for t in ts)
+            ]
+            self.kernel = _kernel.Kernel(
+                [(p, needs_boundary(p)) for p in properties],
+                sorted({p.replace(" ", "") for p in properties if needs_boundary(p)}),
+                sorted(self.fuzzy.phrase_words),
+                sorted(self.fuzzy.prefixes),
+                sorted(self.fuzzy.suffixes),
+                MIN_LENGTH - 1,
+                SHORT,
+                MID_WORD,
+                lexicon,
+                self.fuzzy.clean_words,
+                _KernelChars(properties),
+            )
 
     @classmethod
     def builtin(cls) -> Engine:
@@ -170,7 +220,7 @@ class Engine:
         return self._decide(listing, findings, today or datetime.now(UTC).date())
 
     def _scan(self, field_name: str, text: str) -> _Scan:
-        view = normalize(text)
+        view = (self.kernel.view(text) if self.kernel is not None else None) or normalize(text)
         return _Scan(field_name, text, view, self.terms.find(view), find_emoji_rings(text))
 
     def _fuzzy(self, scans: Sequence[_Scan]) -> list[Finding]:
@@ -179,8 +229,7 @@ class Engine:
             for start, end, pattern, terms, distance in self.fuzzy.find(scan.view):
                 if terms[0].ambiguous and not self._has_context(scan, terms[0]):
                     continue
-                _, origins = trace(scan.text)
-                s, e = original_span(origins, start, end, scan.text)
+                s, e = original_span(self._origins(scan.text), start, end, scan.text)
                 term = terms[0]
                 out.append(
                     Finding(
@@ -197,18 +246,29 @@ class Engine:
                 )
         return out
 
+    def _origins(self, text: str) -> list[int]:
+        """``normalize.trace``'s offsets into the text as written, from the compiled kernel
+        where it reads the text (a property test holds the two equal)."""
+        if self.kernel is not None:
+            traced = self.kernel.trace(text)
+            if traced is not None:
+                return traced[1]
+        return trace(text)[1]
+
     @staticmethod
     def _has_context(scan: _Scan, term: Term) -> bool:
         """A context word of the term (its edition's city or year, "mascot"...) in the text."""
-        return any(f" {normalize_term(c)} " in scan.view for c in term.context) or any(
+        return any(c in scan.view for c in _context_views(term.context)) or any(
             h.term.kind == "context" for h in scan.hits
         )
 
     def _findings(self, scan: _Scan, listing: Listing) -> list[Finding]:
         """Turn the cheap pass's hits into findings with offsets in the text as written."""
-        _, origins = trace(scan.text)
+        origins: list[int] = []  # traced on first use: most fields have no hit to report
 
         def span(start: int, end: int) -> tuple[int, int, str]:
+            if not origins:
+                origins.extend(self._origins(scan.text))
             s, e = original_span(origins, start, end, scan.text)
             return s, e, scan.text[s:e]
 
@@ -377,48 +437,157 @@ class Engine:
 
     def _screen_batch(self, batch: pa.RecordBatch, *, today: date | None) -> pa.RecordBatch:
         day = today or datetime.now(UTC).date()
-        columns = {
-            name: batch.column(name).to_pylist() if name in batch.schema.names else None
-            for name in (*_FIELDS, "_error")
-        }
-        n = batch.num_rows
-        nothing: list[Any] = [None] * n
-        errors = columns["_error"] or nothing
-        # Most rows are clean: start every column with the clean answer, change the others.
-        empty: list[str] = []
-        out_ids: list[str | None] = []
-        out_verdicts = [CLEAN] * n
-        out_risk = [0.0] * n
-        out_marks: list[list[str]] = [empty] * n
-        out_reasons: list[list[str]] = [empty] * n
-        out_evidence = ["[]"] * n
-        rows = zip(*(columns[c] or nothing for c in _FIELDS), strict=True)
-        for i, row in enumerate(rows):
-            try:
-                if errors[i] is not None:  # a line the reader could not parse
-                    raise RowError(str(errors[i]))
-                verdict = self.screen(listing_from_values(*row), today=day)
-            except RowError as exc:
-                verdict = Verdict(_row_id(row[0]), ERROR, 0.0, reasons=(exc.reason,))
-            out_ids.append(verdict.listing_id)
-            if verdict.verdict is CLEAN and not verdict.reasons:
+        if self.kernel is not None:
+            columns = _fast_columns(batch)
+            if columns is not None:
+                return self._screen_batch_compiled(batch, columns, day)
+        return self._screen_batch_reference(batch, day)
+
+    def _screen_batch_reference(self, batch: pa.RecordBatch, day: date) -> pa.RecordBatch:
+        """The reference: every row through ``listing_from_values`` and ``screen``."""
+        verdicts = [self._screen_row(row, error, day) for row, error in _rows(batch)]
+        ids = pa.array([v.listing_id for v in verdicts], pa.string())
+        return _output(ids, list(enumerate(verdicts)))
+
+    def _screen_row(self, row: Sequence[Any], error: Any, day: date) -> Verdict:
+        try:
+            if error is not None:  # a line the reader could not parse
+                raise RowError(str(error))
+            return self.screen(listing_from_values(*row), today=day)
+        except RowError as exc:
+            return Verdict(_row_id(row[0]), ERROR, 0.0, reasons=(exc.reason,))
+
+    def _screen_batch_compiled(
+        self, batch: pa.RecordBatch, columns: dict[str, pa.Array], day: date
+    ) -> pa.RecordBatch:
+        """The compiled prefilter decides the rows it can prove clean: valid (column checks)
+        and, in title and description, no property and no misspelling (``_kernel``, module
+        docstring). Every other row takes the reference path, ``_screen_row``."""
+        assert self.kernel is not None
+        refer = _invalid_rows(columns)
+        fuzzy_views: dict[int, list[str]] = {}
+        for name, limit in (("title", MAX_TITLE), ("description", MAX_SCANNED_DESCRIPTION)):
+            column = columns.get(name)
+            if column is None:
                 continue
-            out_verdicts[i] = verdict.verdict
-            out_risk[i] = verdict.risk
-            out_marks[i] = list(verdict.marks)
-            out_reasons[i] = list(verdict.reasons)
-            out_evidence[i] = verdict.evidence_json() if verdict.evidence else "[]"
-        return pa.RecordBatch.from_arrays(
-            [
-                pa.array(out_ids, pa.string()),
-                pa.array(out_verdicts, pa.string()),
-                pa.array(out_risk, pa.float64()),
-                pa.array(out_marks, pa.list_(pa.string())),
-                pa.array(out_reasons, pa.list_(pa.string())),
-                pa.array(out_evidence, pa.string()),
-            ],
-            schema=OUTPUT_SCHEMA,
+            statuses, views = self.kernel.scan_array(column, limit, name == "title")
+            others: list[int] = []
+            for found in _NONZERO.finditer(statuses):
+                i = found.start()
+                status = statuses[i]
+                if status == _kernel.REFER:
+                    refer.add(i)
+                elif status == _kernel.FUZZY:
+                    fuzzy_views.setdefault(i, []).append(views[i])
+                else:
+                    others.append(i)
+            if others:
+                texts = column.take(pa.array(others, pa.int64())).to_pylist()
+                for i, text in zip(others, texts, strict=True):
+                    view = self._prefilter_other(name, text)
+                    if view is None:
+                        refer.add(i)
+                    elif view:
+                        fuzzy_views.setdefault(i, []).append(view)
+        for i, row_views in fuzzy_views.items():
+            if i not in refer and any(self.fuzzy.find(v) for v in row_views):
+                refer.add(i)
+        flagged: list[tuple[int, Verdict]] = []
+        if refer:
+            rows = sorted(refer)
+            taken = batch.take(pa.array(rows, pa.int64()))
+            for i, (row, error) in zip(rows, _rows(taken), strict=True):
+                flagged.append((i, self._screen_row(row, error, day)))
+        return _output(columns["listing_id"], flagged)
+
+    def _prefilter_other(self, name: str, text: str) -> str | None:
+        """A text the kernel left to Python (OTHER): None when the reference must screen its
+        row, else the view the fuzzy pass must look at."""
+        if name == "title" and (len(text) > MAX_TITLE or not text.strip()):
+            return None
+        scan = self._scan(name, text[:MAX_SCANNED_DESCRIPTION])
+        return None if scan.uses_property() else scan.view
+
+
+class _KernelChars:
+    """A character in the kernel's view (``normalize.ascii_char``): a letter of another script
+    stands in as one byte when no property pattern holds it; the rings detector reads the
+    ring emoji in the text as written, so text with them is left to Python."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self._held = frozenset(c for p in patterns for c in p if not c.isascii())
+
+    def __call__(self, code: int) -> str | None:
+        if chr(code) in _RING_CHARS:
+            return None
+        return ascii_char(code, self._free)
+
+    def _free(self, letter: str) -> bool:
+        return letter not in self._held
+
+
+_RING_CHARS = frozenset(RINGS + COLOURED)
+_NONZERO = re.compile(b"[^\\x00]")
+
+
+def _rows(batch: pa.RecordBatch) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Each row's values, in ``listing_from_values``' order, and the reader's error."""
+    columns = {
+        name: batch.column(name).to_pylist() if name in batch.schema.names else None
+        for name in (*_FIELDS, "_error")
+    }
+    nothing: list[Any] = [None] * batch.num_rows
+    rows = zip(*(columns[c] or nothing for c in _FIELDS), strict=True)
+    return zip(rows, columns["_error"] or nothing, strict=True)
+
+
+def _output(ids: pa.Array, verdicts: Iterable[tuple[int, Verdict]]) -> pa.RecordBatch:
+    """The output batch: every row clean, but for the given (row, verdict) pairs."""
+    n = len(ids)
+    index = array("i", bytes(4 * n))
+    verdict, risk, evidence = [CLEAN], [0.0], ["[]"]
+    marks: list[list[str]] = [[]]
+    reasons: list[list[str]] = [[]]
+    for i, v in verdicts:
+        if v.verdict is CLEAN and not v.reasons:
+            continue
+        index[i] = len(verdict)
+        verdict.append(v.verdict)
+        risk.append(v.risk)
+        marks.append(list(v.marks))
+        reasons.append(list(v.reasons))
+        evidence.append(v.evidence_json() if v.evidence else "[]")
+    take = pa.Array.from_buffers(pa.int32(), n, [None, pa.py_buffer(index)])
+    return pa.RecordBatch.from_arrays(
+        [
+            ids,
+            pa.array(verdict, pa.string()).take(take),
+            pa.array(risk, pa.float64()).take(take),
+            pa.array(marks, pa.list_(pa.string())).take(take),
+            pa.array(reasons, pa.list_(pa.string())).take(take),
+            pa.array(evidence, pa.string()).take(take),
+        ],
+        schema=OUTPUT_SCHEMA,
+    )
+
+
+_warned = False
+
+
+def _warn_no_kernel() -> None:
+    global _warned  # noqa: PLW0603 - one line per process
+    if not _warned:
+        _warned = True
+        log.warning(
+            "ringfence.screening._kernel is not built: screening on the reference path only "
+            "(reinstall with `pip install -e .` to build it)"
         )
+
+
+@lru_cache(maxsize=4_096)
+def _context_views(context: tuple[str, ...]) -> tuple[str, ...]:
+    """A term's context words as whole tokens of a view (" mascot ")."""
+    return tuple(f" {normalize_term(c)} " for c in context)
 
 
 def _outermost(hits: Iterable[Hit]) -> list[Hit]:
@@ -492,11 +661,6 @@ def listing_from_values(
         raise RowError("empty_title")
     description = _optional(description, "description") or ""
     category = _optional(category, "category")
-    currency = _optional(currency, "currency")
-    if currency is not None:
-        currency = currency.upper()
-        if currency not in _CURRENCIES:
-            raise RowError("unknown_currency")
     return Listing(
         listing_id,
         seller_id,
@@ -504,10 +668,19 @@ def listing_from_values(
         description,
         category,
         _price(_decoded(price, "price")),
-        currency,
+        _currency(currency),
         _ship_to(_decoded(ship_to, "ship_to")),
         _date(_decoded(listed_at, "listed_at")),
     )
+
+
+def _currency(value: Any) -> str | None:
+    currency = _optional(value, "currency")
+    if currency is not None:
+        currency = currency.upper()
+        if currency not in _CURRENCIES:
+            raise RowError("unknown_currency")
+    return currency
 
 
 def _decoded(value: Any, name: str) -> Any:
@@ -585,9 +758,14 @@ _SHIP_TO_SEEN: dict[str, tuple[str, ...]] = {}
 _SHIP_TO_MEMO = 10_000
 
 
+@cache
+def _territories() -> frozenset[str]:
+    return iso_territories()  # built from pycountry on each call
+
+
 def _parse_ship_to(items: list[str]) -> tuple[str, ...]:
     codes = [c.strip().upper() for c in items if c.strip()]
-    valid = iso_territories()
+    valid = _territories()
     if any(c not in valid for c in codes):
         raise RowError("unknown_territory")
     return tuple(dict.fromkeys(codes))
@@ -606,3 +784,135 @@ def _date(value: Any) -> date | None:
         except ValueError:
             raise RowError("invalid_listed_at") from None
     raise RowError("invalid_listed_at")
+
+
+# ---------------------------------------------------------------------- column checks
+# What the compiled path needs to know of a batch's columns: which rows the row validation
+# above could refuse. Each check runs the row validators on the distinct values of a column.
+
+
+def _fast_columns(batch: pa.RecordBatch) -> dict[str, pa.Array] | None:
+    """The batch's columns as the compiled path reads them (text as UTF-8 strings), or None
+    when a column has a type it does not read (the whole batch then takes the reference)."""
+    names = batch.schema.names
+    if not all(c in names for c in REQUIRED_COLUMNS):
+        return None
+    columns: dict[str, pa.Array] = {}
+    for name in (*_FIELDS, "_error"):
+        if name not in names or pa.types.is_null(batch.schema.field(name).type):
+            continue
+        column = batch.column(name)
+        kind = column.type
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            try:  # CSV text arrives as bytes; UTF-8 that does not decode is a row error
+                column = column.cast(
+                    pa.large_string() if pa.types.is_large_binary(kind) else pa.string()
+                )
+            except pa.ArrowInvalid:
+                return None
+        if not _CHECKS[name][0](column.type):
+            return None
+        columns[name] = column
+    if pa.types.is_large_string(columns["listing_id"].type):
+        columns["listing_id"] = columns["listing_id"].cast(pa.string())
+    return columns
+
+
+def _invalid_rows(columns: dict[str, pa.Array]) -> set[int]:
+    """Rows that row validation might refuse (a superset; exact for all but the ids)."""
+    rows: set[int] = set()
+    for name, column in columns.items():
+        rows.update(_CHECKS[name][1](column))
+    return rows
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _is_number(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind))
+
+
+def _nonzero(flags: bytes) -> list[int]:
+    return [m.start() for m in _NONZERO.finditer(flags)]
+
+
+def _where(mask: pa.Array) -> list[int]:
+    return list(pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist())
+
+
+def _refused(column: pa.Array, check: Callable[[Any], object]) -> list[int]:
+    """Rows whose value ``check`` (a row validator) refuses, each distinct value checked once."""
+    bad = []
+    for value in pc.unique(column).to_pylist():
+        if value is None:
+            continue
+        try:
+            check(value)
+        except RowError:
+            bad.append(value)
+    if not bad:
+        return []
+    return _where(pc.is_in(column, value_set=pa.array(bad, column.type)))
+
+
+def _ids(column: pa.Array) -> list[int]:
+    assert _kernel is not None
+    return _nonzero(_kernel.blank_ids(column))
+
+
+def _prices(column: pa.Array) -> list[int]:
+    if _is_text(column.type):
+        return _refused(column, _price)
+    bad = pc.less(column, 0)
+    if pa.types.is_floating(column.type):
+        bad = pc.or_(bad, pc.or_(pc.is_nan(column), pc.is_inf(column)))
+    return _where(bad)
+
+
+def _ship_tos(column: pa.Array) -> list[int]:
+    if _is_text(column.type):
+        return _refused(column, _ship_to)
+    codes = pc.list_flatten(column)
+    bad = _refused(codes, lambda code: _parse_ship_to([code]))
+    if not bad:
+        return []
+    parents = pc.list_parent_indices(column)
+    return sorted({parents[k].as_py() for k in bad})
+
+
+def _dates(column: pa.Array) -> list[int]:
+    return _refused(column, _date) if _is_text(column.type) else []
+
+
+def _anything(column: pa.Array) -> list[int]:
+    return []
+
+
+def _not_null(column: pa.Array) -> list[int]:
+    return _where(pc.is_valid(column))
+
+
+def _is_text_list(kind: pa.DataType) -> bool:
+    return bool(
+        (pa.types.is_list(kind) or pa.types.is_large_list(kind)) and _is_text(kind.value_type)
+    )
+
+
+# column -> (the types the compiled path reads, the rows it must leave to the reference)
+_CHECKS: dict[str, tuple[Callable[[pa.DataType], bool], Callable[[pa.Array], list[int]]]] = {
+    "listing_id": (_is_text, _ids),
+    "seller_id": (_is_text, _ids),
+    "title": (_is_text, _anything),  # the kernel checks titles
+    "description": (_is_text, _anything),
+    "category": (_is_text, _anything),
+    "price": (lambda k: _is_number(k) or _is_text(k), _prices),
+    "currency": (_is_text, lambda c: _refused(c, _currency)),
+    "ship_to": (lambda k: _is_text(k) or _is_text_list(k), _ship_tos),
+    "listed_at": (
+        lambda k: _is_text(k) or pa.types.is_date(k) or pa.types.is_timestamp(k),
+        _dates,
+    ),
+    "_error": (_is_text, _not_null),
+}

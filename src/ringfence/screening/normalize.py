@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from importlib.resources import files
 
@@ -270,6 +271,35 @@ def _triples() -> ahocorasick.Automaton:
 
 
 _TRIPLES = _triples()
+
+
+def ascii_char(code: int, letter: Callable[[str], bool] | None = None) -> str | None:
+    """What one character that is not ASCII becomes in the token view, as ASCII that steps 3
+    to 5 treat the same way, if there is such: its character map (step 2) when that is ASCII
+    small letters (not ``i``), digits or separators; other whitespace as a space, other
+    separators (emoji, °, 【) as ``.``; a letter of another script that ``letter`` accepts as
+    ``\x80``, a stand-in that the steps treat as the letter it stands for; else None (other
+    letters and digits, the leet symbols € and £, capitals). Never longer than the
+    character's UTF-8 form. The compiled kernel builds views byte by byte with it (a property
+    test holds the kernel's view equal to ``normalize``)."""
+    out = []
+    for m in _TABLE[code]:
+        if m.isascii():
+            out.append(m)
+        elif m in _LEET_CHARS:
+            return None
+        elif m.isspace():
+            out.append(" ")
+        elif not m.isalnum():
+            out.append(".")
+        elif m.isalpha() and letter is not None and letter(m):
+            out.append("\x80")
+        else:
+            return None
+    mapped = "".join(out)
+    if mapped.lower() != mapped or "i" in mapped or len(mapped) > len(chr(code).encode("utf-8")):
+        return None
+    return mapped
 
 
 def _normalize_any(text: str) -> str:

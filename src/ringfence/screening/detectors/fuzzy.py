@@ -81,6 +81,26 @@ class FuzzyMatcher:
         self._lexicon = lexicon
         self._clean: set[str] = set()
 
+    @property
+    def phrase_words(self) -> frozenset[str]:
+        """The words a several-word mark is looked at for (a token equal to one)."""
+        return frozenset(self._phrases)
+
+    @property
+    def prefixes(self) -> frozenset[str]:
+        """First three letters of the one-word marks."""
+        return frozenset(e for e in self._ends if not e.startswith("~"))
+
+    @property
+    def suffixes(self) -> frozenset[str]:
+        """Last four letters of the one-word marks."""
+        return frozenset(e[1:] for e in self._ends if e.startswith("~"))
+
+    @property
+    def clean_words(self) -> set[str]:
+        """The live memory of words found to be no misspelling (only ever grows)."""
+        return self._clean
+
     def find(self, view: str) -> list[tuple[int, int, str, tuple[Term, ...], int]]:
         """(start, end, pattern, terms, distance) for words, or runs of words, within reach of
         a long mark."""

@@ -34,7 +34,7 @@ class Hit:
     mid_word: bool  # starts inside a token
 
 
-def _needs_boundary(pattern: str) -> bool:
+def needs_boundary(pattern: str) -> bool:
     # Only letters of scripts written with spaces ask for token boundaries: "北京 2022" is found
     # in "新款北京2022袜子", "olymplc" is not found in "apolymplcs".
     return any(c.isascii() or "\u0370" <= c <= "\u052f" for c in pattern if c.isalpha())
@@ -69,13 +69,13 @@ class TermMatcher:
         self.patterns = {p: tuple(dict.fromkeys(ts)) for p, ts in by_pattern.items()}
         self._automaton = ahocorasick.Automaton()
         for pattern, ts in self.patterns.items():
-            self._automaton.add_word(pattern, (pattern, ts, _needs_boundary(pattern)))
+            self._automaton.add_word(pattern, (pattern, ts, needs_boundary(pattern)))
         self._automaton.make_automaton()
         # Letters spelt apart are searched with the spaces taken out of the patterns too.
         self._compact = ahocorasick.Automaton()
         for pattern, ts in self.patterns.items():
             compact = pattern.replace(" ", "")
-            if len(compact) >= 3 and _needs_boundary(pattern):
+            if len(compact) >= 3 and needs_boundary(pattern):
                 self._compact.add_word(compact, (compact, ts))
         self._compact.make_automaton()
         self._lexicon = lexicon

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -248,9 +249,9 @@ class Summary:
 _WORKER: Engine | None = None
 
 
-def _init_worker(blob: bytes) -> None:
+def _init_worker(blob: bytes, compiled: bool) -> None:
     global _WORKER  # noqa: PLW0603 - one engine per worker process, loaded once
-    _WORKER = Engine(load_index(blob))
+    _WORKER = Engine(load_index(blob), compiled=compiled)
 
 
 def _screen_in_worker(batch: pa.RecordBatch, today: date | None) -> pa.RecordBatch:
@@ -280,8 +281,10 @@ def screen_file(
     batch_size: int = DEFAULT_BATCH,
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
+    compiled: bool = True,
 ) -> Summary:
-    """Screen ``source`` into ``target``; the target appears only if every row was written."""
+    """Screen ``source`` into ``target``; the target appears only if every row was written.
+    ``compiled=False`` screens every row on the reference path (see ``Engine``)."""
     if source.resolve() == target.resolve():
         raise InvalidInput("the output must not be the input file", code="same_file")
     file_format(target)
@@ -294,7 +297,7 @@ def screen_file(
     started = time.perf_counter()
     try:
         if workers <= 1:
-            engine = Engine(data)
+            engine = Engine(data, compiled=compiled)
             results: Iterator[pa.RecordBatch] = (
                 engine.screen_batch(b, today=today) for b in batches
             )
@@ -302,7 +305,7 @@ def screen_file(
         else:
             blob = dump_index(data)
             with ProcessPoolExecutor(
-                max_workers=workers, initializer=_init_worker, initargs=(blob,)
+                max_workers=workers, initializer=_init_worker, initargs=(blob, compiled)
             ) as pool:
                 _drain(_bounded_map(pool, batches, today, 2 * workers), writer, summary, progress)
         writer.commit()
@@ -327,6 +330,7 @@ def _drain(
     for out in results:
         writer.write(out)
         summary.rows += out.num_rows
-        summary.verdicts.update(out.column("verdict").to_pylist())
+        for counted in pc.value_counts(out.column("verdict")).to_pylist():
+            summary.verdicts[counted["values"]] += counted["counts"]
         if progress is not None:
             progress(out.num_rows)
