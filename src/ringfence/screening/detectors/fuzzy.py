@@ -109,7 +109,7 @@ class FuzzyMatcher:
         words = set(tokens)
         # Most words of a catalogue come back again and again: a word found to be no
         # misspelling is remembered (a bounded set), and only new words are looked at.
-        for token in words - self._clean:
+        for token in sorted(words - self._clean):  # sorted: the same order in every process
             hit = None
             if (
                 len(token) >= MIN_LENGTH - 1
@@ -130,22 +130,32 @@ class FuzzyMatcher:
         return out
 
     def _single(self, view: str, token: str) -> tuple[int, int, str, tuple[Term, ...], int] | None:
+        """The closest mark within reach of ``token``, ties broken by the pattern: the same
+        answer in every process (the delete forms come out of a set, whose order follows the
+        string hash seed)."""
         singles = self._singles
         seen: set[str] = set()
+        best: tuple[int, str, _Candidate] | None = None
         for form in _deletes(token, 2 if len(token) >= 10 else 1):
             for c in singles.get(form, ()):
                 if c.pattern in seen or c.pattern == token:
                     continue
                 seen.add(c.pattern)
                 d = _distance(token, c)
-                if d is not None:
-                    start = view.index(f" {token} ") + 1
-                    return (start, start + len(token), c.pattern, c.terms, d)
-        return None
+                if d is not None and (best is None or (d, c.pattern) < best[:2]):
+                    best = (d, c.pattern, c)
+        if best is None:
+            return None
+        d, _, c = best
+        start = view.index(f" {token} ") + 1
+        return (start, start + len(token), c.pattern, c.terms, d)
 
     def _phrase(
         self, view: str, tokens: list[str], i: int
     ) -> tuple[int, int, str, tuple[Term, ...], int] | None:
+        """The closest several-word mark through ``tokens[i]``, ties broken by the pattern (the
+        mark's forms come from sets: first-found would follow the hash seed)."""
+        best: tuple[int, str, str, _Candidate] | None = None
         for c, position in self._phrases[tokens[i]]:
             first = i - position
             if first < 0 or first + c.words > len(tokens):
@@ -154,10 +164,13 @@ class FuzzyMatcher:
             if text == c.pattern or _digits(text) != _digits(c.pattern):
                 continue  # a year is no misspelling: "Antwerp 1982" is not "Antwerp 1920"
             d = _distance(text, c)
-            if d is not None:
-                start = view.index(f" {text} ") + 1
-                return (start, start + len(text), c.pattern, c.terms, d)
-        return None
+            if d is not None and (best is None or (d, c.pattern) < best[:2]):
+                best = (d, c.pattern, text, c)
+        if best is None:
+            return None
+        d, _, text, c = best
+        start = view.index(f" {text} ") + 1
+        return (start, start + len(text), c.pattern, c.terms, d)
 
 
 def _distance(text: str, c: _Candidate) -> int | None:
