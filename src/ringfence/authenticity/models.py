@@ -68,7 +68,9 @@ class CodeUnit(Base):
     presented one against (codes are printed again by re-signing: Ed25519 is deterministic)."""
 
     __tablename__ = "code_units"
-    __table_args__ = (UniqueConstraint("gtin", "serial"),)
+    # serial first: it is the selective column (80 random bits), so look-ups by a list of
+    # serials walk this index on both backends.
+    __table_args__ = (UniqueConstraint("serial", "gtin"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     gtin: Mapped[str] = mapped_column(String(14))

@@ -492,9 +492,10 @@ _UNIT_QUERY = (
     .join(_licensee_party, _licensee_party.id == CodeBatch.licensee_id)
 )
 # Built once with expanding parameters: a scan pays for no statement construction. Two IN
-# lists rather than one of (gtin, serial) pairs, so both backends walk the unique (gtin,
-# serial) index (SQLite scans the table for row-value IN lists); rows that only cross-match
-# are never looked up.
+# lists rather than one of (gtin, serial) pairs, so both backends walk the unique (serial,
+# gtin) index from its selective serial column (SQLite scans the table for row-value IN lists,
+# and a gtin-first index made PostgreSQL read every unit of the GTIN); rows that only
+# cross-match are never looked up.
 _UNITS_BY_CODE = _UNIT_QUERY.where(
     CodeUnit.gtin.in_(bindparam("gtins", expanding=True)),
     CodeUnit.serial.in_(bindparam("serials", expanding=True)),

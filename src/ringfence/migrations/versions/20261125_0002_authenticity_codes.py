@@ -139,7 +139,7 @@ def upgrade() -> None:
             ["batch_id"], ["code_batches.id"], name=op.f("fk_code_units_batch_id_code_batches")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_code_units")),
-        sa.UniqueConstraint("gtin", "serial", name=op.f("uq_code_units_gtin")),
+        sa.UniqueConstraint("serial", "gtin", name=op.f("uq_code_units_serial")),
     )
     with op.batch_alter_table("code_units", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_code_units_batch_id"), ["batch_id"], unique=False)
