@@ -25,9 +25,11 @@ from ringfence.demo import load_demo
 from ringfence.editions import bundle, service
 from ringfence.registry.builtin import builtin_document
 from ringfence.registry.enums import EditionStatus
-from ringfence.registry.service import import_document
+from ringfence.registry.service import compile_index, import_document
+from ringfence.shop import service as shop
+from ringfence.shop.payments import SandboxProvider
 from tests.dbs import backends, fresh_database
-from tests.editions.conftest import NOW, seed_tenant
+from tests.editions.conftest import NOW, OCOG, checkout, seed_tenant
 
 SECRET = "deployment-secret-shared-by-regions"
 
@@ -56,8 +58,24 @@ def deployments(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Depl
         source = make_session_factory(engines[0])
         with unit_of_work(source) as session:
             load_demo(session)
-            seed_tenant(session)
+            tenant = seed_tenant(session)
             service.advance(session, principal=SYSTEM, edition_id="la28", now=NOW)
+            placed = shop.place_order(
+                session,
+                store_id=OCOG,
+                buyer="guest",
+                data=checkout(tenant.offer),
+                index=compile_index(session),
+                idempotency_key="k-1",
+                now=NOW,
+            )
+            shop.pay_order(
+                session,
+                order_id=placed.order.id,
+                provider=SandboxProvider(),
+                token="tok_ok",
+                now=NOW,
+            )
         yield Deployments(source, make_session_factory(engines[1]), target_url, engines)
         for engine in engines:
             engine.dispose()
@@ -98,6 +116,10 @@ def test_round_trip_into_an_empty_deployment(deployments: Deployments) -> None:
         "code_units",
         "storefronts",
         "offers",
+        "orders",
+        "order_lines",
+        "ledger_entries",
+        "idempotency_keys",
         "enforcement_cases",
         "audit_events",
         "audit_heads",
@@ -117,6 +139,11 @@ def test_round_trip_into_an_empty_deployment(deployments: Deployments) -> None:
     # And exporting again from the target gives the same tables.
     again = _export(deployments.target)
     assert again.manifest["tables"] == tables
+    # The target goes on from there: new rows get fresh ids (PostgreSQL sequences moved on).
+    with unit_of_work(deployments.target) as session:
+        service.advance(session, principal=SYSTEM, edition_id="la28", now=NOW)
+    with deployments.target() as session:
+        assert [e.detail["to"] for e in service.history(session, "la28")] == ["live", "closing"]
 
 
 def test_import_is_idempotent_and_keeps_identical_rows(deployments: Deployments) -> None:

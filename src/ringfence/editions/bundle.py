@@ -152,7 +152,15 @@ SELECTION: dict[str, Callable[[Scope], ColumnElement[bool]]] = {
     "offers": lambda s: _col("offers", "storefront_id") == s.ocog,
     "orders": _orders,
     "order_lines": _in("order_lines", "order_id", _ids("orders", "id", _orders)),
-    "ledger_entries": lambda s: _col("ledger_entries", "licensor_id") == s.ocog,
+    # Its royalties (wherever the sale was) and both halves of every posting of its store.
+    "ledger_entries": lambda s: or_(
+        _col("ledger_entries", "licensor_id") == s.ocog,
+        _col("ledger_entries", "order_line_id").in_(
+            _ids(
+                "order_lines", "id", _in("order_lines", "order_id", _ids("orders", "id", _orders))
+            )(s)
+        ),
+    ),
     "idempotency_keys": _in("idempotency_keys", "order_id", _ids("orders", "id", _orders)),
     "enforcement_cases": _cases,
     "enforcement_evidence": _in(

@@ -355,14 +355,8 @@ def handover(
             f"ships_to={','.join(old_store.ships_to)}",
         ]
 
-    cases = list(
-        session.scalars(
-            select(Case)
-            .where(Case.rights_holder_id == old_ocog.id)
-            .order_by(Case.id)
-            .with_for_update()
-        )
-    )
+    query = select(Case).where(Case.rights_holder_id == old_ocog.id).order_by(Case.id)
+    cases = list(session.scalars(query if dry_run else query.with_for_update()))
     carried = [c for c in cases if c.status in OPEN_CASES and ioc_marks.intersection(c.marks)]
     items["open_cases"] = [str(c.id) for c in carried]
     items["other_cases"] = [str(c.id) for c in cases if c not in carried]
