@@ -26,6 +26,7 @@ from ringfence.authenticity.signing import b64url, generate, sign_many, signatur
 from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
+from ringfence.editions.service import ensure_writable
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import PartyKind
 from ringfence.registry.models import Category, Licence, Mark, Party
@@ -98,6 +99,7 @@ def rotate_key(session: Session, *, principal: Principal, party_id: str, secret:
     """Give the party a new active key; the old one is retired: it signs nothing new and its
     codes stay valid. Also how a party's first key is made."""
     _licensor(session, principal, party_id)
+    ensure_writable(session, party_id)
     old = _active_key(session, party_id)
     if old is not None:
         old.status = KeyStatus.retired
@@ -285,6 +287,7 @@ def issue_batch(
             loc=("gtin",),
         )
     licence_id, licensor_id = covering
+    ensure_writable(session, licensor_id)  # an archived OCOG's codes verify, none are added
     key = _active_key(session, licensor_id) or _new_key(session, licensor_id, secret)
     private = unseal(secret, key.id, key.sealed_private_key)
 

@@ -40,6 +40,7 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
+from ringfence.editions.service import archived_edition_of
 from ringfence.enforcement import events
 from ringfence.enforcement.enums import (
     APPEAL_REASONS,
@@ -254,9 +255,9 @@ def route(
     reporter: str | None = None,
 ) -> str | None:
     """The rights holder that owns the marks found: an NOC's mark goes to that NOC (the one
-    whose territory the listing ships to first), else an edition's mark to its OCOG, else the
-    IOC. A rights holder reporting a listing that bears one of its own marks keeps the case.
-    None when no mark is known to the registry."""
+    whose territory the listing ships to first), else an edition's mark to its OCOG (unless the
+    edition is archived), else the IOC. A rights holder reporting a listing that bears one of
+    its own marks keeps the case. None when no mark is known to the registry."""
     if not marks:
         return None
     rows = session.execute(
@@ -274,7 +275,15 @@ def route(
     )
     if nocs:
         return str(nocs[0][1])
-    ocogs = sorted((r for r in rows if r[2] is PartyKind.ocog), key=lambda r: marks.index(r[0]))
+    # An archived edition's OCOG is read-only and no longer reviews cases: the IOC takes them.
+    ocogs = sorted(
+        (
+            r
+            for r in rows
+            if r[2] is PartyKind.ocog and archived_edition_of(session, str(r[1])) is None
+        ),
+        key=lambda r: marks.index(r[0]),
+    )
     if ocogs:
         return str(ocogs[0][1])
     return IOC

@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 from ringfence.core.db import Base
 from ringfence.core.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
+from ringfence.editions.service import ensure_edition_writable, ensure_writable
 from ringfence.registry.decision import LicenceIndex, licensor_rights
 from ringfence.registry.enums import WORLDWIDE, Channel, LicenceStatus, PartyKind
 from ringfence.registry.models import (
@@ -736,8 +737,13 @@ def save_mark(session: Session, *, principal: Principal, data: MarkIn, create: b
     if create and session.get(Mark, data.id) is not None:
         raise Conflict(f"mark {data.id!r} already exists", code="already_exists", loc=("id",))
     if not create:
-        _own(principal, _get_mark(session, principal, data.id).owner_id, "owner")
+        old = _get_mark(session, principal, data.id)
+        _own(principal, old.owner_id, "owner")
+        ensure_writable(session, old.owner_id)
+        ensure_edition_writable(session, old.edition_id)
     _own(principal, data.owner, "owner")
+    ensure_writable(session, data.owner)
+    ensure_edition_writable(session, data.edition)
     _write_one(session, RegistryDocument(marks=[data]), "marks")
     row = _apply_mark(session, data)
     session.flush()
@@ -749,6 +755,8 @@ def delete_mark(session: Session, *, principal: Principal, mark_id: str) -> None
     _require_writer(principal)
     mark = _get_mark(session, principal, mark_id)
     _own(principal, mark.owner_id, "owner")
+    ensure_writable(session, mark.owner_id)
+    ensure_edition_writable(session, mark.edition_id)
     if session.scalar(
         select(func.count()).select_from(licence_marks).where(licence_marks.c.mark_id == mark_id)
     ):
@@ -792,8 +800,11 @@ def save_licence(
     if create and session.get(Licence, data.id) is not None:
         raise Conflict(f"licence {data.id!r} already exists", code="already_exists", loc=("id",))
     if not create:
-        _own(principal, _get_licence(session, principal, data.id).licensor_id, "licensor")
+        old = _get_licence(session, principal, data.id)
+        _own(principal, old.licensor_id, "licensor")
+        ensure_writable(session, old.licensor_id)
     _own(principal, data.licensor, "licensor")
+    ensure_writable(session, data.licensor)
     _write_one(session, RegistryDocument(licences=[data]), "licences")
     row = _apply_licence(session, data)
     session.flush()
@@ -805,6 +816,7 @@ def delete_licence(session: Session, *, principal: Principal, licence_id: str) -
     _require_writer(principal)
     lic = _get_licence(session, principal, licence_id)
     _own(principal, lic.licensor_id, "licensor")
+    ensure_writable(session, lic.licensor_id)
     session.delete(lic)
     session.flush()
     _bump_revision(session)

@@ -30,6 +30,7 @@ from ringfence.authenticity.service import issue_batch
 from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RingfenceError
 from ringfence.core.security import SYSTEM, Principal, Role
+from ringfence.editions.service import ensure_writable
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import Channel, PartyKind
 from ringfence.registry.models import Licence, Party
@@ -74,6 +75,7 @@ def create_storefront(
     session: Session, *, principal: Principal, data: StorefrontIn
 ) -> StorefrontOut:
     _owner(principal, data.id)
+    ensure_writable(session, data.id)
     party = session.get(Party, data.id)
     if party is None or party.kind not in (PartyKind.ioc, PartyKind.noc, PartyKind.ocog):
         raise InvalidInput(
@@ -102,6 +104,7 @@ def set_store_open(
     session: Session, *, principal: Principal, store_id: str, is_open: bool
 ) -> StorefrontOut:
     _owner(principal, store_id)
+    ensure_writable(session, store_id)
     store = _get_store(session, store_id)
     store.open = is_open
     return _store_out(store)
@@ -130,6 +133,7 @@ def _offer_out(o: Offer, currency: str) -> OfferOut:
 def add_offer(session: Session, *, principal: Principal, store_id: str, data: OfferIn) -> OfferOut:
     """A draft offer; it sells once published."""
     _owner(principal, store_id)
+    ensure_writable(session, store_id)
     store = _get_store(session, store_id)
     if session.get(Product, data.gtin) is None:
         raise InvalidInput(f"no product with GTIN {data.gtin}", code="unknown_product")
@@ -183,6 +187,7 @@ def publish_offer(
 ) -> OfferOut:
     offer = _get_offer(session, offer_id)
     _owner(principal, offer.storefront_id)
+    ensure_writable(session, offer.storefront_id)
     store = _get_store(session, offer.storefront_id)
     licence, why = _coverage(index, session.get_one(Product, offer.gtin), store.ships_to, on)
     if licence is None:
@@ -194,6 +199,7 @@ def publish_offer(
 def unpublish_offer(session: Session, *, principal: Principal, offer_id: int) -> OfferOut:
     offer = _get_offer(session, offer_id)
     _owner(principal, offer.storefront_id)
+    ensure_writable(session, offer.storefront_id)
     offer.status, offer.status_reason = OfferStatus.unpublished, "unpublished by the store"
     return _offer_out(offer, _get_store(session, offer.storefront_id).currency)
 
@@ -201,6 +207,7 @@ def unpublish_offer(session: Session, *, principal: Principal, offer_id: int) ->
 def set_stock(session: Session, *, principal: Principal, offer_id: int, stock: int) -> OfferOut:
     offer = _get_offer(session, offer_id)
     _owner(principal, offer.storefront_id)
+    ensure_writable(session, offer.storefront_id)
     offer.stock = stock
     return _offer_out(offer, _get_store(session, offer.storefront_id).currency)
 

@@ -25,6 +25,7 @@ from ringfence.authenticity.api import router as authenticity_router
 from ringfence.core.db import make_engine, make_session_factory
 from ringfence.core.logging import configure_logging
 from ringfence.core.settings import Settings, get_settings
+from ringfence.editions.api import router as editions_router
 from ringfence.enforcement.api import router as enforcement_router
 from ringfence.registry.api import router as registry_router
 from ringfence.shop.api import router as shop_router
@@ -79,6 +80,7 @@ def create_app(
     app.include_router(verification_router)
     app.include_router(shop_router)
     app.include_router(enforcement_router)
+    app.include_router(editions_router)
     return app
 
 

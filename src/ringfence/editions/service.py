@@ -1,0 +1,466 @@
+"""The edition lifecycle (one transition table), the read-only rule for archived editions, and
+the hand-over of an organising committee's reusable parts to the next one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ringfence.authenticity.models import SigningKey
+from ringfence.core.db import utcnow
+from ringfence.core.errors import Conflict, Forbidden, NotFound
+from ringfence.core.security import Principal, Role
+from ringfence.editions.models import EditionEvent
+from ringfence.enforcement import events
+from ringfence.enforcement.enums import CaseStatus
+from ringfence.enforcement.models import Case
+from ringfence.registry.enums import EditionStatus, PartyKind
+from ringfence.registry.models import Edition, Licence, Mark, MarkException, Party
+from ringfence.shop.enums import OrderStatus
+from ringfence.shop.models import Order, Storefront
+
+# --------------------------------------------------------------------------- lifecycle
+
+# One transition table: forwards only, one step at a time; an archive is final.
+TRANSITIONS: dict[EditionStatus, frozenset[EditionStatus]] = {
+    EditionStatus.planned: frozenset({EditionStatus.preparing}),
+    EditionStatus.preparing: frozenset({EditionStatus.live}),
+    EditionStatus.live: frozenset({EditionStatus.closing}),
+    EditionStatus.closing: frozenset({EditionStatus.archived}),
+    EditionStatus.archived: frozenset(),
+}
+
+# An OCOG moves its own edition along; only the IOC archives (it cannot be undone).
+OCOG_MAY_ENTER = frozenset({EditionStatus.preparing, EditionStatus.live, EditionStatus.closing})
+
+# Orders that still need work (payment, fulfilment, shipping): the store must settle them first.
+UNSETTLED_ORDERS = (
+    OrderStatus.placed,
+    OrderStatus.paid,
+    OrderStatus.fulfilled,
+    OrderStatus.shipped,
+)
+
+
+def ocog_id(edition_id: str) -> str:
+    return f"OCOG:{edition_id}"
+
+
+def _actor(principal: Principal) -> str:
+    who = principal.party_id or "system"
+    return f"{who} (key {principal.key_id})" if principal.key_id else who
+
+
+def get_edition(session: Session, edition_id: str, *, lock: bool = False) -> Edition:
+    query = select(Edition).where(Edition.id == edition_id)
+    edition = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    if edition is None:
+        raise NotFound(f"no edition {edition_id!r}", code="edition_not_found")
+    return edition
+
+
+def transition(edition: Edition, to: EditionStatus) -> None:
+    """Move an edition to ``to`` or raise Conflict ``illegal_transition``."""
+    if to not in TRANSITIONS[edition.status]:
+        raise Conflict(
+            f"edition {edition.id} is {edition.status.value}: it cannot become {to.value}",
+            code="illegal_transition",
+        )
+    edition.status = to
+
+
+def next_status(status: EditionStatus) -> EditionStatus:
+    following = sorted(TRANSITIONS[status], key=list(EditionStatus).index)
+    if not following:
+        raise Conflict(f"an {status.value} edition has no next state", code="illegal_transition")
+    return following[0]
+
+
+def advance(
+    session: Session,
+    *,
+    principal: Principal,
+    edition_id: str,
+    to: EditionStatus | None = None,
+    now: datetime | None = None,
+) -> Edition:
+    """Move the edition one step along its lifecycle (to ``to`` when given, which must be the
+    next step). The admin may make every move; the edition's OCOG every move but the archive.
+    Archiving needs every order of the OCOG's store settled; it closes the store."""
+    edition = get_edition(session, edition_id, lock=True)
+    target = to if to is not None else next_status(edition.status)
+    if not principal.is_admin:
+        own = principal.role is Role.rights_holder and principal.party_id == ocog_id(edition_id)
+        if not own:
+            raise Forbidden(
+                "an edition is moved along by its OCOG or the admin", code="not_your_edition"
+            )
+        if target not in OCOG_MAY_ENTER:
+            raise Forbidden(
+                f"only the IOC (admin) may make an edition {target.value}", code="ioc_only"
+            )
+    before = edition.status
+    transition(edition, target)
+    if target is EditionStatus.archived:
+        _close_tenant(session, ocog_id(edition_id))
+    session.add(
+        EditionEvent(
+            edition_id=edition_id,
+            kind="transition",
+            actor=_actor(principal),
+            at=now or utcnow(),
+            detail={"from": before.value, "to": target.value},
+        )
+    )
+    session.flush()
+    return edition
+
+
+def _close_tenant(session: Session, party_id: str) -> None:
+    store = session.get(Storefront, party_id)
+    if store is None:
+        return
+    unsettled = session.scalar(
+        select(Order.id)
+        .where(Order.storefront_id == party_id, Order.status.in_(UNSETTLED_ORDERS))
+        .limit(1)
+    )
+    if unsettled is not None:
+        raise Conflict(
+            f"the store of {party_id} has unsettled orders (such as {unsettled}): "
+            "settle them before archiving",
+            code="unsettled_orders",
+        )
+    store.open = False
+
+
+def history(session: Session, edition_id: str) -> list[EditionEvent]:
+    get_edition(session, edition_id)
+    return list(
+        session.scalars(
+            select(EditionEvent)
+            .where(EditionEvent.edition_id == edition_id)
+            .order_by(EditionEvent.id)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- read-only rule
+
+
+def archived_edition_of(session: Session, party_id: str) -> str | None:
+    """The id of the archived edition whose OCOG is ``party_id``, else None."""
+    return session.scalar(
+        select(Edition.id)
+        .join(Party, Party.edition_id == Edition.id)
+        .where(
+            Party.id == party_id,
+            Party.kind == PartyKind.ocog,
+            Edition.status == EditionStatus.archived,
+        )
+    )
+
+
+def ensure_writable(session: Session, party_id: str) -> None:
+    """Raise Conflict ``edition_archived`` when ``party_id`` is the OCOG of an archived edition:
+    its marks, licences, storefront and signing keys are read-only from then on."""
+    edition = archived_edition_of(session, party_id)
+    if edition is not None:
+        raise Conflict(
+            f"{party_id} belongs to the archived edition {edition}: it is read-only",
+            code="edition_archived",
+        )
+
+
+def ensure_edition_writable(session: Session, edition_id: str | None) -> None:
+    """The same rule for a row that names an edition (a mark of the edition)."""
+    if edition_id is None:
+        return
+    status = session.scalar(select(Edition.status).where(Edition.id == edition_id))
+    if status is EditionStatus.archived:
+        raise Conflict(
+            f"the edition {edition_id} is archived: it is read-only", code="edition_archived"
+        )
+
+
+# --------------------------------------------------------------------------- hand-over
+
+Action = Literal["carried", "shared", "not_carried"]
+
+# Cases that still need a decision or a follow-up; the others are final and stay where they are.
+FINAL_CASES = frozenset(
+    {
+        CaseStatus.closed_taken_down,
+        CaseStatus.reinstated,
+        CaseStatus.dismissed,
+        CaseStatus.licensed,
+    }
+)
+OPEN_CASES = tuple(s for s in CaseStatus if s not in FINAL_CASES)
+
+# The hand-over's parts, in the order they are reported, and why each is (not) carried. This
+# table is the documented set (docs/handover.md); tests check the plan against it.
+PARTS: dict[str, tuple[Action, str]] = {
+    "categories": ("shared", "the category taxonomy is global: every edition uses it as is"),
+    "detection_rules": (
+        "shared",
+        "IOC-wide marks, their variants and exceptions, and the screening cue words are "
+        "global data: they apply to the next edition without a copy",
+    ),
+    "notice_templates": ("shared", "notice wording is deployment settings, not OCOG data"),
+    "enforcement_policies": ("shared", "strike, deadline and trust policies are settings"),
+    "marketplace_connectors": ("shared", "the notice connector is deployment settings"),
+    "trusted_reporters": (
+        "shared",
+        "trust is computed from every reporter's record across all rights holders; "
+        "there is no per-OCOG list to copy",
+    ),
+    "storefront_settings": (
+        "carried",
+        "name, currency and ship-to countries of the store, for a new OCOG without one",
+    ),
+    "open_cases": (
+        "carried",
+        "open cases concerning IOC-wide marks are re-routed to the new OCOG (audited)",
+    ),
+    "edition_marks": (
+        "not_carried",
+        "the old edition's own marks (name, emblem, mascots) and their exceptions stay with it",
+    ),
+    "licences": ("not_carried", "licences granted by the old OCOG expire on their own terms"),
+    "other_cases": (
+        "not_carried",
+        "closed cases, and open cases only about the old edition's marks, stay visible there",
+    ),
+    "signing_keys": (
+        "not_carried",
+        "the old OCOG's keys stay with it: codes issued under them verify forever",
+    ),
+    "orders_and_ledger": ("not_carried", "sales and royalties belong to the old store"),
+}
+
+
+@dataclass
+class PlanItem:
+    part: str
+    action: Action
+    why: str
+    items: list[str] = field(default_factory=list)
+
+
+@dataclass
+class HandoverPlan:
+    source: str
+    target: str
+    dry_run: bool
+    parts: list[PlanItem]
+
+    def by_part(self) -> dict[str, PlanItem]:
+        return {p.part: p for p in self.parts}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.source,
+            "to": self.target,
+            "dry_run": self.dry_run,
+            "parts": [
+                {"part": p.part, "action": p.action, "why": p.why, "items": p.items}
+                for p in self.parts
+            ],
+        }
+
+
+HANDOVER_FROM = frozenset({EditionStatus.closing, EditionStatus.archived})
+HANDOVER_TO = frozenset({EditionStatus.planned, EditionStatus.preparing, EditionStatus.live})
+
+
+def _ioc_marks(session: Session) -> set[str]:
+    return set(
+        session.scalars(
+            select(Mark.id)
+            .join(Party, Party.id == Mark.owner_id)
+            .where(Party.kind == PartyKind.ioc)
+        )
+    )
+
+
+def _ocog(session: Session, edition_id: str) -> Party:
+    party = session.get(Party, ocog_id(edition_id))
+    if party is None or party.kind is not PartyKind.ocog:
+        raise NotFound(f"the edition {edition_id} has no OCOG", code="ocog_not_found")
+    return party
+
+
+def handover(
+    session: Session,
+    *,
+    principal: Principal,
+    source: str,
+    target: str,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> HandoverPlan:
+    """Carry the reusable parts of ``source``'s OCOG to ``target``'s (see :data:`PARTS`). The
+    source must be closing or archived, the target not yet closing. A dry run only reports.
+    Running it again carries nothing new."""
+    if not principal.is_admin:
+        raise Forbidden("the IOC (admin) hands editions over", code="ioc_only")
+    if source == target:
+        raise Conflict("an edition cannot be handed over to itself", code="handover_not_allowed")
+    old = get_edition(session, source, lock=not dry_run)
+    new = get_edition(session, target, lock=not dry_run)
+    if old.status not in HANDOVER_FROM:
+        raise Conflict(
+            f"{source} is {old.status.value}: hand over once it is closing or archived",
+            code="handover_not_allowed",
+        )
+    if new.status not in HANDOVER_TO:
+        raise Conflict(
+            f"{target} is {new.status.value}: it can no longer take a hand-over",
+            code="handover_not_allowed",
+        )
+    old_ocog, new_ocog = _ocog(session, source), _ocog(session, target)
+    now = now or utcnow()
+    ioc_marks = _ioc_marks(session)
+
+    items: dict[str, list[str]] = {part: [] for part in PARTS}
+    items["categories"] = ["taxonomy"]
+    ioc_exceptions = session.scalar(
+        select(MarkException.id).where(MarkException.mark_id.in_(ioc_marks)).limit(1)
+    )
+    items["detection_rules"] = [f"{len(ioc_marks)} IOC-wide marks"] + (
+        ["their exceptions"] if ioc_exceptions is not None else []
+    )
+    items["notice_templates"] = ["settings"]
+    items["enforcement_policies"] = ["settings"]
+    items["marketplace_connectors"] = ["settings"]
+    items["trusted_reporters"] = ["computed"]
+
+    old_store = session.get(Storefront, old_ocog.id)
+    new_store = session.get(Storefront, new_ocog.id)
+    store_action: Action = "carried"
+    store_why = PARTS["storefront_settings"][1]
+    if old_store is None:
+        store_action, store_why = "not_carried", f"{old_ocog.id} has no storefront"
+    elif new_store is not None:
+        store_action, store_why = "not_carried", f"{new_ocog.id} has a storefront already"
+    else:
+        items["storefront_settings"] = [
+            f"name={_store_name(old_store.name, old, new)}",
+            f"currency={old_store.currency}",
+            f"ships_to={','.join(old_store.ships_to)}",
+        ]
+
+    query = select(Case).where(Case.rights_holder_id == old_ocog.id).order_by(Case.id)
+    cases = list(session.scalars(query if dry_run else query.with_for_update()))
+    carried = [c for c in cases if c.status in OPEN_CASES and ioc_marks.intersection(c.marks)]
+    items["open_cases"] = [str(c.id) for c in carried]
+    items["other_cases"] = [str(c.id) for c in cases if c not in carried]
+    items["edition_marks"] = list(
+        session.scalars(
+            select(Mark.id)
+            .where((Mark.edition_id == source) | (Mark.owner_id == old_ocog.id))
+            .order_by(Mark.id)
+        )
+    )
+    items["licences"] = list(
+        session.scalars(
+            select(Licence.id).where(Licence.licensor_id == old_ocog.id).order_by(Licence.id)
+        )
+    )
+    items["signing_keys"] = list(
+        session.scalars(
+            select(SigningKey.id).where(SigningKey.party_id == old_ocog.id).order_by(SigningKey.id)
+        )
+    )
+    items["orders_and_ledger"] = [f"store {old_ocog.id}"] if old_store is not None else []
+
+    parts = [
+        PlanItem(
+            part,
+            store_action if part == "storefront_settings" else action,
+            store_why if part == "storefront_settings" else why,
+            items[part],
+        )
+        for part, (action, why) in PARTS.items()
+    ]
+    plan = HandoverPlan(source, target, dry_run, parts)
+    if dry_run:
+        return plan
+
+    _apply(session, plan, _actor(principal), now, old, new, old_store, carried)
+    return plan
+
+
+def _apply(
+    session: Session,
+    plan: HandoverPlan,
+    actor: str,
+    now: datetime,
+    old: Edition,
+    new: Edition,
+    old_store: Storefront | None,
+    carried: list[Case],
+) -> None:
+    if plan.by_part()["storefront_settings"].action == "carried" and old_store is not None:
+        session.add(
+            Storefront(
+                id=ocog_id(new.id),
+                name=_store_name(old_store.name, old, new),
+                currency=old_store.currency,
+                ships_to=list(old_store.ships_to),
+                open=False,  # the new OCOG opens it when it is ready to sell
+            )
+        )
+    for case in carried:
+        events.record(
+            session,
+            rights_holder_id=ocog_id(old.id),
+            kind="case.handed_over",
+            actor=actor,
+            at=now,
+            case_id=case.id,
+            payload={"to": ocog_id(new.id), "edition": new.id},
+        )
+        case.rights_holder_id = ocog_id(new.id)
+        events.record(
+            session,
+            rights_holder_id=ocog_id(new.id),
+            kind="case.received",
+            actor=actor,
+            at=now,
+            case_id=case.id,
+            payload={"from": ocog_id(old.id), "edition": old.id},
+        )
+    summary = {p.part: p.items for p in plan.parts if p.action == "carried"}
+    session.add(
+        EditionEvent(
+            edition_id=old.id,
+            kind="handover",
+            actor=actor,
+            at=now,
+            detail={"to": new.id, "carried": summary},
+        )
+    )
+    session.add(
+        EditionEvent(
+            edition_id=new.id,
+            kind="handover",
+            actor=actor,
+            at=now,
+            detail={"from": old.id, "carried": summary},
+        )
+    )
+    session.flush()
+
+
+def _store_name(name: str, old: Edition, new: Edition) -> str:
+    """The old store's name with the edition's name swapped ("Paris 2024 Official Store" ->
+    "LA28 Official Store"); a name without it gets the new edition's name in front."""
+    if old.name in name:
+        return name.replace(old.name, new.name)
+    return f"{new.name} {name}"
