@@ -37,12 +37,11 @@ from ringfence.authenticity import service
 from ringfence.authenticity.clones import Thresholds
 from ringfence.authenticity.codes import UnitCode, message, verify_signature
 from ringfence.authenticity.models import CodeBatch, CodeUnit, Scan, SigningKey
-from ringfence.authenticity.schemas import ProductIn
 from ringfence.authenticity.signing import public_key
 from ringfence.core.db import make_engine, make_session_factory, unit_of_work
 from ringfence.core.migrate import upgrade
 from ringfence.core.security import SYSTEM
-from ringfence.demo import load_demo
+from ringfence.demo import demo_product, load_demo
 from ringfence.registry.service import compile_index
 
 SECRET = "benchmark-secret"  # noqa: S105 - seals the throwaway keys of a throwaway database
@@ -59,17 +58,7 @@ def prepare(url: str) -> tuple[sessionmaker[Session], list[UnitCode]]:
     factory = make_session_factory(make_engine(url))
     with unit_of_work(factory) as session:
         load_demo(session)
-        service.register_product(
-            session,
-            principal=SYSTEM,
-            data=ProductIn(
-                gtin=GTIN,
-                name="Rings tee",
-                licensee="LIC:heritage-apparel",
-                category="apparel.clothing.tops",
-                marks=["symbol-olympic-rings"],
-            ),
-        )
+        demo_product(session, GTIN)
     return factory, issue(factory, UNITS).codes
 
 

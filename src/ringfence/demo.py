@@ -60,22 +60,26 @@ def load_demo(session: Session) -> DemoResult:
 
 
 DEMO_GTIN = "04006381333931"
+DEMO_PRODUCT = "Olympic rings T-shirt"
 
 
-def _demo_product(session: Session) -> str:
-    if session.get(Product, DEMO_GTIN) is None:
+def demo_product(session: Session, gtin: str = DEMO_GTIN) -> str:
+    """Heritage Apparel's Olympic rings T-shirt under the demo licence IOC-2026-0001 (rings and
+    OLYMPIC on apparel, worldwide, official store and marketplaces, royalty 12%), registered
+    once under ``gtin``; the demo, the tests and the benchmarks sell and code it."""
+    if session.get(Product, gtin) is None:
         register_product(
             session,
             principal=SYSTEM,
             data=ProductIn(
-                gtin=DEMO_GTIN,
-                name="Olympic rings T-shirt",
+                gtin=gtin,
+                name=DEMO_PRODUCT,
                 licensee="LIC:heritage-apparel",
                 category="apparel.clothing.tops",
                 marks=["symbol-olympic-rings"],
             ),
         )
-    return DEMO_GTIN
+    return gtin
 
 
 def demo_codes(session: Session, *, secret: str, resolver: str) -> str:
@@ -85,7 +89,7 @@ def demo_codes(session: Session, *, secret: str, resolver: str) -> str:
         principal=SYSTEM,
         index=compile_index(session),
         secret=secret,
-        gtin=_demo_product(session),
+        gtin=demo_product(session),
         count=3,
         lot="DEMO",
     )
@@ -94,7 +98,7 @@ def demo_codes(session: Session, *, secret: str, resolver: str) -> str:
 
 def demo_shop(session: Session, *, stock: int = 100) -> int:
     """The IOC's storefront selling the demo product (once); returns the offer id."""
-    gtin = _demo_product(session)
+    gtin = demo_product(session)
     if session.get(Storefront, "IOC") is None:
         create_storefront(
             session,

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from ringfence.authenticity import service
 from ringfence.authenticity.clones import Thresholds
 from ringfence.authenticity.codes import UnitCode
-from ringfence.authenticity.schemas import ProductIn
 from ringfence.core.security import SYSTEM
+from ringfence.demo import demo_product
 from ringfence.registry.service import compile_index
 
 SECRET = "test-secret-for-signing-keys"
@@ -24,18 +24,7 @@ LIMITS = Thresholds()
 
 @pytest.fixture
 def product(session: Session) -> str:
-    service.register_product(
-        session,
-        principal=SYSTEM,
-        data=ProductIn(
-            gtin=GTIN,
-            name="Rings tee",
-            licensee="LIC:heritage-apparel",
-            category="apparel.clothing.tops",
-            marks=["symbol-olympic-rings"],
-        ),
-    )
-    return GTIN
+    return demo_product(session, GTIN)
 
 
 Issue = Callable[..., service.IssuedBatch]

@@ -19,6 +19,7 @@ from ringfence.authenticity.models import CodeUnit, Scan
 from ringfence.authenticity.schemas import ProductIn
 from ringfence.core.errors import Conflict, Forbidden, NotFound
 from ringfence.core.security import SYSTEM, Principal, Role
+from ringfence.demo import DEMO_PRODUCT
 from ringfence.registry.service import compile_index
 from tests.authenticity.conftest import NOW, SECRET, Issue, Verify
 
@@ -38,7 +39,7 @@ def test_issued_codes_are_genuine_with_who_made_and_licensed_them(
     result = check(batch.codes[0])
     assert result.status is ScanStatus.genuine
     assert result.reason is ScanReason.issued
-    assert result.product == "Rings tee"
+    assert result.product == DEMO_PRODUCT
     assert result.licensor == "International Olympic Committee"
     assert result.licensee == "Heritage Apparel Ltd"
 
@@ -87,7 +88,7 @@ def test_a_recalled_batch_answers_revoked(session: Session, issue: Issue, check:
     )
     result = check(batch.codes[1])
     assert (result.status, result.reason) == (ScanStatus.revoked, ScanReason.batch_recalled)
-    assert result.product == "Rings tee"
+    assert result.product == DEMO_PRODUCT
     with pytest.raises(Conflict):
         service.recall_batch(session, principal=SYSTEM, batch_id=batch.batch.id, reason="again")
 

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from ringfence.authenticity.schemas import ProductIn
-from ringfence.authenticity.service import register_product
 from ringfence.core.security import SYSTEM
+from ringfence.demo import demo_product
 from ringfence.registry.service import compile_index
 from ringfence.shop import service
 from ringfence.shop.schemas import CheckoutIn, OfferIn, StorefrontIn
@@ -38,17 +37,7 @@ def seed_shop(session: Session, stock: int = 10) -> int:
             id="IOC", name="Olympic Shop", currency="EUR", ships_to=["FR", "NL", "US"]
         ),
     )
-    register_product(
-        session,
-        principal=SYSTEM,
-        data=ProductIn(
-            gtin=GTIN,
-            name="Rings tee",
-            licensee="LIC:heritage-apparel",
-            category="apparel.clothing.tops",
-            marks=["symbol-olympic-rings"],
-        ),
-    )
+    demo_product(session, GTIN)
     offer = service.add_offer(
         session,
         principal=SYSTEM,
