@@ -232,3 +232,30 @@ def test_a_cloned_code_opens_a_case_for_the_rights_holder(
     assert [
         c for c in client.get("/v1/cases", headers=ned).json() if c["source"] == "authenticity_scan"
     ] == []
+
+
+def test_bulk_verification_for_marketplaces(
+    client: TestClient, batch: dict[str, Any], heritage: dict[str, str], keys: Keys
+) -> None:
+    uris = _uris(client, batch, heritage)
+    market = keys("MKT:tmall", Role.marketplace)
+    forged = uris[0][:-4] + "AAAA"
+    response = client.post(
+        "/v1/codes/verify", json={"codes": [*uris, forged], "country": "CN"}, headers=market
+    )
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json()] == [
+        "genuine",
+        "genuine",
+        "genuine",
+        "not_genuine",
+    ]
+    serial = parse_uri(uris[0]).serial
+    scans = client.get(f"/v1/codes/units/{GTIN}/{serial}/scans", headers=heritage).json()
+    assert [(s["country"], s["device"]) for s in scans] == [("CN", "party:MKT:tmall")]
+    bad = client.post(
+        "/v1/codes/verify", json={"codes": [uris[0], "https://x/01/123/21/A"]}, headers=market
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["codes", 1]
+    assert client.post("/v1/codes/verify", json={"codes": uris}).status_code == 401

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from ringfence.authenticity import service
 from ringfence.authenticity.clones import Thresholds
-from ringfence.authenticity.codes import unit_code
+from ringfence.authenticity.codes import parse_uri, unit_code
 from ringfence.authenticity.enums import ScanReason, ScanStatus
 from ringfence.authenticity.labels import csv_lines, qr
 from ringfence.authenticity.models import Product
 from ringfence.authenticity.schemas import (
     BatchOut,
+    BulkVerifyIn,
     IssueIn,
     JwksOut,
     KeyOut,
@@ -326,30 +327,8 @@ def _verify(
                 loc=("query", "country"),
             )
     code = unit_code(gtin, serial, lot, s)
-    now = utcnow()
-    (result,) = service.verify(
-        session,
-        requests=[
-            service.ScanRequest(code, country, _ip_prefix(request), _device(request, device))
-        ],
-        limits=Thresholds.of(settings),
-        now=now,
-    )
-    if result.newly_suspicious:
-        _report_clone(session, settings, result, country)
-    session.commit()
-    out = VerifyOut(
-        status=result.status,
-        reason=result.reason,
-        message=MESSAGES[result.reason],
-        gtin=code.gtin,
-        serial=code.serial,
-        lot=code.lot,
-        product=result.product,
-        licensor=result.licensor,
-        licensee=result.licensee,
-        checked_at=now,
-    )
+    scan = service.ScanRequest(code, country, _ip_prefix(request), _device(request, device))
+    (out,) = _answer_scans(session, settings, [scan])
     wants_html = format == "html" or (
         format is None and "text/html" in request.headers.get("accept", "")
     )
@@ -358,6 +337,50 @@ def _verify(
             request, "verify.html", {"result": out, "title": TITLES[out.status]}
         )
     return out
+
+
+def _answer_scans(
+    session: Session, settings: Settings, scans: list[service.ScanRequest]
+) -> list[VerifyOut]:
+    """Verify and log scans, open a case for each code that has just turned suspicious, commit."""
+    now = utcnow()
+    results = service.verify(session, requests=scans, limits=Thresholds.of(settings), now=now)
+    for scan, result in zip(scans, results, strict=True):
+        if result.newly_suspicious:
+            _report_clone(session, settings, result, scan.country)
+    session.commit()
+    return [
+        VerifyOut(
+            status=r.status,
+            reason=r.reason,
+            message=MESSAGES[r.reason],
+            gtin=r.code.gtin,
+            serial=r.code.serial,
+            lot=r.code.lot,
+            product=r.product,
+            licensor=r.licensor,
+            licensee=r.licensee,
+            checked_at=now,
+        )
+        for r in results
+    ]
+
+
+@router.post("/v1/codes/verify", response_model=list[VerifyOut])
+def verify_many(
+    body: BulkVerifyIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> list[VerifyOut]:
+    """Check up to 1,000 printed codes at once (a marketplace vetting a seller's stock, a
+    customs officer's scanner): one transaction, logged as scans from the caller's party.
+    Any role with a key; a malformed code is 422 naming its position."""
+    scans = []
+    for i, uri in enumerate(body.codes):
+        try:
+            code = parse_uri(uri)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.msg, code=exc.code, loc=("codes", i)) from None
+        scans.append(service.ScanRequest(code, body.country, None, f"party:{principal.party_id}"))
+    return _answer_scans(session, settings, scans)
 
 
 def _report_clone(

@@ -115,6 +115,18 @@ class JwksOut(BaseModel):
     keys: list[JwkOut]
 
 
+class BulkVerifyIn(_In):
+    codes: list[str] = Field(
+        min_length=1, max_length=1000, description="Printed code URIs (GS1 Digital Link)."
+    )
+    country: str | None = Field(default=None, description="Where the goods are offered.")
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        return None if value is None else _check_territory(value)
+
+
 class VerifyOut(BaseModel):
     status: ScanStatus
     reason: ScanReason
