@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -19,14 +20,14 @@ keys_app = typer.Typer(help="Licensors' signing keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
-def _atomic_write(out: Path, chunks: object) -> None:
+def _atomic_write(out: Path, chunks: Iterable[str]) -> None:
     """Write text chunks to OUT through a temporary file: never a half-written file."""
     if not out.parent.is_dir():
         raise InvalidInput(f"no directory {out.parent}", code="no_directory", loc=("out",))
     tmp = out.with_name(f".{out.name}.tmp")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as fh:
-            for chunk in chunks:  # type: ignore[attr-defined]
+            for chunk in chunks:
                 fh.write(chunk)
         tmp.replace(out)
     finally:
