@@ -411,7 +411,10 @@ def place_order(
         decision = index.authorize_many(
             product.licensee_id, product.marks, product.category_id, country, OFFICIAL, today
         )
-        licence = session.get(Licence, offer.licence_id) if offer.licence_id else None
+        licence = session.execute(
+            select(Licence.id, Licence.licensor_id, Licence.licensee_id, Licence.royalty_rate)
+            .where(Licence.id == offer.licence_id)
+        ).first()
         if not decision.allowed or licence is None:
             raise Conflict(
                 f"offer {line.offer} may not be sold to {country} today",
@@ -419,19 +422,6 @@ def place_order(
                 loc=("lines", i, "offer"),
             )
         rates[offer.id] = licence
-    for i, line in enumerate(wanted):
-        reserved = session.execute(
-            update(Offer)
-            .where(Offer.id == line.offer, Offer.stock >= line.quantity)
-            .values(stock=Offer.stock - line.quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if reserved.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(
-                f"offer {line.offer} has fewer than {line.quantity} in stock",
-                code="out_of_stock",
-                loc=("lines", i, "quantity"),
-            )
     order = Order(
         id=order_id,
         storefront_id=store_id,
@@ -463,6 +453,21 @@ def place_order(
             )
         )
     session.flush()
+    # The stock last, just before the caller commits: every order of a hot item queues on its
+    # row lock from this UPDATE to the COMMIT, so nothing else may happen in between.
+    for i, line in enumerate(wanted):
+        reserved = session.execute(
+            update(Offer)
+            .where(Offer.id == line.offer, Offer.stock >= line.quantity)
+            .values(stock=Offer.stock - line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if reserved.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(
+                f"offer {line.offer} has fewer than {line.quantity} in stock",
+                code="out_of_stock",
+                loc=("lines", i, "quantity"),
+            )
     return Placed(order, created=True)
 
 
