@@ -412,8 +412,9 @@ def place_order(
             product.licensee_id, product.marks, product.category_id, country, OFFICIAL, today
         )
         licence = session.execute(
-            select(Licence.id, Licence.licensor_id, Licence.licensee_id, Licence.royalty_rate)
-            .where(Licence.id == offer.licence_id)
+            select(
+                Licence.id, Licence.licensor_id, Licence.licensee_id, Licence.royalty_rate
+            ).where(Licence.id == offer.licence_id)
         ).first()
         if not decision.allowed or licence is None:
             raise Conflict(
