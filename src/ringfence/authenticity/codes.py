@@ -13,7 +13,6 @@ host, so a code keeps verifying when the resolver moves.
 from __future__ import annotations
 
 import base64
-import hmac
 import re
 import secrets
 from collections.abc import Mapping
@@ -177,7 +176,3 @@ def verify_signature(code: UnitCode, public_keys: Mapping[str, Ed25519PublicKey]
     except InvalidSignature:
         return False
     return key is not None
-
-
-def same_digest(a: bytes, b: bytes) -> bool:
-    return hmac.compare_digest(a, b)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from ringfence.authenticity.codes import gtin14, is_ai_value
 from ringfence.authenticity.enums import BatchStatus, KeyStatus, ScanReason, ScanStatus
 from ringfence.core.errors import InvalidInput
+from ringfence.core.schemas import InputModel
 from ringfence.registry.schemas import _check_territory
 
 MAX_BATCH = 1_000_000
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 def valid_gtin(value: str) -> str:
@@ -31,7 +28,7 @@ def _lot(value: str | None) -> str | None:
     return value
 
 
-class ProductIn(_In):
+class ProductIn(InputModel):
     gtin: str = Field(description="GTIN-8/12/13/14 with a valid check digit; kept as GTIN-14.")
     name: str = Field(min_length=1, max_length=500)
     licensee: str = Field(min_length=1, max_length=100, description="Party id of the maker.")
@@ -50,7 +47,7 @@ class ProductOut(BaseModel):
     created_at: datetime
 
 
-class IssueIn(_In):
+class IssueIn(InputModel):
     gtin: str
     count: int = Field(ge=1, le=MAX_BATCH)
     lot: str | None = Field(default=None, description="Optional batch/lot (GS1 AI 10).")
@@ -74,11 +71,11 @@ class BatchOut(BaseModel):
     recall_reason: str | None
 
 
-class RecallIn(_In):
+class RecallIn(InputModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class SoldIn(_In):
+class SoldIn(InputModel):
     country: str = Field(description="ISO 3166-1 alpha-2 country of the sale.")
     at: datetime | None = Field(default=None, description="When; now if omitted.")
 
@@ -95,7 +92,7 @@ class KeyOut(BaseModel):
     revoked_at: datetime | None
 
 
-class RevokeKeyIn(_In):
+class RevokeKeyIn(InputModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -115,7 +112,7 @@ class JwksOut(BaseModel):
     keys: list[JwkOut]
 
 
-class BulkVerifyIn(_In):
+class BulkVerifyIn(InputModel):
     codes: list[str] = Field(
         min_length=1, max_length=1000, description="Printed code URIs (GS1 Digital Link)."
     )

@@ -18,14 +18,14 @@ from sqlalchemy import Connection, Row, Table, bindparam, exists, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from ringfence.authenticity.clones import ScanFact, Thresholds, clone_reason
-from ringfence.authenticity.codes import UnitCode, message, new_serials, same_digest
+from ringfence.authenticity.codes import UnitCode, message, new_serials
 from ringfence.authenticity.enums import BatchStatus, KeyStatus, ScanReason, ScanStatus
 from ringfence.authenticity.models import CodeBatch, CodeUnit, Product, Scan, SigningKey
 from ringfence.authenticity.schemas import BatchOut, JwkOut, KeyOut, ProductIn, ProductOut
 from ringfence.authenticity.signing import b64url, generate, sign_many, signature_digest, unseal
 from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ringfence.core.security import Principal, Role
+from ringfence.core.security import Principal, Role, constant_time_equals
 from ringfence.editions.service import ensure_writable
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import PartyKind
@@ -540,7 +540,7 @@ def verify(
     for r in requests:
         row = rows.get((r.code.gtin, r.code.serial))
         presented = signature_digest(r.code.signature or b"")
-        ok = same_digest(presented, row.sig_digest if row is not None else _NO_DIGEST)
+        ok = constant_time_equals(presented, row.sig_digest if row is not None else _NO_DIGEST)
         ok = ok and row is not None and r.code.key_id == row.key_id and r.code.lot == row.lot
         matched.append(row if ok else None)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,24 +13,11 @@ import typer
 
 from ringfence.cli.common import DatabaseOpt, echo, existing_database, session_factory
 from ringfence.core.errors import InvalidInput
+from ringfence.core.files import atomic_write
 
 app = typer.Typer(help="Authenticity codes on licensed products.", no_args_is_help=True)
 keys_app = typer.Typer(help="Licensors' signing keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-
-
-def _atomic_write(out: Path, chunks: Iterable[str]) -> None:
-    """Write text chunks to OUT through a temporary file: never a half-written file."""
-    if not out.parent.is_dir():
-        raise InvalidInput(f"no directory {out.parent}", code="no_directory", loc=("out",))
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 @app.command("product")
@@ -110,7 +96,7 @@ def issue(
             workers=workers or os.cpu_count() or 1,
         )
         # The file is written before the commit: a failed write leaves no batch behind.
-        _atomic_write(out, csv_lines(issued.codes, settings.resolver_url))
+        atomic_write(out, csv_lines(issued.codes, settings.resolver_url))
         if qr_dir is not None:
             kind: Literal["svg", "png"] = "png" if qr_format == "png" else "svg"
             for code in issued.codes:

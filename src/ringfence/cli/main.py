@@ -19,6 +19,7 @@ from ringfence.cli.common import (
     settings_for,
 )
 from ringfence.core.errors import InvalidInput, RingfenceError
+from ringfence.core.files import atomic_write
 
 app = typer.Typer(
     name="ringfence",
@@ -144,9 +145,7 @@ def registry_export(
     if out is None:
         sys.stdout.write(text)
         return
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)  # never a half-written file
+    atomic_write(out, [text])  # never a half-written file
     echo(f"wrote {out}")
 
 

@@ -12,6 +12,7 @@ import typer
 
 from ringfence.cli.common import DatabaseOpt, echo, session_factory
 from ringfence.core.errors import InvalidInput
+from ringfence.core.files import atomic_write
 
 shop_app = typer.Typer(help="The official shop's upkeep.", no_args_is_help=True)
 royalties_app = typer.Typer(help="Royalty statements from the ledger.", no_args_is_help=True)
@@ -83,7 +84,5 @@ def statement(
     if out is None:
         sys.stdout.write(text)
         return
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    atomic_write(out, [text])
     echo(f"wrote {out}")

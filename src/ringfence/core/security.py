@@ -32,8 +32,12 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def constant_time_equals(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
+def constant_time_equals(a: str | bytes, b: str | bytes) -> bool:
+    """Compare secrets (keys, tokens, signature digests) in time independent of where they
+    differ."""
+    return hmac.compare_digest(
+        a.encode() if isinstance(a, str) else a, b.encode() if isinstance(b, str) else b
+    )
 
 
 class Role(StrEnum):

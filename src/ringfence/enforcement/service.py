@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import io
 import json
-import os
 import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -38,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ringfence.core.files import atomic_write
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
 from ringfence.editions.service import archived_edition_of
@@ -650,15 +650,7 @@ def store_file(settings: Settings, content: bytes, content_type: str) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / digest
     if not target.exists():
-        tmp = folder / f".{digest}.{uuid.uuid4().hex}.tmp"
-        try:
-            with tmp.open("wb") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-            tmp.replace(target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        atomic_write(target, [content])
     return digest
 
 

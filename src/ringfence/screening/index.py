@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.core.errors import InvalidInput
+from ringfence.core.files import atomic_write
 from ringfence.registry.builtin import builtin_document
 from ringfence.registry.enums import MarkKind
 from ringfence.registry.schemas import RegistryDocument
@@ -214,9 +215,7 @@ def dump_index(data: ScreeningData) -> bytes:
 def write_index(data: ScreeningData, path: Path) -> str:
     """Write atomically (temporary file, then rename); return the checksum."""
     blob = dump_index(data)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(blob)
-    tmp.replace(path)
+    atomic_write(path, [blob])
     return index_checksum(blob)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ringfence.authenticity.schemas import valid_gtin
+from ringfence.core.schemas import InputModel
 from ringfence.registry.schemas import _check_territory
 from ringfence.shop.enums import OfferStatus, OrderStatus
 from ringfence.shop.money import MINOR_UNITS
@@ -17,11 +18,7 @@ MAX_MINOR = 10**12 - 1  # a price in minor units
 MAX_ID = 2**53  # offer ids: bigint on PostgreSQL, safe in JSON
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class StorefrontIn(_In):
+class StorefrontIn(InputModel):
     id: str = Field(description="The owning rights holder's party id (IOC, NOC:NED...).")
     name: str = Field(min_length=1, max_length=200)
     currency: str = Field(description="ISO 4217 code of the store's prices.")
@@ -60,7 +57,7 @@ def _texts(values: dict[str, str], longest: int) -> dict[str, str]:
     return values
 
 
-class OfferIn(_In):
+class OfferIn(InputModel):
     gtin: str = Field(description="A registered licensed product (see /v1/products).")
     titles: dict[str, str] = Field(min_length=1, description="Language tag -> title.")
     descriptions: dict[str, str] = Field(default_factory=dict)
@@ -98,7 +95,7 @@ class OfferOut(BaseModel):
     licence: str | None
 
 
-class StockIn(_In):
+class StockIn(InputModel):
     stock: int = Field(ge=0, lt=10**9)
 
 
@@ -118,7 +115,7 @@ _POSTCODES = {
 }
 
 
-class AddressIn(_In):
+class AddressIn(InputModel):
     name: str = Field(min_length=1, max_length=200)
     line1: str = Field(min_length=1, max_length=200)
     line2: str | None = Field(default=None, max_length=200)
@@ -136,12 +133,12 @@ class AddressIn(_In):
         return self
 
 
-class LineIn(_In):
+class LineIn(InputModel):
     offer: int = Field(ge=1, le=MAX_ID)
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
-class CheckoutIn(_In):
+class CheckoutIn(InputModel):
     lines: list[LineIn] = Field(min_length=1, max_length=50)
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     ship_to: AddressIn
@@ -177,7 +174,7 @@ class OrderOut(BaseModel):
     created_at: datetime
 
 
-class RefundIn(_In):
+class RefundIn(InputModel):
     reason: str = Field(min_length=1, max_length=200)
 
 
