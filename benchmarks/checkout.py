@@ -88,7 +88,7 @@ def main() -> None:
         parser.error("needs wrk (apt-get install wrk)")
     with (
         tempfile.TemporaryDirectory() as tmp_dir,
-        throwaway_database("postgresql", args.postgres, Path(tmp_dir)) as url,
+        throwaway_database("postgresql", Path(tmp_dir), args.postgres) as url,
     ):
         upgrade(url)
         engine = make_engine(url)

@@ -1,5 +1,5 @@
-"""What the HTTP benchmarks share: throwaway databases, `ringfence serve` in a subprocess, and
-wrk (Debian package `wrk`) as the load generator."""
+"""What the database and HTTP benchmarks share: throwaway databases (the tests'),
+`ringfence serve` in a subprocess, and wrk (Debian package `wrk`) as the load generator."""
 
 from __future__ import annotations
 
@@ -10,36 +10,16 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
+# The repository root: the throwaway databases are the test suite's own (tests/dbs.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.dbs import fresh_database as throwaway_database
 
-from ringfence.core.db import make_engine
-
-
-@contextmanager
-def throwaway_database(backend: str, postgres: str | None, tmp: Path) -> Iterator[str]:
-    """The URL of a new, empty database: a SQLite file in ``tmp``, or a database created on
-    (and dropped from) the PostgreSQL server of ``postgres``."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:6]}.db'}"
-        return
-    assert postgres is not None
-    name = f"rf_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+__all__ = ["WrkResult", "free_port", "have_wrk", "served", "throwaway_database", "wrk"]
 
 
 def free_port() -> int:

@@ -181,7 +181,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         for backend in backends:
-            with throwaway_database(backend, args.postgres, tmp) as url:
+            with throwaway_database(backend, tmp, args.postgres) as url:
                 factory, codes = prepare(url)
                 scans = requests(codes, SCANS, rng)
                 one = ours(factory, scans, 1)

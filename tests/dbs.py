@@ -23,12 +23,14 @@ def backends() -> list[str]:
 
 
 @contextmanager
-def fresh_database(backend: str, tmp: Path) -> Iterator[str]:
-    """Yield the URL of a new, empty database; drop it afterwards."""
+def fresh_database(backend: str, tmp: Path, server: str | None = None) -> Iterator[str]:
+    """Yield the URL of a new, empty database: a SQLite file in ``tmp``, or a database created
+    on (and dropped from) the PostgreSQL server ``server`` (default: RINGFENCE_TEST_DATABASE_URL).
+    The benchmarks use it too."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'ringfence-test.db'}"
+        yield f"sqlite:///{tmp / f'ringfence-{uuid.uuid4().hex[:8]}.db'}"
         return
-    server_url = Settings(database_url=os.environ[PG_ENV]).database_url
+    server_url = Settings(database_url=server or os.environ[PG_ENV]).database_url
     name = f"rf_test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -4,6 +4,7 @@ state machine, royalties."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from ringfence.authenticity.clones import Thresholds
 from ringfence.authenticity.enums import ScanStatus
-from ringfence.authenticity.service import ScanRequest, batch_codes, verify
+from ringfence.authenticity.schemas import ProductIn
+from ringfence.authenticity.service import ScanRequest, batch_codes, register_product, verify
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput
 from ringfence.core.security import SYSTEM, Principal, Role
 from ringfence.registry.service import compile_index
@@ -23,9 +25,10 @@ from ringfence.shop.models import LedgerEntry, Offer, Order
 from ringfence.shop.money import royalty
 from ringfence.shop.payments import CAPTURE_FAILS, DECLINED, TIMEOUT, SandboxProvider
 from ringfence.shop.schemas import OfferIn, StorefrontIn
-from tests.shop.conftest import GTIN, NOW, TODAY, checkout_body
+from tests.shop.conftest import GTIN, NOW, TODAY, checkout_body, seed_shop
 
 IOC = Principal(Role.rights_holder, "IOC")
+RATE = Decimal("0.12")  # the royalty rate of the demo licence IOC-2026-0001
 NED = Principal(Role.rights_holder, "NOC:NED")
 
 
@@ -224,16 +227,12 @@ def test_a_refund_reverses_the_royalty(session: Session, offer: int) -> None:
 
 
 def test_only_licensed_goods_are_published(session: Session, offer: int) -> None:
-    # NED's store ships to NL; Heritage's licence is the IOC's, which covers NL too, but an NOC
-    # may only sell what its own licensees make: the emblem of another NOC is refused.
+    # A cap in "toys" bearing the rings: Heritage's licence covers the rings on apparel only.
     service.create_storefront(
         session,
         principal=NED,
         data=StorefrontIn(id="NOC:NED", name="TeamNL shop", currency="EUR", ships_to=["NL"]),
     )
-    from ringfence.authenticity.schemas import ProductIn
-    from ringfence.authenticity.service import register_product
-
     register_product(
         session,
         principal=SYSTEM,
@@ -354,7 +353,7 @@ def test_the_statement_always_equals_the_ledger(
     session: Session, history: list[tuple[int, str]]
 ) -> None:
     with session.begin_nested() as nested:
-        offer_id = _seed_once(session)
+        offer_id = seed_shop(session, stock=100)
         provider = SandboxProvider()
         expected = 0
         for quantity, action in history:
@@ -367,7 +366,7 @@ def test_the_statement_always_equals_the_ledger(
                 provider=provider,
             )
             if action == "pay":
-                expected += royalty(order.total_minor, _rate())
+                expected += royalty(order.total_minor, RATE)
             elif action == "refund":
                 service.refund_order(
                     session,
@@ -390,15 +389,3 @@ def test_the_statement_always_equals_the_ledger(
         assert sum(line.royalty_minor for line in statement.lines) == ledger
         assert service.ledger_balance(session) == 0
         nested.rollback()
-
-
-def _rate():  # type: ignore[no-untyped-def]
-    from decimal import Decimal
-
-    return Decimal("0.12")
-
-
-def _seed_once(session: Session) -> int:
-    from tests.shop.conftest import seed_shop
-
-    return seed_shop(session, stock=100)
