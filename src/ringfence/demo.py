@@ -17,6 +17,7 @@ from ringfence.authenticity.service import issue_batch, register_product
 from ringfence.core.db import utcnow
 from ringfence.core.security import SYSTEM, Role
 from ringfence.registry.builtin import builtin_document
+from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.fileformat import parse_document
 from ringfence.registry.service import compile_index, import_document
 from ringfence.shop.models import Offer, Storefront
@@ -82,12 +83,14 @@ def demo_product(session: Session, gtin: str = DEMO_GTIN) -> str:
     return gtin
 
 
-def demo_codes(session: Session, *, secret: str, resolver: str) -> str:
+def demo_codes(
+    session: Session, *, secret: str, resolver: str, index: LicenceIndex | None = None
+) -> str:
     """A licensed demo product with three signed unit codes; returns one code's URI."""
     issued = issue_batch(
         session,
         principal=SYSTEM,
-        index=compile_index(session),
+        index=index or compile_index(session),
         secret=secret,
         gtin=demo_product(session),
         count=3,
@@ -96,7 +99,7 @@ def demo_codes(session: Session, *, secret: str, resolver: str) -> str:
     return issued.codes[0].uri(resolver)
 
 
-def demo_shop(session: Session, *, stock: int = 100) -> int:
+def demo_shop(session: Session, *, stock: int = 100, index: LicenceIndex | None = None) -> int:
     """The IOC's storefront selling the demo product (once); returns the offer id."""
     gtin = demo_product(session)
     if session.get(Storefront, "IOC") is None:
@@ -118,7 +121,7 @@ def demo_shop(session: Session, *, stock: int = 100) -> int:
         store_id="IOC",
         data=OfferIn(
             gtin=gtin,
-            titles={"en": "Olympic rings T-shirt", "fr": "T-shirt anneaux olympiques"},
+            titles={"en": DEMO_PRODUCT, "fr": "T-shirt anneaux olympiques"},
             price_minor=2900,
             stock=stock,
         ),
@@ -127,7 +130,7 @@ def demo_shop(session: Session, *, stock: int = 100) -> int:
         session,
         principal=SYSTEM,
         offer_id=offer.id,
-        index=compile_index(session),
+        index=index or compile_index(session),
         on=utcnow().date(),
     )
     return offer.id

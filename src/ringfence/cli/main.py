@@ -383,6 +383,7 @@ def demo(
     from ringfence.core.db import make_engine, make_session_factory, unit_of_work
     from ringfence.core.migrate import upgrade
     from ringfence.demo import demo_codes, demo_shop, load_demo
+    from ringfence.registry.service import compile_index
 
     settings = settings_for()
     host, port = host or settings.host, port or settings.port
@@ -390,10 +391,14 @@ def demo(
     factory = make_session_factory(make_engine(settings.database_url))
     with unit_of_work(factory) as session:
         result = load_demo(session)
+        index = compile_index(session)  # once for both: compiling reads the whole registry
         code_uri = demo_codes(
-            session, secret=settings.secret_key.get_secret_value(), resolver=settings.resolver_url
+            session,
+            secret=settings.secret_key.get_secret_value(),
+            resolver=settings.resolver_url,
+            index=index,
         )
-        demo_shop(session)
+        demo_shop(session, index=index)
     echo(f"database: {_redact(settings.database_url)}")
     echo(f"registry: {result.summary}")
     for line in result.keys:

@@ -89,9 +89,6 @@ class SandboxProvider:
                 raise PaymentError("refund_failed", "refund exceeds the captured amount")
             payment.refunded += amount_minor
 
-    def payment(self, payment_id: str) -> _Payment:
-        return self._payments[payment_id]
-
 
 def provider_for(name: str) -> PaymentProvider:
     if name == "sandbox":
