@@ -38,7 +38,7 @@ router = APIRouter(tags=["shop"])
 OfferId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def get_provider(request: Request) -> PaymentProvider:
+async def get_provider(request: Request) -> PaymentProvider:
     provider: PaymentProvider = request.app.state.payment_provider
     return provider
 
@@ -180,21 +180,19 @@ def checkout(
         reservation=timedelta(minutes=settings.reservation_minutes),
     )
     session.commit()  # the reservation stands before the payment call
-    order = placed.order
-    if placed.created:
-        order = service.pay_order(
-            session, order_id=order.id, provider=provider, token=body.payment_token
-        )
-        session.commit()
-    else:
+    if not placed.created:
         response.status_code = 200
-    out = service.order_out(session, order)
-    if placed.created and order.status is OrderStatus.cancelled:
+        return placed.order
+    order = service.pay_order(
+        session, order_id=placed.order.id, provider=provider, token=body.payment_token
+    )
+    session.commit()
+    if order.status is OrderStatus.cancelled:
         raise service.PaymentDeclined(
             f"payment failed: {order.status_reason}; order {order.id} cancelled",
             code=order.status_reason or "payment_failed",
         )
-    return out
+    return order
 
 
 @router.get("/v1/shop/orders/{order_id}", response_model=OrderOut)

@@ -17,12 +17,15 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ringfence.authenticity.models import Product
@@ -35,7 +38,15 @@ from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import Channel, PartyKind
 from ringfence.registry.models import Licence, Party
 from ringfence.shop.enums import EntryKind, OfferStatus, OrderStatus
-from ringfence.shop.models import IdempotencyKey, LedgerEntry, Offer, Order, OrderLine, Storefront
+from ringfence.shop.models import (
+    IdempotencyKey,
+    LedgerEntry,
+    Offer,
+    OfferStock,
+    Order,
+    OrderLine,
+    Storefront,
+)
 from ringfence.shop.money import royalty
 from ringfence.shop.payments import PaymentError, PaymentProvider
 from ringfence.shop.schemas import (
@@ -123,7 +134,7 @@ def _offer_out(o: Offer, currency: str) -> OfferOut:
         images=list(o.images),
         price_minor=o.price_minor,
         currency=currency,
-        stock=o.stock,
+        stock=o.inventory.stock,
         status=o.status,
         status_reason=o.status_reason,
         licence=o.licence_id,
@@ -148,7 +159,7 @@ def add_offer(session: Session, *, principal: Principal, store_id: str, data: Of
         descriptions=data.descriptions,
         images=data.images,
         price_minor=data.price_minor,
-        stock=data.stock,
+        inventory=OfferStock(stock=data.stock),
         status=OfferStatus.draft,
         search_text=" ".join([*data.titles.values(), *data.descriptions.values()]).casefold(),
     )
@@ -208,7 +219,7 @@ def set_stock(session: Session, *, principal: Principal, offer_id: int, stock: i
     offer = _get_offer(session, offer_id)
     _owner(principal, offer.storefront_id)
     ensure_writable(session, offer.storefront_id)
-    offer.stock = stock
+    offer.inventory.stock = stock
     return _offer_out(offer, _get_store(session, offer.storefront_id).currency)
 
 
@@ -286,48 +297,162 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 
-def transition(order: Order, to: OrderStatus, reason: str | None = None) -> None:
-    """Move an order to ``to`` or raise Conflict ``illegal_transition``."""
-    if to not in TRANSITIONS[order.status]:
+def order_transition(order_id: str, current: OrderStatus, to: OrderStatus) -> OrderStatus:
+    """``to`` when the table allows it, else Conflict ``illegal_transition``."""
+    if to not in TRANSITIONS[current]:
         raise Conflict(
-            f"order {order.id} is {order.status.value}: it cannot become {to.value}",
+            f"order {order_id} is {current.value}: it cannot become {to.value}",
             code="illegal_transition",
         )
-    order.status = to
+    return to
+
+
+def transition(order: Order, to: OrderStatus, reason: str | None = None) -> None:
+    """Move an order to ``to`` or raise Conflict ``illegal_transition``."""
+    order.status = order_transition(order.id, order.status, to)
     order.status_reason = reason
 
 
-def order_out(session: Session, order: Order) -> OrderOut:
-    lines = session.scalars(
-        select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
-    )
+_ORDER_COLUMNS = (
+    Order.id,
+    Order.storefront_id,
+    Order.status,
+    Order.status_reason,
+    Order.currency,
+    Order.total_minor,
+    Order.reserved_until,
+    Order.created_at,
+)
+_LINE_COLUMNS = (
+    OrderLine.id.label("line_id"),
+    OrderLine.offer_id,
+    OrderLine.gtin,
+    OrderLine.quantity,
+    OrderLine.unit_price_minor,
+    OrderLine.line_total_minor,
+    OrderLine.licence_id,
+    OrderLine.licensor_id,
+    OrderLine.licensee_id,
+    OrderLine.royalty_rate,
+    OrderLine.code_batch_id,
+)
+
+
+# One row per line of an order, with the order's columns on each.
+_ORDER_WITH_LINES = (
+    select(*_ORDER_COLUMNS, *_LINE_COLUMNS)
+    .join(OrderLine, OrderLine.order_id == Order.id)
+    .where(Order.id == bindparam("order_id"))
+    .order_by(OrderLine.id)
+)
+_ORDER_WITH_LINES_LOCKED = _ORDER_WITH_LINES.with_for_update(of=Order.__table__)
+
+
+def _order_out(
+    order: Mapping[Any, Any], lines: Iterable[Mapping[Any, Any]], **changes: Any
+) -> OrderOut:
+    """The API view of an order from its columns and its lines' (rows or dicts); ``changes``
+    override the order's (a status just written, say)."""
+    fields = {name: order[name] for name in _ORDER_FIELDS} | changes
     return OrderOut(
-        id=order.id,
-        storefront=order.storefront_id,
-        status=order.status,
-        status_reason=order.status_reason,
-        currency=order.currency,
-        total_minor=order.total_minor,
+        storefront=fields.pop("storefront_id"),
+        **fields,
         lines=[
             OrderLineOut(
-                offer=line.offer_id,
-                gtin=line.gtin,
-                quantity=line.quantity,
-                unit_price_minor=line.unit_price_minor,
-                line_total_minor=line.line_total_minor,
-                licence=line.licence_id,
-                code_batch=line.code_batch_id,
+                offer=line["offer_id"],
+                gtin=line["gtin"],
+                quantity=line["quantity"],
+                unit_price_minor=line["unit_price_minor"],
+                line_total_minor=line["line_total_minor"],
+                licence=line["licence_id"],
+                code_batch=line["code_batch_id"],
             )
             for line in lines
         ],
-        reserved_until=order.reserved_until,
-        created_at=order.created_at,
     )
+
+
+_ORDER_FIELDS = tuple(column.key for column in _ORDER_COLUMNS)
+
+
+def order_out(session: Session, order: Order) -> OrderOut:
+    rows = session.execute(_ORDER_WITH_LINES, {"order_id": order.id}).mappings().all()
+    return _order_out(rows[0], rows)
+
+
+# The store with those of its offers an order asks for, their products and licences.
+_STORE_WITH_OFFERS = (
+    select(
+        Storefront.name,
+        Storefront.currency,
+        Storefront.ships_to,
+        Storefront.open,
+        Offer.id,
+        Offer.status,
+        Offer.gtin,
+        Offer.price_minor,
+        Product.licensee_id,
+        Product.marks,
+        Product.category_id,
+        Licence.id.label("licence_id"),
+        Licence.licensor_id,
+        Licence.licensee_id.label("licence_licensee_id"),
+        Licence.royalty_rate,
+    )
+    .select_from(Storefront)
+    .outerjoin(
+        Offer,
+        (Offer.storefront_id == Storefront.id)
+        & Offer.id.in_(bindparam("offer_ids", expanding=True)),
+    )
+    .outerjoin(Product, Product.gtin == Offer.gtin)
+    .outerjoin(Licence, Licence.id == Offer.licence_id)
+    .where(Storefront.id == bindparam("store_id"))
+)
+# Reserve: a conditional decrement, so stock never goes below zero; and give back.
+_RESERVE = (
+    update(OfferStock)
+    .where(OfferStock.offer_id == bindparam("offer"), OfferStock.stock >= bindparam("quantity"))
+    .values(stock=OfferStock.stock - bindparam("quantity"))
+)
+_RELEASE = (
+    update(OfferStock)
+    .where(OfferStock.offer_id == bindparam("offer"))
+    .values(stock=OfferStock.stock + bindparam("quantity"))
+)
+_SET_STATUS = (
+    update(Order)
+    .where(Order.id == bindparam("order_id"))
+    .values(
+        status=bindparam("status"),
+        status_reason=bindparam("reason"),
+        payment_ref=bindparam("payment_ref"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
+def _status(
+    order_id: str,
+    status: OrderStatus,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    payment_ref: str | None = None,
+) -> dict[str, Any]:
+    """The parameters of _SET_STATUS."""
+    return {
+        "order_id": order_id,
+        "status": status,
+        "reason": reason,
+        "payment_ref": payment_ref,
+        "now": now,
+    }
 
 
 @dataclass(frozen=True, slots=True)
 class Placed:
-    order: Order
+    order: OrderOut
     created: bool  # False: an earlier request with the same idempotency key made it
 
 
@@ -336,16 +461,22 @@ def _fingerprint(store_id: str, data: CheckoutIn) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _replay(session: Session, key: str, fingerprint: str) -> Order | None:
-    existing = session.get(IdempotencyKey, key)
-    if existing is None:
-        return None
+# The Idempotency-Key goes in first, unless an earlier request's is there (PostgreSQL waits for
+# a concurrent insert of the same key to commit or roll back): no row back means a replay.
+_NEW_KEY = {
+    dialect: insert_(IdempotencyKey).on_conflict_do_nothing().returning(IdempotencyKey.key)
+    for dialect, insert_ in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+def _replay(session: Session, key: str, fingerprint: str) -> OrderOut:
+    existing = session.get_one(IdempotencyKey, key)
     if existing.request_hash != fingerprint:
         raise Conflict(
             "this Idempotency-Key was used for a different request",
             code="idempotency_key_reused",
         )
-    return session.get_one(Order, existing.order_id)
+    return order_out(session, session.get_one(Order, existing.order_id))
 
 
 def place_order(
@@ -360,25 +491,30 @@ def place_order(
     now: datetime | None = None,
 ) -> Placed:
     """Check, reserve stock and place an unpaid order (pay it with :func:`pay_order` after
-    committing, so no row lock is held during the payment call)."""
-    now = now or utcnow()
-    order_id = "O" + secrets.token_hex(10)
-    key = f"{store_id}|{buyer}|{idempotency_key}" if idempotency_key else None
-    if key is not None:
-        fingerprint = _fingerprint(store_id, data)
-        if (earlier := _replay(session, key, fingerprint)) is not None:
-            return Placed(earlier, created=False)
-        try:
-            with session.begin_nested():
-                session.add(IdempotencyKey(key=key, request_hash=fingerprint, order_id=order_id))
-        except IntegrityError:
-            # A concurrent request with this key committed first (we waited on its lock).
-            earlier = _replay(session, key, fingerprint)
-            if earlier is None:  # pragma: no cover - it committed, so it is there
-                raise
-            return Placed(earlier, created=False)
+    committing, so no row lock is held during the payment call).
 
-    store = _get_store(session, store_id)
+    The hot path of a sales peak, so it is written as a handful of Core statements: the key,
+    one read of the store with its offers, products and licences, the order, its lines, and the
+    stock updates last."""
+    now = now or utcnow()
+    session.flush()  # what this unit of work changed through the ORM, before the Core below
+    conn = session.connection()
+    order_id = "O" + secrets.token_hex(10)
+    if idempotency_key is not None:
+        key = f"{store_id}|{buyer}|{idempotency_key}"
+        fingerprint = _fingerprint(store_id, data)
+        new = {"key": key, "request_hash": fingerprint, "order_id": order_id, "created_at": now}
+        if conn.execute(_NEW_KEY[conn.dialect.name], new).first() is None:
+            # An earlier request with this key committed (a concurrent one: we waited for it).
+            return Placed(_replay(session, key, fingerprint), created=False)
+
+    wanted = sorted(data.lines, key=lambda line: line.offer)  # one lock order: no deadlocks
+    rows = conn.execute(
+        _STORE_WITH_OFFERS, {"store_id": store_id, "offer_ids": [w.offer for w in wanted]}
+    ).all()
+    if not rows:
+        raise NotFound(f"no storefront {store_id!r}", code="storefront_not_found")
+    store = rows[0]
     if not store.open:
         raise Conflict(f"the {store.name} is closed", code="store_closed")
     country = data.ship_to.country
@@ -388,129 +524,138 @@ def place_order(
             code="not_shipped_there",
             loc=("ship_to", "country"),
         )
-    wanted = sorted(data.lines, key=lambda line: line.offer)  # one lock order: no deadlocks
-    offers = {
-        o.id: o
-        for o in session.scalars(select(Offer).where(Offer.id.in_([w.offer for w in wanted])))
-    }
-    rates = {}
+    offers = {row.id: row for row in rows if row.id is not None}
     today = now.date()
+    lines = []
     for i, line in enumerate(wanted):
         offer = offers.get(line.offer)
-        if (
-            offer is None
-            or offer.storefront_id != store_id
-            or offer.status != OfferStatus.published
-        ):
+        if offer is None or offer.status != OfferStatus.published:
             raise InvalidInput(
                 f"offer {line.offer} is not on sale here",
                 code="offer_not_on_sale",
                 loc=("lines", i, "offer"),
             )
-        product = session.get_one(Product, offer.gtin)
         decision = index.authorize_many(
-            product.licensee_id, product.marks, product.category_id, country, OFFICIAL, today
+            offer.licensee_id, offer.marks, offer.category_id, country, OFFICIAL, today
         )
-        licence = session.execute(
-            select(
-                Licence.id, Licence.licensor_id, Licence.licensee_id, Licence.royalty_rate
-            ).where(Licence.id == offer.licence_id)
-        ).first()
-        if not decision.allowed or licence is None:
+        if not decision.allowed or offer.licence_id is None:
             raise Conflict(
                 f"offer {line.offer} may not be sold to {country} today",
                 code="offer_not_licensed",
                 loc=("lines", i, "offer"),
             )
-        rates[offer.id] = licence
-    order = Order(
-        id=order_id,
-        storefront_id=store_id,
-        buyer=buyer,
-        email=data.email,
-        ship_to=data.ship_to.model_dump(mode="json"),
-        status=OrderStatus.placed,
-        currency=store.currency,
-        total_minor=sum(offers[w.offer].price_minor * w.quantity for w in wanted),
-        reserved_until=now + reservation,
-        created_at=now,
-    )
-    session.add(order)
-    session.flush()
-    for line in wanted:
-        offer, licence = offers[line.offer], rates[line.offer]
-        session.add(
-            OrderLine(
-                order_id=order_id,
-                offer_id=offer.id,
-                gtin=offer.gtin,
-                quantity=line.quantity,
-                unit_price_minor=offer.price_minor,
-                line_total_minor=offer.price_minor * line.quantity,
-                licence_id=licence.id,
-                licensor_id=licence.licensor_id,
-                licensee_id=licence.licensee_id,
-                royalty_rate=licence.royalty_rate,
-            )
+        lines.append(
+            {
+                "order_id": order_id,
+                "offer_id": offer.id,
+                "gtin": offer.gtin,
+                "quantity": line.quantity,
+                "unit_price_minor": offer.price_minor,
+                "line_total_minor": offer.price_minor * line.quantity,
+                "licence_id": offer.licence_id,
+                "licensor_id": offer.licensor_id,
+                "licensee_id": offer.licence_licensee_id,
+                "royalty_rate": offer.royalty_rate,
+                "code_batch_id": None,
+            }
         )
-    session.flush()
+    order = {
+        "id": order_id,
+        "storefront_id": store_id,
+        "buyer": buyer,
+        "email": data.email,
+        "ship_to": data.ship_to.model_dump(mode="json"),
+        "status": OrderStatus.placed,
+        "status_reason": None,
+        "currency": store.currency,
+        "total_minor": sum(line["line_total_minor"] for line in lines),
+        "reserved_until": now + reservation,
+        "created_at": now,
+        "updated_at": now,
+    }
+    conn.execute(insert(Order), order)
+    conn.execute(insert(OrderLine), lines)
     # The stock last, just before the caller commits: every order of a hot item queues on its
     # row lock from this UPDATE to the COMMIT, so nothing else may happen in between.
     for i, line in enumerate(wanted):
-        reserved = session.execute(
-            update(Offer)
-            .where(Offer.id == line.offer, Offer.stock >= line.quantity)
-            .values(stock=Offer.stock - line.quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if reserved.rowcount != 1:  # type: ignore[attr-defined]
+        reserved = conn.execute(_RESERVE, {"offer": line.offer, "quantity": line.quantity})
+        if reserved.rowcount != 1:
             raise Conflict(
                 f"offer {line.offer} has fewer than {line.quantity} in stock",
                 code="out_of_stock",
                 loc=("lines", i, "quantity"),
             )
-    return Placed(order, created=True)
+    return Placed(_order_out(order, lines), created=True)
 
 
-def _lines(session: Session, order: Order) -> list[OrderLine]:
-    return list(session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
+def _line_rows(session: Session, order_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
+    return session.execute(
+        select(*_LINE_COLUMNS).where(OrderLine.order_id == order_id).order_by(OrderLine.id)
+    ).all()
 
 
-def _release(session: Session, order: Order) -> None:
-    for line in _lines(session, order):
-        session.execute(
-            update(Offer)
-            .where(Offer.id == line.offer_id)
-            .values(stock=Offer.stock + line.quantity)
-            .execution_options(synchronize_session=False)
-        )
+def _lines(session: Session, order_id: str) -> Sequence[OrderLine]:
+    return session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)
+    ).all()
 
 
-def _post(session: Session, order: Order, kind: EntryKind, now: datetime) -> None:
+class _StockLine(Protocol):
+    @property
+    def offer_id(self) -> int: ...
+    @property
+    def quantity(self) -> int: ...
+
+
+def _release(conn: Connection, lines: Iterable[_StockLine]) -> None:
+    conn.execute(_RELEASE, [{"offer": line.offer_id, "quantity": line.quantity} for line in lines])
+
+
+class _PostedLine(Protocol):
+    @property
+    def line_id(self) -> int: ...
+    @property
+    def line_total_minor(self) -> int: ...
+    @property
+    def royalty_rate(self) -> Decimal: ...
+    @property
+    def licence_id(self) -> str: ...
+    @property
+    def licensor_id(self) -> str: ...
+    @property
+    def licensee_id(self) -> str: ...
+
+
+def _post(
+    conn: Connection, lines: Iterable[_PostedLine], currency: str, kind: EntryKind, now: datetime
+) -> None:
     """Two entries per line: the licensor's receivable and the licensee's payable."""
     sign = 1 if kind is EntryKind.accrual else -1
-    for line in _lines(session, order):
+    entries = []
+    for line in lines:
         amount = sign * royalty(line.line_total_minor, line.royalty_rate)
         posting = "P" + secrets.token_hex(8)
         for account, value in (
             (f"royalty_receivable:{line.licensor_id}", amount),
             (f"royalty_payable:{line.licensee_id}", -amount),
         ):
-            session.add(
-                LedgerEntry(
-                    posting=posting,
-                    order_line_id=line.id,
-                    kind=kind,
-                    account=account,
-                    amount_minor=value,
-                    sales_minor=sign * line.line_total_minor,
-                    currency=order.currency,
-                    licensor_id=line.licensor_id,
-                    licensee_id=line.licensee_id,
-                    licence_id=line.licence_id,
-                    posted_at=now,
-                )
+            entries.append(
+                {
+                    "posting": posting,
+                    "order_line_id": line.line_id,
+                    "kind": kind,
+                    "account": account,
+                    "amount_minor": value,
+                    "sales_minor": sign * line.line_total_minor,
+                    "currency": currency,
+                    "licensor_id": line.licensor_id,
+                    "licensee_id": line.licensee_id,
+                    "licence_id": line.licence_id,
+                    "posted_at": now,
+                }
             )
+    if entries:
+        conn.execute(insert(LedgerEntry), entries)
 
 
 def _order_for_update(session: Session, order_id: str) -> Order:
@@ -527,26 +672,37 @@ def pay_order(
     provider: PaymentProvider,
     token: str,
     now: datetime | None = None,
-) -> Order:
+) -> OrderOut:
     """Authorise and capture; on success the order is paid and royalties accrue, on failure it
-    is cancelled with the reason and its stock goes back."""
+    is cancelled with the reason and its stock goes back. Core statements, like
+    :func:`place_order`: the order with its lines (locked), one UPDATE, the ledger rows."""
     now = now or utcnow()
-    order = _order_for_update(session, order_id)
-    if order.status is not OrderStatus.placed:
-        return order
+    session.flush()
+    conn = session.connection()
+    rows = conn.execute(_ORDER_WITH_LINES_LOCKED, {"order_id": order_id}).all()
+    if not rows:
+        raise NotFound(f"no order {order_id!r}", code="order_not_found")
+    order = rows[0]._mapping
+    lines = [row._mapping for row in rows]
+    if order["status"] is not OrderStatus.placed:
+        return _order_out(order, lines)
     try:
         payment = provider.authorize(
-            reference=order.id, amount_minor=order.total_minor, currency=order.currency, token=token
+            reference=order_id,
+            amount_minor=order["total_minor"],
+            currency=order["currency"],
+            token=token,
         )
         provider.capture(payment)
     except PaymentError as exc:
-        _release(session, order)
-        transition(order, OrderStatus.cancelled, exc.code)
-        return order
-    order.payment_ref = payment
-    transition(order, OrderStatus.paid)
-    _post(session, order, EntryKind.accrual, now)
-    return order
+        cancelled = order_transition(order_id, order["status"], OrderStatus.cancelled)
+        _release(conn, rows)
+        conn.execute(_SET_STATUS, _status(order_id, cancelled, now, reason=exc.code))
+        return _order_out(order, lines, status=cancelled, status_reason=exc.code)
+    paid = order_transition(order_id, order["status"], OrderStatus.paid)
+    conn.execute(_SET_STATUS, _status(order_id, paid, now, payment_ref=payment))
+    _post(conn, rows, order["currency"], EntryKind.accrual, now)
+    return _order_out(order, lines, status=paid)
 
 
 def _managed_order(session: Session, principal: Principal, order_id: str) -> Order:
@@ -574,7 +730,7 @@ def fulfil_order(
     """Pack the order: every unit gets an authenticity code (one code batch per line)."""
     order = _managed_order(session, principal, order_id)
     transition(order, OrderStatus.fulfilled)
-    for line in _lines(session, order):
+    for line in _lines(session, order.id):
         issued = issue_batch(
             session,
             principal=SYSTEM,
@@ -598,7 +754,7 @@ def advance_order(
     was = order.status
     transition(order, to, "cancelled by the store" if to is OrderStatus.cancelled else None)
     if to is OrderStatus.cancelled and was is OrderStatus.placed:
-        _release(session, order)
+        _release(session.connection(), _line_rows(session, order.id))
     return order_out(session, order)
 
 
@@ -620,9 +776,10 @@ def refund_order(
         provider.refund(order.payment_ref or "", order.total_minor)
     except PaymentError as exc:
         raise Conflict(f"the refund failed: {exc}", code=exc.code) from None
-    _post(session, order, EntryKind.reversal, now)
+    lines = _line_rows(session, order.id)
+    _post(session.connection(), lines, order.currency, EntryKind.reversal, now)
     if was in (OrderStatus.paid, OrderStatus.fulfilled):
-        _release(session, order)
+        _release(session.connection(), lines)
     return order_out(session, order)
 
 
@@ -635,7 +792,7 @@ def expire_reservations(session: Session, *, now: datetime | None = None) -> int
         .with_for_update(skip_locked=True)
     ).all()
     for order in expired:
-        _release(session, order)
+        _release(session.connection(), _line_rows(session, order.id))
         transition(order, OrderStatus.cancelled, "reservation_expired")
     return len(expired)
 
