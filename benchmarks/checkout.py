@@ -43,7 +43,7 @@ ADDRESS = {
 CONNECTIONS = 200
 
 
-def lua(offer: int) -> str:
+def lua(offer: int, run: str) -> str:
     body = json.dumps(
         {
             "lines": [{"offer": offer, "quantity": 1}],
@@ -67,7 +67,7 @@ wrk.body = '{body}'
 wrk.headers["Content-Type"] = "application/json"
 request = function()
   counter = counter + 1
-  wrk.headers["Idempotency-Key"] = string.format("bench-%d-%d", id, counter)
+  wrk.headers["Idempotency-Key"] = string.format("{run}-%d-%d", id, counter)
   return wrk.format(nil, "/v1/shop/stores/IOC/orders")
 end
 """
@@ -113,8 +113,9 @@ def main() -> None:
         with unit_of_work(factory) as session:
             load_demo(session)
             offer = demo_shop(session, stock=STOCK)
-        script = Path(tmp_dir) / "checkout.lua"
-        script.write_text(lua(offer))
+        warm_up, script = Path(tmp_dir) / "warm-up.lua", Path(tmp_dir) / "checkout.lua"
+        warm_up.write_text(lua(offer, "warm-up"))
+        script.write_text(lua(offer, "bench"))
         with served(url, workers=args.workers) as base:
             floor = wrk(f"{base}/healthz", seconds=args.seconds, connections=CONNECTIONS, threads=2)
             reads = wrk(
@@ -124,7 +125,7 @@ def main() -> None:
                 threads=2,
             )
             # Warm-up: each worker compiles the licence index and its routes on first use.
-            warm = wrk(base, seconds=3, connections=CONNECTIONS, threads=2, script=script)
+            warm = wrk(base, seconds=3, connections=CONNECTIONS, threads=2, script=warm_up)
             server = server_pids(base)
             server_before, db_before = cpu_seconds(server), cpu_seconds(backends(engine))
             orders = wrk(

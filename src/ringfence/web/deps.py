@@ -92,17 +92,22 @@ async def get_index_cache(request: Request) -> IndexCache:
 IndexCacheDep = Annotated[IndexCache, Depends(get_index_cache)]
 
 
-async def get_engine(cache: IndexCacheDep) -> Engine:
+async def _engine(cache: IndexCache) -> Engine:
     """The compiled engine; a look at the registry revision (a query) runs in a thread."""
     engine = cache.current()
     return engine if engine is not None else await run_in_threadpool(cache.get)
 
 
+async def get_engine(cache: IndexCacheDep) -> Engine:
+    return await _engine(cache)
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-async def get_index(engine: EngineDep) -> LicenceIndex:
-    return engine.licences
+async def get_index(request: Request) -> LicenceIndex:
+    """The licence index (straight from app state: checkout resolves it on every order)."""
+    return (await _engine(request.app.state.index_cache)).licences
 
 
 IndexDep = Annotated[LicenceIndex, Depends(get_index)]
