@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from ringfence.core.db import utcnow
@@ -152,7 +153,7 @@ def set_stock(
 
 
 @router.post("/v1/shop/stores/{store_id}/orders", response_model=OrderOut, status_code=201)
-def checkout(
+async def checkout(
     store_id: str,
     body: CheckoutIn,
     response: Response,
@@ -168,31 +169,24 @@ def checkout(
     """Buy (guests too): stock is reserved, the payment authorised and captured. 201 with the
     paid order; 402 ``payment_declined``/``payment_timeout``/``capture_failed`` when payment
     fails (the order is cancelled and its stock released); 409 ``out_of_stock``. With an
-    ``Idempotency-Key``, a retry answers 200 with the first request's order, never a second."""
-    buyer = (principal.party_id if principal else None) or "guest"
-    placed = service.place_order(
+    ``Idempotency-Key``, a retry answers 200 with the first request's order, never a second.
+
+    ``async``, with the database work in one worker thread: a plain ``def`` route takes a
+    second hop to the thread pool to validate its answer."""
+    placed = await run_in_threadpool(
+        service.checkout,
         session,
         store_id=store_id,
-        buyer=buyer,
+        buyer=(principal.party_id if principal else None) or "guest",
         data=body,
         index=index,
+        provider=provider,
         idempotency_key=idempotency_key,
         reservation=timedelta(minutes=settings.reservation_minutes),
     )
-    session.commit()  # the reservation stands before the payment call
     if not placed.created:
         response.status_code = 200
-        return placed.order
-    order = service.pay_order(
-        session, order_id=placed.order.id, provider=provider, token=body.payment_token
-    )
-    session.commit()
-    if order.status is OrderStatus.cancelled:
-        raise service.PaymentDeclined(
-            f"payment failed: {order.status_reason}; order {order.id} cancelled",
-            code=order.status_reason or "payment_failed",
-        )
-    return order
+    return placed.order
 
 
 @router.get("/v1/shop/orders/{order_id}", response_model=OrderOut)

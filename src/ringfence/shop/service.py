@@ -705,6 +705,46 @@ def pay_order(
     return _order_out(order, lines, status=paid)
 
 
+def checkout(
+    session: Session,
+    *,
+    store_id: str,
+    buyer: str,
+    data: CheckoutIn,
+    index: LicenceIndex,
+    provider: PaymentProvider,
+    idempotency_key: str | None = None,
+    reservation: timedelta = timedelta(minutes=15),
+) -> Placed:
+    """A whole purchase, for the API and the storefront pages: place the order and commit (the
+    reservation stands before the payment call, and no row lock is held during it), then pay
+    and commit. The one service that commits, because the payment must fall between two
+    transactions. A replayed Idempotency-Key returns the first order (``created`` False); a
+    failed payment raises PaymentDeclined (402) after its order was cancelled and committed."""
+    placed = place_order(
+        session,
+        store_id=store_id,
+        buyer=buyer,
+        data=data,
+        index=index,
+        idempotency_key=idempotency_key,
+        reservation=reservation,
+    )
+    session.commit()
+    if not placed.created:
+        return placed
+    order = pay_order(
+        session, order_id=placed.order.id, provider=provider, token=data.payment_token
+    )
+    session.commit()
+    if order.status is OrderStatus.cancelled:
+        raise PaymentDeclined(
+            f"payment failed: {order.status_reason}; order {order.id} cancelled",
+            code=order.status_reason or "payment_failed",
+        )
+    return Placed(order, created=True)
+
+
 def _managed_order(session: Session, principal: Principal, order_id: str) -> Order:
     order = _order_for_update(session, order_id)
     if not (principal.is_admin or principal.party_id == order.storefront_id):
