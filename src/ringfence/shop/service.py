@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -338,12 +339,12 @@ _LINE_COLUMNS = (
 )
 
 
-# One row per line of an order, with the order's columns on each.
+# One row per line of the orders, with its order's columns on each.
 _ORDER_WITH_LINES = (
     select(*_ORDER_COLUMNS, *_LINE_COLUMNS)
     .join(OrderLine, OrderLine.order_id == Order.id)
-    .where(Order.id == bindparam("order_id"))
-    .order_by(OrderLine.id)
+    .where(Order.id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(Order.id, OrderLine.id)
 )
 _ORDER_WITH_LINES_LOCKED = _ORDER_WITH_LINES.with_for_update(of=Order.__table__)
 
@@ -376,7 +377,7 @@ _ORDER_FIELDS = tuple(column.key for column in _ORDER_COLUMNS)
 
 
 def order_out(session: Session, order: Order) -> OrderOut:
-    rows = session.execute(_ORDER_WITH_LINES, {"order_id": order.id}).mappings().all()
+    rows = session.execute(_ORDER_WITH_LINES, {"order_ids": [order.id]}).mappings().all()
     return _order_out(rows[0], rows)
 
 
@@ -479,6 +480,23 @@ def _replay(session: Session, key: str, fingerprint: str) -> OrderOut:
     return order_out(session, session.get_one(Order, existing.order_id))
 
 
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """One buyer's checkout, as :func:`place_orders` takes them, a batch at a time."""
+
+    store_id: str
+    buyer: str
+    data: CheckoutIn
+    idempotency_key: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        """The key as stored: the client's, scoped to the store and the buyer."""
+        if self.idempotency_key is None:
+            return None
+        return f"{self.store_id}|{self.buyer}|{self.idempotency_key}"
+
+
 def place_order(
     session: Session,
     *,
@@ -491,29 +509,120 @@ def place_order(
     now: datetime | None = None,
 ) -> Placed:
     """Check, reserve stock and place an unpaid order (pay it with :func:`pay_order` after
-    committing, so no row lock is held during the payment call).
+    committing, so no row lock is held during the payment call)."""
+    request = OrderRequest(store_id, buyer, data, idempotency_key)
+    (placed,) = place_orders(session, [request], index=index, reservation=reservation, now=now)
+    if isinstance(placed, RingfenceError):
+        raise placed
+    return placed
 
-    The hot path of a sales peak, so it is written as a handful of Core statements: the key,
-    one read of the store with its offers, products and licences, the order, its lines, and the
-    stock updates last."""
+
+def place_orders(
+    session: Session,
+    requests: Sequence[OrderRequest],
+    *,
+    index: LicenceIndex,
+    reservation: timedelta = timedelta(minutes=15),
+    now: datetime | None = None,
+) -> list[Placed | RingfenceError]:
+    """Place many orders in the session's transaction. For each request: its new order, the
+    order of an earlier request with the same Idempotency-Key (a second request with the same
+    key in the batch gets what the first gets), or the error that refused it; nothing of a
+    refused request stays behind.
+
+    The hot path of a sales peak, written as a handful of Core statements for the whole batch:
+    the keys, one read per store of the requested offers with their products and licences, the
+    orders, their lines, and the stock last."""
     now = now or utcnow()
     session.flush()  # what this unit of work changed through the ORM, before the Core below
     conn = session.connection()
-    order_id = "O" + secrets.token_hex(10)
-    if idempotency_key is not None:
-        key = f"{store_id}|{buyer}|{idempotency_key}"
-        fingerprint = _fingerprint(store_id, data)
-        new = {"key": key, "request_hash": fingerprint, "order_id": order_id, "created_at": now}
-        if conn.execute(_NEW_KEY[conn.dialect.name], new).first() is None:
-            # An earlier request with this key committed (a concurrent one: we waited for it).
-            return Placed(_replay(session, key, fingerprint), created=False)
+    results: list[Placed | RingfenceError | None] = [None] * len(requests)
+    order_ids = ["O" + secrets.token_hex(10) for _ in requests]
+    prints = [_fingerprint(r.store_id, r.data) if r.key else "" for r in requests]
 
-    wanted = sorted(data.lines, key=lambda line: line.offer)  # one lock order: no deadlocks
-    rows = conn.execute(
-        _STORE_WITH_OFFERS, {"store_id": store_id, "offer_ids": [w.offer for w in wanted]}
-    ).all()
+    first: dict[str, int] = {}  # key -> the first request with it
+    for i, request in enumerate(requests):
+        if request.key is not None:
+            first.setdefault(request.key, i)
+    inserted: set[str] = set()
+    if first:
+        new_keys = [
+            {"key": key, "request_hash": prints[i], "order_id": order_ids[i], "created_at": now}
+            for key, i in sorted(first.items())  # one lock order for concurrent batches
+        ]
+        inserted = set(conn.execute(_NEW_KEY[conn.dialect.name], new_keys).scalars())
+        for key, i in first.items():
+            if key not in inserted:  # an earlier request committed it (we waited for it)
+                try:
+                    results[i] = Placed(_replay(session, key, prints[i]), created=False)
+                except RingfenceError as exc:
+                    results[i] = exc
+
+    todo = [
+        i
+        for i, r in enumerate(requests)
+        if results[i] is None and (r.key is None or first[r.key] == i)
+    ]
+    built: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    for store_id in sorted({requests[i].store_id for i in todo}):
+        members = [i for i in todo if requests[i].store_id == store_id]
+        wanted = sorted({line.offer for i in members for line in requests[i].data.lines})
+        rows = conn.execute(_STORE_WITH_OFFERS, {"store_id": store_id, "offer_ids": wanted}).all()
+        for i in members:
+            try:
+                built[i] = _build_order(requests[i], rows, order_ids[i], index, reservation, now)
+            except RingfenceError as exc:
+                results[i] = exc
+    if built:
+        conn.execute(insert(Order), [order for order, _ in built.values()])
+        conn.execute(insert(OrderLine), [line for _, lines in built.values() for line in lines])
+        refused = _reserve(conn, {i: lines for i, (_, lines) in built.items()})
+        if refused:
+            gone = [order_ids[i] for i in refused]
+            conn.execute(delete(OrderLine).where(OrderLine.order_id.in_(gone)))
+            conn.execute(delete(Order).where(Order.id.in_(gone)))
+        for i, (order, lines) in built.items():
+            results[i] = refused.get(i) or Placed(_order_out(order, lines), created=True)
+
+    for i, request in enumerate(requests):
+        if request.key is not None and (leader := first[request.key]) != i:
+            results[i] = _follow(results[leader], prints[leader] == prints[i])
+    dropped = [k for k, i in first.items() if k in inserted and _refused(results[i])]
+    if dropped:  # a refused request leaves no key: its retry runs anew
+        conn.execute(delete(IdempotencyKey).where(IdempotencyKey.key.in_(dropped)))
+    return [result for result in results if result is not None]
+
+
+def _refused(result: Placed | RingfenceError | None) -> bool:
+    return isinstance(result, RingfenceError)
+
+
+def _follow(leader: Placed | RingfenceError | None, same_request: bool) -> Placed | RingfenceError:
+    """The answer to a second request with a key the batch has seen."""
+    if not same_request:
+        return Conflict(
+            "this Idempotency-Key was used for a different request",
+            code="idempotency_key_reused",
+        )
+    if isinstance(leader, Placed):
+        return Placed(leader.order, created=False)
+    assert leader is not None  # the first request with a key always gets an answer
+    return leader
+
+
+def _build_order(
+    request: OrderRequest,
+    rows: Sequence[Row[*tuple[Any, ...]]],
+    order_id: str,
+    index: LicenceIndex,
+    reservation: timedelta,
+    now: datetime,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The order and line rows of a request that passes every check, from its store's row
+    joined with the requested offers."""
+    data = request.data
     if not rows:
-        raise NotFound(f"no storefront {store_id!r}", code="storefront_not_found")
+        raise NotFound(f"no storefront {request.store_id!r}", code="storefront_not_found")
     store = rows[0]
     if not store.open:
         raise Conflict(f"the {store.name} is closed", code="store_closed")
@@ -527,7 +636,7 @@ def place_order(
     offers = {row.id: row for row in rows if row.id is not None}
     today = now.date()
     lines = []
-    for i, line in enumerate(wanted):
+    for i, line in enumerate(sorted(data.lines, key=lambda line: line.offer)):
         offer = offers.get(line.offer)
         if offer is None or offer.status != OfferStatus.published:
             raise InvalidInput(
@@ -561,8 +670,8 @@ def place_order(
         )
     order = {
         "id": order_id,
-        "storefront_id": store_id,
-        "buyer": buyer,
+        "storefront_id": request.store_id,
+        "buyer": request.buyer,
         "email": data.email,
         "ship_to": data.ship_to.model_dump(mode="json"),
         "status": OrderStatus.placed,
@@ -573,25 +682,78 @@ def place_order(
         "created_at": now,
         "updated_at": now,
     }
-    conn.execute(insert(Order), order)
-    conn.execute(insert(OrderLine), lines)
-    # The stock last, just before the caller commits: every order of a hot item queues on its
-    # row lock from this UPDATE to the COMMIT, so nothing else may happen in between.
-    for i, line in enumerate(wanted):
-        reserved = conn.execute(_RESERVE, {"offer": line.offer, "quantity": line.quantity})
-        if reserved.rowcount != 1:
-            raise Conflict(
-                f"offer {line.offer} has fewer than {line.quantity} in stock",
-                code="out_of_stock",
-                loc=("lines", i, "quantity"),
-            )
-    return Placed(_order_out(order, lines), created=True)
+    return order, lines
+
+
+def _reserve(conn: Connection, orders: dict[int, list[dict[str, Any]]]) -> dict[int, Conflict]:
+    """Take the units the orders (in arrival order) ask for; the orders refused for want of
+    stock. One conditional UPDATE per offer for the whole demand, in offer order (no deadlocks
+    between batches); only when an offer is short are its rows locked and whole orders served
+    first come, first served."""
+    demand: Counter[int] = Counter()
+    for lines in orders.values():
+        for line in lines:
+            demand[line["offer_id"]] += line["quantity"]
+    short = [
+        offer
+        for offer in sorted(demand)
+        if conn.execute(_RESERVE, {"offer": offer, "quantity": demand[offer]}).rowcount != 1
+    ]
+    if not short:
+        return {}
+    locked = conn.execute(
+        select(OfferStock.offer_id, OfferStock.stock)
+        .where(OfferStock.offer_id.in_(short))
+        .order_by(OfferStock.offer_id)
+        .with_for_update()
+    )
+    left: dict[int, int] = dict(locked.all())
+    refused = {}
+    for i, lines in orders.items():
+        need: Counter[int] = Counter()
+        for line in lines:
+            if line["offer_id"] in left:
+                need[line["offer_id"]] += line["quantity"]
+        lacking = next(
+            (
+                k
+                for k, line in enumerate(lines)
+                if line["offer_id"] in left and need[line["offer_id"]] > left[line["offer_id"]]
+            ),
+            None,
+        )
+        if lacking is None:
+            for offer, units in need.items():
+                left[offer] -= units
+            continue
+        line = lines[lacking]
+        refused[i] = Conflict(
+            f"offer {line['offer_id']} has fewer than {line['quantity']} in stock",
+            code="out_of_stock",
+            loc=("lines", lacking, "quantity"),
+        )
+    # Give back what refused orders took of offers that had enough, and take the short ones'.
+    _release(
+        conn,
+        [(ln["offer_id"], ln["quantity"]) for i in refused for ln in orders[i]
+         if ln["offer_id"] not in left],
+    )  # fmt: skip
+    for offer in short:
+        served = demand[offer] - sum(
+            line["quantity"] for i in refused for line in orders[i] if line["offer_id"] == offer
+        )
+        if served:
+            conn.execute(_RESERVE, {"offer": offer, "quantity": served})
+    return refused
+
+
+def _units(lines: Iterable[Row[*tuple[Any, ...]]]) -> list[tuple[int, int]]:
+    return [(line.offer_id, line.quantity) for line in lines]
 
 
 def _line_rows(session: Session, order_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
-    return session.execute(
-        select(*_LINE_COLUMNS).where(OrderLine.order_id == order_id).order_by(OrderLine.id)
-    ).all()
+    """The order's lines, each with the order's columns."""
+    return session.execute(_ORDER_WITH_LINES, {"order_ids": [order_id]}).all()
 
 
 def _lines(session: Session, order_id: str) -> Sequence[OrderLine]:
@@ -600,20 +762,18 @@ def _lines(session: Session, order_id: str) -> Sequence[OrderLine]:
     ).all()
 
 
-class _StockLine(Protocol):
-    @property
-    def offer_id(self) -> int: ...
-    @property
-    def quantity(self) -> int: ...
-
-
-def _release(conn: Connection, lines: Iterable[_StockLine]) -> None:
-    conn.execute(_RELEASE, [{"offer": line.offer_id, "quantity": line.quantity} for line in lines])
+def _release(conn: Connection, units: Iterable[tuple[int, int]]) -> None:
+    """Put (offer, quantity) units back on sale."""
+    back = [{"offer": offer, "quantity": quantity} for offer, quantity in units]
+    if back:
+        conn.execute(_RELEASE, back)
 
 
 class _PostedLine(Protocol):
     @property
     def line_id(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
     @property
     def line_total_minor(self) -> int: ...
     @property
@@ -626,9 +786,7 @@ class _PostedLine(Protocol):
     def licensee_id(self) -> str: ...
 
 
-def _post(
-    conn: Connection, lines: Iterable[_PostedLine], currency: str, kind: EntryKind, now: datetime
-) -> None:
+def _post(conn: Connection, lines: Iterable[_PostedLine], kind: EntryKind, now: datetime) -> None:
     """Two entries per line: the licensor's receivable and the licensee's payable."""
     sign = 1 if kind is EntryKind.accrual else -1
     entries = []
@@ -647,7 +805,7 @@ def _post(
                     "account": account,
                     "amount_minor": value,
                     "sales_minor": sign * line.line_total_minor,
-                    "currency": currency,
+                    "currency": line.currency,
                     "licensor_id": line.licensor_id,
                     "licensee_id": line.licensee_id,
                     "licence_id": line.licence_id,
@@ -665,6 +823,82 @@ def _order_for_update(session: Session, order_id: str) -> Order:
     return order
 
 
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """What the payment provider said about an order: its payment id, or why not."""
+
+    order_id: str
+    ref: str | None = None
+    error: str | None = None  # payment_declined, payment_timeout, capture_failed
+
+
+def charge(provider: PaymentProvider, order: OrderOut, token: str) -> Payment:
+    """Authorise and capture an order's total (outside any transaction: no lock is held while
+    the provider answers)."""
+    try:
+        ref = provider.authorize(
+            reference=order.id, amount_minor=order.total_minor, currency=order.currency, token=token
+        )
+        provider.capture(ref)
+    except PaymentError as exc:
+        return Payment(order.id, error=exc.code)
+    return Payment(order.id, ref=ref)
+
+
+def settle_orders(
+    session: Session, payments: Sequence[Payment], *, now: datetime | None = None
+) -> list[OrderOut]:
+    """Record payments: a paid order accrues its royalties, a failed one is cancelled with the
+    reason and its stock goes back; an order no longer waiting for payment (its reservation
+    ran out) is left as it is. Core statements for the batch: the orders with their lines
+    (locked), the status updates, the stock given back, the ledger rows."""
+    now = now or utcnow()
+    session.flush()
+    conn = session.connection()
+    ids = sorted({payment.order_id for payment in payments})
+    rows = conn.execute(_ORDER_WITH_LINES_LOCKED, {"order_ids": ids}).all()
+    by_order: dict[str, list[Row[*tuple[Any, ...]]]] = {}
+    for row in rows:
+        by_order.setdefault(row.id, []).append(row)
+    out: list[OrderOut] = []
+    statuses: list[dict[str, Any]] = []
+    released: list[tuple[int, int]] = []
+    posted: list[Row[*tuple[Any, ...]]] = []
+    settled: set[str] = set()  # a second payment for an order in this batch changes nothing
+    for payment in payments:
+        lines = by_order.get(payment.order_id)
+        if lines is None:
+            raise NotFound(f"no order {payment.order_id!r}", code="order_not_found")
+        order = lines[0]._mapping
+        maps = [line._mapping for line in lines]
+        if order["status"] is not OrderStatus.placed or payment.order_id in settled:
+            out.append(_order_out(order, maps))
+            continue
+        settled.add(payment.order_id)
+        if payment.error is not None:
+            to = order_transition(payment.order_id, order["status"], OrderStatus.cancelled)
+            statuses.append(_status(payment.order_id, to, now, reason=payment.error))
+            released.extend(_units(lines))
+            out.append(_order_out(order, maps, status=to, status_reason=payment.error))
+        else:
+            to = order_transition(payment.order_id, order["status"], OrderStatus.paid)
+            statuses.append(_status(payment.order_id, to, now, payment_ref=payment.ref))
+            posted.extend(lines)
+            out.append(_order_out(order, maps, status=to))
+    if statuses:
+        conn.execute(_SET_STATUS, statuses)
+    _release(conn, released)
+    _post(conn, posted, EntryKind.accrual, now)
+    return out
+
+
+def refund_orphan(provider: PaymentProvider, payment: Payment, order: OrderOut) -> None:
+    """A payment that went through for an order that was no longer waiting for it (its
+    reservation ran out meanwhile) is given back."""
+    if payment.ref is not None and order.status is not OrderStatus.paid:
+        provider.refund(payment.ref, order.total_minor)
+
+
 def pay_order(
     session: Session,
     *,
@@ -673,36 +907,18 @@ def pay_order(
     token: str,
     now: datetime | None = None,
 ) -> OrderOut:
-    """Authorise and capture; on success the order is paid and royalties accrue, on failure it
-    is cancelled with the reason and its stock goes back. Core statements, like
-    :func:`place_order`: the order with its lines (locked), one UPDATE, the ledger rows."""
-    now = now or utcnow()
+    """Authorise and capture, then record the outcome (:func:`settle_orders`)."""
     session.flush()
-    conn = session.connection()
-    rows = conn.execute(_ORDER_WITH_LINES_LOCKED, {"order_id": order_id}).all()
+    rows = session.execute(_ORDER_WITH_LINES, {"order_ids": [order_id]}).mappings().all()
     if not rows:
         raise NotFound(f"no order {order_id!r}", code="order_not_found")
-    order = rows[0]._mapping
-    lines = [row._mapping for row in rows]
-    if order["status"] is not OrderStatus.placed:
-        return _order_out(order, lines)
-    try:
-        payment = provider.authorize(
-            reference=order_id,
-            amount_minor=order["total_minor"],
-            currency=order["currency"],
-            token=token,
-        )
-        provider.capture(payment)
-    except PaymentError as exc:
-        cancelled = order_transition(order_id, order["status"], OrderStatus.cancelled)
-        _release(conn, rows)
-        conn.execute(_SET_STATUS, _status(order_id, cancelled, now, reason=exc.code))
-        return _order_out(order, lines, status=cancelled, status_reason=exc.code)
-    paid = order_transition(order_id, order["status"], OrderStatus.paid)
-    conn.execute(_SET_STATUS, _status(order_id, paid, now, payment_ref=payment))
-    _post(conn, rows, order["currency"], EntryKind.accrual, now)
-    return _order_out(order, lines, status=paid)
+    order = _order_out(rows[0], rows)
+    if order.status is not OrderStatus.placed:
+        return order
+    payment = charge(provider, order, token)
+    (settled,) = settle_orders(session, [payment], now=now)
+    refund_orphan(provider, payment, settled)
+    return settled
 
 
 def checkout(
@@ -716,11 +932,12 @@ def checkout(
     idempotency_key: str | None = None,
     reservation: timedelta = timedelta(minutes=15),
 ) -> Placed:
-    """A whole purchase, for the API and the storefront pages: place the order and commit (the
-    reservation stands before the payment call, and no row lock is held during it), then pay
-    and commit. The one service that commits, because the payment must fall between two
-    transactions. A replayed Idempotency-Key returns the first order (``created`` False); a
-    failed payment raises PaymentDeclined (402) after its order was cancelled and committed."""
+    """A whole purchase in one session: place the order and commit (the reservation stands
+    before the payment call), charge, record the payment and commit. The one service that
+    commits, because the payment must fall between two transactions (the API batches the
+    same steps across requests: shop/batching.py). A replayed Idempotency-Key returns the
+    first order (``created`` False); a failed payment raises PaymentDeclined (402) after its
+    order was cancelled and committed."""
     placed = place_order(
         session,
         store_id=store_id,
@@ -733,10 +950,15 @@ def checkout(
     session.commit()
     if not placed.created:
         return placed
-    order = pay_order(
-        session, order_id=placed.order.id, provider=provider, token=data.payment_token
-    )
+    payment = charge(provider, placed.order, data.payment_token)
+    (order,) = settle_orders(session, [payment])
     session.commit()
+    refund_orphan(provider, payment, order)
+    return paid_or_declined(order)
+
+
+def paid_or_declined(order: OrderOut) -> Placed:
+    """A newly placed order after its payment; PaymentDeclined when it was cancelled."""
     if order.status is OrderStatus.cancelled:
         raise PaymentDeclined(
             f"payment failed: {order.status_reason}; order {order.id} cancelled",
@@ -794,7 +1016,7 @@ def advance_order(
     was = order.status
     transition(order, to, "cancelled by the store" if to is OrderStatus.cancelled else None)
     if to is OrderStatus.cancelled and was is OrderStatus.placed:
-        _release(session.connection(), _line_rows(session, order.id))
+        _release(session.connection(), _units(_line_rows(session, order.id)))
     return order_out(session, order)
 
 
@@ -817,9 +1039,9 @@ def refund_order(
     except PaymentError as exc:
         raise Conflict(f"the refund failed: {exc}", code=exc.code) from None
     lines = _line_rows(session, order.id)
-    _post(session.connection(), lines, order.currency, EntryKind.reversal, now)
+    _post(session.connection(), lines, EntryKind.reversal, now)
     if was in (OrderStatus.paid, OrderStatus.fulfilled):
-        _release(session.connection(), lines)
+        _release(session.connection(), _units(lines))
     return order_out(session, order)
 
 
@@ -832,7 +1054,7 @@ def expire_reservations(session: Session, *, now: datetime | None = None) -> int
         .with_for_update(skip_locked=True)
     ).all()
     for order in expired:
-        _release(session.connection(), _line_rows(session, order.id))
+        _release(session.connection(), _units(_line_rows(session, order.id)))
         transition(order, OrderStatus.cancelled, "reservation_expired")
     return len(expired)
 
