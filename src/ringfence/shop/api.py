@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ringfence.core.db import utcnow
 from ringfence.core.security import Principal
 from ringfence.shop import service
+from ringfence.shop.batching import CheckoutBatcher
 from ringfence.shop.enums import OrderStatus
 from ringfence.shop.payments import PaymentProvider
 from ringfence.shop.schemas import (
@@ -156,9 +157,9 @@ def set_stock(
 async def checkout(
     store_id: str,
     body: CheckoutIn,
+    request: Request,
     response: Response,
     principal: OptionalPrincipal,
-    session: SessionDep,
     index: IndexDep,
     provider: ProviderDep,
     settings: SettingsDep,
@@ -171,22 +172,23 @@ async def checkout(
     fails (the order is cancelled and its stock released); 409 ``out_of_stock``. With an
     ``Idempotency-Key``, a retry answers 200 with the first request's order, never a second.
 
-    ``async``, with the database work in one worker thread: a plain ``def`` route takes a
-    second hop to the thread pool to validate its answer."""
-    placed = await run_in_threadpool(
-        service.checkout,
-        session,
-        store_id=store_id,
-        buyer=(principal.party_id if principal else None) or "guest",
-        data=body,
+    Concurrent checkouts share transactions (shop/batching.py); the payment call runs in a
+    worker thread of its own, outside any transaction."""
+    batcher: CheckoutBatcher = request.app.state.checkout_batcher
+    buyer = (principal.party_id if principal else None) or "guest"
+    placed = await batcher.place(
+        service.OrderRequest(store_id, buyer, body, idempotency_key),
         index=index,
-        provider=provider,
-        idempotency_key=idempotency_key,
         reservation=timedelta(minutes=settings.reservation_minutes),
     )
     if not placed.created:
         response.status_code = 200
-    return placed.order
+        return placed.order
+    payment = await run_in_threadpool(service.charge, provider, placed.order, body.payment_token)
+    order = await batcher.settle(payment)
+    if payment.ref is not None and order.status is not OrderStatus.paid:
+        await run_in_threadpool(service.refund_orphan, provider, payment, order)
+    return service.paid_or_declined(order).order
 
 
 @router.get("/v1/shop/orders/{order_id}", response_model=OrderOut)

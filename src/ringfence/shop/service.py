@@ -896,7 +896,14 @@ def refund_orphan(provider: PaymentProvider, payment: Payment, order: OrderOut) 
     """A payment that went through for an order that was no longer waiting for it (its
     reservation ran out meanwhile) is given back."""
     if payment.ref is not None and order.status is not OrderStatus.paid:
-        provider.refund(payment.ref, order.total_minor)
+        try:
+            provider.refund(payment.ref, order.total_minor)
+        except PaymentError as exc:
+            raise Conflict(
+                f"order {order.id} is {order.status.value} and its payment could not be given "
+                f"back: {exc}",
+                code=exc.code,
+            ) from None
 
 
 def pay_order(

@@ -30,6 +30,7 @@ from ringfence.editions.api import router as editions_router
 from ringfence.enforcement.api import router as enforcement_router
 from ringfence.registry.api import router as registry_router
 from ringfence.shop.api import router as shop_router
+from ringfence.shop.batching import CheckoutBatcher
 from ringfence.shop.payments import provider_for
 from ringfence.web import errors
 from ringfence.web.index_cache import IndexCache
@@ -56,6 +57,7 @@ def create_app(
         # (`ringfence serve` caps them at the same number) rules that out.
         to_thread.current_default_thread_limiter().total_tokens = settings.max_concurrency
         yield
+        app.state.checkout_batcher.stop()
         engine.dispose()
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets from the installed package: the
@@ -71,6 +73,7 @@ def create_app(
     app.state.session_factory = factory
     app.state.index_cache = IndexCache(factory, refresh_seconds=settings.index_refresh_seconds)
     app.state.payment_provider = provider_for(settings.payment_provider)
+    app.state.checkout_batcher = CheckoutBatcher(factory)
     app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute, settings.verify_burst)
     errors.install(app)
     _install_metrics(app)
