@@ -763,8 +763,9 @@ def _lines(session: Session, order_id: str) -> Sequence[OrderLine]:
 
 
 def _release(conn: Connection, units: Iterable[tuple[int, int]]) -> None:
-    """Put (offer, quantity) units back on sale."""
-    back = [{"offer": offer, "quantity": quantity} for offer, quantity in units]
+    """Put (offer, quantity) units back on sale, in offer order (as they were taken: no
+    deadlock with a batch taking stock)."""
+    back = [{"offer": offer, "quantity": quantity} for offer, quantity in sorted(units)]
     if back:
         conn.execute(_RELEASE, back)
 
