@@ -590,7 +590,9 @@ def place_orders(
     dropped = [k for k, i in first.items() if k in inserted and _refused(results[i])]
     if dropped:  # a refused request leaves no key: its retry runs anew
         conn.execute(delete(IdempotencyKey).where(IdempotencyKey.key.in_(dropped)))
-    return [result for result in results if result is not None]
+    answered = [result for result in results if result is not None]
+    assert len(answered) == len(requests), "every request of a batch gets an answer"
+    return answered
 
 
 def _refused(result: Placed | RingfenceError | None) -> bool:
