@@ -116,8 +116,15 @@ def _ping_idle_connections(engine: Engine) -> None:
 SQLITE_BUSY_SECONDS = 15.0
 
 
+# Execution option for a transaction that only reads: on SQLite it starts with a plain BEGIN and
+# takes neither lock, so it can run while the same thread holds the write lock in another
+# session (the licence index cache looks at the registry revision in the middle of requests).
+READ_ONLY = "ringfence_read_only"
+
+
 def _queue_writers(engine: Engine) -> None:
-    """Every SQLite transaction starts with BEGIN IMMEDIATE, behind a lock of this engine.
+    """Every SQLite transaction starts with BEGIN IMMEDIATE, behind a lock of this engine
+    (but those marked READ_ONLY).
 
     IMMEDIATE: a transaction takes the write lock when it starts, waiting for it under the busy
     timeout. A deferred one that reads and then writes cannot wait for it (its snapshot may be
@@ -138,6 +145,9 @@ def _queue_writers(engine: Engine) -> None:
             lock.release()
 
     def begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")  # WAL: reads the last commit, waits for no writer
+            return
         if not conn.info.get("ringfence_writer") and lock.acquire(timeout=SQLITE_BUSY_SECONDS):
             conn.info["ringfence_writer"] = True
         try:

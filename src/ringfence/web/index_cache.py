@@ -12,6 +12,7 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ringfence.core.db import READ_ONLY
 from ringfence.registry.service import current_revision, export_document
 from ringfence.screening.engine import Engine
 from ringfence.screening.index import builtin_data
@@ -51,6 +52,7 @@ class IndexCache:
             return engine
         try:
             with self._factory() as session:
+                session.connection(execution_options={READ_ONLY: True})
                 revision = current_revision(session)
                 if self._engine is None or revision != self._revision:
                     self._engine = Engine(builtin_data(export_document(session)))
