@@ -10,16 +10,20 @@ from importlib.resources import files
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ringfence.auth.service import create_key
+from ringfence.auth.models import User
+from ringfence.auth.service import create_key, create_user
 from ringfence.authenticity.models import Product
 from ringfence.authenticity.schemas import ProductIn
 from ringfence.authenticity.service import issue_batch, register_product
 from ringfence.core.db import utcnow
-from ringfence.core.security import SYSTEM, Role
+from ringfence.core.security import SYSTEM, Principal, Role
+from ringfence.core.settings import Settings
+from ringfence.enforcement.service import screen_and_open
 from ringfence.registry.builtin import builtin_document
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.fileformat import parse_document
 from ringfence.registry.service import compile_index, import_document
+from ringfence.screening.engine import Engine
 from ringfence.shop.models import Offer, Storefront
 from ringfence.shop.schemas import OfferIn, StorefrontIn
 from ringfence.shop.service import add_offer, create_storefront, publish_offer
@@ -134,3 +138,60 @@ def demo_shop(session: Session, *, stock: int = 100, index: LicenceIndex | None 
         on=utcnow().date(),
     )
     return offer.id
+
+
+DEMO_PASSWORD = "ringfence-demo"  # noqa: S105 - demo accounts on a development database
+DEMO_USERS = (
+    ("admin@ioc.example", "IOC platform team", "IOC", Role.admin),
+    ("analyst@ioc.example", "IOC brand analyst", "IOC", Role.rights_holder),
+    ("analyst@ned.example", "NOC*NSF brand analyst", "NOC:NED", Role.rights_holder),
+    ("licensee@heritage.example", "Heritage Apparel", "LIC:heritage-apparel", Role.licensee),
+    ("trust@tmall.example", "Tmall trust and safety", "MKT:tmall", Role.marketplace),
+)
+
+
+def demo_users(session: Session, password: str = DEMO_PASSWORD) -> list[str]:
+    """One web user per role (once); returns a line per user for the demo's output."""
+    lines = []
+    for email, name, party, role in DEMO_USERS:
+        if session.scalar(select(User.id).where(User.email == email)) is None:
+            create_user(
+                session, email=email, name=name, party_id=party, role=role, password=password
+            )
+        lines.append(f"demo user, {role.value} for {party}: {email} / {password}")
+    return lines
+
+
+DEMO_LISTINGS = (
+    ("tm-1001", "SELLER:tmall-4711", "Olympic rings 2026 replica hoodie, factory price", "49"),
+    ("tm-1002", "SELLER:tmall-4711", "0lympic rings tee 🔵⚫🔴🟡🟢 cheap", "5"),
+    ("tm-1003", "SELLER:tmall-8800", "Official OLYMPIC GAMES cap, team edition", "12"),
+    ("tm-1004", "SELLER:tmall-9001", "Olympic Peninsula hiking map", "9"),
+    ("tm-1005", "SELLER:tmall-8800", "O L Y M P I C scarf, Milano Cortina 2026", "8"),
+    ("tm-1006", "SELLER:tmall-1234", "Plain blue running shorts", "15"),
+)
+
+
+def demo_cases(session: Session, *, settings: Settings, engine: Engine) -> int:
+    """Screen a few marketplace listings as Tmall does: the non-clean ones open cases in the
+    review queue. Returns the number of cases opened."""
+    rows = [
+        {
+            "listing_id": listing_id,
+            "seller_id": seller,
+            "title": title,
+            "price": price,
+            "currency": "EUR",
+            "ship_to": "FR,DE,NL",
+        }
+        for listing_id, seller, title, price in DEMO_LISTINGS
+    ]
+    out = screen_and_open(
+        session,
+        principal=Principal(Role.marketplace, party_id="MKT:tmall"),
+        engine=engine,
+        marketplace="MKT:tmall",
+        rows=rows,
+        settings=settings,
+    )
+    return sum(1 for r in out if r.created)

@@ -721,3 +721,19 @@ def royalty_statement(
 def ledger_balance(session: Session) -> int:
     """The sum of every entry: zero when the books balance."""
     return int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))) or 0)
+
+
+def published_offer(session: Session, offer_id: int) -> OfferOut:
+    """One offer as the storefront shows it (published, in an open store); NotFound else."""
+    row = session.execute(
+        select(Offer, Storefront.currency)
+        .join(Storefront, Storefront.id == Offer.storefront_id)
+        .where(
+            Offer.id == offer_id,
+            Offer.status == OfferStatus.published,
+            Storefront.open.is_(True),
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no offer {offer_id} on sale", code="offer_not_found")
+    return _offer_out(row[0], row[1])

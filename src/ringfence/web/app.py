@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from anyio import to_thread
 from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -22,16 +23,21 @@ from sqlalchemy.orm import Session, sessionmaker
 import ringfence
 from ringfence.authenticity.api import public as verification_router
 from ringfence.authenticity.api import router as authenticity_router
+from ringfence.authenticity.pages import router as authenticity_pages
 from ringfence.core.db import make_engine, make_session_factory
 from ringfence.core.logging import configure_logging
 from ringfence.core.settings import Settings, get_settings
 from ringfence.editions.api import router as editions_router
 from ringfence.enforcement.api import router as enforcement_router
+from ringfence.enforcement.pages import router as enforcement_pages
 from ringfence.registry.api import router as registry_router
+from ringfence.registry.pages import router as registry_pages
 from ringfence.shop.api import router as shop_router
+from ringfence.shop.pages import router as shop_pages
 from ringfence.shop.payments import provider_for
 from ringfence.web import errors
 from ringfence.web.index_cache import IndexCache
+from ringfence.web.pages import router as web_pages
 from ringfence.web.ratelimit import RateLimiter
 from ringfence.web.screening import router as screening_router
 
@@ -81,6 +87,13 @@ def create_app(
     app.include_router(shop_router)
     app.include_router(enforcement_router)
     app.include_router(editions_router)
+    # The HTML pages (server-rendered, docs/web.md) and their static files, from the package.
+    app.include_router(web_pages)
+    app.include_router(enforcement_pages)
+    app.include_router(registry_pages)
+    app.include_router(authenticity_pages)
+    app.include_router(shop_pages)
+    app.mount("/static", StaticFiles(packages=[("ringfence.web", "static")]), name="static")
     return app
 
 

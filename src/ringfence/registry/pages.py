@@ -1,0 +1,77 @@
+"""Console pages of the registry: marks (with their variants and exceptions), licences and
+licensees, each read through ``registry.service`` with the signed-in user's principal, so an NOC
+sees its own marks and licences and no other NOC's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+
+from ringfence.core.security import Role
+from ringfence.registry import service
+from ringfence.registry.enums import PartyKind
+from ringfence.web.page import PageDep
+
+router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
+
+READERS = (Role.admin, Role.rights_holder)
+PAGE = 100
+
+
+@router.get("/console/marks")
+def marks(
+    page: PageDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
+) -> Response:
+    principal = page.require(*READERS)
+    rows = service.list_marks(page.db, principal=principal)
+    if q:
+        needle = q.casefold()
+        rows = [
+            m
+            for m in rows
+            if needle in m.id.casefold()
+            or needle in m.name.casefold()
+            or any(needle in v.text.casefold() for v in m.variants)
+        ]
+    return page.render(
+        "console/marks.html",
+        title=page._("Marks"),
+        marks=rows[offset : offset + PAGE],
+        total=len(rows),
+        q=q,
+        offset=offset,
+        more=len(rows) > offset + PAGE,
+    )
+
+
+@router.get("/console/marks/{mark_id}")
+def mark(page: PageDep, mark_id: str) -> Response:
+    principal = page.require(*READERS)
+    found = service.get_mark(page.db, principal=principal, mark_id=mark_id)
+    return page.render("console/mark.html", title=found.name, mark=found)
+
+
+@router.get("/console/licences")
+def licences(page: PageDep) -> Response:
+    principal = page.require(*READERS)
+    return page.render(
+        "console/licences.html",
+        title=page._("Licences"),
+        licences=service.list_licences(page.db, principal=principal),
+    )
+
+
+@router.get("/console/licensees")
+def licensees(page: PageDep) -> Response:
+    principal = page.require(*READERS)
+    parties = service.list_parties(page.db, principal=principal, kind=PartyKind.licensee)
+    held: dict[str, list[str]] = {}
+    for lic in service.list_licences(page.db, principal=principal):
+        held.setdefault(lic.licensee, []).append(lic.id)
+    return page.render(
+        "console/licensees.html", title=page._("Licensees"), parties=parties, held=held
+    )

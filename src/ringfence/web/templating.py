@@ -1,0 +1,71 @@
+"""The Jinja2 environment of the HTML pages (autoescaped, with the gettext extension) and the
+one function that renders a template in the request's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ringfence.shop.money import MINOR_UNITS
+from ringfence.web import i18n
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("ringfence.web", "templates"),
+        autoescape=select_autoescape(["html", "svg"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = money
+    env.filters["when"] = when
+    return env
+
+
+def money(minor: int, currency: str) -> str:
+    digits = MINOR_UNITS.get(currency, 2)
+    if digits == 0:
+        return f"{minor:,} {currency}"
+    sign = "-" if minor < 0 else ""
+    whole, part = divmod(abs(minor), 10**digits)
+    return f"{sign}{whole:,}.{part:0{digits}d} {currency}"
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def language_of(request: Request) -> str:
+    return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    lang: str,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render ``template`` with the gettext functions of ``lang``."""
+    translations = i18n.translations(lang)
+    values = {
+        "request": request,
+        "lang": lang,
+        "languages": {tag: name for tag, (_, name) in i18n.LANGUAGES.items()},
+        "gettext": translations.gettext,
+        "ngettext": translations.ngettext,
+        "_": translations.gettext,
+        "path": request.url.path,
+        "full_path": request.url.path + (("?" + request.url.query) if request.url.query else ""),
+        **context,
+    }
+    html = environment().get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code)
