@@ -134,6 +134,9 @@ def get_page(
     settings: Settings = request.app.state.settings
     session_token = cookies.read(request, settings, cookies.SESSION)
     user = session_user(db, session_token) if session_token else None
+    # End the read's transaction: on SQLite every transaction holds the write lock, and the
+    # route's other dependencies (the licence index) may open a session of their own.
+    db.rollback()
     visitor = cookies.read(request, settings, cookies.VISITOR)
     page = Page(
         request=request,
