@@ -55,9 +55,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "RINGFENCE_LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-m", "ringfence"]
-    subprocess.run([*command, "demo", "--no-serve"], env=env, check=True, capture_output=True)
+    demo = [*command, "demo", "--no-serve"]
+    subprocess.run(demo, env=env, check=True, capture_output=True)  # noqa: S603 - our command
     log = (tmp / "server.log").open("wb")
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
         [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=log,

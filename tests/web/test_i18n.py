@@ -32,9 +32,7 @@ def _extracted() -> set[str]:
     }
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     found = set()
-    for _, _, message, _, _ in extract_from_dir(
-        str(ROOT), method_map, options, keywords=keywords
-    ):
+    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options, keywords=keywords):
         found.add(message if isinstance(message, str) else message[0])
     return found
 
