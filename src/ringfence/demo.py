@@ -18,7 +18,9 @@ from ringfence.authenticity.service import issue_batch, register_product
 from ringfence.core.db import utcnow
 from ringfence.core.security import SYSTEM, Principal, Role
 from ringfence.core.settings import Settings
-from ringfence.enforcement.service import screen_and_open
+from ringfence.enforcement.enums import Decision, ReasonCode
+from ringfence.enforcement.schemas import DecisionIn
+from ringfence.enforcement.service import decide, screen_and_open
 from ringfence.registry.builtin import builtin_document
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.fileformat import parse_document
@@ -174,7 +176,7 @@ DEMO_LISTINGS = (
 
 def demo_cases(session: Session, *, settings: Settings, engine: Engine) -> int:
     """Screen a few marketplace listings as Tmall does: the non-clean ones open cases in the
-    review queue. Returns the number of cases opened."""
+    review queue (the IOC has taken one down already). Returns the number of cases opened."""
     rows = [
         {
             "listing_id": listing_id,
@@ -194,4 +196,14 @@ def demo_cases(session: Session, *, settings: Settings, engine: Engine) -> int:
         rows=rows,
         settings=settings,
     )
+    # One decided already, so that the dashboard has a decision and a takedown to show.
+    decided = next((r.case_id for r in out if r.created and r.listing_id == "tm-1002"), None)
+    if decided is not None:
+        decide(
+            session,
+            principal=Principal(Role.rights_holder, party_id="IOC"),
+            case_id=decided,
+            data=DecisionIn(decision=Decision.takedown, reason_code=ReasonCode.counterfeit),
+            settings=settings,
+        )
     return sum(1 for r in out if r.created)

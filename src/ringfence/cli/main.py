@@ -449,7 +449,7 @@ def demo(
     echo(f"registry: {result.summary}")
     for line in result.keys:
         echo(line)
-    echo(f"web pages: http://{host}:{port}/  (sign in at /login; {cases} cases in the queue)")
+    echo(f"web pages: http://{host}:{port}/  (sign in at /login; {cases} demo cases opened)")
     for line in users:
         echo(line)
     echo(
