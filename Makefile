@@ -41,7 +41,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
 		-o src/ringfence/web/locales/messages.pot .
 	$(BIN)/pybabel update -i src/ringfence/web/locales/messages.pot -d src/ringfence/web/locales \
-		--no-location --omit-header --ignore-obsolete --no-fuzzy-matching
+		--ignore-obsolete --no-fuzzy-matching
 
 # `alembic upgrade head` then the model/migration drift check, on a fresh SQLite file and, when
 # RINGFENCE_TEST_DATABASE_URL is set, on PostgreSQL.

@@ -449,3 +449,28 @@ def test_the_api_keeps_json_errors(client: TestClient) -> None:
     response = client.get("/v1/parties", headers={"accept": "text/html"})
     assert response.status_code == 401
     assert response.json()["detail"][0]["code"] == "missing_api_key"
+
+
+def test_the_marketplace_confirms_a_removal(
+    client: TestClient, session: Session, users: dict[str, str], ioc_case: int
+) -> None:
+    create_user(
+        session, email="mkt@example.org", name="Tmall", party_id="MKT:tmall",
+        role=Role.marketplace, password=PASSWORD,
+    )  # fmt: skip
+    session.commit()
+    sign_in(client, users["ioc"])
+    page = client.get(f"/console/cases/{ioc_case}")
+    assert "Confirm the listing is removed" not in page.text  # not the analyst's to confirm
+    client.post(
+        f"/console/cases/{ioc_case}/decision",
+        data={"decision": "takedown", "reason_code": "counterfeit", "csrf_token": csrf(page.text)},
+    )
+    client.cookies.clear()
+    sign_in(client, "mkt@example.org")
+    page = client.get(f"/console/cases/{ioc_case}")
+    response = client.post(
+        f"/console/cases/{ioc_case}/removal", data={"csrf_token": csrf(page.text)}
+    )
+    assert response.status_code == 200
+    assert get_case(session, principal=SYSTEM, case_id=ioc_case).status is CaseStatus.taken_down

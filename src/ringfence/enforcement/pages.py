@@ -221,6 +221,8 @@ def case_page(page: PageDep, case_id: int) -> Response:
         reasons={d: sorted(r) for d, r in DECISION_REASONS.items()},
         can_decide=principal.role in ANALYSTS
         and detail.status in (CaseStatus.open, CaseStatus.escalated),
+        can_confirm=principal.role in (Role.marketplace, Role.admin)
+        and detail.status is CaseStatus.takedown_requested,
         events=service.case_events(page.db, principal=principal, case_id=case_id),
     )
 
@@ -253,6 +255,15 @@ def decide(
     if then == "queue":
         return page.redirect("/console/queue", done="decided")
     return page.redirect(f"/console/cases/{case_id}", done="decided")
+
+
+@router.post("/console/cases/{case_id}/removal")
+def confirm_removal(page: PageDep, case_id: int) -> Response:
+    """The marketplace took the listing down: the seller's counter-notice window opens."""
+    principal = page.require(Role.marketplace, Role.admin)
+    service.confirm_removal(page.db, principal=principal, case_id=case_id, settings=page.settings)
+    page.db.commit()
+    return page.redirect(f"/console/cases/{case_id}", done="removed")
 
 
 @router.post("/console/queue/bulk")
