@@ -207,3 +207,43 @@ def demo_cases(session: Session, *, settings: Settings, engine: Engine) -> int:
             settings=settings,
         )
     return sum(1 for r in out if r.created)
+
+
+NED_GTIN = "08712345678906"
+
+
+def demo_noc_shop(session: Session, *, index: LicenceIndex) -> None:
+    """NOC*NSF's store (NOC:NED) selling Oranje Fanwear's supporters' scarf under licence
+    NED-2026-0003 (the NOC's emblem on scarves, Netherlands only), once: the storefront then
+    has more than one NOC to browse by."""
+    if session.get(Storefront, "NOC:NED") is not None:
+        return
+    if session.get(Product, NED_GTIN) is None:
+        register_product(
+            session,
+            principal=SYSTEM,
+            data=ProductIn(
+                gtin=NED_GTIN,
+                name="TeamNL supporters' scarf",
+                licensee="LIC:oranje-fanwear",
+                category="apparel.scarves",
+                marks=["emblem-noc-ned"],
+            ),
+        )
+    create_storefront(
+        session,
+        principal=SYSTEM,
+        data=StorefrontIn(id="NOC:NED", name="TeamNL Shop", currency="EUR", ships_to=["NL"]),
+    )
+    offer = add_offer(
+        session,
+        principal=SYSTEM,
+        store_id="NOC:NED",
+        data=OfferIn(
+            gtin=NED_GTIN,
+            titles={"en": "TeamNL supporters' scarf", "fr": "Écharpe des supporters TeamNL"},
+            price_minor=1995,
+            stock=50,
+        ),
+    )
+    publish_offer(session, principal=SYSTEM, offer_id=offer.id, index=index, on=utcnow().date())

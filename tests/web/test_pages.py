@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from ringfence.auth.service import create_user
 from ringfence.core.security import SYSTEM, Principal, Role
 from ringfence.core.settings import Environment, Settings
-from ringfence.demo import demo_product, demo_shop
+from ringfence.demo import demo_noc_shop, demo_product, demo_shop
 from ringfence.enforcement.enums import CaseSource, CaseStatus
 from ringfence.enforcement.schemas import CaseIn
 from ringfence.enforcement.service import get_case, list_cases, open_case
+from ringfence.registry.service import compile_index
 from ringfence.web import session as cookies
 
 PASSWORD = "correct horse battery"
@@ -474,3 +475,19 @@ def test_the_marketplace_confirms_a_removal(
     )
     assert response.status_code == 200
     assert get_case(session, principal=SYSTEM, case_id=ioc_case).status is CaseStatus.taken_down
+
+
+def test_the_shop_browses_by_noc_category_and_search(client: TestClient, session: Session) -> None:
+    demo_shop(session)
+    demo_noc_shop(session, index=compile_index(session))
+    session.commit()
+    scarf, shirt = "TeamNL supporters&#39; scarf", "Olympic rings T-shirt"
+    everything = client.get("/shop").text
+    assert scarf in everything
+    assert shirt in everything
+    by_noc = client.get("/shop", params={"noc": "NED"}).text
+    assert (scarf in by_noc, shirt in by_noc) == (True, False)
+    by_category = client.get("/shop", params={"category": "apparel.clothing"}).text
+    assert (scarf in by_category, shirt in by_category) == (False, True)
+    french = client.get("/shop", params={"q": "scarf"}, headers={"accept-language": "fr"}).text
+    assert "Écharpe des supporters TeamNL" in french

@@ -422,7 +422,14 @@ def demo(
     registry and demo data, print one API key per role, then serve the API."""
     from ringfence.core.db import make_engine, make_session_factory, unit_of_work
     from ringfence.core.migrate import upgrade
-    from ringfence.demo import demo_cases, demo_codes, demo_shop, demo_users, load_demo
+    from ringfence.demo import (
+        demo_cases,
+        demo_codes,
+        demo_noc_shop,
+        demo_shop,
+        demo_users,
+        load_demo,
+    )
     from ringfence.registry.service import compile_index, export_document
     from ringfence.screening.engine import Engine
     from ringfence.screening.index import builtin_data
@@ -441,6 +448,7 @@ def demo(
             index=index,
         )
         demo_shop(session, index=index)
+        demo_noc_shop(session, index=index)
         users = demo_users(session)
         cases = demo_cases(
             session, settings=settings, engine=Engine(builtin_data(export_document(session)))
