@@ -21,6 +21,7 @@ from ringfence.enforcement.schemas import CaseIn
 from ringfence.enforcement.service import get_case, list_cases, open_case
 from ringfence.registry.service import compile_index
 from ringfence.web import session as cookies
+from ringfence.web.ratelimit import RateLimiter
 
 PASSWORD = "correct horse battery"
 TAKEDOWN_PENDING = "takedown requested"
@@ -491,3 +492,20 @@ def test_the_shop_browses_by_noc_category_and_search(client: TestClient, session
     assert (scarf in by_category, shirt in by_category) == (False, True)
     french = client.get("/shop", params={"q": "scarf"}, headers={"accept-language": "fr"}).text
     assert "Écharpe des supporters TeamNL" in french
+
+
+def test_password_guessing_is_rate_limited(client: TestClient, users: dict[str, str]) -> None:
+    client.app.state.sign_in_limiter = RateLimiter(per_minute=0.001, burst=3)  # type: ignore[attr-defined]
+    token = csrf(client.get("/login").text)
+    answers = [
+        client.post(
+            "/login", data={"email": users["ioc"], "password": f"guess {i}", "csrf_token": token}
+        ).status_code
+        for i in range(4)
+    ]
+    assert answers == [401, 401, 401, 429]
+    refused = client.post(
+        "/login", data={"email": users["ioc"], "password": "x", "csrf_token": token}
+    )
+    assert "Retry-After" in refused.headers
+    assert "<html" in refused.text

@@ -41,6 +41,8 @@ from ringfence.web.pages import router as web_pages
 from ringfence.web.ratelimit import RateLimiter
 from ringfence.web.screening import router as screening_router
 
+SIGN_IN_PER_MINUTE, SIGN_IN_BURST = 30.0, 20  # password guesses per client address
+
 
 def create_app(
     settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None
@@ -77,6 +79,7 @@ def create_app(
     app.state.index_cache = IndexCache(factory, refresh_seconds=settings.index_refresh_seconds)
     app.state.payment_provider = provider_for(settings.payment_provider)
     app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute, settings.verify_burst)
+    app.state.sign_in_limiter = RateLimiter(SIGN_IN_PER_MINUTE, SIGN_IN_BURST)
     errors.install(app)
     _install_metrics(app)
     _install_health(app)

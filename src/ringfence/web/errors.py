@@ -49,7 +49,10 @@ async def _ringfence(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RingfenceError)
     if _wants_html(request):
         first = exc.details[0]
-        return _html(request, exc.status_code, first.code, first.msg)
+        page = _html(request, exc.status_code, first.code, first.msg)
+        if isinstance(exc, RateLimited):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     if isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.retry_after)}

@@ -15,6 +15,7 @@ from ringfence.core.security import Role
 from ringfence.web import i18n
 from ringfence.web import session as cookies
 from ringfence.web.page import PageDep
+from ringfence.web.ratelimit import RateLimiter
 
 router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
 
@@ -50,6 +51,8 @@ def login(
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    limiter: RateLimiter = page.request.app.state.sign_in_limiter
+    limiter.hit(page.request.client.host if page.request.client else "unknown")
     try:
         token, who = sign_in(page.db, email=email, password=password)
     except Unauthenticated:
