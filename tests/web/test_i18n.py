@@ -84,3 +84,9 @@ def test_the_po_compiles_when_first_used() -> None:
 )
 def test_the_language_of_a_request(cookie: str | None, header: str, expected: str) -> None:
     assert i18n.choose(cookie, header) == expected
+
+
+def test_a_third_language_is_one_entry_away(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(i18n.LANGUAGES, "zh-Hans", ("zh_Hans", "中文"))
+    assert i18n.choose(None, "zh-CN,zh;q=0.9,en;q=0.5") == "zh-Hans"
+    assert i18n.choose(None, "en-US,zh-Hans;q=0.8") == "en"

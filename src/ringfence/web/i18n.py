@@ -13,7 +13,6 @@ import io
 from functools import lru_cache
 from importlib.resources import files
 
-from babel.core import negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -60,14 +59,21 @@ def parse_accept_language(header: str) -> list[str]:
 
 
 def choose(cookie: str | None, accept_language: str | None) -> str:
-    """The language of a request: the switch's cookie, else the browser's preference."""
+    """The language of a request: the switch's cookie, else the browser's first preference we
+    have, matched exactly or by its primary subtag (``fr-CA`` gets ``fr``, ``zh-CN`` would get
+    ``zh-Hans``), else English."""
     if cookie in LANGUAGES:
         return cookie
-    preferred = parse_accept_language(accept_language or "")
-    # Match "fr-CA" to "fr" too: negotiate on the primary subtag as well.
-    candidates = [p for tag in preferred for p in (tag, tag.split("-")[0])]
-    found = negotiate_locale(candidates, list(LANGUAGES), sep="-")
-    return found if found in LANGUAGES else DEFAULT
+    exact = {tag.lower(): tag for tag in LANGUAGES}
+    primary: dict[str, str] = {}
+    for tag in LANGUAGES:
+        primary.setdefault(tag.split("-")[0].lower(), tag)
+    for wanted in (t.lower() for t in parse_accept_language(accept_language or "")):
+        if wanted in exact:
+            return exact[wanted]
+        if wanted.split("-")[0] in primary:
+            return primary[wanted.split("-")[0]]
+    return DEFAULT
 
 
 def N_(text: str) -> str:
