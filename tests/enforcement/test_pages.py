@@ -15,7 +15,7 @@ def test_highlight_marks_the_spans_and_escapes_the_rest() -> None:
         {"field": "title", "start": 0, "end": 6, "exception": "place_name: X"},
     ]
     out = str(highlight("<b>&c: Olympic rings!", findings))
-    assert out == ('<mark class="excepted">&lt;b&gt;&amp;c:</mark> <mark>Olympic rings</mark>!')
+    assert out == '<mark class="excepted">&lt;b&gt;&amp;c:</mark> <mark>Olympic rings</mark>!'
 
 
 def test_charts_are_svg_with_a_title_and_escaped_labels() -> None:
