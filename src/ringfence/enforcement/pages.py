@@ -218,13 +218,19 @@ def case_page(page: PageDep, case_id: int) -> Response:
         title_html=highlight(detail.title, findings),
         findings=findings,
         regions=_regions(detail),
-        reasons={d: sorted(r) for d, r in DECISION_REASONS.items()},
+        reasons={d: _usual_first(d) for d in DECISION_REASONS},
         can_decide=principal.role in ANALYSTS
         and detail.status in (CaseStatus.open, CaseStatus.escalated),
         can_confirm=principal.role in (Role.marketplace, Role.admin)
         and detail.status is CaseStatus.takedown_requested,
         events=service.case_events(page.db, principal=principal, case_id=case_id),
     )
+
+
+def _usual_first(decision: Decision) -> list[ReasonCode]:
+    """The decision's reasons, the one its one-key shortcut records first."""
+    usual = QUICK.get(decision)
+    return sorted(DECISION_REASONS[decision], key=lambda c: (c is not usual, c.value))
 
 
 def _next_in_queue(page: Any, after: int) -> int | None:
