@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ringfence.auth.models import ApiKey, User, WebSession
@@ -174,6 +174,10 @@ def sign_in(
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     now = now or utcnow()
+    # The user's expired sessions go as a new one starts: the table does not grow forever.
+    session.execute(
+        delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at <= now)
+    )
     token = secrets.token_urlsafe(32)
     session.add(
         WebSession(
