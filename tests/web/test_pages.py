@@ -509,3 +509,30 @@ def test_password_guessing_is_rate_limited(client: TestClient, users: dict[str, 
     )
     assert "Retry-After" in refused.headers
     assert "<html" in refused.text
+
+
+def test_the_owner_adds_an_exception_to_its_mark_and_no_one_else_can(
+    client: TestClient, session: Session, users: dict[str, str]
+) -> None:
+    sign_in(client, users["ned"])
+    assert client.get("/console/marks/symbol-olympic-rings").status_code == 404  # the IOC's
+    token = csrf(client.get("/console/marks").text)
+    refused = client.post(
+        "/console/marks/symbol-olympic-rings/exceptions",
+        data={"text": "Olympic Bakery", "reason": "grandfathered_brand", "csrf_token": token},
+    )
+    assert refused.status_code == 404
+    client.cookies.clear()
+    sign_in(client, users["ioc"])
+    page = client.get("/console/marks/symbol-olympic-rings")
+    added = client.post(
+        "/console/marks/symbol-olympic-rings/exceptions",
+        data={
+            "text": "Olympic Bakery",
+            "reason": "grandfathered_brand",
+            "territories": "gr, cy",
+            "csrf_token": csrf(page.text),
+        },
+    )
+    assert added.status_code == 200
+    assert "<td>Olympic Bakery</td><td>grandfathered brand</td><td>CY, GR</td>" in added.text

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
+from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Role
 from ringfence.registry import service
-from ringfence.registry.enums import PartyKind
+from ringfence.registry.enums import ExceptionReason, PartyKind
+from ringfence.registry.schemas import ExceptionIn
 from ringfence.web.page import PageDep
 
 router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
@@ -52,7 +55,41 @@ def marks(
 def mark(page: PageDep, mark_id: str) -> Response:
     principal = page.require(*READERS)
     found = service.get_mark(page.db, principal=principal, mark_id=mark_id)
-    return page.render("console/mark.html", title=found.name, mark=found)
+    return page.render(
+        "console/mark.html",
+        title=found.name,
+        mark=found,
+        can_edit=principal.is_admin or principal.party_id == found.owner,
+        reasons=list(ExceptionReason),
+    )
+
+
+@router.post("/console/marks/{mark_id}/exceptions")
+def add_exception(
+    page: PageDep,
+    mark_id: str,
+    text: Annotated[str, Form(min_length=1, max_length=500)],
+    reason: Annotated[ExceptionReason, Form()],
+    territories: Annotated[str, Form(max_length=2000)] = "*",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """A legitimate look-alike the screening keeps as excepted evidence from now on."""
+    principal = page.require(*READERS)
+    found = service.get_mark(page.db, principal=principal, mark_id=mark_id)
+    try:
+        exception = ExceptionIn(
+            text=text.strip(),
+            reason=reason,
+            territories=[t.strip().upper() for t in territories.split(",") if t.strip()] or ["*"],
+            note=note.strip() or None,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(str(first["msg"]), code="invalid_exception") from None
+    changed = found.model_copy(update={"exceptions": [*found.exceptions, exception]})
+    service.save_mark(page.db, principal=principal, data=changed, create=False)
+    page.db.commit()
+    return page.redirect(f"/console/marks/{mark_id}", done="exception_added")
 
 
 @router.get("/console/licences")
