@@ -445,6 +445,9 @@ def test_bad_form_input_is_a_422_page_not_a_500(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert "<html" in response.text
+    huge = client.get("/shop/items/99999999999999999999999")
+    assert huge.status_code == 422
+    assert client.get("/shop/items/424242").status_code == 404
 
 
 def test_the_api_keeps_json_errors(client: TestClient) -> None:

@@ -13,22 +13,24 @@ from collections import Counter
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, UploadFile
+from fastapi import APIRouter, Form, Path, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
+from pydantic import Field
 
 from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Role
 from ringfence.enforcement import service
 from ringfence.enforcement.enums import DECISION_REASONS, CaseStatus, Decision, ReasonCode
-from ringfence.enforcement.schemas import CaseDetail, CaseOut, DecisionIn
+from ringfence.enforcement.schemas import MAX_INT, CaseDetail, CaseOut, DecisionIn
 from ringfence.web.charts import bars, columns
 from ringfence.web.deps import EngineDep
 from ringfence.web.page import PageDep
 
 router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
 
+CaseId = Annotated[int, Path(ge=1, le=MAX_INT)]
 ANALYSTS = (Role.admin, Role.rights_holder)
 READERS = (Role.admin, Role.rights_holder, Role.marketplace)
 QUEUE_PAGE = 50
@@ -207,7 +209,7 @@ def queue(page: PageDep, offset: Annotated[int, Query(ge=0, le=10**6)] = 0) -> R
 
 
 @router.get("/console/cases/{case_id}")
-def case_page(page: PageDep, case_id: int) -> Response:
+def case_page(page: PageDep, case_id: CaseId) -> Response:
     principal = page.require(*READERS)
     detail = service.get_case(page.db, principal=principal, case_id=case_id)
     findings = _findings(detail)
@@ -243,7 +245,7 @@ def _next_in_queue(page: Any, after: int) -> int | None:
 @router.post("/console/cases/{case_id}/decision")
 def decide(
     page: PageDep,
-    case_id: int,
+    case_id: CaseId,
     decision: Annotated[Decision, Form()],
     reason_code: Annotated[ReasonCode, Form()],
     note: Annotated[str, Form(max_length=5000)] = "",
@@ -264,7 +266,7 @@ def decide(
 
 
 @router.post("/console/cases/{case_id}/removal")
-def confirm_removal(page: PageDep, case_id: int) -> Response:
+def confirm_removal(page: PageDep, case_id: CaseId) -> Response:
     """The marketplace took the listing down: the seller's counter-notice window opens."""
     principal = page.require(Role.marketplace, Role.admin)
     service.confirm_removal(page.db, principal=principal, case_id=case_id, settings=page.settings)
@@ -277,7 +279,7 @@ def bulk(
     page: PageDep,
     decision: Annotated[Decision, Form()],
     reason_code: Annotated[ReasonCode, Form()],
-    case_ids: Annotated[list[int], Form(max_length=QUEUE_PAGE)],
+    case_ids: Annotated[list[Annotated[int, Field(ge=1, le=MAX_INT)]], Form(max_length=QUEUE_PAGE)],
 ) -> Response:
     """One decision over the ticked cases: per seller, all or nothing."""
     principal = page.require(*ANALYSTS)

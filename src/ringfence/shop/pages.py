@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ringfence.authenticity.service import batch_codes
@@ -22,7 +22,7 @@ from ringfence.registry.service import list_categories, list_editions, list_lice
 from ringfence.shop import service
 from ringfence.shop.enums import OrderStatus
 from ringfence.shop.payments import DECLINED, PaymentProvider
-from ringfence.shop.schemas import MAX_QUANTITY, AddressIn, CheckoutIn, LineIn, StatementOut
+from ringfence.shop.schemas import MAX_ID, MAX_QUANTITY, AddressIn, CheckoutIn, LineIn, StatementOut
 from ringfence.web import session as cookies
 from ringfence.web.deps import IndexDep
 from ringfence.web.page import Page, PageDep
@@ -97,7 +97,7 @@ def browse(
 
 
 @router.get("/shop/items/{offer_id}")
-def item(page: PageDep, offer_id: int) -> Response:
+def item(page: PageDep, offer_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
     offer = service.published_offer(page.db, offer_id)
     title = _title(offer, page.lang)
     descriptions: dict[str, str] = offer.descriptions
@@ -116,7 +116,7 @@ def item(page: PageDep, offer_id: int) -> Response:
 @router.post("/shop/cart")
 def add_to_cart(
     page: PageDep,
-    offer: Annotated[int, Form(ge=1)],
+    offer: Annotated[int, Form(ge=1, le=MAX_ID)],
     quantity: Annotated[int, Form(ge=1, le=MAX_QUANTITY)] = 1,
 ) -> Response:
     service.published_offer(page.db, offer)  # on sale, or 404
@@ -151,7 +151,7 @@ def cart(page: PageDep) -> Response:
 @router.post("/shop/cart/update")
 def update_cart(
     page: PageDep,
-    offer: Annotated[int, Form(ge=1)],
+    offer: Annotated[int, Form(ge=1, le=MAX_ID)],
     quantity: Annotated[int, Form(ge=0, le=MAX_QUANTITY)],
 ) -> Response:
     cart = _cart(page)
