@@ -11,6 +11,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from ringfence.web import i18n
+from ringfence.web.templating import environment
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "src" / "ringfence" / "web" / "locales"
@@ -90,3 +91,9 @@ def test_a_third_language_is_one_entry_away(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(i18n.LANGUAGES, "zh-Hans", ("zh_Hans", "中文"))
     assert i18n.choose(None, "zh-CN,zh;q=0.9,en;q=0.5") == "zh-Hans"
     assert i18n.choose(None, "en-US,zh-Hans;q=0.8") == "en"
+
+
+def test_money_is_written_the_way_the_language_writes_it() -> None:
+    template = environment().from_string('{{ 2900|money("EUR") }}|{{ 150|money("JPY") }}')
+    assert template.render(lang="en") == "€29.00|¥150"
+    assert template.render(lang="fr") == "29,00\xa0€|150\xa0JPY"

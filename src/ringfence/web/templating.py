@@ -4,12 +4,15 @@ one function that renders a template in the request's language."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from babel.numbers import format_currency
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from ringfence.shop.money import MINOR_UNITS
 from ringfence.web import i18n
@@ -29,13 +32,13 @@ def environment() -> Environment:
     return env
 
 
-def money(minor: int, currency: str) -> str:
-    digits = MINOR_UNITS.get(currency, 2)
-    if digits == 0:
-        return f"{minor:,} {currency}"
-    sign = "-" if minor < 0 else ""
-    whole, part = divmod(abs(minor), 10**digits)
-    return f"{sign}{whole:,}.{part:0{digits}d} {currency}"
+@pass_context
+def money(context: Context, minor: int, currency: str) -> str:
+    """An amount in minor units, written the way the page's language writes money
+    (``€29.00``, ``29,00 €``): exact, from a Decimal, never a float."""
+    amount = Decimal(minor).scaleb(-MINOR_UNITS.get(currency, 2))
+    locale = str(context.get("lang", i18n.DEFAULT)).replace("-", "_")
+    return format_currency(amount, currency, locale=locale)
 
 
 def when(value: datetime | None) -> str:
