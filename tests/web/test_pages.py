@@ -384,6 +384,13 @@ def test_a_guest_buys_without_javascript_and_sees_only_their_own_order(
     assert 'id="order-status">paid<' in order.text
     assert "Your cart is empty." in client.get("/shop/cart").text
     assert other.get(order.url.path).status_code == 404  # another browser: not its order
+    order_id = order.url.path.rsplit("/", 1)[1]
+    sign_in(other, users["ned"])
+    assert order_id not in other.get("/console/orders").text  # not the NOC's store
+    assert other.get(f"/console/orders/{order_id}").status_code == 404
+    other.cookies.clear()
+    sign_in(other, users["ioc"])
+    assert f'href="/console/orders/{order_id}"' in other.get("/console/orders").text
 
 
 def test_a_buyers_report_of_a_fake_opens_a_case(client: TestClient, session: Session) -> None:

@@ -293,11 +293,22 @@ def order_page(page: PageDep, order_id: str) -> Response:
 
 
 @router.get("/console/orders")
-def console_orders(page: PageDep, order: Annotated[str, Query(max_length=32)] = "") -> Response:
-    page.require(Role.admin, Role.rights_holder)
+def console_orders(
+    page: PageDep,
+    order: Annotated[str, Query(max_length=32)] = "",
+    offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
+) -> Response:
+    principal = page.require(Role.admin, Role.rights_holder)
     if order.strip():
         return page.redirect(f"/console/orders/{order.strip()}")
-    return page.render("shop/find_order.html", title=page._("Orders"))
+    orders = service.list_orders(page.db, principal=principal, limit=PAGE + 1, offset=offset)
+    return page.render(
+        "shop/find_order.html",
+        title=page._("Orders"),
+        orders=orders[:PAGE],
+        more=len(orders) > PAGE,
+        offset=offset,
+    )
 
 
 @router.get("/console/orders/{order_id}")

@@ -737,3 +737,14 @@ def published_offer(session: Session, offer_id: int) -> OfferOut:
     if row is None:
         raise NotFound(f"no offer {offer_id} on sale", code="offer_not_found")
     return _offer_out(row[0], row[1])
+
+
+def list_orders(
+    session: Session, *, principal: Principal, limit: int = 50, offset: int = 0
+) -> list[OrderOut]:
+    """The orders of the principal's storefront (every store's for the admin), newest first:
+    the same orders ``get_order`` shows it."""
+    query = select(Order).order_by(Order.created_at.desc(), Order.id).limit(limit).offset(offset)
+    if not principal.is_admin:
+        query = query.where(Order.storefront_id == (principal.party_id or ""))
+    return [order_out(session, order) for order in session.scalars(query)]
