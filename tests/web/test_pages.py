@@ -18,7 +18,7 @@ from ringfence.core.settings import Environment, Settings
 from ringfence.demo import demo_noc_shop, demo_product, demo_shop
 from ringfence.enforcement.enums import CaseSource, CaseStatus
 from ringfence.enforcement.schemas import CaseIn
-from ringfence.enforcement.service import get_case, list_cases, open_case
+from ringfence.enforcement.service import case_events, get_case, list_cases, open_case
 from ringfence.registry.service import compile_index
 from ringfence.web import session as cookies
 from ringfence.web.ratelimit import RateLimiter
@@ -546,3 +546,27 @@ def test_the_owner_adds_an_exception_to_its_mark_and_no_one_else_can(
     )
     assert added.status_code == 200
     assert "<td>Olympic Bakery</td><td>grandfathered brand</td><td>CY, GR</td>" in added.text
+
+
+def test_dismissing_can_add_the_match_as_an_exception_of_its_mark(
+    client: TestClient, session: Session, users: dict[str, str], ioc_case: int
+) -> None:
+    sign_in(client, users["ioc"])
+    page = client.get(f"/console/cases/{ioc_case}")
+    assert '<option value="0">Olympic rings (symbol-olympic-rings)</option>' in page.text
+    response = client.post(
+        f"/console/cases/{ioc_case}/decision",
+        data={
+            "decision": "dismiss",
+            "reason_code": "exception_applies",
+            "exception": "0",
+            "exception_reason": "other",
+            "then": "case",
+            "csrf_token": csrf(page.text),
+        },
+    )
+    assert response.status_code == 200
+    mark = client.get("/console/marks/symbol-olympic-rings").text
+    assert "<td>Olympic rings</td><td>other</td>" in mark
+    events = [e.kind for e in case_events(session, principal=SYSTEM, case_id=ioc_case)]
+    assert "registry.exception_added" in events

@@ -23,7 +23,8 @@ from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Role
 from ringfence.enforcement import service
 from ringfence.enforcement.enums import DECISION_REASONS, CaseStatus, Decision, ReasonCode
-from ringfence.enforcement.schemas import MAX_INT, CaseDetail, CaseOut, DecisionIn
+from ringfence.enforcement.schemas import MAX_INT, CaseDetail, CaseOut, DecisionIn, ExceptionSpec
+from ringfence.registry.enums import ExceptionReason
 from ringfence.web.charts import bars, columns
 from ringfence.web.deps import EngineDep
 from ringfence.web.page import PageDep
@@ -80,6 +81,17 @@ def _findings(detail: CaseDetail) -> list[dict[str, Any]]:
         if evidence.kind == "findings":
             found += list(evidence.data.get("findings", []))
     return found
+
+
+def _exceptable(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings a dismissal may turn into an exception of their mark: once each."""
+    seen, out = set(), []
+    for f in findings:
+        key = (f.get("mark"), f.get("text"))
+        if f.get("mark") and not f.get("exception") and key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def _regions(detail: CaseDetail) -> list[dict[str, Any]]:
@@ -219,6 +231,8 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         case=detail,
         title_html=highlight(detail.title, findings),
         findings=findings,
+        exceptable=list(enumerate(_exceptable(findings))),
+        exception_reasons=list(ExceptionReason),
         regions=_regions(detail),
         reasons={d: _usual_first(d) for d in DECISION_REASONS},
         can_decide=principal.role in ANALYSTS
@@ -250,9 +264,23 @@ def decide(
     reason_code: Annotated[ReasonCode, Form()],
     note: Annotated[str, Form(max_length=5000)] = "",
     then: Annotated[str, Form(max_length=10)] = "case",
+    exception: Annotated[str, Form(max_length=6)] = "",
+    exception_reason: Annotated[ExceptionReason, Form()] = ExceptionReason.other,
 ) -> Response:
     principal = page.require(*ANALYSTS)
-    data = DecisionIn(decision=decision, reason_code=reason_code, note=note or None)
+    add = None
+    if exception.isdigit() and decision is Decision.dismiss:
+        # The finding chosen on the case page, read again from the case (not from the form).
+        findings = _exceptable(
+            _findings(service.get_case(page.db, principal=principal, case_id=case_id))
+        )
+        if int(exception) >= len(findings):
+            raise InvalidInput("no such finding on this case", code="unknown_finding")
+        chosen = findings[int(exception)]
+        add = ExceptionSpec(mark=chosen["mark"], text=chosen["text"], reason=exception_reason)
+    data = DecisionIn(
+        decision=decision, reason_code=reason_code, note=note or None, add_exception=add
+    )
     service.decide(page.db, principal=principal, case_id=case_id, data=data, settings=page.settings)
     page.db.commit()
     if then == "next":  # decide-and-next: the next case of the queue, or the queue when empty
