@@ -16,9 +16,18 @@ from ringfence.auth.service import create_user
 from ringfence.core.security import SYSTEM, Principal, Role
 from ringfence.core.settings import Environment, Settings
 from ringfence.demo import demo_noc_shop, demo_product, demo_shop
-from ringfence.enforcement.enums import CaseSource, CaseStatus
-from ringfence.enforcement.schemas import CaseIn
-from ringfence.enforcement.service import case_events, get_case, list_cases, open_case
+from ringfence.enforcement.enums import CaseSource, CaseStatus, Decision, ReasonCode
+from ringfence.enforcement.schemas import CaseIn, DecisionIn
+from ringfence.enforcement.service import (
+    case_events,
+    confirm_removal,
+    counter_notice_token,
+    decide,
+    file_counter_notice,
+    get_case,
+    list_cases,
+    open_case,
+)
 from ringfence.registry.service import compile_index
 from ringfence.web import session as cookies
 from ringfence.web.ratelimit import RateLimiter
@@ -570,3 +579,43 @@ def test_dismissing_can_add_the_match_as_an_exception_of_its_mark(
     assert "<td>Olympic rings</td><td>other</td>" in mark
     events = [e.kind for e in case_events(session, principal=SYSTEM, case_id=ioc_case)]
     assert "registry.exception_added" in events
+
+
+def test_the_analyst_decides_the_sellers_counter_notice(
+    client: TestClient,
+    session: Session,
+    app_settings: Settings,
+    users: dict[str, str],
+    ioc_case: int,
+) -> None:
+    ioc = Principal(Role.rights_holder, party_id="IOC")
+    decide(
+        session,
+        principal=ioc,
+        case_id=ioc_case,
+        data=DecisionIn(decision=Decision.takedown, reason_code=ReasonCode.unlicensed_use),
+        settings=app_settings,
+    )
+    confirm_removal(
+        session,
+        principal=Principal(Role.marketplace, party_id="MKT:tmall"),
+        case_id=ioc_case,
+        settings=app_settings,
+    )
+    file_counter_notice(
+        session,
+        case_id=ioc_case,
+        token=counter_notice_token(app_settings, ioc_case),
+        statement="I hold a licence for these hoodies.",
+        settings=app_settings,
+    )
+    session.commit()
+    sign_in(client, users["ioc"])
+    page = client.get(f"/console/cases/{ioc_case}")
+    assert "I hold a licence for these hoodies." in page.text
+    response = client.post(
+        f"/console/cases/{ioc_case}/appeal",
+        data={"outcome": "upheld", "reason_code": "licence_shown", "csrf_token": csrf(page.text)},
+    )
+    assert response.status_code == 200
+    assert get_case(session, principal=SYSTEM, case_id=ioc_case).status is CaseStatus.reinstated

@@ -22,7 +22,14 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Role
 from ringfence.enforcement import service
-from ringfence.enforcement.enums import DECISION_REASONS, CaseStatus, Decision, ReasonCode
+from ringfence.enforcement.enums import (
+    APPEAL_REASONS,
+    DECISION_REASONS,
+    AppealStatus,
+    CaseStatus,
+    Decision,
+    ReasonCode,
+)
 from ringfence.enforcement.schemas import MAX_INT, CaseDetail, CaseOut, DecisionIn, ExceptionSpec
 from ringfence.registry.enums import ExceptionReason
 from ringfence.web.charts import bars, columns
@@ -237,6 +244,11 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         reasons={d: _usual_first(d) for d in DECISION_REASONS},
         can_decide=principal.role in ANALYSTS
         and detail.status in (CaseStatus.open, CaseStatus.escalated),
+        appeal_reasons={
+            outcome: sorted(APPEAL_REASONS[outcome] - {ReasonCode.decision_deadline_passed})
+            for outcome in (AppealStatus.upheld, AppealStatus.rejected)
+        },
+        can_decide_appeal=principal.role in ANALYSTS and detail.status is CaseStatus.appealed,
         can_confirm=principal.role in (Role.marketplace, Role.admin)
         and detail.status is CaseStatus.takedown_requested,
         events=service.case_events(page.db, principal=principal, case_id=case_id),
@@ -290,6 +302,27 @@ def decide(
         return page.redirect("/console/queue", done="decided")
     if then == "queue":
         return page.redirect("/console/queue", done="decided")
+    return page.redirect(f"/console/cases/{case_id}", done="decided")
+
+
+@router.post("/console/cases/{case_id}/appeal")
+def decide_appeal(
+    page: PageDep,
+    case_id: CaseId,
+    outcome: Annotated[AppealStatus, Form()],
+    reason_code: Annotated[ReasonCode, Form()],
+) -> Response:
+    """Uphold the seller's counter-notice (the listing goes back up) or reject it."""
+    principal = page.require(*ANALYSTS)
+    service.decide_appeal(
+        page.db,
+        principal=principal,
+        case_id=case_id,
+        outcome=outcome,
+        reason_code=reason_code,
+        settings=page.settings,
+    )
+    page.db.commit()
     return page.redirect(f"/console/cases/{case_id}", done="decided")
 
 
