@@ -619,3 +619,19 @@ def test_the_analyst_decides_the_sellers_counter_notice(
     )
     assert response.status_code == 200
     assert get_case(session, principal=SYSTEM, case_id=ioc_case).status is CaseStatus.reinstated
+
+
+def test_the_verify_page_answers_not_genuine_in_french_with_the_report_form(
+    client: TestClient,
+) -> None:
+    response = client.get(
+        "/v/01/04006381333931/21/NOSUCHSERIAL",
+        headers={"accept": "text/html", "accept-language": "fr"},
+    )
+    assert response.status_code == 200
+    assert "<h1>Non authentique</h1>" in response.text
+    assert 'action="/verify/report"' in response.text
+    assert "Signaler une contrefaçon" in response.text
+    pasted = client.get("/verify", params={"code": "not a link"})
+    assert pasted.status_code == 422
+    assert "This is not an authenticity code." in pasted.text
