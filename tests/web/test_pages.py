@@ -635,3 +635,11 @@ def test_the_verify_page_answers_not_genuine_in_french_with_the_report_form(
     pasted = client.get("/verify", params={"code": "not a link"})
     assert pasted.status_code == 422
     assert "This is not an authenticity code." in pasted.text
+
+
+def test_pages_forbid_framing_and_outside_scripts(client: TestClient) -> None:
+    headers = client.get("/").headers
+    assert "script-src" not in headers["content-security-policy"]  # default-src 'self' rules
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
