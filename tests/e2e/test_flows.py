@@ -36,6 +36,26 @@ def test_an_analyst_takes_down_a_listing_from_the_queue(new_page: Any) -> None:
     page.wait_for_url(re.compile(r"/console/queue\?done=decided"))
     page.goto(f"/console/cases/{second}")
     assert page.locator("#case-status").inner_text() == "dismissed"
+    # A file of listings to screen; the verdicts come back as a CSV download.
+    page.goto("/console/screen")
+    listings = (
+        "listing_id,seller_id,title,price,currency,ship_to\n"
+        "e2e-1,SELLER:e2e,Olympic rings replica scarf,4,EUR,FR\n"
+        "e2e-2,SELLER:e2e,Plain blue scarf,4,EUR,FR\n"
+    )
+    page.get_by_label("Listings file").set_input_files(
+        files=[{"name": "listings.csv", "mimeType": "text/csv", "buffer": listings.encode()}]
+    )
+    page.get_by_role("button", name="Screen").click()
+    shoot(page, "console-screen")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the verdicts (CSV)").click()
+    verdicts = Path(info.value.path()).read_text().splitlines()
+    assert verdicts[0] == "listing_id,verdict,case_id,created,reason"
+    assert [row.split(",")[:2] for row in verdicts[1:]] == [
+        ["e2e-1", "infringing"],
+        ["e2e-2", "clean"],
+    ]
 
 
 def test_a_licensee_requests_codes_and_downloads_the_qr_sheet(
