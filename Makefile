@@ -7,7 +7,7 @@ KERNEL := src/ringfence/screening/_kernel.pyx
 # The install builds the compiled kernel: a changed kernel source means a new install.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(KERNEL) | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint types pytest migrations bench clean
+.PHONY: demo test lint types pytest migrations bench clean messages browser
 
 $(STAMP): pyproject.toml $(KERNEL)
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,21 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	$(BIN)/pytest
+
+# The browser tests (tests/e2e) drive Debian's Chromium; install it once when it is missing.
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; } \
+		|| echo "chromium could not be installed: the browser tests will fail"
+
+# Extract the web pages' text into the .pot and merge it into every language's .po
+# (docs/web.md: then translate the new entries; a test fails on any left untranslated).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
+		-o src/ringfence/web/locales/messages.pot .
+	$(BIN)/pybabel update -i src/ringfence/web/locales/messages.pot -d src/ringfence/web/locales \
+		--ignore-obsolete --no-fuzzy-matching
 
 # `alembic upgrade head` then the model/migration drift check, on a fresh SQLite file and, when
 # RINGFENCE_TEST_DATABASE_URL is set, on PostgreSQL.

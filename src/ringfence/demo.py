@@ -10,16 +10,22 @@ from importlib.resources import files
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ringfence.auth.service import create_key
+from ringfence.auth.models import User
+from ringfence.auth.service import create_key, create_user
 from ringfence.authenticity.models import Product
 from ringfence.authenticity.schemas import ProductIn
 from ringfence.authenticity.service import issue_batch, register_product
 from ringfence.core.db import utcnow
-from ringfence.core.security import SYSTEM, Role
+from ringfence.core.security import SYSTEM, Principal, Role
+from ringfence.core.settings import Settings
+from ringfence.enforcement.enums import Decision, ReasonCode
+from ringfence.enforcement.schemas import DecisionIn
+from ringfence.enforcement.service import decide, screen_and_open
 from ringfence.registry.builtin import builtin_document
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.fileformat import parse_document
 from ringfence.registry.service import compile_index, import_document
+from ringfence.screening.engine import Engine
 from ringfence.shop.models import Offer, Storefront
 from ringfence.shop.schemas import OfferIn, StorefrontIn
 from ringfence.shop.service import add_offer, create_storefront, publish_offer
@@ -134,3 +140,110 @@ def demo_shop(session: Session, *, stock: int = 100, index: LicenceIndex | None 
         on=utcnow().date(),
     )
     return offer.id
+
+
+DEMO_PASSWORD = "ringfence-demo"  # noqa: S105 - demo accounts on a development database
+DEMO_USERS = (
+    ("admin@ioc.example", "IOC platform team", "IOC", Role.admin),
+    ("analyst@ioc.example", "IOC brand analyst", "IOC", Role.rights_holder),
+    ("analyst@ned.example", "NOC*NSF brand analyst", "NOC:NED", Role.rights_holder),
+    ("licensee@heritage.example", "Heritage Apparel", "LIC:heritage-apparel", Role.licensee),
+    ("trust@tmall.example", "Tmall trust and safety", "MKT:tmall", Role.marketplace),
+)
+
+
+def demo_users(session: Session, password: str = DEMO_PASSWORD) -> list[str]:
+    """One web user per role (once); returns a line per user for the demo's output."""
+    lines = []
+    for email, name, party, role in DEMO_USERS:
+        if session.scalar(select(User.id).where(User.email == email)) is None:
+            create_user(
+                session, email=email, name=name, party_id=party, role=role, password=password
+            )
+        lines.append(f"demo user, {role.value} for {party}: {email} / {password}")
+    return lines
+
+
+DEMO_LISTINGS = (
+    ("tm-1001", "SELLER:tmall-4711", "Olympic rings 2026 replica hoodie, factory price", "49"),
+    ("tm-1002", "SELLER:tmall-4711", "0lympic rings tee 🔵⚫🔴🟡🟢 cheap", "5"),
+    ("tm-1003", "SELLER:tmall-8800", "Official OLYMPIC GAMES cap, team edition", "12"),
+    ("tm-1004", "SELLER:tmall-9001", "Olympic Peninsula hiking map", "9"),
+    ("tm-1005", "SELLER:tmall-8800", "O L Y M P I C scarf, Milano Cortina 2026", "8"),
+    ("tm-1006", "SELLER:tmall-1234", "Plain blue running shorts", "15"),
+)
+
+
+def demo_cases(session: Session, *, settings: Settings, engine: Engine) -> int:
+    """Screen a few marketplace listings as Tmall does: the non-clean ones open cases in the
+    review queue (the IOC has taken one down already). Returns the number of cases opened."""
+    rows = [
+        {
+            "listing_id": listing_id,
+            "seller_id": seller,
+            "title": title,
+            "price": price,
+            "currency": "EUR",
+            "ship_to": "FR,DE,NL",
+        }
+        for listing_id, seller, title, price in DEMO_LISTINGS
+    ]
+    out = screen_and_open(
+        session,
+        principal=Principal(Role.marketplace, party_id="MKT:tmall"),
+        engine=engine,
+        marketplace="MKT:tmall",
+        rows=rows,
+        settings=settings,
+    )
+    # One decided already, so that the dashboard has a decision and a takedown to show.
+    decided = next((r.case_id for r in out if r.created and r.listing_id == "tm-1002"), None)
+    if decided is not None:
+        decide(
+            session,
+            principal=Principal(Role.rights_holder, party_id="IOC"),
+            case_id=decided,
+            data=DecisionIn(decision=Decision.takedown, reason_code=ReasonCode.counterfeit),
+            settings=settings,
+        )
+    return sum(1 for r in out if r.created)
+
+
+NED_GTIN = "08712345678906"
+
+
+def demo_noc_shop(session: Session, *, index: LicenceIndex) -> None:
+    """NOC*NSF's store (NOC:NED) selling Oranje Fanwear's supporters' scarf under licence
+    NED-2026-0003 (the NOC's emblem on scarves, Netherlands only), once: the storefront then
+    has more than one NOC to browse by."""
+    if session.get(Storefront, "NOC:NED") is not None:
+        return
+    if session.get(Product, NED_GTIN) is None:
+        register_product(
+            session,
+            principal=SYSTEM,
+            data=ProductIn(
+                gtin=NED_GTIN,
+                name="TeamNL supporters' scarf",
+                licensee="LIC:oranje-fanwear",
+                category="apparel.scarves",
+                marks=["emblem-noc-ned"],
+            ),
+        )
+    create_storefront(
+        session,
+        principal=SYSTEM,
+        data=StorefrontIn(id="NOC:NED", name="TeamNL Shop", currency="EUR", ships_to=["NL"]),
+    )
+    offer = add_offer(
+        session,
+        principal=SYSTEM,
+        store_id="NOC:NED",
+        data=OfferIn(
+            gtin=NED_GTIN,
+            titles={"en": "TeamNL supporters' scarf", "fr": "Écharpe des supporters TeamNL"},
+            price_minor=1995,
+            stock=50,
+        ),
+    )
+    publish_offer(session, principal=SYSTEM, offer_id=offer.id, index=index, on=utcnow().date())

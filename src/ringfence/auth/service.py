@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ringfence.auth.models import ApiKey
+from ringfence.auth.models import ApiKey, User, WebSession
 from ringfence.core.db import utcnow
-from ringfence.core.errors import InvalidInput, NotFound, Unauthenticated
+from ringfence.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from ringfence.core.security import (
     Principal,
     Role,
@@ -41,16 +45,7 @@ class CreatedKey:
 
 
 def create_key(session: Session, *, party_id: str, role: Role, name: str = "") -> CreatedKey:
-    party = session.get(Party, party_id)
-    if party is None:
-        raise InvalidInput(f"no party with id {party_id!r}", code="unknown_party", loc=("party",))
-    if party.kind not in ROLE_PARTIES[role]:
-        allowed = ", ".join(sorted(k.value for k in ROLE_PARTIES[role]))
-        raise InvalidInput(
-            f"a {role.value} key must belong to a party of kind {allowed}, not {party.kind.value}",
-            code="role_not_allowed",
-            loc=("role",),
-        )
+    _check_role(session, party_id, role, "key")
     if len(name) > MAX_NAME:
         raise InvalidInput(
             f"the key name is longer than {MAX_NAME} characters",
@@ -96,3 +91,119 @@ def authenticate(session: Session, key: str) -> Principal:
     if row.revoked_at is not None:
         raise refused
     return Principal(row.role, party_id=row.party_id, key_id=row.id)
+
+
+# ------------------------------------------------------------------ users (web sign-in)
+
+SESSION_DAYS = 7
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified when no user has the e-mail, so a failed sign-in takes as long either way.
+_DUMMY_HASH = _hasher.hash("ringfence-no-such-user")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The user behind a web session, and the principal the services scope it with."""
+
+    user_id: int
+    email: str
+    name: str
+    principal: Principal
+
+
+def _principal(user: User) -> Principal:
+    return Principal(user.role, party_id=user.party_id, key_id=f"user{user.id}")
+
+
+def create_user(
+    session: Session, *, email: str, name: str, party_id: str, role: Role, password: str
+) -> User:
+    """A user acting for ``party_id`` with ``role`` (the same pairs as API keys allow)."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320:
+        raise InvalidInput(f"{email!r} is not an e-mail address", code="invalid_email")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(
+            f"the password must have at least {MIN_PASSWORD} characters",
+            code="password_too_short",
+            loc=("password",),
+        )
+    _check_role(session, party_id, role, "user")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"a user with e-mail {email} exists", code="user_exists")
+    user = User(
+        email=email,
+        name=name.strip()[:MAX_NAME] or email,
+        party_id=party_id,
+        role=role,
+        password_hash=_hasher.hash(password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _check_role(session: Session, party_id: str, role: Role, what: str) -> None:
+    party = session.get(Party, party_id)
+    if party is None:
+        raise InvalidInput(f"no party with id {party_id!r}", code="unknown_party", loc=("party",))
+    if party.kind not in ROLE_PARTIES[role]:
+        allowed = ", ".join(sorted(k.value for k in ROLE_PARTIES[role]))
+        raise InvalidInput(
+            f"a {role.value} {what} must belong to a party of kind {allowed}, "
+            f"not {party.kind.value}",
+            code="role_not_allowed",
+            loc=("role",),
+        )
+
+
+def sign_in(
+    session: Session, *, email: str, password: str, now: datetime | None = None
+) -> tuple[str, SignedIn]:
+    """Check the password and open a web session: ``(token, who)``. The token goes into the
+    (signed) cookie; only its hash is stored. One error for every failure."""
+    refused = Unauthenticated("wrong e-mail or password", code="invalid_credentials")
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise refused from None
+    if user is None or user.disabled_at is not None:
+        raise refused
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    now = now or utcnow()
+    # The user's expired sessions go as a new one starts: the table does not grow forever.
+    session.execute(
+        delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at <= now)
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id=hash_api_key(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(days=SESSION_DAYS),
+        )
+    )
+    session.flush()
+    return token, SignedIn(user.id, user.email, user.name, _principal(user))
+
+
+def session_user(session: Session, token: str, now: datetime | None = None) -> SignedIn | None:
+    """The user of an unexpired session token, None otherwise."""
+    row = session.get(WebSession, hash_api_key(token))
+    if row is None or row.expires_at <= (now or utcnow()):
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    return SignedIn(user.id, user.email, user.name, _principal(user))
+
+
+def sign_out(session: Session, token: str) -> None:
+    row = session.get(WebSession, hash_api_key(token))
+    if row is not None:
+        session.delete(row)
+        session.flush()

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from importlib.resources import files
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from ringfence.authenticity import service
@@ -42,12 +40,12 @@ from ringfence.enforcement.schemas import CaseIn
 from ringfence.enforcement.service import open_case
 from ringfence.registry.schemas import iso_territories
 from ringfence.web.deps import CurrentPrincipal, IndexDep, SessionDep, SettingsDep
+from ringfence.web.page import get_page
 from ringfence.web.ratelimit import RateLimiter
 
 router = APIRouter(tags=["authenticity"])
 CLONE_CHANNEL = "authenticity-scans"  # the "marketplace" of cases opened by clone detection
 public = APIRouter(tags=["verification"])
-templates = Jinja2Templates(directory=str(files("ringfence.web").joinpath("templates")))
 
 TITLES = {
     ScanStatus.genuine: "Genuine",
@@ -333,9 +331,8 @@ def _verify(
         format is None and "text/html" in request.headers.get("accept", "")
     )
     if wants_html:
-        return templates.TemplateResponse(
-            request, "verify.html", {"result": out, "title": TITLES[out.status]}
-        )
+        page = get_page(request, session, None)
+        return page.render("verify.html", title=page._(TITLES[out.status]), result=out)
     return out
 
 

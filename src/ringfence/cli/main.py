@@ -30,11 +30,13 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 registry_app = typer.Typer(help="Import, export and check registry files.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+users_app = typer.Typer(help="Web sign-in users.", no_args_is_help=True)
 index_app = typer.Typer(help="The screening index file.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(index_app, name="index")
 app.add_typer(registry_app, name="registry")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 app.add_typer(codes.app, name="codes")
 app.add_typer(shop.shop_app, name="shop")
 app.add_typer(shop.royalties_app, name="royalties")
@@ -334,6 +336,44 @@ def keys_revoke(
     echo(f"revoked key {key_id}")
 
 
+# ------------------------------------------------------------------ users
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="The e-mail address the user signs in with.")],
+    party: Annotated[str, typer.Option(help="Party id, e.g. NOC:NED or LIC:oranje-fanwear.")],
+    role: Annotated[str, typer.Option(help="admin, rights_holder, licensee or marketplace.")],
+    name: Annotated[str, typer.Option(help="The user's name.")] = "",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="RINGFENCE_NEW_USER_PASSWORD",
+            help="At least 10 characters; asked for (hidden) when omitted.",
+        ),
+    ] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Create a user who signs in to the web pages (the password is stored argon2-hashed)."""
+    from ringfence.auth.service import create_user
+    from ringfence.core.db import unit_of_work
+    from ringfence.core.security import Role
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidInput(
+            f"--role: {role!r} is not one of {allowed}", code="invalid_role"
+        ) from None
+    secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with unit_of_work(session_factory(database_url)) as session:
+        user = create_user(
+            session, email=email, name=name, party_id=party, role=role_value, password=secret
+        )
+        echo(f"created user {user.email} ({user.role.value} for {user.party_id})")
+
+
 # ------------------------------------------------------------------ serve / demo
 
 
@@ -382,8 +422,17 @@ def demo(
     registry and demo data, print one API key per role, then serve the API."""
     from ringfence.core.db import make_engine, make_session_factory, unit_of_work
     from ringfence.core.migrate import upgrade
-    from ringfence.demo import demo_codes, demo_shop, load_demo
-    from ringfence.registry.service import compile_index
+    from ringfence.demo import (
+        demo_cases,
+        demo_codes,
+        demo_noc_shop,
+        demo_shop,
+        demo_users,
+        load_demo,
+    )
+    from ringfence.registry.service import compile_index, export_document
+    from ringfence.screening.engine import Engine
+    from ringfence.screening.index import builtin_data
 
     settings = settings_for()
     host, port = host or settings.host, port or settings.port
@@ -399,9 +448,17 @@ def demo(
             index=index,
         )
         demo_shop(session, index=index)
+        demo_noc_shop(session, index=index)
+        users = demo_users(session)
+        cases = demo_cases(
+            session, settings=settings, engine=Engine(builtin_data(export_document(session)))
+        )
     echo(f"database: {_redact(settings.database_url)}")
     echo(f"registry: {result.summary}")
     for line in result.keys:
+        echo(line)
+    echo(f"web pages: http://{host}:{port}/  (sign in at /login; {cases} demo cases opened)")
+    for line in users:
         echo(line)
     echo(
         f'try: curl -s -X POST http://{host}:{port}/v1/authorize -H "Authorization: Bearer $KEY" '

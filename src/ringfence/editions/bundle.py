@@ -61,7 +61,7 @@ from ringfence.registry.service import _bump_revision  # the index must see the 
 
 FORMAT = "ringfence-edition-bundle"
 FORMAT_VERSION = 1
-SCHEMA_VERSION = "0006"  # the Alembic head these rows follow (a test keeps them in step)
+SCHEMA_VERSION = "0007"  # the Alembic head these rows follow (a test keeps them in step)
 SIGNATURE_ALG = "HMAC-SHA256"
 MANIFEST = "manifest.json"
 MAX_MEMBER = 2 * 1024**3  # refuse to inflate a member beyond this (a zip bomb is corrupt)
@@ -194,8 +194,8 @@ SELECTION: dict[str, Callable[[Scope], ColumnElement[bool]]] = {
     "edition_events": lambda s: _col("edition_events", "edition_id") == s.edition,
 }
 
-# Never in a bundle: secrets and per-deployment counters.
-NOT_CARRIED = frozenset({"api_keys", "registry_revision"})
+# Never in a bundle: secrets (API keys, web users and their sessions) and per-deployment counters.
+NOT_CARRIED = frozenset({"api_keys", "registry_revision", "users", "web_sessions"})
 
 
 def _pk(table: Table) -> list[Column[Any]]:
@@ -490,11 +490,16 @@ def _to_0006(rows: Rows) -> None:
         stock.append({"offer_id": offer["id"], "stock": offer.pop("stock")})
 
 
+def _to_0007(rows: Rows) -> None:
+    """0007 added web users and their sessions, which no bundle carries: nothing to do."""
+
+
 # Ordered row transforms: each brings the rows of a bundle at the version before it to its
 # version. A migration that changes a carried table adds its transform here.
 UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
     ("0005", _to_0005),
     ("0006", _to_0006),
+    ("0007", _to_0007),
 ]
 
 

@@ -946,8 +946,8 @@ def checkout(
     before the payment call), charge, record the payment and commit. The one service that
     commits, because the payment must fall between two transactions (the API batches the
     same steps across requests: shop/batching.py). A replayed Idempotency-Key returns the
-    first order (``created`` False); a failed payment raises PaymentDeclined (402) after its
-    order was cancelled and committed."""
+    first order (``created`` False); after a failed payment the order comes back cancelled,
+    with the reason (:func:`paid_or_declined` turns that into PaymentDeclined)."""
     placed = place_order(
         session,
         store_id=store_id,
@@ -964,7 +964,7 @@ def checkout(
     (order,) = settle_orders(session, [payment])
     session.commit()
     refund_orphan(provider, payment, order)
-    return paid_or_declined(order)
+    return Placed(order, created=True)
 
 
 def paid_or_declined(order: OrderOut) -> Placed:
@@ -1150,3 +1150,30 @@ def royalty_statement(
 def ledger_balance(session: Session) -> int:
     """The sum of every entry: zero when the books balance."""
     return int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))) or 0)
+
+
+def published_offer(session: Session, offer_id: int) -> OfferOut:
+    """One offer as the storefront shows it (published, in an open store); NotFound else."""
+    row = session.execute(
+        select(Offer, Storefront.currency)
+        .join(Storefront, Storefront.id == Offer.storefront_id)
+        .where(
+            Offer.id == offer_id,
+            Offer.status == OfferStatus.published,
+            Storefront.open.is_(True),
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no offer {offer_id} on sale", code="offer_not_found")
+    return _offer_out(row[0], row[1])
+
+
+def list_orders(
+    session: Session, *, principal: Principal, limit: int = 50, offset: int = 0
+) -> list[OrderOut]:
+    """The orders of the principal's storefront (every store's for the admin), newest first:
+    the same orders ``get_order`` shows it."""
+    query = select(Order).order_by(Order.created_at.desc(), Order.id).limit(limit).offset(offset)
+    if not principal.is_admin:
+        query = query.where(Order.storefront_id == (principal.party_id or ""))
+    return [order_out(session, order) for order in session.scalars(query)]

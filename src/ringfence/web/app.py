@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from anyio import to_thread
 from fastapi import FastAPI, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -23,19 +24,26 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import ringfence
 from ringfence.authenticity.api import public as verification_router
 from ringfence.authenticity.api import router as authenticity_router
+from ringfence.authenticity.pages import router as authenticity_pages
 from ringfence.core.db import make_engine, make_session_factory
 from ringfence.core.logging import configure_logging
 from ringfence.core.settings import Settings, get_settings
 from ringfence.editions.api import router as editions_router
 from ringfence.enforcement.api import router as enforcement_router
+from ringfence.enforcement.pages import router as enforcement_pages
 from ringfence.registry.api import router as registry_router
+from ringfence.registry.pages import router as registry_pages
 from ringfence.shop.api import router as shop_router
 from ringfence.shop.batching import CheckoutBatcher
+from ringfence.shop.pages import router as shop_pages
 from ringfence.shop.payments import provider_for
 from ringfence.web import errors
 from ringfence.web.index_cache import IndexCache
+from ringfence.web.pages import router as web_pages
 from ringfence.web.ratelimit import RateLimiter
 from ringfence.web.screening import router as screening_router
+
+SIGN_IN_PER_MINUTE, SIGN_IN_BURST = 30.0, 20  # password guesses per client address
 
 
 def create_app(
@@ -75,6 +83,7 @@ def create_app(
     app.state.payment_provider = provider_for(settings.payment_provider)
     app.state.checkout_batcher = CheckoutBatcher(factory)
     app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute, settings.verify_burst)
+    app.state.sign_in_limiter = RateLimiter(SIGN_IN_PER_MINUTE, SIGN_IN_BURST)
     errors.install(app)
     _install_metrics(app)
     _install_health(app)
@@ -87,6 +96,13 @@ def create_app(
     app.include_router(authenticity_router)
     app.include_router(enforcement_router)
     app.include_router(editions_router)
+    # The HTML pages (server-rendered, docs/web.md) and their static files, from the package.
+    app.include_router(web_pages)
+    app.include_router(enforcement_pages)
+    app.include_router(registry_pages)
+    app.include_router(authenticity_pages)
+    app.include_router(shop_pages)
+    app.mount("/static", StaticFiles(packages=[("ringfence.web", "static")]), name="static")
     return app
 
 

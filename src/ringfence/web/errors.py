@@ -3,23 +3,56 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringfence.core.errors import RateLimited, RingfenceError
+from ringfence.web.templating import language_of, render
 
 
 def _body(details: list[dict[str, Any]]) -> dict[str, Any]:
     return {"detail": details}
 
 
-async def _ringfence(_: Request, exc: Exception) -> JSONResponse:
+def _wants_html(request: Request) -> bool:
+    """A page's error is a page: routes tagged "pages", or an unmatched path a browser asked
+    for. The JSON API keeps its JSON errors."""
+    route = request.scope.get("route")
+    if route is not None:
+        return "pages" in (getattr(route, "tags", None) or [])
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(
+        "/v1/"
+    )
+
+
+def _html(request: Request, status: int, code: str, msg: str) -> Response:
+    if status == 401 and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+    lang = language_of(request)
+    return render(
+        request,
+        "error.html",
+        {"status": status, "code": code, "msg": msg, "user": None, "nav": [], "csrf_token": ""},
+        lang=lang,
+        status_code=status,
+    )
+
+
+async def _ringfence(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RingfenceError)
+    if _wants_html(request):
+        first = exc.details[0]
+        page = _html(request, exc.status_code, first.code, first.msg)
+        if isinstance(exc, RateLimited):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     if isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.retry_after)}
@@ -30,8 +63,12 @@ async def _ringfence(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _validation(_: Request, exc: Exception) -> JSONResponse:
+async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if _wants_html(request):
+        err = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query"))
+        return _html(request, 422, "invalid_input", f"{where}: {err.get('msg', 'invalid')}")
     details = []
     for err in exc.errors():
         loc = [p for p in err.get("loc", ()) if p != "body"] or list(err.get("loc", ()))
@@ -40,17 +77,21 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(_body(details), status_code=422)
 
 
-async def _integrity(_: Request, exc: Exception) -> JSONResponse:
+async def _integrity(request: Request, exc: Exception) -> Response:
+    if _wants_html(request):
+        return _html(request, 409, "conflict", "the change conflicts with existing data")
     return JSONResponse(
         _body([{"code": "conflict", "msg": "the change conflicts with existing data", "loc": []}]),
         status_code=409,
     )
 
 
-async def _bad_value(_: Request, exc: Exception) -> JSONResponse:
+async def _bad_value(request: Request, exc: Exception) -> Response:
     # The database refused a value the request carried (a NUL character in a text, a number out
     # of its column's range): the request's fault, and nothing was changed.
     msg = "a value in the request cannot be stored or searched for (control character, range)"
+    if _wants_html(request):
+        return _html(request, 422, "invalid_value", msg)
     return JSONResponse(
         _body([{"code": "invalid_value", "msg": msg, "loc": []}]),
         status_code=422,
@@ -67,9 +108,11 @@ async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http(_: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    if _wants_html(request):
+        return _html(request, exc.status_code, code, str(exc.detail))
     return JSONResponse(
         _body([{"code": code, "msg": str(exc.detail), "loc": []}]),
         status_code=exc.status_code,

@@ -1,0 +1,112 @@
+"""The pages every visitor shares: home, sign-in and sign-out, the language switch and the
+verify form that leads to a code's result page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, Response
+
+from ringfence.auth.service import SESSION_DAYS, sign_in, sign_out
+from ringfence.authenticity.codes import parse_uri
+from ringfence.core.errors import InvalidInput, Unauthenticated
+from ringfence.core.security import Role
+from ringfence.web import i18n
+from ringfence.web import session as cookies
+from ringfence.web.page import PageDep
+from ringfence.web.ratelimit import RateLimiter
+
+router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
+
+HOMES = {
+    Role.admin: "/console",
+    Role.rights_holder: "/console",
+    Role.marketplace: "/console/queue",
+    Role.licensee: "/portal",
+}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@router.get("/")
+def home(page: PageDep) -> Response:
+    return page.render("home.html", title=page._("Olympic brand protection and official shop"))
+
+
+@router.get("/login")
+def login_form(page: PageDep, next: Annotated[str | None, Query()] = None) -> Response:
+    return page.render("login.html", title=page._("Sign in"), next=_safe_next(next) or "")
+
+
+@router.post("/login")
+def login(
+    page: PageDep,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    limiter: RateLimiter = page.request.app.state.sign_in_limiter
+    limiter.hit(page.request.client.host if page.request.client else "unknown")
+    try:
+        token, who = sign_in(page.db, email=email, password=password)
+    except Unauthenticated:
+        return page.render(
+            "login.html",
+            status_code=401,
+            title=page._("Sign in"),
+            next=_safe_next(next) or "",
+            email=email,
+            error=page._("Wrong e-mail or password."),
+        )
+    page.db.commit()
+    page.set_cookie(cookies.SESSION, token, max_age=SESSION_DAYS * 24 * 3600)
+    return page.redirect(_safe_next(next) or HOMES[who.principal.role])
+
+
+@router.post("/logout")
+def logout(page: PageDep) -> Response:
+    if page.session_token:
+        sign_out(page.db, page.session_token)
+        page.db.commit()
+    page.set_cookie(cookies.SESSION, None)
+    return page.redirect("/")
+
+
+@router.post("/lang")
+def switch_language(
+    page: PageDep,
+    lang: Annotated[str, Form(max_length=16)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    if lang not in i18n.LANGUAGES:
+        raise InvalidInput(f"{lang!r} is not a language of this site", code="unknown_language")
+    response = page.redirect(_safe_next(next) or "/")
+    # Not signed: a language choice is no secret, and it is read before any other cookie.
+    response.set_cookie(i18n.COOKIE, lang, max_age=365 * 24 * 3600, path="/", samesite="lax")
+    return response
+
+
+@router.get("/verify")
+def verify_form(
+    page: PageDep, code: Annotated[str | None, Query(max_length=500)] = None
+) -> Response:
+    """Type or paste the text of a code's QR: the result page is the code's own link."""
+    if code:
+        try:
+            unit = parse_uri(code.strip())
+        except InvalidInput:
+            return page.render(
+                "verify_form.html",
+                status_code=422,
+                title=page._("Verify a code"),
+                code=code,
+                error=page._("This is not an authenticity code. Copy the whole link."),
+            )
+        return page.redirect(unit.uri("/v"))  # browsers ask for HTML: the result page
+    return page.render("verify_form.html", title=page._("Verify a code"), code="")
