@@ -29,6 +29,7 @@ from ringfence.registry.models import (
     Mark,
     MarkException,
     MarkVariant,
+    OfficialImage,
     Party,
     licence_marks,
     licence_sellers,
@@ -39,6 +40,7 @@ from ringfence.registry.schemas import (
     ExceptionIn,
     LicenceIn,
     MarkIn,
+    OfficialImageIn,
     PartyIn,
     RegistryDocument,
     VariantIn,
@@ -144,6 +146,28 @@ def licence_out(lic: Licence) -> LicenceIn:
     )
 
 
+def image_out(img: OfficialImage) -> OfficialImageIn:
+    return OfficialImageIn(
+        id=img.id,
+        product=img.product,
+        licence=img.licence_id,
+        licensee=img.licensee_id,
+        pdq=img.pdq,
+        quality=img.quality,
+        cutout=img.cutout,
+        variants=list(img.variants),
+        source=img.source,
+    )
+
+
+def _apply_image(session: Session, data: OfficialImageIn) -> None:
+    row = session.get(OfficialImage, data.id) or OfficialImage(id=data.id)
+    row.product, row.licence_id, row.licensee_id = data.product, data.licence, data.licensee
+    row.pdq, row.quality, row.cutout = data.pdq, data.quality, data.cutout
+    row.variants, row.source = list(data.variants), data.source
+    session.add(row)
+
+
 def _apply_edition(session: Session, data: EditionIn) -> None:
     row = session.get(Edition, data.id) or Edition(id=data.id)
     row.name, row.year, row.season = data.name, data.year, data.season
@@ -226,6 +250,7 @@ class _Refs:
     categories: dict[str, CategoryIn] = field(default_factory=dict)
     parties: dict[str, PartyIn] = field(default_factory=dict)
     marks: dict[str, MarkIn] = field(default_factory=dict)
+    licences: dict[str, LicenceIn] = field(default_factory=dict)
 
     def _get(
         self, cache: dict[str, S], model: type[Base], key: str, convert: Callable[..., S]
@@ -247,6 +272,9 @@ class _Refs:
     def mark(self, key: str) -> MarkIn | None:
         return self._get(self.marks, Mark, key, mark_out)
 
+    def licence(self, key: str) -> LicenceIn | None:
+        return self._get(self.licences, Licence, key, licence_out)
+
 
 class _Validator:
     """Checks the references and rights of every entry in a document; collects every error."""
@@ -262,7 +290,7 @@ class _Validator:
         self.error(f"unknown_{what}", f"no {what} with id {key!r}", loc)
 
     def run(self, doc: RegistryDocument) -> list[ErrorDetail]:
-        for section in ("editions", "categories", "parties", "marks", "licences"):
+        for section in ("editions", "categories", "parties", "marks", "licences", "images"):
             seen: set[str] = set()
             for i, item in enumerate(getattr(doc, section)):
                 if item.id in seen:
@@ -280,7 +308,20 @@ class _Validator:
             self.mark(i, mark)
         for i, lic in enumerate(doc.licences):
             self.licence(i, lic)
+        for i, image in enumerate(doc.images):
+            self.image(i, image)
         return self.errors
+
+    def image(self, i: int, image: OfficialImageIn) -> None:
+        lic = self.refs.licence(image.licence)
+        if lic is None:
+            self.missing("licence", image.licence, ("images", i, "licence"))
+        elif image.licensee != lic.licensee:
+            self.error(
+                "licensee_mismatch",
+                f"licence {lic.id} is held by {lic.licensee}, not {image.licensee}",
+                ("images", i, "licensee"),
+            )
 
     def unique(
         self,
@@ -427,6 +468,7 @@ class ImportSummary:
     parties: int
     marks: int
     licences: int
+    images: int = 0
 
     @classmethod
     def of(cls, doc: RegistryDocument) -> ImportSummary:
@@ -436,12 +478,14 @@ class ImportSummary:
             len(doc.parties),
             len(doc.marks),
             len(doc.licences),
+            len(doc.images),
         )
 
     def __str__(self) -> str:
+        images = f", {self.images} images" if self.images else ""
         return (
             f"{self.editions} editions, {self.categories} categories, {self.parties} parties, "
-            f"{self.marks} marks, {self.licences} licences"
+            f"{self.marks} marks, {self.licences} licences{images}"
         )
 
 
@@ -467,6 +511,7 @@ def import_document(session: Session, doc: RegistryDocument) -> ImportSummary:
         categories={c.id: c for c in doc.categories},
         parties={p.id: p for p in doc.parties},
         marks={m.id: m for m in doc.marks},
+        licences={lic.id: lic for lic in doc.licences},
     )
     errors = _validate(refs, doc)
     if errors:
@@ -491,6 +536,9 @@ def import_document(session: Session, doc: RegistryDocument) -> ImportSummary:
         session.flush()
         for lic in doc.licences:
             _apply_licence(session, lic)
+        session.flush()
+        for image in doc.images:
+            _apply_image(session, image)
     session.flush()
     _bump_revision(session)
     return ImportSummary.of(doc)
@@ -508,6 +556,10 @@ def export_document(session: Session) -> RegistryDocument:
         marks=[mark_out(m) for m in session.scalars(select(Mark).order_by(Mark.id))],
         licences=[
             licence_out(lic) for lic in session.scalars(select(Licence).order_by(Licence.id))
+        ],
+        images=[
+            image_out(img)
+            for img in session.scalars(select(OfficialImage).order_by(OfficialImage.id))
         ],
     )
 

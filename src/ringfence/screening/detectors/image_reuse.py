@@ -1,0 +1,276 @@
+"""Official image reuse: a listing photo that is (a copy of) an official product photo.
+
+Hashes are Meta's PDQ (256 bits, ``pdqhash``). A plain PDQ hash survives resizing and
+re-encoding, and its dihedral set (8 hashes: rotations by 90 degrees and mirror images)
+survives mirroring; it does not survive a crop, a few degrees of rotation, a caption bar or a
+new background colour. So both sides hash several *views* of a photo:
+
+- the bank stores, per official photo, the photo, its studio-background-free *cut-out*,
+  four corner and one central crop, two small rotations and the photo without its top or
+  bottom strip (``bank_views``);
+- a listing image is looked up with the dihedral hashes of itself, its cut-out and itself
+  without its top or bottom strip (``query_views``).
+
+A listing image matches when one of its hashes lies within ``MAX_DISTANCE`` bits of a bank
+hash. Lookup is a multi-index hash (``HashBank``): the 256 bits are cut into 16 chunks of 16
+bits; by the pigeonhole principle two hashes within 31 bits agree within 1 bit on at least one
+chunk, so probing each chunk's table with the chunk and its 16 one-bit neighbours finds every
+candidate, which is then checked with the full distance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ringfence.screening.findings import Finding
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from ringfence.screening.images import DecodedImage
+
+HASH_BYTES = 32
+CHUNKS = 16
+CHUNK_BITS = 256 // CHUNKS
+MAX_DISTANCE = 31  # the pigeonhole bound of 16 chunks probed at radius 1 (16 * 2 - 1)
+MIN_QUALITY = 40  # PDQ's quality metric: below it a hash says little (flat images)
+HASH_SIDE = 256  # PDQ reads a 64x64 down-sample: hashing at 256 px loses nothing
+
+
+def pdq(rgb: npt.NDArray[np.uint8]) -> tuple[bytes, int]:
+    """PDQ hash (32 bytes) and quality (0-100) of an RGB image."""
+    import numpy as np
+    import pdqhash
+
+    bits, quality = pdqhash.compute(np.ascontiguousarray(rgb))
+    return np.packbits(bits.astype(np.uint8)).tobytes(), int(quality)
+
+
+def pdq_dihedral(rgb: npt.NDArray[np.uint8]) -> list[tuple[bytes, int]]:
+    """The 8 PDQ hashes of the image's rotations and mirror images, with their quality."""
+    import numpy as np
+    import pdqhash
+
+    hashes, quality = pdqhash.compute_dihedral(np.ascontiguousarray(rgb))
+    return [(np.packbits(h.astype(np.uint8)).tobytes(), int(quality)) for h in hashes]
+
+
+# ---------------------------------------------------------------------- views
+
+
+def _small(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    import cv2
+
+    h, w = rgb.shape[:2]
+    if max(h, w) <= HASH_SIDE:
+        return rgb
+    f = HASH_SIDE / max(h, w)
+    out = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    return out  # type: ignore[no-any-return]
+
+
+def cutout(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
+    """The photo's subject on a neutral grey, cropped to it, when the photo has a plain
+    studio background (its border is one colour); None otherwise."""
+    import cv2
+    import numpy as np
+
+    h, w = rgb.shape[:2]
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
+    colour = np.median(border, axis=0)
+    if np.mean(np.abs(border - colour).sum(axis=1) < 45) < 0.6:
+        return None
+    mask = np.zeros((h + 2, w + 2), np.uint8)
+    flooded = rgb.copy()
+    seeds = [(x, y) for x in (0, w - 1) for y in (0, h - 1)] + [(w // 2, 0), (w // 2, h - 1)]
+    for x, y in seeds:
+        if mask[y + 1, x + 1] == 0 and np.abs(rgb[y, x].astype(np.int16) - colour).sum() < 45:
+            cv2.floodFill(
+                flooded,
+                mask,
+                (x, y),
+                (128, 128, 128),
+                (14, 14, 14),
+                (14, 14, 14),
+                4 | cv2.FLOODFILL_FIXED_RANGE | (255 << 8),
+            )
+    fg = mask[1:-1, 1:-1] == 0
+    if fg.mean() < 0.05:
+        return None
+    ys, xs = np.nonzero(fg)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    out = np.full_like(rgb, 128)
+    out[fg] = rgb[fg]
+    return np.ascontiguousarray(out[y0:y1, x0:x1])
+
+
+def _strips(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
+    h = rgb.shape[0]
+    cut = int(h * 0.15)
+    return [rgb[cut:], rgb[: h - cut]]
+
+
+def bank_views(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
+    """The views of an official photo that the bank stores a hash of (module docstring)."""
+    import cv2
+
+    rgb = _small(rgb)
+    h, w = rgb.shape[:2]
+    views = [rgb]
+    cut = cutout(rgb)
+    if cut is not None:
+        views.append(cut)
+    kh, kw = int(h * 0.9), int(w * 0.9)
+    for y, x in ((0, 0), (0, w - kw), (h - kh, 0), (h - kh, w - kw), ((h - kh) // 2, (w - kw) // 2)):
+        views.append(rgb[y : y + kh, x : x + kw])
+    for angle in (-4.0, 4.0):
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        views.append(cv2.warpAffine(rgb, m, (w, h), borderMode=cv2.BORDER_REPLICATE))
+    views.extend(_strips(rgb))
+    return views
+
+
+def query_views(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
+    """The views of a listing image that are looked up (module docstring)."""
+    rgb = _small(rgb)
+    views = [rgb]
+    cut = cutout(rgb)
+    if cut is not None:
+        views.append(cut)
+    views.extend(_strips(rgb))
+    return views
+
+
+def bank_hashes(rgb: npt.NDArray[np.uint8]) -> list[tuple[bytes, int]]:
+    """Hash and quality of each bank view of an official photo (the first: the photo)."""
+    return [pdq(v) for v in bank_views(rgb)]
+
+
+def query_hashes(rgb: npt.NDArray[np.uint8]) -> list[bytes]:
+    """The dihedral hashes of each query view whose quality is usable, distinct."""
+    import numpy as np
+
+    out: dict[bytes, None] = {}
+    for view in query_views(rgb):
+        # pdqhash's dihedral mirror is not bit-exact with hashing the mirrored pixels: both
+        for h, quality in [*pdq_dihedral(view), pdq(np.ascontiguousarray(view[:, ::-1]))]:
+            if quality >= MIN_QUALITY:
+                out.setdefault(h)
+    return list(out)
+
+
+# ---------------------------------------------------------------------- the bank
+
+
+class HashBank:
+    """Near-neighbour search over 256-bit hashes (a multi-index hash, module docstring).
+
+    ``hashes`` is an (n, 32) uint8 array; ``owners[i]`` is the index of the entry (official
+    photo) that hash ``i`` belongs to. Immutable once built."""
+
+    def __init__(self, hashes: npt.NDArray[np.uint8], owners: npt.NDArray[np.int32]) -> None:
+        import numpy as np
+
+        self.size = len(hashes)
+        self.owners = owners
+        self.words = np.ascontiguousarray(hashes).view(">u8").astype(np.uint64)  # (n, 4)
+        chunks = np.ascontiguousarray(hashes).view(">u2").astype(np.int64)  # (n, 16)
+        self.order: list[npt.NDArray[np.int32]] = []
+        self.starts: list[npt.NDArray[np.int64]] = []
+        for c in range(CHUNKS):
+            column = chunks[:, c]
+            order = np.argsort(column, kind="stable").astype(np.int32)
+            self.order.append(order)
+            self.starts.append(np.searchsorted(column[order], np.arange((1 << CHUNK_BITS) + 1)))
+        self._flips = np.array([0] + [1 << b for b in range(CHUNK_BITS)], dtype=np.int64)
+
+    @classmethod
+    def from_hex(cls, hexes: list[str], owners: list[int]) -> HashBank:
+        import numpy as np
+
+        raw = bytes.fromhex("".join(hexes)) if hexes else b""
+        hashes = np.frombuffer(raw, np.uint8).reshape(-1, HASH_BYTES)
+        return cls(hashes, np.asarray(owners, np.int32))
+
+    def search(self, query: bytes, max_distance: int = MAX_DISTANCE) -> list[tuple[int, int]]:
+        """(hash index, distance) of every bank hash within ``max_distance`` of ``query``
+        (at most MAX_DISTANCE: the pigeonhole bound), nearest first."""
+        import numpy as np
+
+        if self.size == 0:
+            return []
+        q = np.frombuffer(query, np.uint8)
+        q_chunks = q.view(">u2").astype(np.int64)
+        found = []
+        for c in range(CHUNKS):
+            probes = q_chunks[c] ^ self._flips
+            starts, order = self.starts[c], self.order[c]
+            lo, hi = starts[probes], starts[probes + 1]
+            for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist(), strict=True):
+                found.append(order[a:b])
+        if not found:
+            return []
+        candidates = np.unique(np.concatenate(found))
+        q_words = q.view(">u8").astype(np.uint64)
+        distance = np.bitwise_count(self.words[candidates] ^ q_words).sum(axis=1)
+        keep = distance <= min(max_distance, MAX_DISTANCE)
+        hits = sorted(zip(distance[keep].tolist(), candidates[keep].tolist(), strict=True))
+        return [(i, d) for d, i in hits]
+
+
+@dataclass(frozen=True)
+class BankEntry:
+    """An official photo of the bank, as the engine knows it."""
+
+    id: str
+    product: str
+    licence: str
+    licensee: str
+    sellers: frozenset[str]  # the licensee and the licence's authorised sellers
+    marks: tuple[str, ...]  # the licence's marks: what the product bears
+
+
+class ImageReuse:
+    """Detector: a listing image within MAX_DISTANCE of an official photo."""
+
+    name = "image_reuse"
+    inputs = ("image_paths", "seller_id")
+
+    def __init__(self, entries: list[BankEntry], bank: HashBank) -> None:
+        self.entries = entries
+        self.bank = bank
+
+    def detect(self, image: DecodedImage, ref: str, seller_id: str) -> list[Finding]:
+        best: dict[int, int] = {}
+        for h in query_hashes(image.rgb):
+            for i, distance in self.bank.search(h):
+                owner = int(self.bank.owners[i])
+                if distance < best.get(owner, MAX_DISTANCE + 1):
+                    best[owner] = distance
+        out = []
+        for owner, distance in sorted(best.items(), key=lambda kv: kv[1])[:3]:
+            entry = self.entries[owner]
+            authorised = seller_id in entry.sellers
+            out.append(
+                Finding(
+                    self.name,
+                    f"official_image:{entry.id}:d{distance}",
+                    round(1.0 - distance / 128, 4),
+                    "image",
+                    ref,
+                    0,
+                    0,
+                    mark=entry.marks[0] if entry.marks else None,
+                    exception=(
+                        f"authorised_seller: {entry.licence} ({entry.product})"
+                        if authorised
+                        else None
+                    ),
+                    image=ref,
+                    box=(0, 0, image.width, image.height),
+                    licence=entry.licence,
+                )
+            )
+        return out
