@@ -35,6 +35,10 @@ HASH_BYTES = 32
 CHUNKS = 16
 CHUNK_BITS = 256 // CHUNKS
 MAX_DISTANCE = 31  # the pigeonhole bound of 16 chunks probed at radius 1 (16 * 2 - 1)
+# Cut-outs of different products on one studio grey look alike (same silhouette): a cut-out
+# matches only a cut-out, and only this close.
+CUTOUT_DISTANCE = 12
+PHOTO, CUTOUT = 0, 1  # kinds of hashes: of the photo (or a crop, rotation...), of its cut-out
 MIN_QUALITY = 40  # PDQ's quality metric: below it a hash says little (flat images)
 HASH_SIDE = 256  # PDQ reads a 64x64 down-sample: hashing at 256 px loses nothing
 
@@ -132,32 +136,43 @@ def bank_views(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
     return views
 
 
-def query_views(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
-    """The views of a listing image that are looked up (module docstring)."""
-    rgb = _small(rgb)
-    views = [rgb]
-    cut = cutout(rgb)
-    if cut is not None:
-        views.append(cut)
-    views.extend(_strips(rgb))
-    return views
+@dataclass(frozen=True)
+class PhotoHashes:
+    """What the bank stores of one official photo."""
+
+    pdq: bytes
+    quality: int
+    cutout: bytes | None
+    variants: list[bytes]
 
 
-def bank_hashes(rgb: npt.NDArray[np.uint8]) -> list[tuple[bytes, int]]:
-    """Hash and quality of each bank view of an official photo (the first: the photo)."""
-    return [pdq(v) for v in bank_views(rgb)]
-
-
-def query_hashes(rgb: npt.NDArray[np.uint8]) -> list[bytes]:
-    """The dihedral hashes of each query view whose quality is usable, distinct."""
+def bank_hashes(rgb: npt.NDArray[np.uint8]) -> PhotoHashes:
+    """The hashes of an official photo's bank views."""
     import numpy as np
 
-    out: dict[bytes, None] = {}
-    for view in query_views(rgb):
+    rgb = _small(rgb)
+    main, quality = pdq(rgb)
+    cut = cutout(rgb)
+    cut_hash = pdq(cut)[0] if cut is not None else None
+    variants = [pdq(np.ascontiguousarray(v))[0] for v in bank_views(rgb)[1 if cut is None else 2 :]]
+    return PhotoHashes(main, quality, cut_hash, variants)
+
+
+def query_hashes(rgb: npt.NDArray[np.uint8]) -> list[tuple[bytes, int]]:
+    """(hash, kind) of each query view's dihedral hashes whose quality is usable, distinct."""
+    import numpy as np
+
+    rgb = _small(rgb)
+    out: dict[tuple[bytes, int], None] = {}
+    cut = cutout(rgb)
+    views = [(rgb, PHOTO), *((s, PHOTO) for s in _strips(rgb))]
+    if cut is not None:
+        views.append((cut, CUTOUT))
+    for view, kind in views:
         # pdqhash's dihedral mirror is not bit-exact with hashing the mirrored pixels: both
         for h, quality in [*pdq_dihedral(view), pdq(np.ascontiguousarray(view[:, ::-1]))]:
             if quality >= MIN_QUALITY:
-                out.setdefault(h)
+                out.setdefault((h, kind))
     return list(out)
 
 
@@ -168,13 +183,20 @@ class HashBank:
     """Near-neighbour search over 256-bit hashes (a multi-index hash, module docstring).
 
     ``hashes`` is an (n, 32) uint8 array; ``owners[i]`` is the index of the entry (official
-    photo) that hash ``i`` belongs to. Immutable once built."""
+    photo) that hash ``i`` belongs to, ``kinds[i]`` its kind (PHOTO or CUTOUT; all PHOTO when
+    omitted). Immutable once built."""
 
-    def __init__(self, hashes: npt.NDArray[np.uint8], owners: npt.NDArray[np.int32]) -> None:
+    def __init__(
+        self,
+        hashes: npt.NDArray[np.uint8],
+        owners: npt.NDArray[np.int32],
+        kinds: npt.NDArray[np.uint8] | None = None,
+    ) -> None:
         import numpy as np
 
         self.size = len(hashes)
         self.owners = owners
+        self.kinds = np.zeros(self.size, np.uint8) if kinds is None else kinds
         self.words = np.ascontiguousarray(hashes).view(">u8").astype(np.uint64)  # (n, 4)
         chunks = np.ascontiguousarray(hashes).view(">u2").astype(np.int64)  # (n, 16)
         self.order: list[npt.NDArray[np.int32]] = []
@@ -187,16 +209,21 @@ class HashBank:
         self._flips = np.array([0] + [1 << b for b in range(CHUNK_BITS)], dtype=np.int64)
 
     @classmethod
-    def from_hex(cls, hexes: list[str], owners: list[int]) -> HashBank:
+    def from_hex(cls, rows: list[tuple[str, int, int]]) -> HashBank:
+        """From (hex hash, owner, kind) rows."""
         import numpy as np
 
-        raw = bytes.fromhex("".join(hexes)) if hexes else b""
+        raw = bytes.fromhex("".join(r[0] for r in rows)) if rows else b""
         hashes = np.frombuffer(raw, np.uint8).reshape(-1, HASH_BYTES)
-        return cls(hashes, np.asarray(owners, np.int32))
+        owners = np.asarray([r[1] for r in rows], np.int32)
+        return cls(hashes, owners, np.asarray([r[2] for r in rows], np.uint8))
 
-    def search(self, query: bytes, max_distance: int = MAX_DISTANCE) -> list[tuple[int, int]]:
-        """(hash index, distance) of every bank hash within ``max_distance`` of ``query``
-        (at most MAX_DISTANCE: the pigeonhole bound), nearest first."""
+    def search(
+        self, query: bytes, max_distance: int = MAX_DISTANCE, kind: int | None = None
+    ) -> list[tuple[int, int]]:
+        """(hash index, distance) of every bank hash (of ``kind``, when given) within
+        ``max_distance`` of ``query`` (at most MAX_DISTANCE: the pigeonhole bound), nearest
+        first."""
         import numpy as np
 
         if self.size == 0:
@@ -216,6 +243,8 @@ class HashBank:
         q_words = q.view(">u8").astype(np.uint64)
         distance = np.bitwise_count(self.words[candidates] ^ q_words).sum(axis=1)
         keep = distance <= min(max_distance, MAX_DISTANCE)
+        if kind is not None:
+            keep &= self.kinds[candidates] == kind
         hits = sorted(zip(distance[keep].tolist(), candidates[keep].tolist(), strict=True))
         return [(i, d) for d, i in hits]
 
@@ -244,8 +273,9 @@ class ImageReuse:
 
     def detect(self, image: DecodedImage, ref: str, seller_id: str) -> list[Finding]:
         best: dict[int, int] = {}
-        for h in query_hashes(image.rgb):
-            for i, distance in self.bank.search(h):
+        for h, kind in query_hashes(image.rgb):
+            limit = CUTOUT_DISTANCE if kind == CUTOUT else MAX_DISTANCE
+            for i, distance in self.bank.search(h, limit, kind):
                 owner = int(self.bank.owners[i])
                 if distance < best.get(owner, MAX_DISTANCE + 1):
                     best[owner] = distance
