@@ -874,6 +874,47 @@ def delete_licence(session: Session, *, principal: Principal, licence_id: str) -
     _bump_revision(session)
 
 
+# --------------------------------------------------------------------------- image bank
+
+
+def list_images(session: Session, *, principal: Principal) -> list[OfficialImageIn]:
+    """The official photos of the licences the principal may see."""
+    _require_reader(principal)
+    rows = session.scalars(select(OfficialImage).order_by(OfficialImage.id))
+    return [
+        image_out(row)
+        for row in rows
+        if principal.is_admin
+        or _licence_visible(principal, session.get_one(Licence, row.licence_id))
+    ]
+
+
+def save_images(
+    session: Session, *, principal: Principal, images: Sequence[OfficialImageIn]
+) -> list[OfficialImageIn]:
+    """Create or replace official photos; the licence's licensor (or an admin) adds them."""
+    _require_writer(principal)
+    for image in images:
+        lic = session.get(Licence, image.licence)
+        if lic is not None:
+            _own(principal, lic.licensor_id, "licence")
+            ensure_writable(session, lic.licensor_id)
+    import_document(session, RegistryDocument(images=list(images)))
+    return [image_out(session.get_one(OfficialImage, i.id)) for i in images]
+
+
+def delete_image(session: Session, *, principal: Principal, image_id: str) -> None:
+    _require_writer(principal)
+    row = session.get(OfficialImage, image_id)
+    if row is None:
+        raise NotFound(f"no image with id {image_id!r}", code="not_found")
+    lic = session.get_one(Licence, row.licence_id)
+    _own(principal, lic.licensor_id, "licence")
+    session.delete(row)
+    session.flush()
+    _bump_revision(session)
+
+
 def list_editions(session: Session) -> list[EditionIn]:
     return [edition_out(e) for e in session.scalars(_EDITION_ORDER)]
 

@@ -23,12 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pdqhash
+
 from ringfence.screening.findings import Finding
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
     from ringfence.screening.images import DecodedImage
 
 HASH_BYTES = 32
@@ -45,8 +47,6 @@ HASH_SIDE = 256  # PDQ reads a 64x64 down-sample: hashing at 256 px loses nothin
 
 def pdq(rgb: npt.NDArray[np.uint8]) -> tuple[bytes, int]:
     """PDQ hash (32 bytes) and quality (0-100) of an RGB image."""
-    import numpy as np
-    import pdqhash
 
     bits, quality = pdqhash.compute(np.ascontiguousarray(rgb))
     return np.packbits(bits.astype(np.uint8)).tobytes(), int(quality)
@@ -54,8 +54,6 @@ def pdq(rgb: npt.NDArray[np.uint8]) -> tuple[bytes, int]:
 
 def pdq_dihedral(rgb: npt.NDArray[np.uint8]) -> list[tuple[bytes, int]]:
     """The 8 PDQ hashes of the image's rotations and mirror images, with their quality."""
-    import numpy as np
-    import pdqhash
 
     hashes, quality = pdqhash.compute_dihedral(np.ascontiguousarray(rgb))
     return [(np.packbits(h.astype(np.uint8)).tobytes(), int(quality)) for h in hashes]
@@ -65,21 +63,18 @@ def pdq_dihedral(rgb: npt.NDArray[np.uint8]) -> list[tuple[bytes, int]]:
 
 
 def _small(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    import cv2
 
     h, w = rgb.shape[:2]
     if max(h, w) <= HASH_SIDE:
         return rgb
     f = HASH_SIDE / max(h, w)
-    out = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-    return out  # type: ignore[no-any-return]
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    return np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), np.uint8)
 
 
 def cutout(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
     """The photo's subject on a neutral grey, cropped to it, when the photo has a plain
     studio background (its border is one colour); None otherwise."""
-    import cv2
-    import numpy as np
 
     h, w = rgb.shape[:2]
     border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
@@ -118,7 +113,6 @@ def _strips(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
 
 def bank_views(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
     """The views of an official photo that the bank stores a hash of (module docstring)."""
-    import cv2
 
     rgb = _small(rgb)
     h, w = rgb.shape[:2]
@@ -127,11 +121,18 @@ def bank_views(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
     if cut is not None:
         views.append(cut)
     kh, kw = int(h * 0.9), int(w * 0.9)
-    for y, x in ((0, 0), (0, w - kw), (h - kh, 0), (h - kh, w - kw), ((h - kh) // 2, (w - kw) // 2)):
+    for y, x in (
+        (0, 0),
+        (0, w - kw),
+        (h - kh, 0),
+        (h - kh, w - kw),
+        ((h - kh) // 2, (w - kw) // 2),
+    ):
         views.append(rgb[y : y + kh, x : x + kw])
     for angle in (-4.0, 4.0):
         m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-        views.append(cv2.warpAffine(rgb, m, (w, h), borderMode=cv2.BORDER_REPLICATE))
+        turned = cv2.warpAffine(rgb, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+        views.append(np.asarray(turned, np.uint8))
     views.extend(_strips(rgb))
     return views
 
@@ -148,7 +149,6 @@ class PhotoHashes:
 
 def bank_hashes(rgb: npt.NDArray[np.uint8]) -> PhotoHashes:
     """The hashes of an official photo's bank views."""
-    import numpy as np
 
     rgb = _small(rgb)
     main, quality = pdq(rgb)
@@ -160,7 +160,6 @@ def bank_hashes(rgb: npt.NDArray[np.uint8]) -> PhotoHashes:
 
 def query_hashes(rgb: npt.NDArray[np.uint8]) -> list[tuple[bytes, int]]:
     """(hash, kind) of each query view's dihedral hashes whose quality is usable, distinct."""
-    import numpy as np
 
     rgb = _small(rgb)
     out: dict[tuple[bytes, int], None] = {}
@@ -192,7 +191,6 @@ class HashBank:
         owners: npt.NDArray[np.int32],
         kinds: npt.NDArray[np.uint8] | None = None,
     ) -> None:
-        import numpy as np
 
         self.size = len(hashes)
         self.owners = owners
@@ -211,7 +209,6 @@ class HashBank:
     @classmethod
     def from_hex(cls, rows: list[tuple[str, int, int]]) -> HashBank:
         """From (hex hash, owner, kind) rows."""
-        import numpy as np
 
         raw = bytes.fromhex("".join(r[0] for r in rows)) if rows else b""
         hashes = np.frombuffer(raw, np.uint8).reshape(-1, HASH_BYTES)
@@ -224,7 +221,6 @@ class HashBank:
         """(hash index, distance) of every bank hash (of ``kind``, when given) within
         ``max_distance`` of ``query`` (at most MAX_DISTANCE: the pigeonhole bound), nearest
         first."""
-        import numpy as np
 
         if self.size == 0:
             return []

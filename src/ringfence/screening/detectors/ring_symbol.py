@@ -18,15 +18,15 @@ and half a ring lower.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+import numpy.typing as npt
 
 from ringfence.screening.findings import Finding
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
     from ringfence.screening.images import DecodedImage
 
 SIDE = 384
@@ -41,8 +41,6 @@ Circle = tuple[float, float, float]
 
 
 def _planes(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
-    import cv2
-    import numpy as np
 
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     sat = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[:, :, 1]
@@ -52,11 +50,12 @@ def _planes(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
 
 def circles(rgb: npt.NDArray[np.uint8]) -> list[Circle]:
     """Circle candidates (x, y, r) in the image's own pixels."""
-    import cv2
 
     h, w = rgb.shape[:2]
     f = min(1.0, SIDE / max(h, w))
-    small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
+    small = np.asarray(
+        cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA), np.uint8
+    )
     side = max(small.shape[:2])
     out: list[Circle] = []
     for plane in _planes(small):
@@ -81,7 +80,6 @@ def find_patterns(
 ) -> list[tuple[float, tuple[int, int, int, int]]]:
     """(score, box) of each five-ring arrangement among the circles, best first; with
     ``rgb``, each place must also hold a ring stroke (``_stroke``)."""
-    import numpy as np
 
     results: list[tuple[float, tuple[int, int, int, int]]] = []
     n = len(found)
@@ -146,7 +144,6 @@ def find_patterns(
 
 
 def _held(table: npt.NDArray[np.float64], px: float, py: float, r: float) -> bool:
-    import numpy as np
 
     near = (np.abs(table[:, 2] - r) <= RADIUS_SPREAD * r) & (
         np.hypot(table[:, 0] - px, table[:, 1] - py) <= TOLERANCE * r
@@ -161,7 +158,6 @@ def _stroke(rgb: npt.NDArray[np.uint8], cx: float, cy: float, r: float) -> bool:
     """A ring's stroke around (cx, cy): at some radius near ``r`` the pixels all round are
     of one colour (but where other rings cross), and the middle is not of that colour (a
     disc, a coin, a wheel is not a ring)."""
-    import numpy as np
 
     h, w = rgb.shape[:2]
     angles = np.linspace(0, 2 * np.pi, _ANGLES, endpoint=False)
@@ -170,7 +166,7 @@ def _stroke(rgb: npt.NDArray[np.uint8], cx: float, cy: float, r: float) -> bool:
     def ring(radius: float) -> npt.NDArray[np.int16]:
         xs = np.clip(np.round(cx + radius * cos).astype(int), 0, w - 1)
         ys = np.clip(np.round(cy + radius * sin).astype(int), 0, h - 1)
-        return rgb[ys, xs].astype(np.int16)
+        return np.asarray(rgb[ys, xs], np.int16)
 
     inside = ring(0.45 * r)
     for radius in np.linspace(0.75 * r, 1.2 * r, 8):
