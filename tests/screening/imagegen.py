@@ -79,12 +79,12 @@ def silhouette(kind: str, box: tuple[int, int, int, int]) -> list[list[tuple[flo
     if kind == "mug":
         handle = [p(.8, .25), p(1, .3), p(1, .7), p(.8, .75), p(.8, .65), p(.92, .62),
                   p(.92, .38), p(.8, .35)]  # fmt: skip
-        return [[p(0, .05), p(.8, .05), p(.8, 1), p(0, 1)], handle]
+        return [[p(0, 0.05), p(0.8, 0.05), p(0.8, 1), p(0, 1)], handle]
     if kind == "cap":
         dome = [p(.5 + .45 * math.cos(a), .75 - .7 * math.sin(a))
                 for a in np.linspace(0, math.pi, 24)]  # fmt: skip
-        return [dome, [p(.05, .75), p(1, .72), p(1, .9), p(.05, .82)]]
-    return [[p(0, 0), p(1, .06), p(1, .94), p(0, 1)]]  # flag
+        return [dome, [p(0.05, 0.75), p(1, 0.72), p(1, 0.9), p(0.05, 0.82)]]
+    return [[p(0, 0), p(1, 0.06), p(1, 0.94), p(0, 1)]]  # flag
 
 
 def draw_rings(
@@ -232,15 +232,14 @@ def hostile_files() -> dict[str, tuple[bytes, str]]:
     """Name -> (bytes, the reason they must be refused with)."""
     ok = encode(Image.new("RGB", (64, 64), (10, 200, 30)), "PNG")
     bomb = Image.new("1", (12_000, 12_000))  # 144 Mpx, a few KB as PNG
-    gif_frames = [Image.new("P", (64, 64), i) for i in range(3)]
-    buf = io.BytesIO()
-    gif_frames[0].save(buf, "GIF", save_all=True, append_images=gif_frames[1:])
     return {
         "empty": (b"", "image_unreadable"),
         "text": (b"this is not an image at all\n" * 10, "image_unreadable"),
         "truncated_png": (ok[: len(ok) // 2], "image_unreadable"),
-        "truncated_jpeg": (encode(Image.new("RGB", (200, 200), (9, 9, 9)), "JPEG")[:300],
-                           "image_unreadable"),  # fmt: skip
+        "truncated_jpeg": (
+            encode(Image.new("RGB", (200, 200), (9, 9, 9)), "JPEG")[:300],
+            "image_unreadable",
+        ),  # fmt: skip
         "bomb_png": (encode(bomb, "PNG"), "image_too_large"),
         "tiny": (encode(Image.new("RGB", (8, 8)), "PNG"), "image_too_small"),
         "pdf": (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "image_unreadable"),
@@ -250,9 +249,10 @@ def hostile_files() -> dict[str, tuple[bytes, str]]:
 
 def accepted_files() -> dict[str, bytes]:
     """Unusual but valid files that are screened (first frame of an animation, CMYK...)."""
-    gif_frames = [Image.new("P", (64, 64), i) for i in range(3)]
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+    gif_frames = [Image.new("RGB", (64, 64), c) for c in colours]
     buf = io.BytesIO()
-    gif_frames[0].save(buf, "GIF", save_all=True, append_images=gif_frames[1:])
+    gif_frames[0].save(buf, "GIF", save_all=True, append_images=gif_frames[1:], duration=100)
     return {
         "animated_gif": buf.getvalue(),
         "cmyk_jpeg": encode(Image.new("CMYK", (64, 64), (0, 255, 255, 0)), "JPEG"),

@@ -39,7 +39,9 @@ CHUNK_BITS = 256 // CHUNKS
 MAX_DISTANCE = 31  # the pigeonhole bound of 16 chunks probed at radius 1 (16 * 2 - 1)
 # Cut-outs of different products on one studio grey look alike (same silhouette): a cut-out
 # matches only a cut-out, and only this close.
-CUTOUT_DISTANCE = 12
+CUTOUT_DISTANCE = 20
+# crops stored in the bank: (the share of each side kept, where the crop window sits)
+CROPS = ((0.92, (0.0, 1.0)), (0.9, (0.5,)))
 PHOTO, CUTOUT = 0, 1  # kinds of hashes: of the photo (or a crop, rotation...), of its cut-out
 MIN_QUALITY = 40  # PDQ's quality metric: below it a hash says little (flat images)
 HASH_SIDE = 256  # PDQ reads a 64x64 down-sample: hashing at 256 px loses nothing
@@ -120,15 +122,12 @@ def bank_views(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
     cut = cutout(rgb)
     if cut is not None:
         views.append(cut)
-    kh, kw = int(h * 0.9), int(w * 0.9)
-    for y, x in (
-        (0, 0),
-        (0, w - kw),
-        (h - kh, 0),
-        (h - kh, w - kw),
-        ((h - kh) // 2, (w - kw) // 2),
-    ):
-        views.append(rgb[y : y + kh, x : x + kw])
+    for keep, steps in CROPS:
+        kh, kw = int(h * keep), int(w * keep)
+        for fy in steps:
+            for fx in steps:
+                y, x = round((h - kh) * fy), round((w - kw) * fx)
+                views.append(rgb[y : y + kh, x : x + kw])
     for angle in (-4.0, 4.0):
         m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
         turned = cv2.warpAffine(rgb, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
