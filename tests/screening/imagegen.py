@@ -232,14 +232,12 @@ def hostile_files() -> dict[str, tuple[bytes, str]]:
     """Name -> (bytes, the reason they must be refused with)."""
     ok = encode(Image.new("RGB", (64, 64), (10, 200, 30)), "PNG")
     bomb = Image.new("1", (12_000, 12_000))  # 144 Mpx, a few KB as PNG
+    jpeg = encode(Image.new("RGB", (200, 200), (9, 9, 9)), "JPEG")
     return {
         "empty": (b"", "image_unreadable"),
         "text": (b"this is not an image at all\n" * 10, "image_unreadable"),
         "truncated_png": (ok[: len(ok) // 2], "image_unreadable"),
-        "truncated_jpeg": (
-            encode(Image.new("RGB", (200, 200), (9, 9, 9)), "JPEG")[:300],
-            "image_unreadable",
-        ),  # fmt: skip
+        "truncated_jpeg": (jpeg[:300], "image_unreadable"),
         "bomb_png": (encode(bomb, "PNG"), "image_too_large"),
         "tiny": (encode(Image.new("RGB", (8, 8)), "PNG"), "image_too_small"),
         "pdf": (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "image_unreadable"),

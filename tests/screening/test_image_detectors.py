@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
-
-np = pytest.importorskip("numpy")
-pytest.importorskip("cv2")
 
 from ringfence.screening.detectors.image_reuse import (
     CUTOUT,

@@ -6,11 +6,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
-
-np = pytest.importorskip("numpy")
-pytest.importorskip("cv2")
 
 from ringfence.registry.schemas import OfficialImageIn
 from ringfence.screening.detectors.image_reuse import bank_hashes

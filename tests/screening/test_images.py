@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("cv2")
-
 from ringfence.screening.images import WORK_SIDE, ImageRefused, decode
 from ringfence.screening.interfaces import (
     DirectoryObjectStore,
@@ -73,7 +71,11 @@ def test_local_paths_and_file_uris(tmp_path: Path) -> None:
     [
         (ImageSources(), "https://example.com/x.jpg", "image_source_forbidden"),
         (ImageSources(local=False), "/etc/passwd", "image_source_forbidden"),
-        (ImageSources(local_root=Path("/tmp/nowhere")), "/etc/passwd", "image_source_forbidden"),
+        (
+            ImageSources(local_root=Path("/nonexistent-root")),
+            "/etc/passwd",
+            "image_source_forbidden",
+        ),
         (ImageSources(), "store://bucket/key", "image_source_forbidden"),
         (ImageSources(store=MemoryObjectStore()), "store://bucket/key", "image_not_found"),
         (ImageSources(store=MemoryObjectStore()), "store:///key", "image_reference_invalid"),
