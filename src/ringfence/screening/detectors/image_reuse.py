@@ -196,14 +196,20 @@ class HashBank:
         self.kinds = np.zeros(self.size, np.uint8) if kinds is None else kinds
         self.words = np.ascontiguousarray(hashes).view(">u8").astype(np.uint64)  # (n, 4)
         chunks = np.ascontiguousarray(hashes).view(">u2").astype(np.int64)  # (n, 16)
-        self.order: list[npt.NDArray[np.int32]] = []
-        self.starts: list[npt.NDArray[np.int64]] = []
+        # per chunk: the hash indices sorted by the chunk's value (one flat array, chunk c at
+        # c * n), and where each of the 65,536 values starts in it
+        n = self.size
+        self.order = np.empty(CHUNKS * n, np.int32)
+        self.starts = np.empty((CHUNKS, (1 << CHUNK_BITS) + 1), np.int64)
         for c in range(CHUNKS):
             column = chunks[:, c]
-            order = np.argsort(column, kind="stable").astype(np.int32)
-            self.order.append(order)
-            self.starts.append(np.searchsorted(column[order], np.arange((1 << CHUNK_BITS) + 1)))
-        self._flips = np.array([0] + [1 << b for b in range(CHUNK_BITS)], dtype=np.int64)
+            order = np.argsort(column, kind="stable")
+            self.order[c * n : (c + 1) * n] = order
+            values = np.arange((1 << CHUNK_BITS) + 1)
+            self.starts[c] = np.searchsorted(column[order], values) + c * n
+        flips = np.array([0] + [1 << b for b in range(CHUNK_BITS)], dtype=np.int64)
+        self._flips = flips[None, :]
+        self._rows = np.arange(CHUNKS)[:, None]
 
     @classmethod
     def from_hex(cls, rows: list[tuple[str, int, int]]) -> HashBank:
@@ -224,23 +230,25 @@ class HashBank:
         if self.size == 0:
             return []
         q = np.frombuffer(query, np.uint8)
-        q_chunks = q.view(">u2").astype(np.int64)
-        found = []
-        for c in range(CHUNKS):
-            probes = q_chunks[c] ^ self._flips
-            starts, order = self.starts[c], self.order[c]
-            lo, hi = starts[probes], starts[probes + 1]
-            for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist(), strict=True):
-                found.append(order[a:b])
-        if not found:
+        probes = q.view(">u2").astype(np.int64)[:, None] ^ self._flips  # (16, 17)
+        lo = self.starts[self._rows, probes].ravel()
+        hi = self.starts[self._rows, probes + 1].ravel()
+        lengths = hi - lo
+        total = int(lengths.sum())
+        if total == 0:
             return []
-        candidates = np.unique(np.concatenate(found))
+        # every position lo..hi-1 of every probed bucket, without a Python loop
+        ends = np.cumsum(lengths)
+        positions = np.arange(total) + np.repeat(lo - (ends - lengths), lengths)
+        candidates = self.order[positions]  # a hash in two probed buckets comes twice
         q_words = q.view(">u8").astype(np.uint64)
-        distance = np.bitwise_count(self.words[candidates] ^ q_words).sum(axis=1)
+        distance = np.bitwise_count(np.take(self.words, candidates, axis=0) ^ q_words).sum(
+            axis=1, dtype=np.int32
+        )
         keep = distance <= min(max_distance, MAX_DISTANCE)
         if kind is not None:
             keep &= self.kinds[candidates] == kind
-        hits = sorted(zip(distance[keep].tolist(), candidates[keep].tolist(), strict=True))
+        hits = sorted(set(zip(distance[keep].tolist(), candidates[keep].tolist(), strict=True)))
         return [(i, d) for d, i in hits]
 
 
