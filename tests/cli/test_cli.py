@@ -341,3 +341,18 @@ def test_bank_add_refuses_bad_input(
     assert code == 2
     assert f"[{code_text}]" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_bank_emblem_adds_a_reference_image(loaded: Cli, tmp_path: Path) -> None:
+    from tests.screening.imagegen import emblem, encode
+
+    (tmp_path / "crest.png").write_bytes(encode(emblem(1)))
+    code, out, err = loaded("bank", "emblem", str(tmp_path / "crest.png"), "--mark", "word-olympic")
+    assert code == 0, err
+    assert "added reference image word-olympic:crest of mark word-olympic" in out
+    code, out, _ = loaded("bank", "build", "-o", str(tmp_path / "i.gz"))
+    assert "1 emblem images" in out
+    (tmp_path / "flat.png").write_bytes(encode(emblem(1).convert("L").point(lambda _: 99)))
+    code, _, err = loaded("bank", "emblem", str(tmp_path / "flat.png"), "--mark", "word-olympic")
+    assert code == 2
+    assert "[image_low_quality]" in err

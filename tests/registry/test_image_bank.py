@@ -16,8 +16,8 @@ from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Role
 from ringfence.core.settings import Settings
 from ringfence.registry.fileformat import dump_document, parse_document
-from ringfence.registry.models import Licence, OfficialImage
-from ringfence.registry.schemas import OfficialImageIn, RegistryDocument
+from ringfence.registry.models import Licence, MarkImage, OfficialImage
+from ringfence.registry.schemas import MarkImageIn, OfficialImageIn, RegistryDocument
 from ringfence.registry.service import export_document, import_document
 from ringfence.web.app import create_app
 from tests.conftest import Keys
@@ -40,9 +40,14 @@ def _image(**over: object) -> OfficialImageIn:
 
 
 def test_export_import_round_trip_keeps_the_bank(session: Session) -> None:
-    import_document(session, RegistryDocument(images=[_image(), _image(id="img-2", cutout=HASH)]))
+    crest = MarkImageIn(id="crest", mark="emblem-noc-ned", image_base64="iVBORw0KGgo=")
+    import_document(
+        session,
+        RegistryDocument(images=[_image(), _image(id="img-2", cutout=HASH)], mark_images=[crest]),
+    )
     text = dump_document(export_document(session))
     session.execute(delete(OfficialImage))
+    session.execute(delete(MarkImage))
     assert session.scalars(select(OfficialImage)).first() is None
     summary = import_document(session, parse_document(text))
     assert summary.images == 2
@@ -51,6 +56,7 @@ def test_export_import_round_trip_keeps_the_bank(session: Session) -> None:
     assert [i.id for i in again.images] == ["img-1", "img-2"]
     assert again.images[1].cutout == HASH
     assert again.images[0].variants == ["f0" * 32]
+    assert again.mark_images == [crest]
 
 
 @pytest.mark.parametrize(
@@ -142,3 +148,10 @@ def test_screen_api_reads_images_from_the_object_store_only(
     [reuse] = [f for f in result["evidence"] if f["detector"] == "image_reuse"]
     assert reuse["image"] == "store://listings/1.jpg"
     assert reuse["licence"] == "IOC-2026-0001"
+
+
+def test_mark_image_needs_a_known_mark(session: Session) -> None:
+    crest = MarkImageIn(id="crest", mark="no-such-mark", image_base64="AAAA")
+    with pytest.raises(InvalidInput) as caught:
+        import_document(session, RegistryDocument(mark_images=[crest]))
+    assert caught.value.details[0].code == "unknown_mark"

@@ -161,6 +161,54 @@ def product_photo(
     return img, found
 
 
+def emblem(seed: int, size: int = 240) -> Image.Image:
+    """An emblem-like mark: a crest with drawn details and letters (textured, unlike the rings);
+    each seed its own outline, stripes, burst and letters."""
+    rng = random.Random(seed)
+    img = Image.new("RGB", (size, size), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    s = size
+    corners = rng.choice((4, 5, 6, 8))
+    turn = rng.uniform(0, math.pi)
+    outline = [(s / 2 + 0.42 * s * math.cos(turn + 2 * math.pi * i / corners),
+                s / 2 + 0.42 * s * math.sin(turn + 2 * math.pi * i / corners))
+               for i in range(corners)]  # fmt: skip
+    draw.polygon(outline, fill=_colour(rng, light=False), outline=(0, 0, 0), width=4)
+    for _ in range(rng.randint(3, 7)):  # bars at random places and angles
+        x, y = rng.uniform(0.2, 0.7) * s, rng.uniform(0.2, 0.7) * s
+        w, h = rng.uniform(0.05, 0.25) * s, rng.uniform(0.02, 0.08) * s
+        if rng.random() < 0.5:
+            w, h = h, w
+        draw.rectangle((x, y, x + w, y + h), fill=_colour(rng, light=True))
+    cx, cy = rng.uniform(0.35, 0.65) * s, rng.uniform(0.35, 0.65) * s
+    points = rng.randint(5, 9)
+    outer, inner = rng.uniform(0.12, 0.2) * s, rng.uniform(0.04, 0.08) * s
+    burst = [(cx + (outer if i % 2 else inner) * math.cos(i * math.pi / points),
+              cy + (outer if i % 2 else inner) * math.sin(i * math.pi / points))
+             for i in range(2 * points)]  # fmt: skip
+    draw.polygon(burst, fill=_colour(rng, light=True), outline=(0, 0, 0))
+    font = ImageFont.load_default(size=int(0.11 * s))
+    letters = "".join(rng.choice("ABDEFGHKMNPRTXZ") for _ in range(4))
+    draw.text((rng.uniform(0.15, 0.3) * s, rng.uniform(0.2, 0.7) * s), letters,
+              fill=(255, 255, 255), font=font)  # fmt: skip
+    return img
+
+
+def with_emblem(
+    rng: random.Random, mark: Image.Image, size: tuple[int, int] = (480, 480)
+) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """A product photo with ``mark`` printed on it, scaled and slightly turned."""
+    img, _ = product_photo(rng, size, print_design=False)
+    side = int(min(size) * rng.uniform(0.3, 0.45))
+    printed = mark.resize((side, side)).rotate(
+        rng.uniform(-10, 10), Image.Resampling.BILINEAR, expand=True, fillcolor=(255, 255, 255)
+    )
+    x = rng.randint(0, size[0] - printed.width)
+    y = rng.randint(0, size[1] - printed.height)
+    img.paste(printed, (x, y))
+    return img, (x, y, x + printed.width, y + printed.height)
+
+
 # ---------------------------------------------------------------------- transformations
 
 

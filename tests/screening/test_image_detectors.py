@@ -9,6 +9,7 @@ import random
 import numpy as np
 import pytest
 
+from ringfence.screening.detectors.emblems import Emblems, describe
 from ringfence.screening.detectors.image_reuse import (
     CUTOUT,
     MAX_DISTANCE,
@@ -20,7 +21,15 @@ from ringfence.screening.detectors.image_reuse import (
 )
 from ringfence.screening.detectors.ring_symbol import RingSymbol
 from ringfence.screening.images import decode
-from tests.screening.imagegen import PRODUCTS, TRANSFORMS, encode, official_photo, product_photo
+from tests.screening.imagegen import (
+    PRODUCTS,
+    TRANSFORMS,
+    emblem,
+    encode,
+    official_photo,
+    product_photo,
+    with_emblem,
+)
 
 OFFICIAL = [0, 1, 2]
 
@@ -137,3 +146,44 @@ def test_no_ring_symbol_in_sample_photos(name: str) -> None:
     from tests.screening.imagegen import photo
 
     assert RingSymbol(None).detect(decode(encode(photo(name))), "p.png") == []
+
+
+# ---------------------------------------------------------------------- emblems
+
+
+@pytest.fixture(scope="module")
+def emblems() -> Emblems:
+    references = [describe(f"crest-{i}", f"emblem-{i}", np.asarray(emblem(i))) for i in range(3)]
+    assert all(references)
+    return Emblems([r for r in references if r is not None])
+
+
+@pytest.mark.parametrize(
+    ("seed", "which", "transform"),
+    [(0, 0, "identical"), (1, 1, "jpeg_q30"), (2, 2, "resize_50"), (3, 0, "text")],
+)
+def test_emblem_found_scaled_and_turned(
+    emblems: Emblems, seed: int, which: int, transform: str
+) -> None:
+    rng = random.Random(seed)
+    img, _ = with_emblem(rng, emblem(which))
+    img = TRANSFORMS[transform](img, rng)
+    findings = emblems.detect(decode(encode(img)), "p.png")
+    assert [f.mark for f in findings] == [f"emblem-{which}"]
+    x0, y0, x1, y1 = findings[0].box or (0, 0, 0, 0)
+    assert x0 < x1
+    assert y0 < y1
+
+
+@pytest.mark.parametrize("seed", range(60, 66))
+def test_no_emblem_in_other_photos_or_other_emblems(emblems: Emblems, seed: int) -> None:
+    rng = random.Random(seed)
+    plain, _ = product_photo(rng, (400, 400))
+    other, _ = with_emblem(rng, emblem(seed))  # an emblem not in the registry
+    assert emblems.detect(decode(encode(plain)), "p.png") == []
+    assert emblems.detect(decode(encode(other)), "p.png") == []
+
+
+def test_flat_reference_is_refused() -> None:
+    flat = np.full((200, 200, 3), 200, np.uint8)
+    assert describe("flat", "m", flat) is None

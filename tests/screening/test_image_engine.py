@@ -3,6 +3,7 @@ Arrow batches (compiled and reference paths agree), and per-image refusals in a 
 
 from __future__ import annotations
 
+import base64
 import random
 from pathlib import Path
 
@@ -10,17 +11,19 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from ringfence.registry.schemas import OfficialImageIn
+from ringfence.registry.schemas import MarkImageIn, OfficialImageIn
 from ringfence.screening.detectors.image_reuse import bank_hashes
 from ringfence.screening.engine import Engine, listing_from_row
 from ringfence.screening.index import ScreeningData, dump_index, load_index
 from ringfence.screening.interfaces import ImageSources, MemoryObjectStore
 from tests.screening.imagegen import (
     TRANSFORMS,
+    emblem,
     encode,
     hostile_files,
     official_photo,
     product_photo,
+    with_emblem,
 )
 
 
@@ -48,6 +51,8 @@ def images_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "rings.png").write_bytes(encode(rings))
     plain, _ = product_photo(random.Random(12), (360, 360), kind="mug")
     (root / "plain.png").write_bytes(encode(plain))
+    crest, _ = with_emblem(random.Random(5), emblem(0))
+    (root / "crest.jpg").write_bytes(encode(crest, "JPEG"))
     for name, (data, _) in hostile_files().items():
         (root / f"{name}.png").write_bytes(data)
     return root
@@ -55,7 +60,14 @@ def images_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def image_engine(demo_data: ScreeningData, images_dir: Path) -> Engine:
-    registry = demo_data.registry.model_copy(update={"images": [bank_entry(1)]})
+    crest = MarkImageIn(
+        id="ned-crest",
+        mark="emblem-noc-ned",
+        image_base64=base64.b64encode(encode(emblem(0))).decode(),
+    )
+    registry = demo_data.registry.model_copy(
+        update={"images": [bank_entry(1)], "mark_images": [crest]}
+    )
     data = ScreeningData(**{**demo_data.__dict__, "registry": registry})
     # through the index bytes, as the workers get it
     return Engine(load_index(dump_index(data)), sources=ImageSources(base=images_dir))
@@ -147,3 +159,23 @@ def test_object_store_images(image_engine: Engine, images_dir: Path) -> None:
            "image_paths": ["store://listings/42/1.jpg"]}  # fmt: skip
     verdict = image_engine.screen(listing_from_row(row), sources=ImageSources(store=store))
     assert verdict.reasons[0] == "official_image_reuse"
+
+
+@pytest.mark.parametrize(
+    ("seller", "ship_to", "category", "verdict", "reason"),
+    [
+        ("SELLER:nobody", "NL", "apparel.clothing", "infringing", "no_licence"),
+        ("LIC:oranje-fanwear", "NL", "apparel.clothing", "authorized", "licensed"),
+        ("SELLER:nobody", "FR", "apparel.clothing", "clean", "mark_not_protected"),
+    ],
+)
+def test_emblem_in_a_listing_photo(
+    image_engine: Engine, seller: str, ship_to: str, category: str, verdict: str, reason: str
+) -> None:
+    row = {"listing_id": "L", "seller_id": seller, "title": "Fan shirt", "category": category,
+           "ship_to": ship_to, "listed_at": "2026-06-01", "image_paths": ["crest.jpg"]}  # fmt: skip
+    result = image_engine.screen(listing_from_row(row))
+    assert (result.verdict, result.reasons[0]) == (verdict, reason)
+    [finding] = [f for f in result.evidence if f.detector == "emblem"]
+    assert finding.rule.startswith("emblem:ned-crest:")
+    assert finding.box is not None

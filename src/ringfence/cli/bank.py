@@ -59,6 +59,47 @@ def bank_add(
     echo(f"added {len(images)} images to the bank for licence {licence}")
 
 
+@app.command("emblem")
+def bank_emblem(
+    image: Annotated[Path, typer.Argument(help="A reference image of the emblem (PNG, JPEG).")],
+    mark: Annotated[str, typer.Option(help="The mark (an emblem) the image shows.")],
+    image_id: Annotated[
+        str | None, typer.Option("--id", help="Its id; the mark id + the file name if omitted.")
+    ] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Add a reference image of an emblem, for finding the emblem in listing photos."""
+    import base64
+
+    from ringfence.registry.schemas import MAX_MARK_IMAGE, MarkImageIn, RegistryDocument
+    from ringfence.registry.service import import_document
+    from ringfence.screening.detectors.emblems import describe
+    from ringfence.screening.images import ImageRefused, decode, require_images
+    from ringfence.screening.interfaces import ImageUnavailable, read_limited
+
+    require_images()
+    try:
+        data = read_limited(image, MAX_MARK_IMAGE)
+        decoded = decode(data)
+    except (ImageUnavailable, ImageRefused) as exc:
+        raise InvalidInput(f"{image}: {exc}", code=exc.reason) from None
+    if describe("-", mark, decoded.rgb) is None:
+        raise InvalidInput(
+            f"{image}: too few distinct keypoints to find this emblem again",
+            code="image_low_quality",
+        )
+    entry = MarkImageIn(
+        id=image_id or f"{mark}:{image.stem}",
+        mark=mark,
+        image_base64=base64.b64encode(data).decode(),
+        source=image.name,
+    )
+    with session_factory(database_url)() as session:
+        import_document(session, RegistryDocument(mark_images=[entry]))
+        session.commit()
+    echo(f"added reference image {entry.id} of mark {mark}")
+
+
 @app.command("build")
 def bank_build(
     out: Annotated[Path, typer.Option("--out", "-o", help="The index file to write.")],
@@ -73,5 +114,6 @@ def bank_build(
     checksum = write_index(data, out)
     echo(
         f"wrote {out}: {len(data.registry.images)} bank images, "
+        f"{len(data.registry.mark_images)} emblem images, "
         f"{len(data.registry.marks)} marks, checksum {checksum[:16]}"
     )

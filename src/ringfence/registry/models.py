@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Enum, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    Enum,
+    ForeignKey,
+    LargeBinary,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ringfence.core.db import Base, utcnow
@@ -178,5 +188,18 @@ class OfficialImage(Base):
     quality: Mapped[int]
     cutout: Mapped[str | None] = mapped_column(String(64))
     variants: Mapped[list[str]]
+    source: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MarkImage(Base):
+    """A reference image of a figurative mark (an emblem), which the emblem detector looks for
+    in listing photos by its local features."""
+
+    __tablename__ = "mark_images"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    mark_id: Mapped[str] = mapped_column(ForeignKey("marks.id", ondelete="CASCADE"), index=True)
+    image: Mapped[bytes] = mapped_column(LargeBinary)
     source: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

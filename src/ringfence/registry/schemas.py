@@ -204,6 +204,21 @@ class OfficialImageIn(_Model):
     source: str | None = Field(default=None, max_length=1000, description="Where it came from.")
 
 
+MAX_MARK_IMAGE = 512 * 1024
+
+
+class MarkImageIn(_Model):
+    """A reference image of a figurative mark (an emblem) for the emblem detector."""
+
+    id: Id
+    mark: Id
+    image_base64: str = Field(
+        max_length=MAX_MARK_IMAGE * 4 // 3 + 4,
+        description="The reference image (PNG or JPEG, at most 512 KiB), base64-encoded.",
+    )
+    source: str | None = Field(default=None, max_length=1000)
+
+
 class RegistryDocument(_Model):
     format: Literal["ringfence-registry"] = "ringfence-registry"
     version: Literal[1] = 1
@@ -213,6 +228,7 @@ class RegistryDocument(_Model):
     marks: list[MarkIn] = Field(default_factory=list)
     licences: list[LicenceIn] = Field(default_factory=list)
     images: list[OfficialImageIn] = Field(default_factory=list)
+    mark_images: list[MarkImageIn] = Field(default_factory=list)
 
 
 class AuthorizeRequest(_Model):

@@ -7,6 +7,8 @@ NotFound (its existence is not revealed); one that may see it but not change it 
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +30,7 @@ from ringfence.registry.models import (
     Licence,
     Mark,
     MarkException,
+    MarkImage,
     MarkVariant,
     OfficialImage,
     Party,
@@ -39,6 +42,7 @@ from ringfence.registry.schemas import (
     EditionIn,
     ExceptionIn,
     LicenceIn,
+    MarkImageIn,
     MarkIn,
     OfficialImageIn,
     PartyIn,
@@ -168,6 +172,22 @@ def _apply_image(session: Session, data: OfficialImageIn) -> None:
     session.add(row)
 
 
+def mark_image_out(img: MarkImage) -> MarkImageIn:
+    return MarkImageIn(
+        id=img.id,
+        mark=img.mark_id,
+        image_base64=base64.b64encode(img.image).decode(),
+        source=img.source,
+    )
+
+
+def _apply_mark_image(session: Session, data: MarkImageIn) -> None:
+    row = session.get(MarkImage, data.id) or MarkImage(id=data.id)
+    row.mark_id, row.source = data.mark, data.source
+    row.image = base64.b64decode(data.image_base64)
+    session.add(row)
+
+
 def _apply_edition(session: Session, data: EditionIn) -> None:
     row = session.get(Edition, data.id) or Edition(id=data.id)
     row.name, row.year, row.season = data.name, data.year, data.season
@@ -290,7 +310,15 @@ class _Validator:
         self.error(f"unknown_{what}", f"no {what} with id {key!r}", loc)
 
     def run(self, doc: RegistryDocument) -> list[ErrorDetail]:
-        for section in ("editions", "categories", "parties", "marks", "licences", "images"):
+        for section in (
+            "editions",
+            "categories",
+            "parties",
+            "marks",
+            "licences",
+            "images",
+            "mark_images",
+        ):
             seen: set[str] = set()
             for i, item in enumerate(getattr(doc, section)):
                 if item.id in seen:
@@ -310,7 +338,17 @@ class _Validator:
             self.licence(i, lic)
         for i, image in enumerate(doc.images):
             self.image(i, image)
+        for i, reference in enumerate(doc.mark_images):
+            self.mark_image(i, reference)
         return self.errors
+
+    def mark_image(self, i: int, reference: MarkImageIn) -> None:
+        if self.refs.mark(reference.mark) is None:
+            self.missing("mark", reference.mark, ("mark_images", i, "mark"))
+        try:
+            base64.b64decode(reference.image_base64, validate=True)
+        except (binascii.Error, ValueError):
+            self.error("invalid_base64", "not base64", ("mark_images", i, "image_base64"))
 
     def image(self, i: int, image: OfficialImageIn) -> None:
         lic = self.refs.licence(image.licence)
@@ -469,6 +507,7 @@ class ImportSummary:
     marks: int
     licences: int
     images: int = 0
+    mark_images: int = 0
 
     @classmethod
     def of(cls, doc: RegistryDocument) -> ImportSummary:
@@ -479,10 +518,13 @@ class ImportSummary:
             len(doc.marks),
             len(doc.licences),
             len(doc.images),
+            len(doc.mark_images),
         )
 
     def __str__(self) -> str:
         images = f", {self.images} images" if self.images else ""
+        if self.mark_images:
+            images += f", {self.mark_images} mark images"
         return (
             f"{self.editions} editions, {self.categories} categories, {self.parties} parties, "
             f"{self.marks} marks, {self.licences} licences{images}"
@@ -539,6 +581,8 @@ def import_document(session: Session, doc: RegistryDocument) -> ImportSummary:
         session.flush()
         for image in doc.images:
             _apply_image(session, image)
+        for reference in doc.mark_images:
+            _apply_mark_image(session, reference)
     session.flush()
     _bump_revision(session)
     return ImportSummary.of(doc)
@@ -560,6 +604,9 @@ def export_document(session: Session) -> RegistryDocument:
         images=[
             image_out(img)
             for img in session.scalars(select(OfficialImage).order_by(OfficialImage.id))
+        ],
+        mark_images=[
+            mark_image_out(img) for img in session.scalars(select(MarkImage).order_by(MarkImage.id))
         ],
     )
 

@@ -1,7 +1,7 @@
 """The image side of screening: each listing image read once (``interfaces.ImageSources``),
 decoded once and bounded (``images.decode``), and every image detector run on the decoded
-image: official image reuse (``detectors/image_reuse.py``) and the five-ring symbol
-(``detectors/ring_symbol.py``).
+image: official image reuse (``detectors/image_reuse.py``), the five-ring symbol
+(``detectors/ring_symbol.py``) and the registry's emblems (``detectors/emblems.py``).
 
 An image that cannot be screened gives a finding of detector ``images`` whose rule is the
 per-image reason (``image_unreadable``, ``image_too_large``...); the batch goes on. The
@@ -24,6 +24,7 @@ from ringfence.screening.images import (
 from ringfence.screening.interfaces import ImageSources, ImageUnavailable
 
 if TYPE_CHECKING:
+    from ringfence.screening.detectors.emblems import Emblems
     from ringfence.screening.detectors.image_reuse import ImageReuse
     from ringfence.screening.detectors.ring_symbol import RingSymbol
     from ringfence.screening.index import ScreeningData
@@ -39,14 +40,18 @@ class ImageScreening:
         self.rings_mark = (
             rings_mark if any(m.id == rings_mark for m in data.registry.marks) else None
         )
-        self._detectors: tuple[ImageReuse | None, RingSymbol] | None = None
+        self._detectors: tuple[ImageReuse | None, RingSymbol, Emblems] | None = None
         self._available: bool | None = None
 
-    def detectors(self) -> tuple[ImageReuse | None, RingSymbol]:
+    def detectors(self) -> tuple[ImageReuse | None, RingSymbol, Emblems]:
         if self._detectors is None:
             from ringfence.screening.detectors.ring_symbol import RingSymbol
 
-            self._detectors = (build_reuse(self.data), RingSymbol(self.rings_mark))
+            self._detectors = (
+                build_reuse(self.data),
+                RingSymbol(self.rings_mark),
+                build_emblems(self.data),
+            )
         return self._detectors
 
     def screen(
@@ -58,7 +63,7 @@ class ImageScreening:
                 log.warning("listing images are not screened: install ringfence[images]")
         if not self._available:
             return [_refused(ref, NO_SUPPORT) for ref in refs]
-        reuse, rings = self.detectors()
+        reuse, rings, emblems = self.detectors()
         out: list[Finding] = []
         for ref in refs:
             try:
@@ -70,6 +75,7 @@ class ImageScreening:
             if reuse is not None:
                 out.extend(reuse.detect(image, ref, seller_id))
             out.extend(rings.detect(image, ref))
+            out.extend(emblems.detect(image, ref))
         return out
 
 
@@ -112,3 +118,25 @@ def build_reuse(data: ScreeningData) -> ImageReuse | None:
             rows.append((image.cutout, owner, CUTOUT))
         rows.extend((v, owner, PHOTO) for v in image.variants)
     return ImageReuse(entries, HashBank.from_hex(rows))
+
+
+def build_emblems(data: ScreeningData) -> Emblems:
+    """The emblem detector over the index's mark reference images (one that cannot be decoded
+    or has too few keypoints is left out, with a warning)."""
+    import base64
+
+    from ringfence.screening.detectors.emblems import Emblems, Reference, describe
+
+    references: list[Reference] = []
+    for item in data.registry.mark_images:
+        try:
+            image = decode(base64.b64decode(item.image_base64))
+        except (ImageRefused, ValueError) as exc:
+            log.warning("mark image %s left out: %s", item.id, exc)
+            continue
+        described = describe(item.id, item.mark, image.rgb)
+        if described is None:
+            log.warning("mark image %s left out: too few keypoints", item.id)
+            continue
+        references.append(described)
+    return Emblems(references)

@@ -4,7 +4,8 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-25
 
-Official product photos (official_images): PDQ hashes with product, licence and licensee.
+Official product photos (official_images): PDQ hashes with product, licence and licensee;
+reference images of emblems (mark_images).
 """
 
 from collections.abc import Sequence
@@ -52,9 +53,26 @@ def upgrade() -> None:
             batch_op.f("ix_official_images_licensee_id"), ["licensee_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_official_images_pdq"), ["pdq"], unique=False)
+    op.create_table(
+        "mark_images",
+        sa.Column("id", sa.String(length=100), nullable=False),
+        sa.Column("mark_id", sa.String(length=100), nullable=False),
+        sa.Column("image", sa.LargeBinary(), nullable=False),
+        sa.Column("source", sa.String(length=1000), nullable=True),
+        sa.Column("created_at", ringfence.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["mark_id"], ["marks.id"], name=op.f("fk_mark_images_mark_id_marks"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mark_images")),
+    )
+    with op.batch_alter_table("mark_images", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_mark_images_mark_id"), ["mark_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("mark_images", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mark_images_mark_id"))
+    op.drop_table("mark_images")
     with op.batch_alter_table("official_images", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_official_images_pdq"))
         batch_op.drop_index(batch_op.f("ix_official_images_licensee_id"))
