@@ -41,9 +41,10 @@ Circle = tuple[float, float, float]
 
 
 def _planes(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
-
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    sat = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[:, :, 1]
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    # saturation means nothing in the dark (noise there would flood the Hough transform)
+    sat = np.where(hsv[:, :, 2] > 70, hsv[:, :, 1], 0).astype(np.uint8)
     darkest = np.min(rgb, axis=2)
     return [grey, sat, np.ascontiguousarray(darkest)]
 
@@ -64,7 +65,7 @@ def circles(rgb: npt.NDArray[np.uint8]) -> list[Circle]:
             blurred,
             cv2.HOUGH_GRADIENT,
             dp=1,
-            minDist=4,
+            minDist=8,
             param1=90,
             param2=16,
             minRadius=5,
