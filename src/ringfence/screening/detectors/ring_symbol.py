@@ -129,8 +129,20 @@ def find_patterns(
                 continue
             if rgb is not None:
                 held = [h and stroke(px, py, r) for h, (px, py) in zip(held, places, strict=True)]
+                height, width = rgb.shape[:2]
+                if not all(-0.5 * r <= px <= width + 0.5 * r and -0.5 * r <= py <= height + 0.5 * r
+                           for px, py in places):  # fmt: skip
+                    continue  # a symbol reaching out of the photo is a chance arrangement
             hits = sum(held)
-            if hits >= 4:
+            # four of five may miss one ring (hidden by a fold), but never the top row's middle
+            if hits == 4 and rgb is not None:
+                (missing,) = (p for p, h in zip(places, held, strict=True) if not h)
+                if not (
+                    _stroke(rgb, missing[0], missing[1], r, share=0.4)
+                    or _blank(rgb, missing[0], missing[1], r)
+                ):
+                    continue  # neither part of a ring nor a ring of the product's colour
+            if hits == 5 or (hits == 4 and held[1]):
                 xs = [p[0] for p in places]
                 ys = [p[1] for p in places]
                 box = (
@@ -155,7 +167,20 @@ def _held(table: npt.NDArray[np.float64], px: float, py: float, r: float) -> boo
 _ANGLES = 48
 
 
-def _stroke(rgb: npt.NDArray[np.uint8], cx: float, cy: float, r: float) -> bool:
+def _blank(rgb: npt.NDArray[np.uint8], cx: float, cy: float, r: float) -> bool:
+    """Nothing but one colour around (cx, cy): where a ring printed in the product's own colour
+    would be (a green ring on a green shirt)."""
+    h, w = rgb.shape[:2]
+    angles = np.linspace(0, 2 * np.pi, _ANGLES, endpoint=False)
+    radii = np.array([0.5, 0.8, 1.0, 1.2]) * r
+    xs = np.clip(np.round(cx + np.outer(radii, np.cos(angles))).astype(int), 0, w - 1)
+    ys = np.clip(np.round(cy + np.outer(radii, np.sin(angles))).astype(int), 0, h - 1)
+    samples = np.asarray(rgb[ys, xs], np.int16).reshape(-1, 3)
+    spread = np.abs(samples - np.median(samples, axis=0)).sum(axis=1)
+    return bool((spread < 40).mean() >= 0.9)
+
+
+def _stroke(rgb: npt.NDArray[np.uint8], cx: float, cy: float, r: float, share: float = 0.6) -> bool:
     """A ring's stroke around (cx, cy): at some radius near ``r`` the pixels all round are
     of one colour (but where other rings cross), and the middle is not of that colour (a
     disc, a coin, a wheel is not a ring)."""
@@ -174,7 +199,7 @@ def _stroke(rgb: npt.NDArray[np.uint8], cx: float, cy: float, r: float) -> bool:
         samples = ring(radius)
         colour = np.median(samples, axis=0)
         same = np.abs(samples - colour).sum(axis=1) < 60
-        if same.mean() >= 0.6 and (np.abs(inside - colour).sum(axis=1) < 60).mean() <= 0.4:
+        if same.mean() >= share and (np.abs(inside - colour).sum(axis=1) < 60).mean() <= 0.4:
             return True
     return False
 
