@@ -24,6 +24,12 @@ from tests.conftest import Keys
 from tests.screening.imagegen import TRANSFORMS, encode, official_photo
 
 HASH = "0f" * 32
+PHOTO = {
+    "id": "tee-front",
+    "product": "Rings tee",
+    "licence": "IOC-2026-0001",
+    "image_base64": base64.b64encode(encode(official_photo(1))).decode(),
+}
 
 
 def _image(**over: object) -> OfficialImageIn:
@@ -88,12 +94,7 @@ def test_deleting_a_licence_deletes_its_photos(session: Session) -> None:
 
 def test_api_adds_lists_and_deletes_bank_photos(client: TestClient, keys: Keys) -> None:
     ioc = keys("IOC", Role.rights_holder)
-    body = {
-        "id": "tee-front",
-        "product": "Rings tee",
-        "licence": "IOC-2026-0001",
-        "image_base64": base64.b64encode(encode(official_photo(1))).decode(),
-    }
+    body = PHOTO
     response = client.post("/v1/bank/images", json=body, headers=ioc)
     assert response.status_code == 201, response.text
     made = response.json()
@@ -130,13 +131,7 @@ def test_screen_api_reads_images_from_the_object_store_only(
             keys = Keys(session)
             ioc = keys("IOC", Role.rights_holder)
             mkt = keys("MKT:tmall", Role.marketplace)
-        body = {
-            "id": "tee-front",
-            "product": "Rings tee",
-            "licence": "IOC-2026-0001",
-            "image_base64": base64.b64encode(encode(official_photo(1))).decode(),
-        }
-        assert client.post("/v1/bank/images", json=body, headers=ioc).status_code == 201
+        assert client.post("/v1/bank/images", json=PHOTO, headers=ioc).status_code == 201
         listing = {"listing_id": "L1", "seller_id": "SELLER:x", "title": "Cool tee",
                    "image_paths": ["/etc/passwd", "store://listings/1.jpg"]}  # fmt: skip
         response = client.post("/v1/screen", json={"listings": [listing]}, headers=mkt)
