@@ -55,10 +55,12 @@ from ringfence.screening.detectors.emblems import Emblems, describe
 from ringfence.screening.detectors.image_reuse import (
     CUTOUT,
     CUTOUT_DISTANCE,
+    LONE_DISTANCE,
     MAX_DISTANCE,
     PHOTO,
     HashBank,
     bank_hashes,
+    match,
     pdq,
     query_hashes,
 )
@@ -92,11 +94,7 @@ def build_bank(n: int) -> tuple[HashBank, float]:
 
 
 def matches(bank: HashBank, rgb: np.ndarray) -> set[int]:
-    found = set()
-    for h, kind in query_hashes(rgb):
-        limit = CUTOUT_DISTANCE if kind == CUTOUT else MAX_DISTANCE
-        found.update(int(bank.owners[i]) for i, _ in bank.search(h, limit, kind))
-    return found
+    return set(match(bank, rgb))
 
 
 def reuse_quality(n: int, negatives: int) -> tuple[list[str], float]:
@@ -357,7 +355,8 @@ def main() -> None:
         "docstring). Targets (issue 4): reuse recall >= 0.98 at a false-positive rate <= "
         "0.001; ring recall >= 0.9 at a false-positive rate <= 0.01.",
         "",
-        f"### Official image reuse (PDQ, match within {MAX_DISTANCE} bits, cut-outs within "
+        f"### Official image reuse (PDQ, match within {MAX_DISTANCE} bits, {LONE_DISTANCE} "
+        f"when only one hash of the listing image comes near, cut-outs within "
         f"{CUTOUT_DISTANCE})",
         "",
         *reuse,

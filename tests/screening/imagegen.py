@@ -244,7 +244,9 @@ TRANSFORMS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] = {
     "jpeg_q30": lambda img, rng: _jpeg(img, 30),
     "crop_10": _crop,
     "rotate_5": lambda img, rng: img.rotate(
-        rng.choice((-5, -3, 3, 5)), Image.Resampling.BILINEAR, fillcolor=(255, 255, 255)
+        rng.choice((-1, 1)) * rng.uniform(2, 6),
+        Image.Resampling.BILINEAR,
+        fillcolor=(255, 255, 255),
     ),
     "mirror": lambda img, rng: img.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
     "text": _text,

@@ -12,7 +12,9 @@ new background colour. So both sides hash several *views* of a photo:
   without its top or bottom strip (``query_views``).
 
 A listing image matches when one of its hashes lies within ``MAX_DISTANCE`` bits of a bank
-hash. Lookup is a multi-index hash (``HashBank``): the 256 bits are cut into 16 chunks of 16
+hash, and within ``LONE_DISTANCE`` when it is the only one (``match``).
+
+Lookup is a multi-index hash (``HashBank``): the 256 bits are cut into 16 chunks of 16
 bits; by the pigeonhole principle two hashes within 31 bits agree within 1 bit on at least one
 chunk, so probing each chunk's table with the chunk and its 16 one-bit neighbours finds every
 candidate, which is then checked with the full distance.
@@ -40,8 +42,13 @@ MAX_DISTANCE = 31  # the pigeonhole bound of 16 chunks probed at radius 1 (16 * 
 # Cut-outs of different products on one studio grey look alike (same silhouette): a cut-out
 # matches only a cut-out, and only this close.
 CUTOUT_DISTANCE = 20
+# A near-duplicate is usually seen by several of a listing image's hashes (its views, their
+# mirror images); an entry that only one hash comes near must be this close. Photos of other
+# products shot alike (one template, one studio) come within 24-31 bits through one hash.
+LONE_DISTANCE = 22
 # crops stored in the bank: (the share of each side kept, where the crop window sits)
 CROPS = ((0.92, (0.0, 1.0)), (0.9, (0.5,)))
+ROTATIONS = (-5.0, -2.5, 2.5, 5.0)  # degrees
 PHOTO, CUTOUT = 0, 1  # kinds of hashes: of the photo (or a crop, rotation...), of its cut-out
 MIN_QUALITY = 40  # PDQ's quality metric: below it a hash says little (flat images)
 HASH_SIDE = 256  # PDQ reads a 64x64 down-sample: hashing at 256 px loses nothing
@@ -128,7 +135,7 @@ def bank_views(rgb: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.uint8]]:
             for fx in steps:
                 y, x = round((h - kh) * fy), round((w - kw) * fx)
                 views.append(rgb[y : y + kh, x : x + kw])
-    for angle in (-4.0, 4.0):
+    for angle in ROTATIONS:
         m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
         turned = cv2.warpAffine(rgb, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
         views.append(np.asarray(turned, np.uint8))
@@ -252,6 +259,21 @@ class HashBank:
         return [(i, d) for d, i in hits]
 
 
+def match(bank: HashBank, rgb: npt.NDArray[np.uint8]) -> dict[int, int]:
+    """The bank entries (owners) a listing image matches, with the smallest distance: within
+    MAX_DISTANCE (cut-outs: CUTOUT_DISTANCE), and within LONE_DISTANCE when only one of the
+    image's hashes comes near the entry."""
+    best: dict[int, int] = {}
+    seen: dict[int, int] = {}
+    for h, kind in query_hashes(rgb):
+        limit = CUTOUT_DISTANCE if kind == CUTOUT else MAX_DISTANCE
+        for i, distance in bank.search(h, limit, kind):
+            owner = int(bank.owners[i])
+            seen[owner] = seen.get(owner, 0) + 1
+            best[owner] = min(distance, best.get(owner, MAX_DISTANCE + 1))
+    return {o: d for o, d in best.items() if seen[o] > 1 or d <= LONE_DISTANCE}
+
+
 @dataclass(frozen=True)
 class BankEntry:
     """An official photo of the bank, as the engine knows it."""
@@ -275,13 +297,7 @@ class ImageReuse:
         self.bank = bank
 
     def detect(self, image: DecodedImage, ref: str, seller_id: str) -> list[Finding]:
-        best: dict[int, int] = {}
-        for h, kind in query_hashes(image.rgb):
-            limit = CUTOUT_DISTANCE if kind == CUTOUT else MAX_DISTANCE
-            for i, distance in self.bank.search(h, limit, kind):
-                owner = int(self.bank.owners[i])
-                if distance < best.get(owner, MAX_DISTANCE + 1):
-                    best[owner] = distance
+        best = match(self.bank, image.rgb)
         out = []
         for owner, distance in sorted(best.items(), key=lambda kv: kv[1])[:3]:
             entry = self.entries[owner]
