@@ -158,7 +158,7 @@ def _describe(name: str) -> str:
         "jpeg_q30": "JPEG quality 30",
         "crop_10": "cropped 8-15 % (each side kept 85-92 %)",
         "crop_5": "cropped 5 %",
-        "rotate_5": "rotated 3-5 degrees",
+        "rotate_5": "rotated 2-6 degrees",
         "mirror": "mirrored",
         "text": "caption bar with text added",
         "background": "new background colour",
