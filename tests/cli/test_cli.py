@@ -276,3 +276,83 @@ def test_bad_screen_arguments_exit_2(
     assert code == 2
     assert fragment in err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_bank_add_build_and_screen_an_image_only_listing(loaded: Cli, tmp_path: Path) -> None:
+    import random
+
+    from tests.screening.imagegen import TRANSFORMS, encode, official_photo
+
+    licence = tmp_path / "licence.yaml"
+    licence.write_text(
+        LICENCE.replace("OCOG:la28", "IOC")
+        .replace("edition-la28", "symbol-olympic-rings")
+        .replace("[official_store]", "[official_store, marketplace]")
+    )
+    assert loaded("registry", "import", str(licence))[0] == 0
+    (tmp_path / "front.png").write_bytes(encode(official_photo(2)))
+    code, out, err = loaded(
+        "bank", "add", str(tmp_path / "front.png"), "--licence", "CLI-1", "--product", "Tee"
+    )
+    assert code == 0, err
+    assert "added 1 images to the bank for licence CLI-1" in out
+    code, out, err = loaded("bank", "build", "-o", str(tmp_path / "index.gz"))
+    assert code == 0, err
+    assert "1 bank images" in out
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    copy = TRANSFORMS["jpeg_q30"](official_photo(2), random.Random(0))
+    (photos / "copy.jpg").write_bytes(encode(copy, "JPEG"))
+    listings = tmp_path / "listings.jsonl"
+    listings.write_text(
+        json.dumps({"listing_id": "a", "seller_id": "S:x", "title": "Tee",
+                    "image_paths": ["photos/copy.jpg"]}) + "\n"
+        + json.dumps({"listing_id": "b", "seller_id": "LIC:cli", "title": "Tee",
+                      "image_paths": ["photos/copy.jpg"]}) + "\n"
+    )  # fmt: skip
+    out_file = tmp_path / "verdicts.jsonl"
+    code, _, err = loaded(
+        "screen", str(listings), "--index", str(tmp_path / "index.gz"), "-o", str(out_file)
+    )
+    assert code == 0, err
+    rows = [json.loads(line) for line in out_file.read_text().splitlines()]
+    assert rows[0]["verdict"] == "infringing"
+    assert rows[0]["reasons"][0] == "official_image_reuse"
+    assert rows[1]["verdict"] == "clean"
+
+
+@pytest.mark.parametrize(
+    ("args", "code_text"),
+    [
+        (["--licence", "NO-SUCH", "--product", "Tee"], "unknown_licence"),
+        (["--licence", "CLI-1", "--product", "Tee"], "image_unreadable"),
+    ],
+)
+def test_bank_add_refuses_bad_input(
+    loaded: Cli, tmp_path: Path, args: list[str], code_text: str
+) -> None:
+    licence = tmp_path / "licence.yaml"
+    licence.write_text(LICENCE)
+    assert loaded("registry", "import", str(licence))[0] == 0
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image")
+    code, _, err = loaded("bank", "add", str(junk), *args)
+    assert code == 2
+    assert f"[{code_text}]" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_bank_emblem_adds_a_reference_image(loaded: Cli, tmp_path: Path) -> None:
+    from tests.screening.imagegen import emblem, encode
+
+    (tmp_path / "crest.png").write_bytes(encode(emblem(1)))
+    code, out, err = loaded("bank", "emblem", str(tmp_path / "crest.png"), "--mark", "word-olympic")
+    assert code == 0, err
+    assert "added reference image word-olympic:crest of mark word-olympic" in out
+    code, out, _ = loaded("bank", "build", "-o", str(tmp_path / "i.gz"))
+    assert "1 emblem images" in out
+    (tmp_path / "flat.png").write_bytes(encode(emblem(1).convert("L").point(lambda _: 99)))
+    code, _, err = loaded("bank", "emblem", str(tmp_path / "flat.png"), "--mark", "word-olympic")
+    assert code == 2
+    assert "[image_low_quality]" in err

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ringfence.cli import codes, editions, enforcement, shop
+from ringfence.cli import bank, codes, editions, enforcement, shop
 from ringfence.cli.common import (
     DatabaseOpt,
     echo,
@@ -38,6 +38,7 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(codes.app, name="codes")
+app.add_typer(bank.app, name="bank")
 app.add_typer(shop.shop_app, name="shop")
 app.add_typer(shop.royalties_app, name="royalties")
 app.add_typer(editions.app, name="edition")
@@ -263,6 +264,7 @@ def screen(
     from rich.progress import BarColumn, Progress, TextColumn
 
     from ringfence.screening.index import builtin_data, load_index
+    from ringfence.screening.interfaces import ImageSources
     from ringfence.screening.runners.local import screen_file
 
     try:
@@ -283,6 +285,7 @@ def screen(
             source,
             out,
             data=data,
+            sources=ImageSources(base=source.resolve().parent),
             workers=workers,
             batch_size=batch_size,
             today=day,

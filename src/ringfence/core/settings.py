@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     )
 
     # Enforcement (docs/enforcement.md)
+    image_root: Path | None = Field(
+        default=None, description="POST /v1/screen may read listing images under this folder."
+    )
+    image_store_dir: Path | None = Field(
+        default=None, description="The object store of store://BUCKET/KEY images, mirrored here."
+    )
     evidence_dir: Path = Path("var/evidence")
     evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     counter_notice_days: int = Field(default=14, ge=1, description="Seller's window, days.")

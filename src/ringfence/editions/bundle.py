@@ -61,7 +61,7 @@ from ringfence.registry.service import _bump_revision  # the index must see the 
 
 FORMAT = "ringfence-edition-bundle"
 FORMAT_VERSION = 1
-SCHEMA_VERSION = "0007"  # the Alembic head these rows follow (a test keeps them in step)
+SCHEMA_VERSION = "0008"  # the Alembic head these rows follow (a test keeps them in step)
 SIGNATURE_ALG = "HMAC-SHA256"
 MANIFEST = "manifest.json"
 MAX_MEMBER = 2 * 1024**3  # refuse to inflate a member beyond this (a zip bomb is corrupt)
@@ -142,6 +142,8 @@ SELECTION: dict[str, Callable[[Scope], ColumnElement[bool]]] = {
         "licence_categories", "licence_id", _ids("licences", "id", _licences)
     ),
     "licence_sellers": _in("licence_sellers", "licence_id", _ids("licences", "id", _licences)),
+    "official_images": _in("official_images", "licence_id", _ids("licences", "id", _licences)),
+    "mark_images": _in("mark_images", "mark_id", _ids("marks", "id", _marks)),
     "signing_keys": lambda s: _col("signing_keys", "party_id") == s.ocog,
     "code_batches": _batches,
     "code_units": _in("code_units", "batch_id", _ids("code_batches", "id", _batches)),
@@ -494,12 +496,19 @@ def _to_0007(rows: Rows) -> None:
     """0007 added web users and their sessions, which no bundle carries: nothing to do."""
 
 
+def _to_0008(rows: Rows) -> None:
+    """0008 added the image bank and the emblems' reference images; an older bundle has none."""
+    rows.setdefault("official_images", [])
+    rows.setdefault("mark_images", [])
+
+
 # Ordered row transforms: each brings the rows of a bundle at the version before it to its
 # version. A migration that changes a carried table adds its transform here.
 UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
     ("0005", _to_0005),
     ("0006", _to_0006),
     ("0007", _to_0007),
+    ("0008", _to_0008),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -10,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from ringfence.core.errors import InvalidInput
 from ringfence.registry import service
+from ringfence.registry.bank import official_image
 from ringfence.registry.enums import PartyKind
 from ringfence.registry.schemas import (
     AuthorizeRequest,
@@ -20,7 +23,9 @@ from ringfence.registry.schemas import (
     LicenceIn,
     MarkDecisionOut,
     MarkIn,
+    OfficialImageIn,
     PartyIn,
+    Text,
 )
 from ringfence.web.deps import CurrentPrincipal, IndexCacheDep, IndexDep, SessionDep
 
@@ -277,3 +282,64 @@ def public_seller(
             for lic in lics
         ],
     )
+
+
+# ------------------------------------------------------------------ image bank
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+class BankPhotoIn(BaseModel):
+    """An official product photo to hash into the image bank (the photo itself is not kept)."""
+
+    id: Id
+    product: Text
+    licence: Id
+    image_base64: str = Field(
+        max_length=MAX_PHOTO_BYTES * 4 // 3 + 4, description="The photo file, base64-encoded."
+    )
+    source: str | None = Field(default=None, max_length=1000)
+
+
+@router.get("/bank/images", response_model=list[OfficialImageIn], tags=["image bank"])
+def list_bank_images(session: SessionDep, principal: CurrentPrincipal) -> list[OfficialImageIn]:
+    return service.list_images(session, principal=principal)
+
+
+@router.post(
+    "/bank/images",
+    response_model=OfficialImageIn,
+    status_code=status.HTTP_201_CREATED,
+    tags=["image bank"],
+)
+def add_bank_image(
+    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, body: BankPhotoIn
+) -> OfficialImageIn:
+    """Hash an official photo (PDQ and its views) into the bank, for its licence."""
+    try:
+        data = base64.b64decode(body.image_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(
+            "image_base64 is not base64", code="invalid_base64", loc=("image_base64",)
+        ) from None
+    lic = service.get_licence(session, principal=principal, licence_id=body.licence)
+    image = official_image(
+        data, id=body.id, product=body.product, licence=lic.id, licensee=lic.licensee,
+        source=body.source,
+    )  # fmt: skip
+    [out] = service.save_images(session, principal=principal, images=[image])
+    session.commit()
+    cache.invalidate()
+    return out
+
+
+@router.delete(
+    "/bank/images/{image_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["image bank"]
+)
+def delete_bank_image(
+    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, image_id: PathId
+) -> Response:
+    service.delete_image(session, principal=principal, image_id=image_id)
+    session.commit()
+    cache.invalidate()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Enum, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    Enum,
+    ForeignKey,
+    LargeBinary,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ringfence.core.db import Base, utcnow
@@ -158,3 +168,38 @@ class Licence(Timestamped, Base):
     sellers: Mapped[list[Party]] = relationship(
         secondary=licence_sellers, order_by="Party.id", lazy="selectin"
     )
+
+
+class OfficialImage(Base):
+    """An official product photo in the image bank: its PDQ hashes (the photo and the views
+    that make the match survive crops, rotations and new backgrounds, see
+    screening/detectors/image_reuse.py), the product it shows and the licence it is sold under.
+    The licensee and the licence's authorised sellers may reuse it; no one else."""
+
+    __tablename__ = "official_images"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    product: Mapped[str] = mapped_column(String(500))
+    licence_id: Mapped[str] = mapped_column(
+        ForeignKey("licences.id", ondelete="CASCADE"), index=True
+    )
+    licensee_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    pdq: Mapped[str] = mapped_column(String(64), index=True)
+    quality: Mapped[int]
+    cutout: Mapped[str | None] = mapped_column(String(64))
+    variants: Mapped[list[str]]
+    source: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MarkImage(Base):
+    """A reference image of a figurative mark (an emblem), which the emblem detector looks for
+    in listing photos by its local features."""
+
+    __tablename__ = "mark_images"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    mark_id: Mapped[str] = mapped_column(ForeignKey("marks.id", ondelete="CASCADE"), index=True)
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    source: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -183,6 +183,42 @@ class LicenceIn(_Model):
         return self
 
 
+PdqHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class OfficialImageIn(_Model):
+    """An official product photo of the image bank (docs/screening.md, "Images")."""
+
+    id: Id
+    product: Text = Field(description="The product the photo shows (name, GTIN or SKU).")
+    licence: Id = Field(description="The licence the product is made and sold under.")
+    licensee: Id = Field(description="The licence's licensee (checked on import).")
+    pdq: PdqHex = Field(description="PDQ hash of the photo, 64 lowercase hex digits.")
+    quality: int = Field(ge=0, le=100, description="PDQ quality of the photo's hash.")
+    cutout: PdqHex | None = Field(
+        default=None, description="PDQ hash of the product cut out of its studio background."
+    )
+    variants: list[PdqHex] = Field(
+        default_factory=list, max_length=32, description="PDQ hashes of crops and rotations."
+    )
+    source: str | None = Field(default=None, max_length=1000, description="Where it came from.")
+
+
+MAX_MARK_IMAGE = 512 * 1024
+
+
+class MarkImageIn(_Model):
+    """A reference image of a figurative mark (an emblem) for the emblem detector."""
+
+    id: Id
+    mark: Id
+    image_base64: str = Field(
+        max_length=MAX_MARK_IMAGE * 4 // 3 + 4,
+        description="The reference image (PNG or JPEG, at most 512 KiB), base64-encoded.",
+    )
+    source: str | None = Field(default=None, max_length=1000)
+
+
 class RegistryDocument(_Model):
     format: Literal["ringfence-registry"] = "ringfence-registry"
     version: Literal[1] = 1
@@ -191,6 +227,8 @@ class RegistryDocument(_Model):
     parties: list[PartyIn] = Field(default_factory=list)
     marks: list[MarkIn] = Field(default_factory=list)
     licences: list[LicenceIn] = Field(default_factory=list)
+    images: list[OfficialImageIn] = Field(default_factory=list)
+    mark_images: list[MarkImageIn] = Field(default_factory=list)
 
 
 class AuthorizeRequest(_Model):

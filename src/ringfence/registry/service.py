@@ -7,6 +7,8 @@ NotFound (its existence is not revealed); one that may see it but not change it 
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +30,9 @@ from ringfence.registry.models import (
     Licence,
     Mark,
     MarkException,
+    MarkImage,
     MarkVariant,
+    OfficialImage,
     Party,
     licence_marks,
     licence_sellers,
@@ -38,7 +42,9 @@ from ringfence.registry.schemas import (
     EditionIn,
     ExceptionIn,
     LicenceIn,
+    MarkImageIn,
     MarkIn,
+    OfficialImageIn,
     PartyIn,
     RegistryDocument,
     VariantIn,
@@ -144,6 +150,44 @@ def licence_out(lic: Licence) -> LicenceIn:
     )
 
 
+def image_out(img: OfficialImage) -> OfficialImageIn:
+    return OfficialImageIn(
+        id=img.id,
+        product=img.product,
+        licence=img.licence_id,
+        licensee=img.licensee_id,
+        pdq=img.pdq,
+        quality=img.quality,
+        cutout=img.cutout,
+        variants=list(img.variants),
+        source=img.source,
+    )
+
+
+def _apply_image(session: Session, data: OfficialImageIn) -> None:
+    row = session.get(OfficialImage, data.id) or OfficialImage(id=data.id)
+    row.product, row.licence_id, row.licensee_id = data.product, data.licence, data.licensee
+    row.pdq, row.quality, row.cutout = data.pdq, data.quality, data.cutout
+    row.variants, row.source = list(data.variants), data.source
+    session.add(row)
+
+
+def mark_image_out(img: MarkImage) -> MarkImageIn:
+    return MarkImageIn(
+        id=img.id,
+        mark=img.mark_id,
+        image_base64=base64.b64encode(img.image).decode(),
+        source=img.source,
+    )
+
+
+def _apply_mark_image(session: Session, data: MarkImageIn) -> None:
+    row = session.get(MarkImage, data.id) or MarkImage(id=data.id)
+    row.mark_id, row.source = data.mark, data.source
+    row.image = base64.b64decode(data.image_base64)
+    session.add(row)
+
+
 def _apply_edition(session: Session, data: EditionIn) -> None:
     row = session.get(Edition, data.id) or Edition(id=data.id)
     row.name, row.year, row.season = data.name, data.year, data.season
@@ -226,6 +270,7 @@ class _Refs:
     categories: dict[str, CategoryIn] = field(default_factory=dict)
     parties: dict[str, PartyIn] = field(default_factory=dict)
     marks: dict[str, MarkIn] = field(default_factory=dict)
+    licences: dict[str, LicenceIn] = field(default_factory=dict)
 
     def _get(
         self, cache: dict[str, S], model: type[Base], key: str, convert: Callable[..., S]
@@ -247,6 +292,9 @@ class _Refs:
     def mark(self, key: str) -> MarkIn | None:
         return self._get(self.marks, Mark, key, mark_out)
 
+    def licence(self, key: str) -> LicenceIn | None:
+        return self._get(self.licences, Licence, key, licence_out)
+
 
 class _Validator:
     """Checks the references and rights of every entry in a document; collects every error."""
@@ -262,7 +310,15 @@ class _Validator:
         self.error(f"unknown_{what}", f"no {what} with id {key!r}", loc)
 
     def run(self, doc: RegistryDocument) -> list[ErrorDetail]:
-        for section in ("editions", "categories", "parties", "marks", "licences"):
+        for section in (
+            "editions",
+            "categories",
+            "parties",
+            "marks",
+            "licences",
+            "images",
+            "mark_images",
+        ):
             seen: set[str] = set()
             for i, item in enumerate(getattr(doc, section)):
                 if item.id in seen:
@@ -280,7 +336,30 @@ class _Validator:
             self.mark(i, mark)
         for i, lic in enumerate(doc.licences):
             self.licence(i, lic)
+        for i, image in enumerate(doc.images):
+            self.image(i, image)
+        for i, reference in enumerate(doc.mark_images):
+            self.mark_image(i, reference)
         return self.errors
+
+    def mark_image(self, i: int, reference: MarkImageIn) -> None:
+        if self.refs.mark(reference.mark) is None:
+            self.missing("mark", reference.mark, ("mark_images", i, "mark"))
+        try:
+            base64.b64decode(reference.image_base64, validate=True)
+        except (binascii.Error, ValueError):
+            self.error("invalid_base64", "not base64", ("mark_images", i, "image_base64"))
+
+    def image(self, i: int, image: OfficialImageIn) -> None:
+        lic = self.refs.licence(image.licence)
+        if lic is None:
+            self.missing("licence", image.licence, ("images", i, "licence"))
+        elif image.licensee != lic.licensee:
+            self.error(
+                "licensee_mismatch",
+                f"licence {lic.id} is held by {lic.licensee}, not {image.licensee}",
+                ("images", i, "licensee"),
+            )
 
     def unique(
         self,
@@ -427,6 +506,8 @@ class ImportSummary:
     parties: int
     marks: int
     licences: int
+    images: int = 0
+    mark_images: int = 0
 
     @classmethod
     def of(cls, doc: RegistryDocument) -> ImportSummary:
@@ -436,12 +517,17 @@ class ImportSummary:
             len(doc.parties),
             len(doc.marks),
             len(doc.licences),
+            len(doc.images),
+            len(doc.mark_images),
         )
 
     def __str__(self) -> str:
+        images = f", {self.images} images" if self.images else ""
+        if self.mark_images:
+            images += f", {self.mark_images} mark images"
         return (
             f"{self.editions} editions, {self.categories} categories, {self.parties} parties, "
-            f"{self.marks} marks, {self.licences} licences"
+            f"{self.marks} marks, {self.licences} licences{images}"
         )
 
 
@@ -467,6 +553,7 @@ def import_document(session: Session, doc: RegistryDocument) -> ImportSummary:
         categories={c.id: c for c in doc.categories},
         parties={p.id: p for p in doc.parties},
         marks={m.id: m for m in doc.marks},
+        licences={lic.id: lic for lic in doc.licences},
     )
     errors = _validate(refs, doc)
     if errors:
@@ -491,6 +578,11 @@ def import_document(session: Session, doc: RegistryDocument) -> ImportSummary:
         session.flush()
         for lic in doc.licences:
             _apply_licence(session, lic)
+        session.flush()
+        for image in doc.images:
+            _apply_image(session, image)
+        for reference in doc.mark_images:
+            _apply_mark_image(session, reference)
     session.flush()
     _bump_revision(session)
     return ImportSummary.of(doc)
@@ -508,6 +600,13 @@ def export_document(session: Session) -> RegistryDocument:
         marks=[mark_out(m) for m in session.scalars(select(Mark).order_by(Mark.id))],
         licences=[
             licence_out(lic) for lic in session.scalars(select(Licence).order_by(Licence.id))
+        ],
+        images=[
+            image_out(img)
+            for img in session.scalars(select(OfficialImage).order_by(OfficialImage.id))
+        ],
+        mark_images=[
+            mark_image_out(img) for img in session.scalars(select(MarkImage).order_by(MarkImage.id))
         ],
     )
 
@@ -818,6 +917,47 @@ def delete_licence(session: Session, *, principal: Principal, licence_id: str) -
     _own(principal, lic.licensor_id, "licensor")
     ensure_writable(session, lic.licensor_id)
     session.delete(lic)
+    session.flush()
+    _bump_revision(session)
+
+
+# --------------------------------------------------------------------------- image bank
+
+
+def list_images(session: Session, *, principal: Principal) -> list[OfficialImageIn]:
+    """The official photos of the licences the principal may see."""
+    _require_reader(principal)
+    rows = session.scalars(select(OfficialImage).order_by(OfficialImage.id))
+    return [
+        image_out(row)
+        for row in rows
+        if principal.is_admin
+        or _licence_visible(principal, session.get_one(Licence, row.licence_id))
+    ]
+
+
+def save_images(
+    session: Session, *, principal: Principal, images: Sequence[OfficialImageIn]
+) -> list[OfficialImageIn]:
+    """Create or replace official photos; the licence's licensor (or an admin) adds them."""
+    _require_writer(principal)
+    for image in images:
+        lic = session.get(Licence, image.licence)
+        if lic is not None:
+            _own(principal, lic.licensor_id, "licence")
+            ensure_writable(session, lic.licensor_id)
+    import_document(session, RegistryDocument(images=list(images)))
+    return [image_out(session.get_one(OfficialImage, i.id)) for i in images]
+
+
+def delete_image(session: Session, *, principal: Principal, image_id: str) -> None:
+    _require_writer(principal)
+    row = session.get(OfficialImage, image_id)
+    if row is None:
+        raise NotFound(f"no image with id {image_id!r}", code="not_found")
+    lic = session.get_one(Licence, row.licence_id)
+    _own(principal, lic.licensor_id, "licence")
+    session.delete(row)
     session.flush()
     _bump_revision(session)
 

@@ -35,6 +35,7 @@ from ringfence.screening.detectors.terms import (
 )
 from ringfence.screening.findings import Finding
 from ringfence.screening.index import ScreeningData, Term, builtin_data, load_index
+from ringfence.screening.interfaces import ImageSources
 from ringfence.screening.normalize import (
     ascii_char,
     normalize,
@@ -42,6 +43,7 @@ from ringfence.screening.normalize import (
     original_span,
     trace,
 )
+from ringfence.screening.screen_images import IMAGES, ImageScreening
 
 try:
     from ringfence.screening import _kernel
@@ -55,6 +57,8 @@ CHANNEL = "marketplace"
 UNKNOWN_TERRITORY = "ZZ"  # ISO user-assigned: "ship-to not given"
 MAX_TITLE = 2_000
 MAX_SCANNED_DESCRIPTION = 50_000
+MAX_IMAGES = 20
+OFFICIAL_IMAGE_REUSE = "official_image_reuse"
 
 CLEAN, AUTHORIZED, INFRINGING, REVIEW, ERROR = (
     "clean",
@@ -104,6 +108,7 @@ class Listing(NamedTuple):
     currency: str | None = None
     ship_to: tuple[str, ...] = ()
     listed_at: date | None = None
+    image_paths: tuple[str, ...] = ()
 
 
 class Verdict(NamedTuple):
@@ -149,8 +154,11 @@ class Engine:
     (``ringfence.screening._kernel``) for the listings it can prove clean; ``compiled=False``
     forces the reference path for every row. Both give the same output, row for row."""
 
-    def __init__(self, data: ScreeningData, *, compiled: bool = True) -> None:
+    def __init__(
+        self, data: ScreeningData, *, compiled: bool = True, sources: ImageSources | None = None
+    ) -> None:
         self.data = data
+        self.images = ImageScreening(data, sources or ImageSources(), RINGS_MARK)
         self.licences = LicenceIndex(data.registry)
         self.version = self.licences.version
         lexicon = frozenset(normalize_term(w) for w in data.lexicon)
@@ -193,16 +201,24 @@ class Engine:
 
     # ------------------------------------------------------------------ one listing
 
-    def screen(self, listing: Listing, *, today: date | None = None) -> Verdict:
+    def screen(
+        self, listing: Listing, *, today: date | None = None, sources: ImageSources | None = None
+    ) -> Verdict:
+        """Screen one listing; ``sources`` overrides where its images may be read from."""
         scans = [self._scan("title", listing.title)]
         if listing.description:
             scans.append(self._scan("description", listing.description[:MAX_SCANNED_DESCRIPTION]))
+        pictures = (
+            self.images.screen(listing.image_paths, listing.seller_id, sources)
+            if listing.image_paths
+            else []
+        )
         fuzzy: list[Finding] = []
         if not (scans[0].uses_property() or (len(scans) > 1 and scans[1].uses_property())):
             fuzzy = self._fuzzy(scans)
-            if not fuzzy:
+            if not fuzzy and not pictures:
                 return Verdict(listing.listing_id, CLEAN, 0.0)
-        findings = [f for s in scans for f in self._findings(s, listing)] + fuzzy
+        findings = [f for s in scans for f in self._findings(s, listing)] + fuzzy + pictures
         if listing.price is not None and listing.currency:
             ratio = self.price.too_low(listing.price, listing.currency, listing.category)
             if ratio is not None:
@@ -350,6 +366,27 @@ class Engine:
         return out
 
     def _decide(self, listing: Listing, findings: list[Finding], today: date) -> Verdict:
+        verdict = self._decide_marks(listing, findings, today)
+        refused = tuple(dict.fromkeys(f.rule for f in findings if f.detector == IMAGES))
+        reuse = [f for f in findings if f.detector == "image_reuse" and not f.exception]
+        if reuse:
+            reasons = (OFFICIAL_IMAGE_REUSE, *(r for r in verdict.reasons if r != "licensed"))
+            verdict = verdict._replace(
+                verdict=INFRINGING,
+                risk=round(max(0.9, verdict.risk), 4),
+                reasons=reasons,
+                evidence=tuple(findings),
+            )
+        if refused:  # images that could not be screened: said, whatever the verdict
+            evidence = verdict.evidence + tuple(
+                f for f in findings if f.detector == IMAGES and f not in verdict.evidence
+            )
+            verdict = verdict._replace(
+                reasons=tuple(dict.fromkeys((*verdict.reasons, *refused))), evidence=evidence
+            )
+        return verdict
+
+    def _decide_marks(self, listing: Listing, findings: list[Finding], today: date) -> Verdict:
         used = [f for f in findings if f.mark and not f.exception]
         if not used:
             excepted = tuple(f for f in findings if f.exception)
@@ -527,6 +564,7 @@ class _KernelChars:
 
 
 _RING_CHARS = frozenset(RINGS + COLOURED)
+
 _NONZERO = re.compile(b"[^\\x00]")
 
 
@@ -629,8 +667,8 @@ def _risk(verdict: str, scores: list[float], cues: list[Finding], price: list[Fi
 # ---------------------------------------------------------------------- input rows
 
 
-# The columns text screening reads, in the order of listing_from_values' parameters.
-_FIELDS = tuple(c for c in INPUT_COLUMNS if c != "image_paths")
+# The columns screening reads, in the order of listing_from_values' parameters.
+_FIELDS = (*(c for c in INPUT_COLUMNS if c != "image_paths"), "image_paths")
 
 
 def listing_from_row(row: dict[str, Any]) -> Listing:
@@ -649,6 +687,7 @@ def listing_from_values(
     currency: Any = None,
     ship_to: Any = None,
     listed_at: Any = None,
+    image_paths: Any = None,
 ) -> Listing:
     """Validate one listing's values; raise RowError naming what is wrong. Plain text values
     take the short way; bytes (CSV) are decoded here, so one bad row is one error row."""
@@ -671,7 +710,33 @@ def listing_from_values(
         _currency(currency),
         _ship_to(_decoded(ship_to, "ship_to")),
         _date(_decoded(listed_at, "listed_at")),
+        _image_paths(_decoded(image_paths, "image_paths")),
     )
+
+
+def _image_paths(value: Any) -> tuple[str, ...]:
+    """Image references: a list, a JSON array in text, or text separated by commas."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                raise RowError("invalid_image_paths") from None
+        else:
+            value = text.split(",")
+    if not isinstance(value, (list, tuple)) or not all(
+        isinstance(v, str) or v is None for v in value
+    ):
+        raise RowError("invalid_image_paths")
+    paths = tuple(dict.fromkeys(v.strip() for v in value if v and v.strip()))
+    if len(paths) > MAX_IMAGES:
+        raise RowError("too_many_images")
+    if any(len(p) > 2_000 for p in paths):
+        raise RowError("invalid_image_paths")
+    return paths
 
 
 def _currency(value: Any) -> str | None:
@@ -890,6 +955,13 @@ def _anything(column: pa.Array) -> list[int]:
     return []
 
 
+def _has_images(column: pa.Array) -> list[int]:
+    """Rows with images: the compiled prefilter reads text only, so they take the reference."""
+    if _is_text(column.type):
+        return _where(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0))
+    return _where(pc.greater(pc.list_value_length(column), 0))
+
+
 def _not_null(column: pa.Array) -> list[int]:
     return _where(pc.is_valid(column))
 
@@ -914,5 +986,6 @@ _CHECKS: dict[str, tuple[Callable[[pa.DataType], bool], Callable[[pa.Array], lis
         lambda k: _is_text(k) or pa.types.is_date(k) or pa.types.is_timestamp(k),
         _dates,
     ),
+    "image_paths": (lambda k: _is_text(k) or _is_text_list(k), _has_images),
     "_error": (_is_text, _not_null),
 }

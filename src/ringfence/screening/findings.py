@@ -8,16 +8,19 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    detector: str  # "terms", "fuzzy", "cues", "rings", "price"
+    detector: str  # "terms", "fuzzy", "cues", "rings", "price", "image_reuse", "ring_symbol"...
     rule: str  # e.g. "variant:word-olympic:en", "cue:replica", "price_too_low"
     score: float  # in [0, 1]: how strongly this alone says "Olympic property" or "fake"
-    field: str  # "title" or "description"; "price" for the price detector
+    field: str  # "title" or "description"; "price" for the price detector; "image"
     text: str  # the matched text as written in the listing
     start: int  # offsets into the field as written
     end: int
     mark: str | None = None  # the Olympic property, when the finding is one
     exception: str | None = None  # the exception that covers it ("place_name: Olympic Peninsula")
     weak: bool = False  # fuzzy, mid-word or ambiguous-with-context: review rather than verdict
+    image: str | None = None  # image findings: the image reference as given in image_paths
+    box: tuple[int, int, int, int] | None = None  # the region: x0, y0, x1, y1 in its pixels
+    licence: str | None = None  # official image reuse: the licence of the official photo
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -35,4 +38,10 @@ class Finding:
             out["exception"] = self.exception
         if self.weak:
             out["weak"] = True
+        if self.image is not None:
+            out["image"] = self.image
+        if self.box is not None:
+            out["box"] = list(self.box)
+        if self.licence is not None:
+            out["licence"] = self.licence
         return out

@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ringfence.core.errors import Forbidden
 from ringfence.core.security import Role
+from ringfence.core.settings import Settings
 from ringfence.screening.engine import ERROR, RowError, Verdict, listing_from_row
-from ringfence.web.deps import CurrentPrincipal, EngineDep
+from ringfence.screening.interfaces import DirectoryObjectStore, ImageSources
+from ringfence.web.deps import CurrentPrincipal, EngineDep, SettingsDep
 
 router = APIRouter(prefix="/v1", tags=["screening"])
 MAX_BATCH = 1_000
@@ -35,6 +37,11 @@ class ListingIn(BaseModel):
         default=None, description="ISO 3166-1 alpha-2 codes: a list or a comma-separated text."
     )
     listed_at: Any = Field(default=None, description="Date (YYYY-MM-DD); today if omitted.")
+    image_paths: Any = Field(
+        default=None,
+        description="Up to 20 image references: store://BUCKET/KEY (the configured object "
+        "store), or files under the server's RINGFENCE_IMAGE_ROOT.",
+    )
 
 
 class ScreenRequest(BaseModel):
@@ -55,6 +62,9 @@ class FindingOut(BaseModel):
     mark: str | None = None
     exception: str | None = None
     weak: bool = False
+    image: str | None = None
+    box: list[int] | None = None
+    licence: str | None = None
 
 
 class VerdictOut(BaseModel):
@@ -72,14 +82,19 @@ class ScreenResponse(BaseModel):
 
 
 @router.post("/screen", response_model=ScreenResponse)
-def screen(principal: CurrentPrincipal, engine: EngineDep, body: ScreenRequest) -> ScreenResponse:
+def screen(
+    principal: CurrentPrincipal, engine: EngineDep, settings: SettingsDep, body: ScreenRequest
+) -> ScreenResponse:
     """Screen listings for unlicensed use of Olympic properties (marketplaces, rights holders)."""
     if principal.role not in SCREENERS:
         raise Forbidden(f"the {principal.role.value} role may not screen", code="forbidden_role")
     results = []
+    sources = image_sources(settings)
     for item in body.listings:
         try:
-            verdict = engine.screen(listing_from_row(item.model_dump()), today=body.on)
+            verdict = engine.screen(
+                listing_from_row(item.model_dump()), today=body.on, sources=sources
+            )
         except RowError as exc:
             raw = item.listing_id
             verdict = Verdict(None if raw is None else str(raw), ERROR, 0.0, reasons=(exc.reason,))
@@ -94,3 +109,12 @@ def screen(principal: CurrentPrincipal, engine: EngineDep, body: ScreenRequest) 
             )
         )
     return ScreenResponse(registry_version=engine.version, results=results)
+
+
+def image_sources(settings: Settings) -> ImageSources:
+    """Where the API may read listing images: never a client-named file of the server, but
+    files under ``image_root`` when it is set, and the object store when one is configured."""
+    store = DirectoryObjectStore(settings.image_store_dir) if settings.image_store_dir else None
+    return ImageSources(
+        local=settings.image_root is not None, local_root=settings.image_root, store=store
+    )

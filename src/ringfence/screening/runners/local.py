@@ -29,6 +29,7 @@ from ringfence.screening.engine import (
     Engine,
 )
 from ringfence.screening.index import ScreeningData, dump_index, load_index
+from ringfence.screening.interfaces import ImageSources
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl",
            ".ndjson": "jsonl", ".json": "jsonl"}  # fmt: skip
@@ -249,9 +250,9 @@ class Summary:
 _WORKER: Engine | None = None
 
 
-def _init_worker(blob: bytes, compiled: bool) -> None:
+def _init_worker(blob: bytes, compiled: bool, sources: ImageSources | None) -> None:
     global _WORKER  # noqa: PLW0603 - one engine per worker process, loaded once
-    _WORKER = Engine(load_index(blob), compiled=compiled)
+    _WORKER = Engine(load_index(blob), compiled=compiled, sources=sources)
 
 
 def _screen_in_worker(batch: pa.RecordBatch, today: date | None) -> pa.RecordBatch:
@@ -282,9 +283,12 @@ def screen_file(
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
     compiled: bool = True,
+    sources: ImageSources | None = None,
 ) -> Summary:
     """Screen ``source`` into ``target``; the target appears only if every row was written.
-    ``compiled=False`` screens every row on the reference path (see ``Engine``)."""
+    ``compiled=False`` screens every row on the reference path (see ``Engine``); ``sources``
+    says where listing images are read from (every worker reads and decodes its own rows'
+    images, so image work runs in the pool)."""
     if source.resolve() == target.resolve():
         raise InvalidInput("the output must not be the input file", code="same_file")
     file_format(target)
@@ -297,7 +301,7 @@ def screen_file(
     started = time.perf_counter()
     try:
         if workers <= 1:
-            engine = Engine(data, compiled=compiled)
+            engine = Engine(data, compiled=compiled, sources=sources)
             results: Iterator[pa.RecordBatch] = (
                 engine.screen_batch(b, today=today) for b in batches
             )
@@ -305,7 +309,7 @@ def screen_file(
         else:
             blob = dump_index(data)
             with ProcessPoolExecutor(
-                max_workers=workers, initializer=_init_worker, initargs=(blob, compiled)
+                max_workers=workers, initializer=_init_worker, initargs=(blob, compiled, sources)
             ) as pool:
                 _drain(_bounded_map(pool, batches, today, 2 * workers), writer, summary, progress)
         writer.commit()

@@ -1,0 +1,44 @@
+"""The image bank's entries made from photo files: decode (bounded, like any untrusted image),
+hash (PDQ of the photo and of its views), and shape as a registry entry. Shared by
+`ringfence bank add` and `POST /v1/bank/images`."""
+
+from __future__ import annotations
+
+from ringfence.core.errors import InvalidInput
+from ringfence.registry.schemas import OfficialImageIn
+from ringfence.screening.images import ImageRefused, decode, require_images
+
+
+def official_image(
+    data: bytes, *, id: str, product: str, licence: str, licensee: str, source: str | None
+) -> OfficialImageIn:
+    """The bank entry of one official photo; InvalidInput (with the per-image reason as the
+    code) when the photo cannot be read or is too flat to hash usefully."""
+    require_images()
+    from ringfence.screening.detectors.image_reuse import (  # noqa: PLC0415 - optional extra
+        MIN_QUALITY,
+        bank_hashes,
+    )
+
+    try:
+        image = decode(data)
+    except ImageRefused as exc:
+        raise InvalidInput(f"{source or id}: {exc}", code=exc.reason) from None
+    hashes = bank_hashes(image.rgb)
+    if hashes.quality < MIN_QUALITY:
+        raise InvalidInput(
+            f"{source or id}: the photo is too flat to recognise (PDQ quality "
+            f"{hashes.quality} < {MIN_QUALITY})",
+            code="image_low_quality",
+        )
+    return OfficialImageIn(
+        id=id,
+        product=product,
+        licence=licence,
+        licensee=licensee,
+        pdq=hashes.pdq.hex(),
+        quality=hashes.quality,
+        cutout=hashes.cutout.hex() if hashes.cutout else None,
+        variants=[v.hex() for v in hashes.variants],
+        source=source,
+    )

@@ -1,0 +1,121 @@
+"""Where listing images come from: local files and ``file://`` URIs, and an object store behind
+a Protocol (``store://BUCKET/KEY``) with an in-memory and a directory implementation.
+
+Framework-free like the rest of the engine; no image library is imported here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+STORE_SCHEME = "store"
+
+
+class ImageUnavailable(Exception):
+    """An image that cannot be fetched; ``reason`` is the per-image reason code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+
+
+class ObjectStore(Protocol):
+    """An object store (S3, GCS...): the bytes of one object, at most ``limit`` of them.
+    Raises ImageUnavailable(``image_not_found``) for a missing object and
+    ImageUnavailable(``image_too_large``) for one larger than ``limit``."""
+
+    def get(self, bucket: str, key: str, limit: int) -> bytes: ...
+
+
+@dataclass
+class MemoryObjectStore:
+    """For development and tests: objects in a dict ``{(bucket, key): bytes}``."""
+
+    objects: dict[tuple[str, str], bytes] = field(default_factory=dict)
+
+    def put(self, bucket: str, key: str, data: bytes) -> None:
+        self.objects[(bucket, key)] = data
+
+    def get(self, bucket: str, key: str, limit: int) -> bytes:
+        data = self.objects.get((bucket, key))
+        if data is None:
+            raise ImageUnavailable("image_not_found", f"store://{bucket}/{key}")
+        if len(data) > limit:
+            raise ImageUnavailable("image_too_large", f"{len(data)} bytes")
+        return data
+
+
+@dataclass(frozen=True)
+class DirectoryObjectStore:
+    """A store mirrored on a local directory: ``store://b/k`` is ``ROOT/b/k`` (no escaping
+    ``ROOT``). Picklable, so worker processes get it as it is."""
+
+    root: Path
+
+    def get(self, bucket: str, key: str, limit: int) -> bytes:
+        base = self.root.resolve()
+        path = (base / bucket / key).resolve()
+        if not path.is_relative_to(base):
+            raise ImageUnavailable("image_source_forbidden", "outside the store")
+        return read_limited(path, limit)
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """A local file's bytes, refusing one over ``limit`` before reading it."""
+    try:
+        if not path.is_file():
+            raise ImageUnavailable("image_not_found", str(path))
+        if path.stat().st_size > limit:
+            raise ImageUnavailable("image_too_large", f"{path.stat().st_size} bytes")
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise ImageUnavailable("image_not_found", exc.strerror or str(exc)) from None
+    if len(data) > limit:  # grew while we looked
+        raise ImageUnavailable("image_too_large", f"over {limit} bytes")
+    return data
+
+
+@dataclass(frozen=True)
+class ImageSources:
+    """Resolves an image reference to bytes.
+
+    - a plain path or a ``file://`` URI: read from the local disk when ``local`` is allowed,
+      only under ``local_root`` when that is set (the API sets it, or refuses local files);
+    - ``store://BUCKET/KEY``: read from ``store`` (refused when none is configured).
+    Relative paths resolve against ``base`` (the listings file's directory for the CLI)."""
+
+    local: bool = True
+    local_root: Path | None = None
+    base: Path | None = None
+    store: ObjectStore | None = None
+
+    def read(self, ref: str, limit: int) -> bytes:
+        parts = urlsplit(ref)
+        scheme = parts.scheme.lower()
+        if scheme == STORE_SCHEME:
+            if self.store is None:
+                raise ImageUnavailable("image_source_forbidden", "no object store configured")
+            key = unquote(parts.path.lstrip("/"))
+            if not parts.netloc or not key:
+                raise ImageUnavailable("image_reference_invalid", ref)
+            return self.store.get(parts.netloc, key, limit)
+        if scheme == "file":
+            if parts.netloc not in ("", "localhost"):
+                raise ImageUnavailable("image_reference_invalid", ref)
+            path = Path(unquote(parts.path))
+        elif scheme and len(scheme) > 1:  # http:, s3:... ("C:" is a drive letter)
+            raise ImageUnavailable("image_source_forbidden", f"scheme {scheme!r}")
+        else:
+            path = Path(ref)
+        if not self.local:
+            raise ImageUnavailable("image_source_forbidden", "local files are not allowed")
+        if not path.is_absolute():
+            path = (self.base or self.local_root or Path.cwd()) / path
+        if self.local_root is not None:
+            root = self.local_root.resolve()
+            if not path.resolve().is_relative_to(root):
+                raise ImageUnavailable("image_source_forbidden", "outside the image root")
+        return read_limited(path, limit)
