@@ -100,6 +100,18 @@ class Dataset:
         _require(f"{self.uri}: {self.name(path)}", names)
         return [c for c in INPUT_COLUMNS if c in names]
 
+    def common_columns(self, paths: list[str]) -> list[str]:
+        """The input columns of several partitions read as one, which must all have them (every
+        footer is read before a distributed job starts)."""
+        columns = self.columns(paths[0])
+        for path in paths[1:]:
+            if self.columns(path) != columns:
+                raise InvalidInput(
+                    f"{self.uri}: {self.name(path)} has other columns than {self.name(paths[0])}",
+                    code="schema_mismatch",
+                )
+        return columns
+
     def batches(self, path: str, batch_size: int) -> Iterator[pa.RecordBatch]:
         """The partition's record batches (its input columns only)."""
         where = f"{self.uri}: {self.name(path)}"
@@ -117,10 +129,11 @@ def _filesystem(source: str) -> tuple[pafs.FileSystem, str]:
     if "://" not in source:
         return pafs.LocalFileSystem(), str(Path(source).resolve())
     try:
-        return pafs.FileSystem.from_uri(source)
+        fs, path = pafs.FileSystem.from_uri(source)
+        return fs, str(path)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, ValueError) as arrow_error:
         try:  # a scheme pyarrow does not know: fsspec's, when it is installed
-            import fsspec
+            import fsspec  # noqa: PLC0415 - optional
         except ImportError:
             raise InvalidInput(
                 f"{source}: not a usable filesystem URI: {arrow_error}", code="invalid_uri"
@@ -397,7 +410,8 @@ def _run(
     manifest.save(target)  # before any output: every later file is named by it, or an orphan
     done = manifest.done()
     todo = [p for p in dataset.paths if dataset.name(p) not in done]
-    summary = RunSummary(len(dataset.paths), len(dataset.paths) - len(todo), 0, 0.0, manifest.attempt)
+    total = len(dataset.paths)
+    summary = RunSummary(total, total - len(todo), 0, 0.0, manifest.attempt)
     started = time.perf_counter()
     if todo:
         runner = engine()
@@ -413,6 +427,7 @@ def _run(
             raise InvalidInput(f"screening into {target} stopped: {exc}", code="io_error") from None
         finally:
             runner.close()
+    shutil.rmtree(target / STAGING, ignore_errors=True)
     manifest.complete = True
     manifest.save(target)
     summary.seconds = time.perf_counter() - started
@@ -446,9 +461,8 @@ def _clean(target: Path, manifest: Manifest) -> None:
     shutil.rmtree(target / STAGING, ignore_errors=True)
     keep = manifest.files()
     for path in target.iterdir():
-        if _OUTPUT.fullmatch(path.name) and path.name not in keep:
-            path.unlink()
-        elif path.name.startswith(f".{MANIFEST}.") and path.name.endswith(".tmp"):
+        orphan = _OUTPUT.fullmatch(path.name) and path.name not in keep
+        if orphan or (path.name.startswith(f".{MANIFEST}.") and path.name.endswith(".tmp")):
             path.unlink()
 
 
@@ -457,5 +471,6 @@ def read_output(target: Path) -> pa.Table:
     manifest = Manifest.load(target)
     if manifest is None or not manifest.complete:
         raise InvalidInput(f"{target}: no finished run there", code="run_not_finished")
-    tables = [pq.read_table(target / f) for f in sorted(manifest.files())]
+    # Cast: Spark writes every column nullable and names list items its own way.
+    tables = [pq.read_table(target / f).cast(OUTPUT_SCHEMA) for f in sorted(manifest.files())]
     return pa.concat_tables(tables) if tables else OUTPUT_SCHEMA.empty_table()

@@ -10,20 +10,15 @@ import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
+from pyspark import SparkFiles
+from pyspark.sql import SparkSession
 
 from ringfence.screening.engine import OUTPUT_SCHEMA, Engine
 from ringfence.screening.index import ScreeningData, content_version, load_index, write_index
-from ringfence.screening.runners.dataset import Dataset, missing_extra
+from ringfence.screening.runners.dataset import Dataset
 from ringfence.screening.runners.local import DEFAULT_BATCH
-
-try:
-    from pyspark import SparkFiles
-    from pyspark.sql import SparkSession
-except ImportError:  # the extra is not installed
-    SparkSession = None
 
 # OUTPUT_SCHEMA in Spark's words.
 SPARK_SCHEMA = (
@@ -60,18 +55,19 @@ class SparkPartitions:
         master: str | None = None,
         batch_size: int = DEFAULT_BATCH,
         chunk_size: int = 256,
-        session: Any = None,
+        session: SparkSession | None = None,
     ) -> None:
-        if SparkSession is None:
-            raise missing_extra("spark")
         self.today, self.chunk_size = today, chunk_size
-        self.spark = session or SparkSession.getActiveSession()
-        self._owned = self.spark is None
-        if self.spark is None:
-            builder = SparkSession.builder.appName("ringfence-screen")
+        active = session or SparkSession.getActiveSession()
+        self._owned = active is None
+        if active is None:
+            builder = SparkSession.builder.appName("ringfence-screen").config(
+                "spark.ui.showConsoleProgress", "false"
+            )
             if master:
                 builder = builder.master(master)
-            self.spark = builder.getOrCreate()
+            active = builder.getOrCreate()
+        self.spark: SparkSession = active
         self.spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
         self._tmp = tempfile.TemporaryDirectory(prefix="ringfence-index-")
         # One file name per index content: a session reused for another index adds another file.
@@ -81,16 +77,7 @@ class SparkPartitions:
         self.spark.sparkContext.addFile(str(path))
 
     def screen(self, dataset: Dataset, paths: list[str], staging: Path) -> None:
-        columns = dataset.columns(paths[0])
-        for path in paths[1:]:
-            if dataset.columns(path) != columns:
-                from ringfence.core.errors import InvalidInput
-
-                raise InvalidInput(
-                    f"{dataset.uri}: {dataset.name(path)} has other columns than "
-                    f"{dataset.name(paths[0])}",
-                    code="schema_mismatch",
-                )
+        columns = dataset.common_columns(paths)
         frame = self.spark.read.parquet(*(dataset.uri_of(p) for p in paths)).select(*columns)
         index_file, today = self.index_file, self.today
         screened = frame.mapInArrow(
