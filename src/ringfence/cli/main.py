@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ringfence.cli import codes, editions, enforcement, shop
+from ringfence.cli import codes, editions, enforcement, shop, worker
 from ringfence.cli.common import (
     DatabaseOpt,
     echo,
@@ -40,6 +40,7 @@ app.add_typer(shop.shop_app, name="shop")
 app.add_typer(shop.royalties_app, name="royalties")
 app.add_typer(editions.app, name="edition")
 enforcement.register(app)
+worker.register(app)
 
 
 # ------------------------------------------------------------------ db
