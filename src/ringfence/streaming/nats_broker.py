@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,11 +25,15 @@ class NatsBroker:
 
     @classmethod
     async def connect(cls, url: str, subjects: Subjects, *, ack_wait: float = 30.0) -> NatsBroker:
-        try:
+        try:  # nats-py retries a refused first connection forever: check that one first
+            host, _, port = url.split("://", 1)[1].rpartition("@")[2].partition(":")
+            probe = asyncio.open_connection(host or "127.0.0.1", int(port or 4222))
+            _, writer = await asyncio.wait_for(probe, timeout=5)
+            writer.close()
             nc = await nats.connect(
                 url, connect_timeout=5, max_reconnect_attempts=-1, allow_reconnect=True
             )
-        except (OSError, TimeoutError, nats.errors.Error) as exc:
+        except (OSError, TimeoutError, ValueError, nats.errors.Error) as exc:
             raise InvalidInput(
                 f"{url}: cannot connect to NATS: {exc or type(exc).__name__}",
                 code="broker_unreachable",
