@@ -100,9 +100,8 @@ def main() -> None:
                 print(f"{name}: {seconds:.1f} s", flush=True)
         reference = read_output(root / "local_runner,_1_process").sort_by("listing_id")
         for name in engines:
-            assert (
-                read_output(root / name.replace(" ", "_")).sort_by("listing_id").equals(reference)
-            ), name
+            out = read_output(root / name.replace(" ", "_")).sort_by("listing_id")
+            assert out.to_pylist() == reference.to_pylist(), name
         spark.stop()
         ray.shutdown()
     base = args.rows / best["local runner, 1 process"]
