@@ -271,3 +271,19 @@ def test_unknown_broker_and_unreachable_server(tmp_path: Path) -> None:
     port.close()
     with pytest.raises(InvalidInput, match="cannot connect to NATS"):
         asyncio.run(connect_broker(f"nats://127.0.0.1:{free}", Subjects("x")))
+
+
+def test_the_command_refuses_an_unknown_broker_in_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ringfence = str(Path(sys.executable).with_name("ringfence"))
+    env = os.environ | {"RINGFENCE_DATABASE_URL": f"sqlite:///{tmp_path / 'rf.db'}"}
+    subprocess.run([ringfence, "db", "upgrade"], env=env, check=True, capture_output=True)  # noqa: S603
+    done = subprocess.run(  # noqa: S603
+        [ringfence, "worker", "--broker-url", "kafka://127.0.0.1:9092", "--idle-exit", "0"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "no broker for scheme 'kafka'" in done.stderr
