@@ -56,6 +56,10 @@ def timed(source: Path, out: Path, make: Callable[[], Any], data: Any) -> float:
     return time.perf_counter() - started
 
 
+def _rows(out: Path) -> dict[str, dict[str, Any]]:
+    return {r["listing_id"]: r for r in read_output(out).to_pylist()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -98,10 +102,12 @@ def main() -> None:
                 seconds = timed(source, root / name.replace(" ", "_"), make, data)
                 best[name] = min(best.get(name, seconds), seconds)
                 print(f"{name}: {seconds:.1f} s", flush=True)
-        reference = read_output(root / "local_runner,_1_process").sort_by("listing_id")
+        reference = _rows(root / "local_runner,_1_process")
         for name in engines:
-            out = read_output(root / name.replace(" ", "_")).sort_by("listing_id")
-            assert out.to_pylist() == reference.to_pylist(), name
+            rows = _rows(root / name.replace(" ", "_"))
+            differ = [k for k, v in reference.items() if rows.get(k) != v]
+            assert len(rows) == len(reference), name
+            assert not differ, (name, len(differ), reference[differ[0]], rows.get(differ[0]))
         spark.stop()
         ray.shutdown()
     base = args.rows / best["local runner, 1 process"]

@@ -122,7 +122,8 @@ def test_every_engine_gives_the_same_rows(
         "ray": lambda: RayPartitions(demo_data, today=D, batch_size=16, chunk_size=2),
         "spark": lambda: SparkPartitions(demo_data, today=D, batch_size=16, session=spark_local),
     }
-    outputs = {name: _sorted(_run(str(source), tmp_path / name, demo_data, make))
+    # Output paths with a space and brackets: Hadoop must not %-escape them (it once did).
+    outputs = {name: _sorted(_run(str(source), tmp_path / f"out [{name}]", demo_data, make))
                for name, make in engines.items()}  # fmt: skip
     reference = outputs["local"]
     assert len(reference) == total
@@ -256,3 +257,25 @@ def test_engine_protocol_is_what_runners_implement(demo_data: ScreeningData) -> 
     engine: PartitionEngine = LocalPartitions(demo_data, today=D)
     assert engine.chunk_size == 1
     engine.close()
+
+
+class _Dropping(LocalPartitions):
+    """An engine that loses a row: the commit must refuse its output."""
+
+    def screen(self, dataset: Any, paths: list[str], staging: Path) -> None:
+        super().screen(dataset, paths, staging)
+        for path in staging.glob("*.parquet"):
+            table = pq.read_table(path)
+            pq.write_table(table.slice(1), path)
+
+
+def test_a_chunk_that_lost_a_row_is_not_committed(tmp_path: Path, demo_data: ScreeningData) -> None:
+    from ringfence.core.errors import RingfenceError
+
+    write_dataset(tmp_path / "in", partitions=2, rows=5)
+    out = tmp_path / "out"
+    with pytest.raises(RingfenceError, match=r"verdicts for \d+ listings; nothing committed"):
+        screen_dataset(str(tmp_path / "in"), out, data=demo_data, today=D,
+                       engine=lambda: _Dropping(demo_data, today=D))  # fmt: skip
+    assert _manifest(out)["chunks"] == []
+    assert not list(out.glob("*.parquet"))

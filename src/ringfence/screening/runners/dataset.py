@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from ringfence.core.errors import InvalidInput
+from ringfence.core.errors import InvalidInput, RingfenceError
 from ringfence.core.files import atomic_write
 from ringfence.screening.engine import INPUT_COLUMNS, OUTPUT_SCHEMA, Engine
 from ringfence.screening.index import ScreeningData, content_version, dump_index
@@ -111,6 +111,17 @@ class Dataset:
                     code="schema_mismatch",
                 )
         return columns
+
+    def rows(self, path: str) -> int:
+        """The partition's row count, from its footer."""
+        try:
+            with self.fs.open_input_file(path) as handle:
+                return int(pq.ParquetFile(handle).metadata.num_rows)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InvalidInput(
+                f"{self.uri}: {self.name(path)}: not a readable Parquet file: {exc}",
+                code="invalid_file",
+            ) from None
 
     def batches(self, path: str, batch_size: int) -> Iterator[pa.RecordBatch]:
         """The partition's record batches (its input columns only)."""
@@ -441,10 +452,17 @@ def _commit_chunk(
     staging.mkdir(parents=True)
     runner.screen(dataset, chunk, staging)
     produced = sorted(p for p in staging.rglob("*") if p.is_file() and p.suffix == ".parquet")
+    rows = sum(int(pq.ParquetFile(p).metadata.num_rows) for p in produced)
+    expected = sum(dataset.rows(p) for p in chunk)
+    if rows != expected:  # one verdict per listing, or nothing is committed
+        raise RingfenceError(
+            f"screening {dataset.name(chunk[0])}…: {rows} verdicts for {expected} listings; "
+            "nothing committed",
+            code="row_count_mismatch",
+        )
     first = dataset.paths.index(chunk[0])
-    files, rows = [], 0
+    files = []
     for n, path in enumerate(produced):
-        rows += pq.ParquetFile(path).metadata.num_rows
         name = f"p{first:06d}-{n:04d}.parquet"
         path.replace(target / name)
         files.append(name)

@@ -83,7 +83,8 @@ class SparkPartitions:
         screened = frame.mapInArrow(
             lambda batches: screen_arrow(batches, index_file, today), SPARK_SCHEMA
         )
-        screened.write.mode("overwrite").parquet(staging.as_uri())
+        # Not Path.as_uri(): Hadoop would keep its %-escapes ("[" as %5B) in the directory name.
+        screened.write.mode("overwrite").parquet(f"file://{staging}")
 
     def close(self) -> None:
         if self._owned:
