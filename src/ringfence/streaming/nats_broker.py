@@ -70,7 +70,10 @@ class NatsBroker:
         await self._js.publish(subject, data, headers=headers)
 
     async def close(self) -> None:
-        await self._nc.drain()
+        # Not drain(): a pull subscription's leftover status messages keep it waiting forever.
+        # Everything handled is acknowledged already; the rest is redelivered to another worker.
+        await self._sub.unsubscribe()
+        await self._nc.close()
 
 
 async def _ensure_stream(js: Any, name: str, subjects: list[str]) -> None:
