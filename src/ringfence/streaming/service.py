@@ -19,18 +19,26 @@ from ringfence.screening.engine import Listing, Verdict
 from ringfence.streaming.models import ListingVerdict
 from ringfence.streaming.schemas import ListingEvent
 
+_INSERTS: dict[str, Any] = {}
+
 
 def _insert_new(session: Session, values: dict[str, Any]) -> bool:
     """Insert unless the listing version has its row: atomic (ON CONFLICT DO NOTHING), so two
-    workers given the same event cannot both write. True when this call wrote it."""
+    workers given the same event cannot both write. True when this call wrote it. (The
+    statement is built once per dialect and given the values as parameters: building it per
+    row cost more than running it.)"""
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(ListingVerdict).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(ListingVerdict).values(values).on_conflict_do_nothing()
-    else:  # pragma: no cover - the two supported databases are above
-        statement = insert(ListingVerdict).values(values)
-    result = cast(CursorResult[Any], session.execute(statement))
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        table = ListingVerdict.__table__
+        if dialect == "postgresql":
+            statement = postgresql.insert(table).on_conflict_do_nothing()  # type: ignore[arg-type]
+        elif dialect == "sqlite":
+            statement = sqlite.insert(table).on_conflict_do_nothing()  # type: ignore[arg-type]
+        else:  # pragma: no cover - the two supported databases are above
+            statement = insert(table)  # type: ignore[arg-type]
+        _INSERTS[dialect] = statement
+    result = cast(CursorResult[Any], session.execute(statement, values))
     return bool(result.rowcount)
 
 
