@@ -5,9 +5,9 @@ by (marketplace, listing, version))."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,9 +37,11 @@ def _insert_new(session: Session, values: dict[str, Any]) -> bool:
             statement = sqlite.insert(table).on_conflict_do_nothing()  # type: ignore[arg-type]
         else:  # pragma: no cover - the two supported databases are above
             statement = insert(table)  # type: ignore[arg-type]
+        # RETURNING, not rowcount: with RETURNING (which SQLAlchemy adds for the key on
+        # PostgreSQL) psycopg's rowcount says nothing about a skipped row.
+        statement = statement.returning(table.c.id)
         _INSERTS[dialect] = statement
-    result = cast(CursorResult[Any], session.execute(statement, values))
-    return bool(result.rowcount)
+    return session.execute(statement, values).first() is not None
 
 
 def record_verdict(
