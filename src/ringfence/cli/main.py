@@ -300,13 +300,12 @@ def screen(
         day = date.fromisoformat(today) if today else None
     except ValueError:
         raise InvalidInput(f"--today: {today!r} is not a date", code="invalid_date") from None
-    from ringfence.screening.runners.local import FORMATS
-
     partitioned = (
         engine != "local"
         or "://" in source
         or Path(source).is_dir()
-        or out.suffix.lower() not in FORMATS  # a directory
+        or out.is_dir()
+        or not out.suffix  # a directory to be
     )
     data = load_index(index) if index is not None else builtin_data()
     with Progress(
