@@ -121,7 +121,8 @@ def main() -> None:
         "shared with other engineers' work while this runs: read the ratios, measured in the "
         "same run, not the absolute rates.** Clusters started before the clock (Ray local, "
         "2 CPUs; Spark `local[2]`); each run's engine start (index shipped to and loaded by "
-        "the workers) is timed.",
+        "the workers) is timed. Command: `.venv/bin/python benchmarks/scale.py "
+        f"--rows {args.rows} --partitions {args.partitions} --repeats {args.repeats}`.",
         "",
         "| engine | cores | listings/s | listings/s per core | per core vs local runner |",
         "|---|---|---|---|---|",
