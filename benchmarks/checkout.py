@@ -22,15 +22,15 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 
 from docs_section import publish
-from harness import have_wrk, served, throwaway_database, wrk
+from harness import cpu_seconds, have_wrk, served, server_pids, throwaway_database, wrk
 from ringfence.core.db import make_engine, make_session_factory, unit_of_work
 from ringfence.core.migrate import upgrade
 from ringfence.demo import demo_shop, load_demo
 from ringfence.shop.enums import OrderStatus
-from ringfence.shop.models import Offer, Order
+from ringfence.shop.models import OfferStock, Order
 
 STOCK = 100_000_000
 ADDRESS = {
@@ -43,7 +43,7 @@ ADDRESS = {
 CONNECTIONS = 200
 
 
-def lua(offer: int) -> str:
+def lua(offer: int, run: str) -> str:
     body = json.dumps(
         {
             "lines": [{"offer": offer, "quantity": 1}],
@@ -67,10 +67,27 @@ wrk.body = '{body}'
 wrk.headers["Content-Type"] = "application/json"
 request = function()
   counter = counter + 1
-  wrk.headers["Idempotency-Key"] = string.format("bench-%d-%d", id, counter)
+  wrk.headers["Idempotency-Key"] = string.format("{run}-%d-%d", id, counter)
   return wrk.format(nil, "/v1/shop/stores/IOC/orders")
 end
 """
+
+
+def backends(engine: Engine) -> list[int]:
+    """The PostgreSQL server processes serving the benchmark's database (but this one)."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+        )
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
 
 
 def main() -> None:
@@ -96,8 +113,9 @@ def main() -> None:
         with unit_of_work(factory) as session:
             load_demo(session)
             offer = demo_shop(session, stock=STOCK)
-        script = Path(tmp_dir) / "checkout.lua"
-        script.write_text(lua(offer))
+        warm_up, script = Path(tmp_dir) / "warm-up.lua", Path(tmp_dir) / "checkout.lua"
+        warm_up.write_text(lua(offer, "warm-up"))
+        script.write_text(lua(offer, "bench"))
         with served(url, workers=args.workers) as base:
             floor = wrk(f"{base}/healthz", seconds=args.seconds, connections=CONNECTIONS, threads=2)
             reads = wrk(
@@ -106,16 +124,23 @@ def main() -> None:
                 connections=CONNECTIONS,
                 threads=2,
             )
+            # Warm-up: each worker compiles the licence index and its routes on first use.
+            warm = wrk(base, seconds=3, connections=CONNECTIONS, threads=2, script=warm_up)
+            server = server_pids(base)
+            server_before, db_before = cpu_seconds(server), cpu_seconds(backends(engine))
             orders = wrk(
                 base, seconds=args.seconds, connections=CONNECTIONS, threads=2, script=script
             )
+            server_cpu = spent(server_before, cpu_seconds(server))
+            db_cpu = spent(db_before, cpu_seconds(backends(engine)))
         with factory() as session:
             paid = session.scalar(
                 select(func.count()).select_from(Order).where(Order.status == OrderStatus.paid)
             )
-            left = session.get_one(Offer, offer).stock
+            left = session.get_one(OfferStock, offer).stock
         engine.dispose()
-    created = orders.requests - orders.non_2xx
+    created = orders.requests - orders.non_2xx + warm.requests - warm.non_2xx
+    server_ms, db_ms = 1000 * server_cpu / orders.requests, 1000 * db_cpu / orders.requests
     # Requests cut off when the run ends may still have committed: never fewer orders than
     # answers, and the stock must match the orders exactly (nothing oversold or lost).
     consistent = paid >= created and STOCK - left == paid
@@ -137,9 +162,16 @@ def main() -> None:
         f"| /healthz (the framework's floor) | {floor.rate:,.0f} | {floor.p50_ms:,.0f} ms | "
         f"{floor.p99_ms:,.0f} ms | {floor.errors()} |",
         "",
+        f"CPU per checkout during the measured run: **{server_ms:.1f} ms** in the server's "
+        f"processes and **{db_ms:.1f} ms** in PostgreSQL's (server processes of this database; "
+        f"from /proc): {server_ms + db_ms:.1f} ms an order, so the two cores could place at most "
+        f"{2000 / (server_ms + db_ms):,.0f} orders/s if nothing else ran on them (wrk, here, "
+        "takes its share).",
+        "",
         f"Checkout runs at {orders.rate / floor.rate:.0%} of the floor. Afterwards the database "
-        f"held {paid:,} paid orders for {created:,} successful responses (requests still in "
-        f"flight when wrk stops may commit after it) and the stock had fallen by "
+        f"held {paid:,} paid orders for {created:,} successful responses, warm-up included "
+        f"(requests still in flight when wrk stops may commit after it), and the stock had "
+        f"fallen by "
         f"{STOCK - left:,}: " + ("consistent." if consistent else "**INCONSISTENT**."),
     ]
     publish("checkout", lines, write=not args.no_write)

@@ -19,7 +19,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.dbs import fresh_database as throwaway_database
 
-__all__ = ["WrkResult", "free_port", "have_wrk", "served", "throwaway_database", "wrk"]
+__all__ = [
+    "WrkResult",
+    "cpu_seconds",
+    "free_port",
+    "have_wrk",
+    "served",
+    "server_pids",
+    "throwaway_database",
+    "wrk",
+]
 
 
 def free_port() -> int:
@@ -63,6 +72,36 @@ def served(url: str, *, workers: int = 1, env: dict[str, str] | None = None) -> 
         except subprocess.TimeoutExpired:  # workers still draining keep-alive connections
             server.kill()
             server.wait()
+
+
+def server_pids(base: str) -> list[int]:
+    """The `ringfence serve` process listening at ``base`` and its worker processes (Linux)."""
+    port = base.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in argv and b"--port" in argv and port.encode() in argv:
+            children = (proc / "task" / proc.name / "children").read_text().split()
+            return [int(proc.name), *map(int, children)]
+    raise RuntimeError(f"no ringfence serve process at {base}")
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each process has used so far (Linux /proc); a process that has
+    gone is left out."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return used
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,22 @@ def test_postgres_urls_use_psycopg3() -> None:
     assert settings.database_url == "postgresql+psycopg://u@h:5432/db"
 
 
+WEBHOOK = {"notice_connector": "webhook", "webhook_secret": "a-shared-webhook-secret"}
+
+
 def test_default_secret_refused_in_production() -> None:
     with pytest.raises(ConfigurationError, match="RINGFENCE_SECRET_KEY"):
         load_settings(environment="production")
-    ok = load_settings(environment="production", secret_key="a-real-secret-from-the-vault")
+    ok = load_settings(
+        environment="production", secret_key="a-real-secret-from-the-vault", **WEBHOOK
+    )
     assert ok.secret_key.get_secret_value() != DEFAULT_SECRET
+
+
+def test_notices_kept_in_memory_are_refused_in_production() -> None:
+    with pytest.raises(ConfigurationError, match="RINGFENCE_NOTICE_CONNECTOR must be webhook"):
+        load_settings(environment="production", secret_key="a-real-secret-from-the-vault")
+    assert load_settings(notice_connector="memory").notice_connector == "memory"  # development
 
 
 def test_bad_values_name_the_setting() -> None:

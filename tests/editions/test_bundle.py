@@ -4,6 +4,7 @@ corrupt, truncated and tampered bundles are refused with the reason and change n
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
@@ -266,25 +267,37 @@ def test_a_conflicting_row_refuses_the_whole_bundle(deployments: Deployments) ->
 
 
 def test_an_older_bundle_is_upgraded_on_import(deployments: Deployments) -> None:
-    """A synthetic 0004 bundle: before the edition's history table existed."""
+    """A synthetic 0004 bundle: before the edition's history table existed (0005), and with
+    the stock a column of the offer (0006)."""
     current = _export(deployments.source)
+    _, members = bundle.unpack(current.data)
+    stock = {
+        row["offer_id"]: row["stock"]
+        for row in map(json.loads, members["tables/offer_stock.jsonl"].splitlines())
+    }
+    offers = [json.loads(line) for line in members["tables/offers.jsonl"].splitlines()]
+    old_offers = bundle.table_lines([o | {"stock": stock[o["id"]]} for o in offers])
+    assert stock  # the seeded store has an offer
+
+    def old_files(f: dict[str, bytes]) -> None:
+        f.pop("tables/edition_events.jsonl")
+        f.pop("tables/offer_stock.jsonl")
+        f["tables/offers.jsonl"] = old_offers
 
     def to_0004(m: dict[str, object]) -> None:
         m["schema_version"] = "0004"
         tables = m["tables"]
         assert isinstance(tables, dict)
         tables.pop("edition_events")
+        tables.pop("offer_stock")
+        tables["offers"]["sha256"] = hashlib.sha256(old_offers).hexdigest()
 
-    old = _repack(
-        current.data,
-        files=lambda f: f.pop("tables/edition_events.jsonl"),
-        manifest=to_0004,
-        resign=SECRET,
-    )
+    old = _repack(current.data, files=old_files, manifest=to_0004, resign=SECRET)
     result = _import(deployments.target, old)
     assert result.upgraded
     assert result.schema_version == "0004"
     assert result.inserted["edition_events"] == 0
+    assert result.inserted["offer_stock"] == len(stock)
     after = _digests(deployments.target)
     expected = {n: t["sha256"] for n, t in current.manifest["tables"].items()}
     expected["edition_events"] = bundle.digest([])

@@ -118,7 +118,7 @@ def test_archiving_waits_for_unsettled_orders(session: Session, tenant: Tenant) 
     with pytest.raises(Conflict) as exc:
         _archive(session)
     assert exc.value.code == "unsettled_orders"
-    shop.transition(placed.order, OrderStatus.cancelled)
+    shop.transition(session.get_one(Order, placed.order.id), OrderStatus.cancelled)
     _archive(session)
     assert session.get_one(Edition, "la28").status is S.archived
 

@@ -21,7 +21,7 @@ from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.service import compile_index
 from ringfence.shop import service
 from ringfence.shop.enums import OrderStatus
-from ringfence.shop.models import IdempotencyKey, Offer, Order
+from ringfence.shop.models import IdempotencyKey, OfferStock, Order
 from ringfence.shop.payments import SandboxProvider
 from tests.dbs import backends, fresh_database
 from tests.shop.conftest import NOW, checkout_body, seed_shop
@@ -88,7 +88,7 @@ def test_500_buyers_for_100_units_buy_exactly_100(
         )
     assert outcomes == {"paid": 100, "out_of_stock": 400}
     with factory() as session:
-        assert session.get_one(Offer, offer).stock == 0
+        assert session.get_one(OfferStock, offer).stock == 0
         paid = select(func.count()).select_from(Order).where(Order.status == OrderStatus.paid)
         assert session.scalar(paid) == 100
 
@@ -108,7 +108,7 @@ def test_concurrent_retries_with_one_key_make_one_order(
         assert session.scalar(select(func.count()).select_from(Order)) == 1
         assert session.scalar(select(func.count()).select_from(IdempotencyKey)) == 1
         order_id = session.scalars(select(Order.id)).one()
-        assert session.get_one(Offer, offer).stock == 99
+        assert session.get_one(OfferStock, offer).stock == 99
     assert {o.removeprefix("replayed:") for o in outcomes if o.startswith("replayed:")} <= {
         order_id
     }

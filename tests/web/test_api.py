@@ -161,3 +161,14 @@ def test_public_endpoints_need_no_key(client: TestClient) -> None:
     }
     unknown = client.get("/v1/public/sellers/LIC:nobody").json()
     assert unknown == {"id": "LIC:nobody", "name": None, "official": False, "licences": []}
+
+
+def test_a_value_the_database_refuses_is_a_422(client: TestClient, database_url: str) -> None:
+    """PostgreSQL refuses NUL characters in text (SQLite stores them): 422, never a 500."""
+    response = client.get("/v1/shop/offers", params={"edition": "\x00"})
+    if database_url.startswith("postgresql"):
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["code"] == "invalid_value"
+    else:
+        assert response.status_code == 200
+        assert response.json() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -78,14 +80,51 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         _queue_writers(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_idle_connections(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Check a pooled connection that sat idle for a while before handing it out.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip per transaction, two of
+    the fourteen a checkout makes. A connection in steady use is known to be alive; one idle for
+    more than IDLE_PING_SECONDS (the server restarted, a firewall dropped it) is pinged, and a
+    dead one is replaced before anyone uses it. Should the server go away between two uses, the
+    statement fails (503), SQLAlchemy discards the pool, and the next request gets a fresh one."""
+    since = "ringfence_idle_since"
+
+    def checkin(_dbapi: Any, record: Any) -> None:
+        record.info[since] = time.monotonic()
+
+    def checkout(dbapi: Any, record: Any, _proxy: Any) -> None:
+        idle = record.info.pop(since, None)
+        if idle is not None and time.monotonic() - idle > IDLE_PING_SECONDS:
+            try:
+                engine.dialect.do_ping(dbapi)
+            except Exception as exc:  # any failure: this connection is not to be trusted
+                raise DisconnectionError("the pooled connection did not answer") from exc
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
 
 
 SQLITE_BUSY_SECONDS = 15.0
 
 
+# Execution option for a transaction that only reads: on SQLite it starts with a plain BEGIN and
+# takes neither lock, so it can run while the same thread holds the write lock in another
+# session (the licence index cache looks at the registry revision in the middle of requests).
+READ_ONLY = "ringfence_read_only"
+
+
 def _queue_writers(engine: Engine) -> None:
-    """Every SQLite transaction starts with BEGIN IMMEDIATE, behind a lock of this engine.
+    """Every SQLite transaction starts with BEGIN IMMEDIATE, behind a lock of this engine
+    (but those marked READ_ONLY).
 
     IMMEDIATE: a transaction takes the write lock when it starts, waiting for it under the busy
     timeout. A deferred one that reads and then writes cannot wait for it (its snapshot may be
@@ -106,6 +145,9 @@ def _queue_writers(engine: Engine) -> None:
             lock.release()
 
     def begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")  # WAL: reads the last commit, waits for no writer
+            return
         if not conn.info.get("ringfence_writer") and lock.acquire(timeout=SQLITE_BUSY_SECONDS):
             conn.info["ringfence_writer"] = True
         try:

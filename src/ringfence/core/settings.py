@@ -111,6 +111,9 @@ class Settings(BaseSettings):
             and self.secret_key.get_secret_value() == DEFAULT_SECRET
         ):
             raise ValueError("RINGFENCE_SECRET_KEY must be set to a private value in production")
+        if self.environment is Environment.production and self.notice_connector == "memory":
+            # Takedown notices kept in memory reach no marketplace and vanish with the process.
+            raise ValueError("RINGFENCE_NOTICE_CONNECTOR must be webhook in production")
         if self.notice_connector == "webhook" and not self.webhook_secret.get_secret_value():
             raise ValueError("RINGFENCE_WEBHOOK_SECRET must be set for the webhook connector")
         return self

@@ -62,7 +62,7 @@ from ringfence.registry.service import _bump_revision  # the index must see the 
 
 FORMAT = "ringfence-edition-bundle"
 FORMAT_VERSION = 1
-SCHEMA_VERSION = "0006"  # the Alembic head these rows follow (a test keeps them in step)
+SCHEMA_VERSION = "0007"  # the Alembic head these rows follow (a test keeps them in step)
 SIGNATURE_ALG = "HMAC-SHA256"
 MANIFEST = "manifest.json"
 MAX_MEMBER = 2 * 1024**3  # refuse to inflate a member beyond this (a zip bomb is corrupt)
@@ -110,6 +110,10 @@ def _batches(s: Scope) -> ColumnElement[bool]:
     return _col("code_batches", "licensor_id") == s.ocog
 
 
+def _offers(s: Scope) -> ColumnElement[bool]:
+    return _col("offers", "storefront_id") == s.ocog
+
+
 def _orders(s: Scope) -> ColumnElement[bool]:
     return _col("orders", "storefront_id") == s.ocog
 
@@ -150,7 +154,8 @@ SELECTION: dict[str, Callable[[Scope], ColumnElement[bool]]] = {
         ),
     ),
     "storefronts": lambda s: _col("storefronts", "id") == s.ocog,
-    "offers": lambda s: _col("offers", "storefront_id") == s.ocog,
+    "offers": _offers,
+    "offer_stock": _in("offer_stock", "offer_id", _ids("offers", "id", _offers)),
     "orders": _orders,
     "order_lines": _in("order_lines", "order_id", _ids("orders", "id", _orders)),
     # Its royalties (wherever the sale was) and both halves of every posting of its store.
@@ -480,11 +485,19 @@ def _to_0005(rows: Rows) -> None:
     rows.setdefault("edition_events", [])
 
 
+def _to_0006(rows: Rows) -> None:
+    """0006 moved each offer's stock into offer_stock."""
+    stock = rows.setdefault("offer_stock", [])
+    for offer in rows.get("offers", []):
+        stock.append({"offer_id": offer["id"], "stock": offer.pop("stock")})
+
+
 # Ordered row transforms: each brings the rows of a bundle at the version before it to its
 # version. A migration that changes a carried table adds its transform here.
 UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
     ("0005", _to_0005),
-    ("0006", lambda rows: None),  # 0006 added listing_verdicts, which bundles do not carry
+    ("0006", _to_0006),
+    ("0007", lambda rows: None),  # 0007 added listing_verdicts, which bundles do not carry
 ]
 
 

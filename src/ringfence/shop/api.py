@@ -6,11 +6,13 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from ringfence.core.db import utcnow
 from ringfence.core.security import Principal
 from ringfence.shop import service
+from ringfence.shop.batching import CheckoutBatcher
 from ringfence.shop.enums import OrderStatus
 from ringfence.shop.payments import PaymentProvider
 from ringfence.shop.schemas import (
@@ -38,7 +40,7 @@ router = APIRouter(tags=["shop"])
 OfferId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def get_provider(request: Request) -> PaymentProvider:
+async def get_provider(request: Request) -> PaymentProvider:
     provider: PaymentProvider = request.app.state.payment_provider
     return provider
 
@@ -152,12 +154,12 @@ def set_stock(
 
 
 @router.post("/v1/shop/stores/{store_id}/orders", response_model=OrderOut, status_code=201)
-def checkout(
+async def checkout(
     store_id: str,
     body: CheckoutIn,
+    request: Request,
     response: Response,
     principal: OptionalPrincipal,
-    session: SessionDep,
     index: IndexDep,
     provider: ProviderDep,
     settings: SettingsDep,
@@ -168,33 +170,25 @@ def checkout(
     """Buy (guests too): stock is reserved, the payment authorised and captured. 201 with the
     paid order; 402 ``payment_declined``/``payment_timeout``/``capture_failed`` when payment
     fails (the order is cancelled and its stock released); 409 ``out_of_stock``. With an
-    ``Idempotency-Key``, a retry answers 200 with the first request's order, never a second."""
+    ``Idempotency-Key``, a retry answers 200 with the first request's order, never a second.
+
+    Concurrent checkouts share transactions (shop/batching.py); the payment call runs in a
+    worker thread of its own, outside any transaction."""
+    batcher: CheckoutBatcher = request.app.state.checkout_batcher
     buyer = (principal.party_id if principal else None) or "guest"
-    placed = service.place_order(
-        session,
-        store_id=store_id,
-        buyer=buyer,
-        data=body,
+    placed = await batcher.place(
+        service.OrderRequest(store_id, buyer, body, idempotency_key),
         index=index,
-        idempotency_key=idempotency_key,
         reservation=timedelta(minutes=settings.reservation_minutes),
     )
-    session.commit()  # the reservation stands before the payment call
-    order = placed.order
-    if placed.created:
-        order = service.pay_order(
-            session, order_id=order.id, provider=provider, token=body.payment_token
-        )
-        session.commit()
-    else:
+    if not placed.created:
         response.status_code = 200
-    out = service.order_out(session, order)
-    if placed.created and order.status is OrderStatus.cancelled:
-        raise service.PaymentDeclined(
-            f"payment failed: {order.status_reason}; order {order.id} cancelled",
-            code=order.status_reason or "payment_failed",
-        )
-    return out
+        return placed.order
+    payment = await run_in_threadpool(service.charge, provider, placed.order, body.payment_token)
+    order = await batcher.settle(payment)
+    if payment.ref is not None and order.status is not OrderStatus.paid:
+        await run_in_threadpool(service.refund_orphan, provider, payment, order)
+    return service.paid_or_declined(order).order
 
 
 @router.get("/v1/shop/orders/{order_id}", response_model=OrderOut)

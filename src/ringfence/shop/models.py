@@ -18,7 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ringfence.authenticity.models import BigId
 from ringfence.core.db import Base, utcnow
@@ -46,7 +46,6 @@ class Offer(Base):
     __tablename__ = "offers"
     __table_args__ = (
         UniqueConstraint("storefront_id", "gtin"),
-        CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price_minor > 0", name="price_positive"),
     )
 
@@ -57,13 +56,27 @@ class Offer(Base):
     descriptions: Mapped[dict[str, Any]] = mapped_column(JSON)
     images: Mapped[list[str]]
     price_minor: Mapped[int] = mapped_column(BigInteger)
-    stock: Mapped[int]
+    inventory: Mapped[OfferStock] = relationship(lazy="joined", cascade="all, delete-orphan")
     status: Mapped[OfferStatus] = mapped_column(_enum(OfferStatus), index=True)
     status_reason: Mapped[str | None] = mapped_column(String(200))
     licence_id: Mapped[str | None] = mapped_column(String(100))  # relied on when published
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OfferStock(Base):
+    """The units of an offer left to sell, in a narrow row of its own: every checkout of the
+    offer updates it, and on PostgreSQL each update writes a new version of the row. On the
+    offer's own row (a kilobyte of titles and descriptions) a sales peak left thousands of
+    dead versions that every read of the offer had to step over: 6 ms for one index look-up
+    after 15,000 orders, and 9 ms of database CPU per order."""
+
+    __tablename__ = "offer_stock"
+    __table_args__ = (CheckConstraint("stock >= 0", name="stock_not_negative"),)
+
+    offer_id: Mapped[int] = mapped_column(BigId, ForeignKey("offers.id"), primary_key=True)
+    stock: Mapped[int]
 
 
 class Order(Base):

@@ -17,12 +17,16 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ringfence.authenticity.models import Product
@@ -35,7 +39,15 @@ from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import Channel, PartyKind
 from ringfence.registry.models import Licence, Party
 from ringfence.shop.enums import EntryKind, OfferStatus, OrderStatus
-from ringfence.shop.models import IdempotencyKey, LedgerEntry, Offer, Order, OrderLine, Storefront
+from ringfence.shop.models import (
+    IdempotencyKey,
+    LedgerEntry,
+    Offer,
+    OfferStock,
+    Order,
+    OrderLine,
+    Storefront,
+)
 from ringfence.shop.money import royalty
 from ringfence.shop.payments import PaymentError, PaymentProvider
 from ringfence.shop.schemas import (
@@ -123,7 +135,7 @@ def _offer_out(o: Offer, currency: str) -> OfferOut:
         images=list(o.images),
         price_minor=o.price_minor,
         currency=currency,
-        stock=o.stock,
+        stock=o.inventory.stock,
         status=o.status,
         status_reason=o.status_reason,
         licence=o.licence_id,
@@ -148,7 +160,7 @@ def add_offer(session: Session, *, principal: Principal, store_id: str, data: Of
         descriptions=data.descriptions,
         images=data.images,
         price_minor=data.price_minor,
-        stock=data.stock,
+        inventory=OfferStock(stock=data.stock),
         status=OfferStatus.draft,
         search_text=" ".join([*data.titles.values(), *data.descriptions.values()]).casefold(),
     )
@@ -208,7 +220,7 @@ def set_stock(session: Session, *, principal: Principal, offer_id: int, stock: i
     offer = _get_offer(session, offer_id)
     _owner(principal, offer.storefront_id)
     ensure_writable(session, offer.storefront_id)
-    offer.stock = stock
+    offer.inventory.stock = stock
     return _offer_out(offer, _get_store(session, offer.storefront_id).currency)
 
 
@@ -286,48 +298,162 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 
-def transition(order: Order, to: OrderStatus, reason: str | None = None) -> None:
-    """Move an order to ``to`` or raise Conflict ``illegal_transition``."""
-    if to not in TRANSITIONS[order.status]:
+def order_transition(order_id: str, current: OrderStatus, to: OrderStatus) -> OrderStatus:
+    """``to`` when the table allows it, else Conflict ``illegal_transition``."""
+    if to not in TRANSITIONS[current]:
         raise Conflict(
-            f"order {order.id} is {order.status.value}: it cannot become {to.value}",
+            f"order {order_id} is {current.value}: it cannot become {to.value}",
             code="illegal_transition",
         )
-    order.status = to
+    return to
+
+
+def transition(order: Order, to: OrderStatus, reason: str | None = None) -> None:
+    """Move an order to ``to`` or raise Conflict ``illegal_transition``."""
+    order.status = order_transition(order.id, order.status, to)
     order.status_reason = reason
 
 
-def order_out(session: Session, order: Order) -> OrderOut:
-    lines = session.scalars(
-        select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
-    )
+_ORDER_COLUMNS = (
+    Order.id,
+    Order.storefront_id,
+    Order.status,
+    Order.status_reason,
+    Order.currency,
+    Order.total_minor,
+    Order.reserved_until,
+    Order.created_at,
+)
+_LINE_COLUMNS = (
+    OrderLine.id.label("line_id"),
+    OrderLine.offer_id,
+    OrderLine.gtin,
+    OrderLine.quantity,
+    OrderLine.unit_price_minor,
+    OrderLine.line_total_minor,
+    OrderLine.licence_id,
+    OrderLine.licensor_id,
+    OrderLine.licensee_id,
+    OrderLine.royalty_rate,
+    OrderLine.code_batch_id,
+)
+
+
+# One row per line of the orders, with its order's columns on each.
+_ORDER_WITH_LINES = (
+    select(*_ORDER_COLUMNS, *_LINE_COLUMNS)
+    .join(OrderLine, OrderLine.order_id == Order.id)
+    .where(Order.id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(Order.id, OrderLine.id)
+)
+_ORDER_WITH_LINES_LOCKED = _ORDER_WITH_LINES.with_for_update(of=Order.__table__)
+
+
+def _order_out(
+    order: Mapping[Any, Any], lines: Iterable[Mapping[Any, Any]], **changes: Any
+) -> OrderOut:
+    """The API view of an order from its columns and its lines' (rows or dicts); ``changes``
+    override the order's (a status just written, say)."""
+    fields = {name: order[name] for name in _ORDER_FIELDS} | changes
     return OrderOut(
-        id=order.id,
-        storefront=order.storefront_id,
-        status=order.status,
-        status_reason=order.status_reason,
-        currency=order.currency,
-        total_minor=order.total_minor,
+        storefront=fields.pop("storefront_id"),
+        **fields,
         lines=[
             OrderLineOut(
-                offer=line.offer_id,
-                gtin=line.gtin,
-                quantity=line.quantity,
-                unit_price_minor=line.unit_price_minor,
-                line_total_minor=line.line_total_minor,
-                licence=line.licence_id,
-                code_batch=line.code_batch_id,
+                offer=line["offer_id"],
+                gtin=line["gtin"],
+                quantity=line["quantity"],
+                unit_price_minor=line["unit_price_minor"],
+                line_total_minor=line["line_total_minor"],
+                licence=line["licence_id"],
+                code_batch=line["code_batch_id"],
             )
             for line in lines
         ],
-        reserved_until=order.reserved_until,
-        created_at=order.created_at,
     )
+
+
+_ORDER_FIELDS = tuple(column.key for column in _ORDER_COLUMNS)
+
+
+def order_out(session: Session, order: Order) -> OrderOut:
+    rows = session.execute(_ORDER_WITH_LINES, {"order_ids": [order.id]}).mappings().all()
+    return _order_out(rows[0], rows)
+
+
+# The store with those of its offers an order asks for, their products and licences.
+_STORE_WITH_OFFERS = (
+    select(
+        Storefront.name,
+        Storefront.currency,
+        Storefront.ships_to,
+        Storefront.open,
+        Offer.id,
+        Offer.status,
+        Offer.gtin,
+        Offer.price_minor,
+        Product.licensee_id,
+        Product.marks,
+        Product.category_id,
+        Licence.id.label("licence_id"),
+        Licence.licensor_id,
+        Licence.licensee_id.label("licence_licensee_id"),
+        Licence.royalty_rate,
+    )
+    .select_from(Storefront)
+    .outerjoin(
+        Offer,
+        (Offer.storefront_id == Storefront.id)
+        & Offer.id.in_(bindparam("offer_ids", expanding=True)),
+    )
+    .outerjoin(Product, Product.gtin == Offer.gtin)
+    .outerjoin(Licence, Licence.id == Offer.licence_id)
+    .where(Storefront.id == bindparam("store_id"))
+)
+# Reserve: a conditional decrement, so stock never goes below zero; and give back.
+_RESERVE = (
+    update(OfferStock)
+    .where(OfferStock.offer_id == bindparam("offer"), OfferStock.stock >= bindparam("quantity"))
+    .values(stock=OfferStock.stock - bindparam("quantity"))
+)
+_RELEASE = (
+    update(OfferStock)
+    .where(OfferStock.offer_id == bindparam("offer"))
+    .values(stock=OfferStock.stock + bindparam("quantity"))
+)
+_SET_STATUS = (
+    update(Order)
+    .where(Order.id == bindparam("order_id"))
+    .values(
+        status=bindparam("status"),
+        status_reason=bindparam("reason"),
+        payment_ref=bindparam("payment_ref"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
+def _status(
+    order_id: str,
+    status: OrderStatus,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    payment_ref: str | None = None,
+) -> dict[str, Any]:
+    """The parameters of _SET_STATUS."""
+    return {
+        "order_id": order_id,
+        "status": status,
+        "reason": reason,
+        "payment_ref": payment_ref,
+        "now": now,
+    }
 
 
 @dataclass(frozen=True, slots=True)
 class Placed:
-    order: Order
+    order: OrderOut
     created: bool  # False: an earlier request with the same idempotency key made it
 
 
@@ -336,16 +462,39 @@ def _fingerprint(store_id: str, data: CheckoutIn) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _replay(session: Session, key: str, fingerprint: str) -> Order | None:
-    existing = session.get(IdempotencyKey, key)
-    if existing is None:
-        return None
+# The Idempotency-Key goes in first, unless an earlier request's is there (PostgreSQL waits for
+# a concurrent insert of the same key to commit or roll back): no row back means a replay.
+_NEW_KEY = {
+    dialect: insert_(IdempotencyKey).on_conflict_do_nothing().returning(IdempotencyKey.key)
+    for dialect, insert_ in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+def _replay(session: Session, key: str, fingerprint: str) -> OrderOut:
+    existing = session.get_one(IdempotencyKey, key)
     if existing.request_hash != fingerprint:
         raise Conflict(
             "this Idempotency-Key was used for a different request",
             code="idempotency_key_reused",
         )
-    return session.get_one(Order, existing.order_id)
+    return order_out(session, session.get_one(Order, existing.order_id))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """One buyer's checkout, as :func:`place_orders` takes them, a batch at a time."""
+
+    store_id: str
+    buyer: str
+    data: CheckoutIn
+    idempotency_key: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        """The key as stored: the client's, scoped to the store and the buyer."""
+        if self.idempotency_key is None:
+            return None
+        return f"{self.store_id}|{self.buyer}|{self.idempotency_key}"
 
 
 def place_order(
@@ -361,24 +510,122 @@ def place_order(
 ) -> Placed:
     """Check, reserve stock and place an unpaid order (pay it with :func:`pay_order` after
     committing, so no row lock is held during the payment call)."""
-    now = now or utcnow()
-    order_id = "O" + secrets.token_hex(10)
-    key = f"{store_id}|{buyer}|{idempotency_key}" if idempotency_key else None
-    if key is not None:
-        fingerprint = _fingerprint(store_id, data)
-        if (earlier := _replay(session, key, fingerprint)) is not None:
-            return Placed(earlier, created=False)
-        try:
-            with session.begin_nested():
-                session.add(IdempotencyKey(key=key, request_hash=fingerprint, order_id=order_id))
-        except IntegrityError:
-            # A concurrent request with this key committed first (we waited on its lock).
-            earlier = _replay(session, key, fingerprint)
-            if earlier is None:  # pragma: no cover - it committed, so it is there
-                raise
-            return Placed(earlier, created=False)
+    request = OrderRequest(store_id, buyer, data, idempotency_key)
+    (placed,) = place_orders(session, [request], index=index, reservation=reservation, now=now)
+    if isinstance(placed, RingfenceError):
+        raise placed
+    return placed
 
-    store = _get_store(session, store_id)
+
+def place_orders(
+    session: Session,
+    requests: Sequence[OrderRequest],
+    *,
+    index: LicenceIndex,
+    reservation: timedelta = timedelta(minutes=15),
+    now: datetime | None = None,
+) -> list[Placed | RingfenceError]:
+    """Place many orders in the session's transaction. For each request: its new order, the
+    order of an earlier request with the same Idempotency-Key (a second request with the same
+    key in the batch gets what the first gets), or the error that refused it; nothing of a
+    refused request stays behind.
+
+    The hot path of a sales peak, written as a handful of Core statements for the whole batch:
+    the keys, one read per store of the requested offers with their products and licences, the
+    orders, their lines, and the stock last."""
+    now = now or utcnow()
+    session.flush()  # what this unit of work changed through the ORM, before the Core below
+    conn = session.connection()
+    results: list[Placed | RingfenceError | None] = [None] * len(requests)
+    order_ids = ["O" + secrets.token_hex(10) for _ in requests]
+    prints = [_fingerprint(r.store_id, r.data) if r.key else "" for r in requests]
+
+    first: dict[str, int] = {}  # key -> the first request with it
+    for i, request in enumerate(requests):
+        if request.key is not None:
+            first.setdefault(request.key, i)
+    inserted: set[str] = set()
+    if first:
+        new_keys = [
+            {"key": key, "request_hash": prints[i], "order_id": order_ids[i], "created_at": now}
+            for key, i in sorted(first.items())  # one lock order for concurrent batches
+        ]
+        inserted = set(conn.execute(_NEW_KEY[conn.dialect.name], new_keys).scalars())
+        for key, i in first.items():
+            if key not in inserted:  # an earlier request committed it (we waited for it)
+                try:
+                    results[i] = Placed(_replay(session, key, prints[i]), created=False)
+                except RingfenceError as exc:
+                    results[i] = exc
+
+    todo = [
+        i
+        for i, r in enumerate(requests)
+        if results[i] is None and (r.key is None or first[r.key] == i)
+    ]
+    built: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    for store_id in sorted({requests[i].store_id for i in todo}):
+        members = [i for i in todo if requests[i].store_id == store_id]
+        wanted = sorted({line.offer for i in members for line in requests[i].data.lines})
+        rows = conn.execute(_STORE_WITH_OFFERS, {"store_id": store_id, "offer_ids": wanted}).all()
+        for i in members:
+            try:
+                built[i] = _build_order(requests[i], rows, order_ids[i], index, reservation, now)
+            except RingfenceError as exc:
+                results[i] = exc
+    if built:
+        conn.execute(insert(Order), [order for order, _ in built.values()])
+        conn.execute(insert(OrderLine), [line for _, lines in built.values() for line in lines])
+        refused = _reserve(conn, {i: lines for i, (_, lines) in built.items()})
+        if refused:
+            gone = [order_ids[i] for i in refused]
+            conn.execute(delete(OrderLine).where(OrderLine.order_id.in_(gone)))
+            conn.execute(delete(Order).where(Order.id.in_(gone)))
+        for i, (order, lines) in built.items():
+            results[i] = refused.get(i) or Placed(_order_out(order, lines), created=True)
+
+    for i, request in enumerate(requests):
+        if request.key is not None and (leader := first[request.key]) != i:
+            results[i] = _follow(results[leader], prints[leader] == prints[i])
+    dropped = [k for k, i in first.items() if k in inserted and _refused(results[i])]
+    if dropped:  # a refused request leaves no key: its retry runs anew
+        conn.execute(delete(IdempotencyKey).where(IdempotencyKey.key.in_(dropped)))
+    answered = [result for result in results if result is not None]
+    assert len(answered) == len(requests), "every request of a batch gets an answer"
+    return answered
+
+
+def _refused(result: Placed | RingfenceError | None) -> bool:
+    return isinstance(result, RingfenceError)
+
+
+def _follow(leader: Placed | RingfenceError | None, same_request: bool) -> Placed | RingfenceError:
+    """The answer to a second request with a key the batch has seen."""
+    if not same_request:
+        return Conflict(
+            "this Idempotency-Key was used for a different request",
+            code="idempotency_key_reused",
+        )
+    if isinstance(leader, Placed):
+        return Placed(leader.order, created=False)
+    assert leader is not None  # the first request with a key always gets an answer
+    return leader
+
+
+def _build_order(
+    request: OrderRequest,
+    rows: Sequence[Row[*tuple[Any, ...]]],
+    order_id: str,
+    index: LicenceIndex,
+    reservation: timedelta,
+    now: datetime,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The order and line rows of a request that passes every check, from its store's row
+    joined with the requested offers."""
+    data = request.data
+    if not rows:
+        raise NotFound(f"no storefront {request.store_id!r}", code="storefront_not_found")
+    store = rows[0]
     if not store.open:
         raise Conflict(f"the {store.name} is closed", code="store_closed")
     country = data.ship_to.country
@@ -388,129 +635,188 @@ def place_order(
             code="not_shipped_there",
             loc=("ship_to", "country"),
         )
-    wanted = sorted(data.lines, key=lambda line: line.offer)  # one lock order: no deadlocks
-    offers = {
-        o.id: o
-        for o in session.scalars(select(Offer).where(Offer.id.in_([w.offer for w in wanted])))
-    }
-    rates = {}
+    offers = {row.id: row for row in rows if row.id is not None}
     today = now.date()
-    for i, line in enumerate(wanted):
+    lines = []
+    for i, line in enumerate(sorted(data.lines, key=lambda line: line.offer)):
         offer = offers.get(line.offer)
-        if (
-            offer is None
-            or offer.storefront_id != store_id
-            or offer.status != OfferStatus.published
-        ):
+        if offer is None or offer.status != OfferStatus.published:
             raise InvalidInput(
                 f"offer {line.offer} is not on sale here",
                 code="offer_not_on_sale",
                 loc=("lines", i, "offer"),
             )
-        product = session.get_one(Product, offer.gtin)
         decision = index.authorize_many(
-            product.licensee_id, product.marks, product.category_id, country, OFFICIAL, today
+            offer.licensee_id, offer.marks, offer.category_id, country, OFFICIAL, today
         )
-        licence = session.execute(
-            select(
-                Licence.id, Licence.licensor_id, Licence.licensee_id, Licence.royalty_rate
-            ).where(Licence.id == offer.licence_id)
-        ).first()
-        if not decision.allowed or licence is None:
+        if not decision.allowed or offer.licence_id is None:
             raise Conflict(
                 f"offer {line.offer} may not be sold to {country} today",
                 code="offer_not_licensed",
                 loc=("lines", i, "offer"),
             )
-        rates[offer.id] = licence
-    order = Order(
-        id=order_id,
-        storefront_id=store_id,
-        buyer=buyer,
-        email=data.email,
-        ship_to=data.ship_to.model_dump(mode="json"),
-        status=OrderStatus.placed,
-        currency=store.currency,
-        total_minor=sum(offers[w.offer].price_minor * w.quantity for w in wanted),
-        reserved_until=now + reservation,
-        created_at=now,
+        lines.append(
+            {
+                "order_id": order_id,
+                "offer_id": offer.id,
+                "gtin": offer.gtin,
+                "quantity": line.quantity,
+                "unit_price_minor": offer.price_minor,
+                "line_total_minor": offer.price_minor * line.quantity,
+                "licence_id": offer.licence_id,
+                "licensor_id": offer.licensor_id,
+                "licensee_id": offer.licence_licensee_id,
+                "royalty_rate": offer.royalty_rate,
+                "code_batch_id": None,
+            }
+        )
+    order = {
+        "id": order_id,
+        "storefront_id": request.store_id,
+        "buyer": request.buyer,
+        "email": data.email,
+        "ship_to": data.ship_to.model_dump(mode="json"),
+        "status": OrderStatus.placed,
+        "status_reason": None,
+        "currency": store.currency,
+        "total_minor": sum(line["line_total_minor"] for line in lines),
+        "reserved_until": now + reservation,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return order, lines
+
+
+def _reserve(conn: Connection, orders: dict[int, list[dict[str, Any]]]) -> dict[int, Conflict]:
+    """Take the units the orders (in arrival order) ask for; the orders refused for want of
+    stock. One conditional UPDATE per offer for the whole demand, in offer order (no deadlocks
+    between batches); only when an offer is short are its rows locked and whole orders served
+    first come, first served."""
+    demand: Counter[int] = Counter()
+    for lines in orders.values():
+        for line in lines:
+            demand[line["offer_id"]] += line["quantity"]
+    short = [
+        offer
+        for offer in sorted(demand)
+        if conn.execute(_RESERVE, {"offer": offer, "quantity": demand[offer]}).rowcount != 1
+    ]
+    if not short:
+        return {}
+    locked = conn.execute(
+        select(OfferStock.offer_id, OfferStock.stock)
+        .where(OfferStock.offer_id.in_(short))
+        .order_by(OfferStock.offer_id)
+        .with_for_update()
     )
-    session.add(order)
-    session.flush()
-    for line in wanted:
-        offer, licence = offers[line.offer], rates[line.offer]
-        session.add(
-            OrderLine(
-                order_id=order_id,
-                offer_id=offer.id,
-                gtin=offer.gtin,
-                quantity=line.quantity,
-                unit_price_minor=offer.price_minor,
-                line_total_minor=offer.price_minor * line.quantity,
-                licence_id=licence.id,
-                licensor_id=licence.licensor_id,
-                licensee_id=licence.licensee_id,
-                royalty_rate=licence.royalty_rate,
-            )
+    left: dict[int, int] = dict(locked.all())
+    refused = {}
+    for i, lines in orders.items():
+        need: Counter[int] = Counter()
+        for line in lines:
+            if line["offer_id"] in left:
+                need[line["offer_id"]] += line["quantity"]
+        lacking = next(
+            (
+                k
+                for k, line in enumerate(lines)
+                if line["offer_id"] in left and need[line["offer_id"]] > left[line["offer_id"]]
+            ),
+            None,
         )
-    session.flush()
-    # The stock last, just before the caller commits: every order of a hot item queues on its
-    # row lock from this UPDATE to the COMMIT, so nothing else may happen in between.
-    for i, line in enumerate(wanted):
-        reserved = session.execute(
-            update(Offer)
-            .where(Offer.id == line.offer, Offer.stock >= line.quantity)
-            .values(stock=Offer.stock - line.quantity)
-            .execution_options(synchronize_session=False)
+        if lacking is None:
+            for offer, units in need.items():
+                left[offer] -= units
+            continue
+        line = lines[lacking]
+        refused[i] = Conflict(
+            f"offer {line['offer_id']} has fewer than {line['quantity']} in stock",
+            code="out_of_stock",
+            loc=("lines", lacking, "quantity"),
         )
-        if reserved.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(
-                f"offer {line.offer} has fewer than {line.quantity} in stock",
-                code="out_of_stock",
-                loc=("lines", i, "quantity"),
-            )
-    return Placed(order, created=True)
-
-
-def _lines(session: Session, order: Order) -> list[OrderLine]:
-    return list(session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
-
-
-def _release(session: Session, order: Order) -> None:
-    for line in _lines(session, order):
-        session.execute(
-            update(Offer)
-            .where(Offer.id == line.offer_id)
-            .values(stock=Offer.stock + line.quantity)
-            .execution_options(synchronize_session=False)
+    # Give back what refused orders took of offers that had enough, and take the short ones'.
+    _release(
+        conn,
+        [(ln["offer_id"], ln["quantity"]) for i in refused for ln in orders[i]
+         if ln["offer_id"] not in left],
+    )  # fmt: skip
+    for offer in short:
+        served = demand[offer] - sum(
+            line["quantity"] for i in refused for line in orders[i] if line["offer_id"] == offer
         )
+        if served:
+            conn.execute(_RESERVE, {"offer": offer, "quantity": served})
+    return refused
 
 
-def _post(session: Session, order: Order, kind: EntryKind, now: datetime) -> None:
+def _units(lines: Iterable[Row[*tuple[Any, ...]]]) -> list[tuple[int, int]]:
+    return [(line.offer_id, line.quantity) for line in lines]
+
+
+def _line_rows(session: Session, order_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
+    """The order's lines, each with the order's columns."""
+    return session.execute(_ORDER_WITH_LINES, {"order_ids": [order_id]}).all()
+
+
+def _lines(session: Session, order_id: str) -> Sequence[OrderLine]:
+    return session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)
+    ).all()
+
+
+def _release(conn: Connection, units: Iterable[tuple[int, int]]) -> None:
+    """Put (offer, quantity) units back on sale, in offer order (as they were taken: no
+    deadlock with a batch taking stock)."""
+    back = [{"offer": offer, "quantity": quantity} for offer, quantity in sorted(units)]
+    if back:
+        conn.execute(_RELEASE, back)
+
+
+class _PostedLine(Protocol):
+    @property
+    def line_id(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def line_total_minor(self) -> int: ...
+    @property
+    def royalty_rate(self) -> Decimal: ...
+    @property
+    def licence_id(self) -> str: ...
+    @property
+    def licensor_id(self) -> str: ...
+    @property
+    def licensee_id(self) -> str: ...
+
+
+def _post(conn: Connection, lines: Iterable[_PostedLine], kind: EntryKind, now: datetime) -> None:
     """Two entries per line: the licensor's receivable and the licensee's payable."""
     sign = 1 if kind is EntryKind.accrual else -1
-    for line in _lines(session, order):
+    entries = []
+    for line in lines:
         amount = sign * royalty(line.line_total_minor, line.royalty_rate)
         posting = "P" + secrets.token_hex(8)
         for account, value in (
             (f"royalty_receivable:{line.licensor_id}", amount),
             (f"royalty_payable:{line.licensee_id}", -amount),
         ):
-            session.add(
-                LedgerEntry(
-                    posting=posting,
-                    order_line_id=line.id,
-                    kind=kind,
-                    account=account,
-                    amount_minor=value,
-                    sales_minor=sign * line.line_total_minor,
-                    currency=order.currency,
-                    licensor_id=line.licensor_id,
-                    licensee_id=line.licensee_id,
-                    licence_id=line.licence_id,
-                    posted_at=now,
-                )
+            entries.append(
+                {
+                    "posting": posting,
+                    "order_line_id": line.line_id,
+                    "kind": kind,
+                    "account": account,
+                    "amount_minor": value,
+                    "sales_minor": sign * line.line_total_minor,
+                    "currency": line.currency,
+                    "licensor_id": line.licensor_id,
+                    "licensee_id": line.licensee_id,
+                    "licence_id": line.licence_id,
+                    "posted_at": now,
+                }
             )
+    if entries:
+        conn.execute(insert(LedgerEntry), entries)
 
 
 def _order_for_update(session: Session, order_id: str) -> Order:
@@ -520,6 +826,89 @@ def _order_for_update(session: Session, order_id: str) -> Order:
     return order
 
 
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """What the payment provider said about an order: its payment id, or why not."""
+
+    order_id: str
+    ref: str | None = None
+    error: str | None = None  # payment_declined, payment_timeout, capture_failed
+
+
+def charge(provider: PaymentProvider, order: OrderOut, token: str) -> Payment:
+    """Authorise and capture an order's total (outside any transaction: no lock is held while
+    the provider answers)."""
+    try:
+        ref = provider.authorize(
+            reference=order.id, amount_minor=order.total_minor, currency=order.currency, token=token
+        )
+        provider.capture(ref)
+    except PaymentError as exc:
+        return Payment(order.id, error=exc.code)
+    return Payment(order.id, ref=ref)
+
+
+def settle_orders(
+    session: Session, payments: Sequence[Payment], *, now: datetime | None = None
+) -> list[OrderOut]:
+    """Record payments: a paid order accrues its royalties, a failed one is cancelled with the
+    reason and its stock goes back; an order no longer waiting for payment (its reservation
+    ran out) is left as it is. Core statements for the batch: the orders with their lines
+    (locked), the status updates, the stock given back, the ledger rows."""
+    now = now or utcnow()
+    session.flush()
+    conn = session.connection()
+    ids = sorted({payment.order_id for payment in payments})
+    rows = conn.execute(_ORDER_WITH_LINES_LOCKED, {"order_ids": ids}).all()
+    by_order: dict[str, list[Row[*tuple[Any, ...]]]] = {}
+    for row in rows:
+        by_order.setdefault(row.id, []).append(row)
+    out: list[OrderOut] = []
+    statuses: list[dict[str, Any]] = []
+    released: list[tuple[int, int]] = []
+    posted: list[Row[*tuple[Any, ...]]] = []
+    settled: set[str] = set()  # a second payment for an order in this batch changes nothing
+    for payment in payments:
+        lines = by_order.get(payment.order_id)
+        if lines is None:
+            raise NotFound(f"no order {payment.order_id!r}", code="order_not_found")
+        order = lines[0]._mapping
+        maps = [line._mapping for line in lines]
+        if order["status"] is not OrderStatus.placed or payment.order_id in settled:
+            out.append(_order_out(order, maps))
+            continue
+        settled.add(payment.order_id)
+        if payment.error is not None:
+            to = order_transition(payment.order_id, order["status"], OrderStatus.cancelled)
+            statuses.append(_status(payment.order_id, to, now, reason=payment.error))
+            released.extend(_units(lines))
+            out.append(_order_out(order, maps, status=to, status_reason=payment.error))
+        else:
+            to = order_transition(payment.order_id, order["status"], OrderStatus.paid)
+            statuses.append(_status(payment.order_id, to, now, payment_ref=payment.ref))
+            posted.extend(lines)
+            out.append(_order_out(order, maps, status=to))
+    if statuses:
+        conn.execute(_SET_STATUS, statuses)
+    _release(conn, released)
+    _post(conn, posted, EntryKind.accrual, now)
+    return out
+
+
+def refund_orphan(provider: PaymentProvider, payment: Payment, order: OrderOut) -> None:
+    """A payment that went through for an order that was no longer waiting for it (its
+    reservation ran out meanwhile) is given back."""
+    if payment.ref is not None and order.status is not OrderStatus.paid:
+        try:
+            provider.refund(payment.ref, order.total_minor)
+        except PaymentError as exc:
+            raise Conflict(
+                f"order {order.id} is {order.status.value} and its payment could not be given "
+                f"back: {exc}",
+                code=exc.code,
+            ) from None
+
+
 def pay_order(
     session: Session,
     *,
@@ -527,26 +916,65 @@ def pay_order(
     provider: PaymentProvider,
     token: str,
     now: datetime | None = None,
-) -> Order:
-    """Authorise and capture; on success the order is paid and royalties accrue, on failure it
-    is cancelled with the reason and its stock goes back."""
-    now = now or utcnow()
-    order = _order_for_update(session, order_id)
+) -> OrderOut:
+    """Authorise and capture, then record the outcome (:func:`settle_orders`)."""
+    session.flush()
+    rows = session.execute(_ORDER_WITH_LINES, {"order_ids": [order_id]}).mappings().all()
+    if not rows:
+        raise NotFound(f"no order {order_id!r}", code="order_not_found")
+    order = _order_out(rows[0], rows)
     if order.status is not OrderStatus.placed:
         return order
-    try:
-        payment = provider.authorize(
-            reference=order.id, amount_minor=order.total_minor, currency=order.currency, token=token
+    payment = charge(provider, order, token)
+    (settled,) = settle_orders(session, [payment], now=now)
+    refund_orphan(provider, payment, settled)
+    return settled
+
+
+def checkout(
+    session: Session,
+    *,
+    store_id: str,
+    buyer: str,
+    data: CheckoutIn,
+    index: LicenceIndex,
+    provider: PaymentProvider,
+    idempotency_key: str | None = None,
+    reservation: timedelta = timedelta(minutes=15),
+) -> Placed:
+    """A whole purchase in one session: place the order and commit (the reservation stands
+    before the payment call), charge, record the payment and commit. The one service that
+    commits, because the payment must fall between two transactions (the API batches the
+    same steps across requests: shop/batching.py). A replayed Idempotency-Key returns the
+    first order (``created`` False); a failed payment raises PaymentDeclined (402) after its
+    order was cancelled and committed."""
+    placed = place_order(
+        session,
+        store_id=store_id,
+        buyer=buyer,
+        data=data,
+        index=index,
+        idempotency_key=idempotency_key,
+        reservation=reservation,
+    )
+    session.commit()
+    if not placed.created:
+        return placed
+    payment = charge(provider, placed.order, data.payment_token)
+    (order,) = settle_orders(session, [payment])
+    session.commit()
+    refund_orphan(provider, payment, order)
+    return paid_or_declined(order)
+
+
+def paid_or_declined(order: OrderOut) -> Placed:
+    """A newly placed order after its payment; PaymentDeclined when it was cancelled."""
+    if order.status is OrderStatus.cancelled:
+        raise PaymentDeclined(
+            f"payment failed: {order.status_reason}; order {order.id} cancelled",
+            code=order.status_reason or "payment_failed",
         )
-        provider.capture(payment)
-    except PaymentError as exc:
-        _release(session, order)
-        transition(order, OrderStatus.cancelled, exc.code)
-        return order
-    order.payment_ref = payment
-    transition(order, OrderStatus.paid)
-    _post(session, order, EntryKind.accrual, now)
-    return order
+    return Placed(order, created=True)
 
 
 def _managed_order(session: Session, principal: Principal, order_id: str) -> Order:
@@ -574,7 +1002,7 @@ def fulfil_order(
     """Pack the order: every unit gets an authenticity code (one code batch per line)."""
     order = _managed_order(session, principal, order_id)
     transition(order, OrderStatus.fulfilled)
-    for line in _lines(session, order):
+    for line in _lines(session, order.id):
         issued = issue_batch(
             session,
             principal=SYSTEM,
@@ -598,7 +1026,7 @@ def advance_order(
     was = order.status
     transition(order, to, "cancelled by the store" if to is OrderStatus.cancelled else None)
     if to is OrderStatus.cancelled and was is OrderStatus.placed:
-        _release(session, order)
+        _release(session.connection(), _units(_line_rows(session, order.id)))
     return order_out(session, order)
 
 
@@ -620,9 +1048,10 @@ def refund_order(
         provider.refund(order.payment_ref or "", order.total_minor)
     except PaymentError as exc:
         raise Conflict(f"the refund failed: {exc}", code=exc.code) from None
-    _post(session, order, EntryKind.reversal, now)
+    lines = _line_rows(session, order.id)
+    _post(session.connection(), lines, EntryKind.reversal, now)
     if was in (OrderStatus.paid, OrderStatus.fulfilled):
-        _release(session, order)
+        _release(session.connection(), _units(lines))
     return order_out(session, order)
 
 
@@ -635,7 +1064,7 @@ def expire_reservations(session: Session, *, now: datetime | None = None) -> int
         .with_for_update(skip_locked=True)
     ).all()
     for order in expired:
-        _release(session, order)
+        _release(session.connection(), _units(_line_rows(session, order.id)))
         transition(order, OrderStatus.cancelled, "reservation_expired")
     return len(expired)
 

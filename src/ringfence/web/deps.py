@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -36,7 +37,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_app_settings(request: Request) -> Settings:
+# Dependencies that only read app state are ``async def``: FastAPI runs a plain ``def`` one in
+# the thread pool, a hop per dependency per request that costs more than the work.
+
+
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -64,21 +69,22 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_optional_principal(
+async def get_optional_principal(
     session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
     api_key: Annotated[str | None, Security(_api_key)] = None,
 ) -> Principal | None:
-    """The principal when a key is given (a bad key is still 401), None for anonymous callers."""
+    """The principal when a key is given (a bad key is still 401), None for anonymous callers
+    (answered on the event loop: a guest checkout or a public scan needs no thread for it)."""
     if not (api_key or bearer):
         return None
-    return get_principal(session, bearer, api_key)
+    return await run_in_threadpool(get_principal, session, bearer, api_key)
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
-def get_index_cache(request: Request) -> IndexCache:
+async def get_index_cache(request: Request) -> IndexCache:
     cache: IndexCache = request.app.state.index_cache
     return cache
 
@@ -86,15 +92,22 @@ def get_index_cache(request: Request) -> IndexCache:
 IndexCacheDep = Annotated[IndexCache, Depends(get_index_cache)]
 
 
-def get_engine(cache: IndexCacheDep) -> Engine:
-    return cache.get()
+async def _engine(cache: IndexCache) -> Engine:
+    """The compiled engine; a look at the registry revision (a query) runs in a thread."""
+    engine = cache.current()
+    return engine if engine is not None else await run_in_threadpool(cache.get)
+
+
+async def get_engine(cache: IndexCacheDep) -> Engine:
+    return await _engine(cache)
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def get_index(engine: EngineDep) -> LicenceIndex:
-    return engine.licences
+async def get_index(request: Request) -> LicenceIndex:
+    """The licence index (straight from app state: checkout resolves it on every order)."""
+    return (await _engine(request.app.state.index_cache)).licences
 
 
 IndexDep = Annotated[LicenceIndex, Depends(get_index)]

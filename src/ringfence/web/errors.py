@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -47,6 +47,16 @@ async def _integrity(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _bad_value(_: Request, exc: Exception) -> JSONResponse:
+    # The database refused a value the request carried (a NUL character in a text, a number out
+    # of its column's range): the request's fault, and nothing was changed.
+    msg = "a value in the request cannot be stored or searched for (control character, range)"
+    return JSONResponse(
+        _body([{"code": "invalid_value", "msg": msg, "loc": []}]),
+        status_code=422,
+    )
+
+
 async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
     # The database is down, locked past its busy timeout or refusing connections: the request
     # changed nothing and may be retried.
@@ -71,6 +81,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RingfenceError, _ringfence)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(DataError, _bad_value)
     app.add_exception_handler(OperationalError, _unavailable)
     app.add_exception_handler(PoolTimeout, _unavailable)  # no pooled connection came free
     app.add_exception_handler(StarletteHTTPException, _http)

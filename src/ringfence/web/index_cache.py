@@ -12,6 +12,7 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ringfence.core.db import READ_ONLY
 from ringfence.registry.service import current_revision, export_document
 from ringfence.screening.engine import Engine
 from ringfence.screening.index import builtin_data
@@ -30,16 +31,33 @@ class IndexCache:
         with self._lock:
             self._engine = None
 
+    def current(self) -> Engine | None:
+        """The engine when it was checked against the registry within the interval."""
+        engine = self._engine
+        if engine is not None and time.monotonic() - self._checked < self._refresh:
+            return engine
+        return None
+
     def get(self) -> Engine:
+        if (fresh := self.current()) is not None:
+            return fresh
         now = time.monotonic()
         engine = self._engine
-        if engine is not None and now - self._checked < self._refresh:
+        # One thread looks at the revision; while it does, the others go on with the engine
+        # they have (at most a refresh interval old, as between checks) instead of queueing
+        # behind its query, which under load waits for a pooled connection of its own.
+        if engine is None:
+            self._lock.acquire()
+        elif not self._lock.acquire(blocking=False):
             return engine
-        with self._lock:
+        try:
             with self._factory() as session:
+                session.connection(execution_options={READ_ONLY: True})
                 revision = current_revision(session)
                 if self._engine is None or revision != self._revision:
                     self._engine = Engine(builtin_data(export_document(session)))
                     self._revision = revision
             self._checked = now
             return self._engine
+        finally:
+            self._lock.release()

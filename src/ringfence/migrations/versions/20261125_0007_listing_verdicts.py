@@ -1,7 +1,7 @@
 """listing verdicts
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-25
 
 The streaming worker's verdicts (listing_verdicts): one row per listing version on a
@@ -15,8 +15,8 @@ from alembic import op
 
 import ringfence.core.db
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
