@@ -25,6 +25,7 @@ ENGINE = (
     "ringfence.screening.index",
     "ringfence.screening.normalize",
     "ringfence.screening.runners.local",
+    "ringfence.screening.runners.dataset",
     "ringfence.screening.detectors.terms",
     "ringfence.screening.detectors.fuzzy",
     "ringfence.screening.detectors.cues",

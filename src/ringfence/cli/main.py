@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ringfence.cli import bank, codes, editions, enforcement, shop
+from ringfence.cli import bank, codes, editions, enforcement, shop, worker
 from ringfence.cli.common import (
     DatabaseOpt,
     echo,
@@ -43,6 +43,7 @@ app.add_typer(shop.shop_app, name="shop")
 app.add_typer(shop.royalties_app, name="royalties")
 app.add_typer(editions.app, name="edition")
 enforcement.register(app)
+worker.register(app)
 
 
 # ------------------------------------------------------------------ db
@@ -247,10 +248,27 @@ def index_build(
     )
 
 
+ENGINES = ("local", "ray", "spark")
+
+
 @app.command("screen")
 def screen(
-    source: Annotated[Path, typer.Argument(help="Listings: .parquet, .csv or .jsonl.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Verdicts: .parquet, .csv or .jsonl.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="Listings: a .parquet, .csv or .jsonl file, or a directory or URI of Parquet "
+            "partitions."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Verdicts: a file (.parquet, .csv, .jsonl) or, for partitioned "
+            "input, a directory (resumable run).",
+        ),
+    ],
     index: Annotated[
         Path | None, typer.Option("--index", help="Index file; the built-in registry if omitted.")
     ] = None,
@@ -259,18 +277,40 @@ def screen(
     today: Annotated[
         str | None, typer.Option(help="Date for listings without listed_at (YYYY-MM-DD).")
     ] = None,
+    engine: Annotated[
+        str, typer.Option(help="local (this machine, --workers processes), ray or spark.")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (auto, ray://head:10001).")
+    ] = None,
+    spark_master: Annotated[
+        str | None, typer.Option(help="Spark master (local[4], yarn, k8s://...).")
+    ] = None,
 ) -> None:
-    """Screen a file of marketplace listings for unlicensed use of Olympic properties."""
+    """Screen marketplace listings for unlicensed use of Olympic properties."""
+    from datetime import UTC, datetime
+
     from rich.progress import BarColumn, Progress, TextColumn
 
     from ringfence.screening.index import builtin_data, load_index
     from ringfence.screening.interfaces import ImageSources
     from ringfence.screening.runners.local import screen_file
 
+    if engine not in ENGINES:
+        raise InvalidInput(
+            f"--engine: {engine!r} is not one of {', '.join(ENGINES)}", code="invalid_engine"
+        )
     try:
         day = date.fromisoformat(today) if today else None
     except ValueError:
         raise InvalidInput(f"--today: {today!r} is not a date", code="invalid_date") from None
+    partitioned = (
+        engine != "local"
+        or "://" in source
+        or Path(source).is_dir()
+        or out.is_dir()
+        or not out.suffix  # a directory to be
+    )
     data = load_index(index) if index is not None else builtin_data()
     with Progress(
         TextColumn("screening"),
@@ -281,17 +321,59 @@ def screen(
         console=None,
     ) as bar:
         task = bar.add_task("screen", total=None)
-        summary = screen_file(
-            source,
-            out,
-            data=data,
-            sources=ImageSources(base=source.resolve().parent),
-            workers=workers,
-            batch_size=batch_size,
-            today=day,
-            progress=lambda n: bar.advance(task, n),
-        )
+        if partitioned:
+            from ringfence.screening.runners.dataset import screen_dataset
+
+            run_day = day or datetime.now(UTC).date()
+            summary: object = screen_dataset(
+                source,
+                out,
+                data=data,
+                today=run_day,
+                engine=lambda: _partition_engine(
+                    engine, data, run_day, workers, batch_size, ray_address, spark_master
+                ),
+                progress=lambda n: bar.advance(task, n),
+            )
+        else:
+            summary = screen_file(
+                Path(source),
+                out,
+                data=data,
+                sources=ImageSources(base=Path(source).resolve().parent),
+                workers=workers,
+                batch_size=batch_size,
+                today=day,
+                progress=lambda n: bar.advance(task, n),
+            )
     echo(f"wrote {out}: {summary}")
+
+
+def _partition_engine(  # type: ignore[no-untyped-def]
+    engine: str,
+    data,  # ScreeningData, imported lazily
+    day: date,
+    workers: int,
+    batch_size: int,
+    ray_address: str | None,
+    spark_master: str | None,
+):
+    """The engine of a partitioned run; Ray and Spark only from their extras."""
+    from ringfence.screening.runners.dataset import LocalPartitions, missing_extra
+
+    if engine == "ray":
+        try:
+            from ringfence.screening.runners.ray_runner import RayPartitions
+        except ImportError:
+            raise missing_extra("ray") from None
+        return RayPartitions(data, today=day, address=ray_address, batch_size=batch_size)
+    if engine == "spark":
+        try:
+            from ringfence.screening.runners.spark_runner import SparkPartitions
+        except ImportError:
+            raise missing_extra("spark") from None
+        return SparkPartitions(data, today=day, master=spark_master, batch_size=batch_size)
+    return LocalPartitions(data, today=day, workers=workers, batch_size=batch_size)
 
 
 # ------------------------------------------------------------------ keys

@@ -90,6 +90,17 @@ class Settings(BaseSettings):
     webhook_backoff_seconds: float = Field(default=0.5, ge=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # Streaming worker (docs/scaling.md)
+    broker_url: str = Field(
+        default="nats://127.0.0.1:4222", description="nats://host:port (NATS JetStream)."
+    )
+    broker_prefix: str = Field(
+        default="ringfence",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Subjects <prefix>.listings, .verdicts, .dead; streams <PREFIX>_...",
+    )
+    worker_batch: int = Field(default=256, ge=1, le=10_000, description="Events per fetch.")
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres(cls, value: str) -> str:

@@ -53,7 +53,8 @@ import ringfence.authenticity.models
 import ringfence.editions.models
 import ringfence.enforcement.models
 import ringfence.registry.models
-import ringfence.shop.models  # noqa: F401
+import ringfence.shop.models
+import ringfence.streaming.models  # noqa: F401
 from ringfence.core.db import Base, UTCDateTime, utcnow
 from ringfence.core.errors import Conflict, InvalidInput
 from ringfence.editions.service import get_edition, ocog_id
@@ -61,7 +62,7 @@ from ringfence.registry.service import _bump_revision  # the index must see the 
 
 FORMAT = "ringfence-edition-bundle"
 FORMAT_VERSION = 1
-SCHEMA_VERSION = "0008"  # the Alembic head these rows follow (a test keeps them in step)
+SCHEMA_VERSION = "0009"  # the Alembic head these rows follow (a test keeps them in step)
 SIGNATURE_ALG = "HMAC-SHA256"
 MANIFEST = "manifest.json"
 MAX_MEMBER = 2 * 1024**3  # refuse to inflate a member beyond this (a zip bomb is corrupt)
@@ -196,8 +197,12 @@ SELECTION: dict[str, Callable[[Scope], ColumnElement[bool]]] = {
     "edition_events": lambda s: _col("edition_events", "edition_id") == s.edition,
 }
 
-# Never in a bundle: secrets (API keys, web users and their sessions) and per-deployment counters.
-NOT_CARRIED = frozenset({"api_keys", "registry_revision", "users", "web_sessions"})
+# Never in a bundle: secrets (API keys, web users and their sessions), per-deployment counters,
+# and the streaming worker's verdicts (a deployment's record of the marketplace listings it
+# screened, not the edition's data).
+NOT_CARRIED = frozenset(
+    {"api_keys", "registry_revision", "users", "web_sessions", "listing_verdicts"}
+)
 
 
 def _pk(table: Table) -> list[Column[Any]]:
@@ -509,6 +514,7 @@ UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
     ("0006", _to_0006),
     ("0007", _to_0007),
     ("0008", _to_0008),
+    ("0009", lambda rows: None),  # 0009 added listing_verdicts, which bundles do not carry
 ]
 
 

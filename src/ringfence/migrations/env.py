@@ -15,7 +15,8 @@ import ringfence.editions.models
 import ringfence.enforcement.models
 import ringfence.registry.models
 import ringfence.registry.service
-import ringfence.shop.models  # noqa: F401
+import ringfence.shop.models
+import ringfence.streaming.models  # noqa: F401
 from ringfence.core.db import Base, make_engine
 from ringfence.core.settings import load_settings
 

@@ -219,6 +219,14 @@ def write_index(data: ScreeningData, path: Path) -> str:
     return index_checksum(blob)
 
 
+def content_version(data: ScreeningData) -> str:
+    """What an index screens with, as a checksum that ignores when it was built: two builds of
+    the same registry and data have the same version (resumed runs compare it)."""
+    content = data.to_json()
+    content.pop("built_at", None)
+    return hashlib.sha256(_canonical(content)).hexdigest()
+
+
 def index_checksum(blob: bytes) -> str:
     return str(json.loads(gzip.decompress(blob))["checksum"])
 

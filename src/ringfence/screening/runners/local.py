@@ -62,7 +62,7 @@ def read_batches(path: Path, batch_size: int = DEFAULT_BATCH) -> Iterator[pa.Rec
     return _jsonl(path, batch_size)
 
 
-def _require(path: Path, names: list[str]) -> None:
+def _require(path: Path | str, names: list[str]) -> None:
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         raise InvalidInput(
@@ -149,7 +149,7 @@ def _plain(value: Any) -> str | None:
     return json.dumps(value)
 
 
-def _guard(path: Path, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+def _guard(path: Path | str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     try:
         yield from batches
     except (pa.ArrowInvalid, OSError) as exc:

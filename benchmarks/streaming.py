@@ -1,0 +1,173 @@
+"""The streaming worker: events/s through one `ringfence worker` process, and the latency from
+publish to verdict at a steady load below that rate.
+
+Set-up: a throwaway SQLite database (the tests') with the built-in registry, NATS JetStream at
+``--nats`` (subjects under a fresh prefix, streams deleted afterwards), one `ringfence worker`
+subprocess with the built-in index. Events: ``screen_throughput.generate`` listings (~2% carry
+a mark, so about 2% open an enforcement case), one ``created`` event each.
+
+1. Throughput: ``--backlog`` events published at once; the worker's rate is the events between
+   its first and its last verdict over that time (as a verdict subscriber sees them).
+2. Latency: ``--rate`` events/s (default: a third of the measured throughput) for
+   ``--seconds``; for each verdict, receipt time minus the ``published_at`` its event carried
+   (same machine, same clock); p50 and p99.
+
+The machine has 2 cores shared with other engineers' work (and the worker shares them with the
+publisher, the subscriber and NATS): figures are indicative of one worker process on one core.
+
+    .venv/bin/python benchmarks/streaming.py [--backlog 20000] [--seconds 20] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import nats
+import nats.js.errors
+
+from docs_section import publish
+from harness import throwaway_database
+from ringfence.core.migrate import upgrade
+from ringfence.screening.index import builtin_data
+from ringfence.streaming.interfaces import Subjects
+from screen_throughput import generate, machine, revision
+
+RINGFENCE = str(Path(sys.executable).with_name("ringfence"))
+
+
+def events(n: int, mkt: str) -> list[dict[str, Any]]:
+    table = generate(n, builtin_data())
+    keep = ["seller_id", "title", "description", "category", "price", "currency", "ship_to"]
+    rows = table.select([c for c in keep if c in table.column_names]).to_pylist()
+    return [
+        {"type": "created", "marketplace": mkt, "listing_id": f"B{i}", "version": "1",
+         "listing": {k: v for k, v in row.items() if v is not None}}
+        for i, row in enumerate(rows)
+    ]  # fmt: skip
+
+
+class Verdicts:
+    """A subscriber on the verdict subject: arrival times and publish-to-verdict latencies."""
+
+    def __init__(self) -> None:
+        self.arrivals: list[float] = []
+        self.latencies: list[float] = []
+
+    async def on(self, msg: Any) -> None:
+        now = time.time()
+        self.arrivals.append(now)
+        sent = json.loads(msg.data).get("published_at")
+        if sent is not None:
+            self.latencies.append(now - sent)
+
+    async def wait(self, count: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.arrivals) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+
+async def bench(
+    url: str, db: str, backlog: int, seconds: float, rate: float | None
+) -> dict[str, Any]:
+    subjects = Subjects(f"bench-{uuid.uuid4().hex[:8]}")
+    mkt = f"MKT:{subjects.prefix}"
+    env = os.environ | {"RINGFENCE_DATABASE_URL": db, "RINGFENCE_LOG_LEVEL": "WARNING"}
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    worker = subprocess.Popen(  # noqa: S603 - our own command
+        [RINGFENCE, "worker", "--broker-url", url, "--prefix", subjects.prefix],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(200):  # the worker creates the streams
+            try:
+                await js.stream_info(subjects.stream("verdicts"))
+                break
+            except nats.js.errors.NotFoundError:
+                await asyncio.sleep(0.1)
+        seen = Verdicts()
+        await nc.subscribe(subjects.verdicts, cb=seen.on)
+        bodies = events(backlog, mkt)
+        for start in range(0, backlog, 1000):
+            await asyncio.gather(*(js.publish(subjects.listings, json.dumps(b).encode())
+                                   for b in bodies[start : start + 1000]))  # fmt: skip
+        await seen.wait(backlog, timeout=600)
+        done = len(seen.arrivals)
+        throughput = (done - 1) / (seen.arrivals[-1] - seen.arrivals[0]) if done > 1 else 0.0
+        steady = rate or max(1.0, throughput / 3)
+        seen.arrivals.clear()
+        seen.latencies.clear()
+        steady_bodies = events(int(steady * seconds), mkt + "-steady")
+        started = time.monotonic()
+        for i, body in enumerate(steady_bodies):
+            due = started + i / steady
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            body["published_at"] = time.time()
+            await js.publish(subjects.listings, json.dumps(body).encode())
+        await seen.wait(len(steady_bodies), timeout=120)
+        lat = sorted(seen.latencies)
+        return {
+            "backlog": backlog, "done": done, "throughput": throughput, "rate": steady,
+            "sent": len(steady_bodies), "received": len(lat),
+            "p50": statistics.median(lat) * 1000 if lat else float("nan"),
+            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan"),
+        }  # fmt: skip
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        for what in ("listings", "verdicts", "dead"):
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                await js.delete_stream(subjects.stream(what))
+        await nc.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--nats", default="nats://127.0.0.1:4222")
+    parser.add_argument("--backlog", type=int, default=20_000)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rate", type=float, default=None, help="steady events/s")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, throwaway_database("sqlite", Path(tmp)) as db:
+        upgrade(db)
+        subprocess.run([RINGFENCE, "registry", "builtin"], check=True, capture_output=True,  # noqa: S603
+                       env=os.environ | {"RINGFENCE_DATABASE_URL": db})  # fmt: skip
+        r = asyncio.run(bench(args.nats, db, args.backlog, args.seconds, args.rate))
+    lines = [
+        f"### Streaming worker (`benchmarks/streaming.py`), {date.today().isoformat()}",
+        "",
+        f"One `ringfence worker` process (batches of 256, SQLite, built-in index) on NATS "
+        f"JetStream 127.0.0.1:4222; generated listings (~2% carry a mark and open a case). "
+        f"{machine()}; {revision()}. **2 cores shared by the worker, the publisher, the "
+        "subscriber, NATS and other engineers' work: indicative figures.**",
+        "",
+        "| measure | figure |",
+        "|---|---|",
+        f"| throughput, backlog of {r['backlog']:,} events | **{r['throughput']:,.0f} events/s** "
+        f"({r['done']:,} verdicts) |",
+        f"| steady load | {r['rate']:,.0f} events/s for {args.seconds:.0f} s ({r['sent']:,} "
+        f"events, {r['received']:,} verdicts) |",
+        f"| publish → verdict latency, p50 | **{r['p50']:,.1f} ms** |",
+        f"| publish → verdict latency, p99 | **{r['p99']:,.1f} ms** |",
+    ]
+    publish("streaming", lines, write=not args.no_write)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""The streaming worker against the real NATS server (127.0.0.1:4222, or RINGFENCE_TEST_NATS_URL):
+10,000 events with repeats and malformed ones, a redelivery, an index reload. Each test uses
+its own subject prefix and streams, deleted afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ringfence.core.settings import Settings
+from ringfence.enforcement.models import Case
+from ringfence.screening.index import ScreeningData, builtin_data, write_index
+from ringfence.streaming.interfaces import Broker, Subjects, connect_broker
+from ringfence.streaming.models import ListingVerdict
+from ringfence.streaming.worker import IndexSource, Worker
+
+nats = pytest.importorskip("nats")
+NATS_URL = os.environ.get("RINGFENCE_TEST_NATS_URL", "nats://127.0.0.1:4222")
+
+
+def _reachable(url: str) -> bool:
+    host, port = url.split("://", 1)[1].rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def nats_url() -> str:
+    if not _reachable(NATS_URL):
+        message = f"no NATS server at {NATS_URL} (start it: see docs/scaling.md)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI has one: a missing server is a failure there
+        pytest.skip(message)
+    return NATS_URL
+
+
+@pytest.fixture
+def subjects(nats_url: str) -> Iterator[Subjects]:
+    subjects = Subjects(f"rftest-{uuid.uuid4().hex[:10]}")
+    yield subjects
+
+    async def drop() -> None:
+        nc = await nats.connect(nats_url)
+        js = nc.jetstream()
+        for what in ("listings", "verdicts", "dead"):
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                await js.delete_stream(subjects.stream(what))
+        await nc.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, evidence_dir=tmp_path / "evidence")
+
+
+async def _publish(url: str, subject: str, payloads: list[bytes]) -> None:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    for start in range(0, len(payloads), 500):
+        await asyncio.gather(*(js.publish(subject, p) for p in payloads[start : start + 500]))
+    await nc.close()
+
+
+async def _stream(url: str, subjects: Subjects, what: str) -> list[dict[str, Any]]:
+    """Every message of one of the run's output streams."""
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    subject = subjects.verdicts if what == "verdicts" else subjects.dead
+    sub = await js.pull_subscribe(subject, stream=subjects.stream(what))
+    out: list[dict[str, Any]] = []
+    while True:
+        try:
+            batch = await sub.fetch(1000, timeout=1)
+        except nats.errors.TimeoutError:
+            break
+        out += [json.loads(m.data) for m in batch]
+        await asyncio.gather(*(m.ack() for m in batch))
+    await nc.close()
+    return out
+
+
+def _event(mkt: str, n: int, version: int, **over: Any) -> dict[str, Any]:
+    titles = ["blue mug", "Running shoes size 42", "desk lamp", "Olympic Peninsula map",
+              "garden chair"]  # fmt: skip
+    title = "0lymp1c hoodie replica" if n % 40 == 0 else titles[n % 5]  # 1 in 40 infringes
+    return {
+        "type": "created" if version == 1 else "updated",
+        "marketplace": mkt,
+        "listing_id": f"L{n}",
+        "version": str(version),
+        "listing": {"seller_id": f"SELLER:{n % 50}", "title": f"{title} {n}",
+                    "ship_to": ["FR"], "listed_at": "2026-06-01"},
+        "published_at": time.time(),
+    } | over  # fmt: skip
+
+
+MALFORMED = [
+    b"not json {",
+    b"[1, 2, 3]",
+    b"",
+    b"\xff\xfe binary",
+    json.dumps({"type": "created"}).encode(),
+    json.dumps({"type": "moved", "marketplace": "M", "listing_id": "x", "version": "1"}).encode(),
+]
+
+
+def _malformed(mkt: str, i: int) -> bytes:
+    """Broken envelopes, and listings the engine refuses (empty title, unknown territory)."""
+    kind = i % 9
+    if kind < len(MALFORMED):
+        return MALFORMED[kind]
+    listing = {"seller_id": "S", "title": ""} if kind == 6 else {"seller_id": "S", "title": "x"}
+    if kind == 7:
+        listing["ship_to"] = ["QQ"]
+    body = _event(mkt, 900_000 + i, 1, listing=listing)
+    if kind == 8:
+        body.pop("listing")
+    return json.dumps(body).encode()
+
+
+async def _worker(
+    url: str, subjects: Subjects, factory: sessionmaker[Session], settings: Settings,
+    index: IndexSource, batch: int = 500,
+) -> tuple[Worker, Broker]:  # fmt: skip
+    broker = await connect_broker(url, subjects)
+    return Worker(broker, subjects, factory, settings, index, batch=batch), broker
+
+
+def test_ten_thousand_events_one_verdict_per_listing_version(
+    nats_url: str, subjects: Subjects, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    mkt = f"MKT:{subjects.prefix}"
+    rng = random.Random(5)
+    distinct = [_event(mkt, n, v) for n in range(3_800) for v in (1, 2)]  # 7,600 versions
+    repeats = [rng.choice(distinct) for _ in range(1_500)]
+    deleted = [{"type": "deleted", "marketplace": mkt, "listing_id": f"L{n}", "version": "3"}
+               for n in range(500)]  # fmt: skip
+    malformed = [_malformed(mkt, i) for i in range(400)]
+    payloads = [json.dumps(e).encode() for e in distinct + repeats + deleted] + malformed
+    rng.shuffle(payloads)
+    assert len(payloads) == 10_000
+
+    async def scenario() -> Worker:
+        worker, broker = await _worker(nats_url, subjects, session_factory, settings,
+                                       IndexSource(None))  # fmt: skip
+        await _publish(nats_url, subjects.listings, payloads)
+        try:
+            await worker.run(idle_exit=1.5)
+        finally:
+            await broker.close()
+        return worker
+
+    worker = asyncio.run(scenario())
+
+    with session_factory() as session:
+        rows = session.execute(
+            select(ListingVerdict.listing_id, ListingVerdict.listing_version,
+                   ListingVerdict.verdict, ListingVerdict.case_id)
+            .where(ListingVerdict.marketplace_id == mkt)
+        ).all()  # fmt: skip
+        cases = session.execute(
+            select(Case.listing_id, Case.listing_version).where(Case.marketplace_id == mkt)
+        ).all()
+    assert len(rows) == len({(r[0], r[1]) for r in rows}) == 7_600
+    assert {(r[0], r[1]) for r in rows} == {(e["listing_id"], e["version"]) for e in distinct}
+    actionable = [r for r in rows if r[2] in ("infringing", "review")]
+    assert actionable  # the stream holds infringing listings
+    assert all(r[3] is not None for r in actionable)
+    assert sorted(cases) == sorted((r[0], r[1]) for r in actionable)  # one case each, no more
+    assert worker.stats.verdicts == 7_600
+    assert worker.stats.duplicates == 1_500
+    assert worker.stats.deleted == 500
+    assert worker.stats.dead == 400
+
+    verdicts = asyncio.run(_stream(nats_url, subjects, "verdicts"))
+    assert len(verdicts) == 7_600
+    assert len({(v["listing_id"], v["version"]) for v in verdicts}) == 7_600
+    dead = asyncio.run(_stream(nats_url, subjects, "dead"))
+    assert len(dead) == 400
+    assert all(d["reason"] for d in dead)
+    assert sorted(d["data"] for d in dead) == sorted(
+        m.decode("utf-8", errors="replace") for m in malformed
+    )
+    reasons = {d["reason"].split(":")[0] for d in dead}
+    assert reasons == {"invalid_event", "invalid_listing"}
+
+
+def test_a_redelivered_event_and_a_reloaded_index(
+    nats_url: str,
+    subjects: Subjects,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    demo_data: ScreeningData,
+    tmp_path: Path,
+) -> None:
+    mkt = f"MKT:{subjects.prefix}"
+    index = tmp_path / "registry.rfi"
+    write_index(builtin_data(), index)  # no licences: the licensee's tee is infringing
+    listing = {"seller_id": "LIC:heritage-apparel", "title": "Olympic rings tee",
+               "ship_to": "CN", "category": "apparel", "listed_at": "2026-06-01"}  # fmt: skip
+    first = json.dumps(_event(mkt, 1, 1, listing=listing)).encode()
+    second = json.dumps(_event(mkt, 1, 2, listing=listing)).encode()
+
+    async def scenario() -> tuple[Worker, str, str]:
+        source = IndexSource(index, refresh=0)
+        worker, broker = await _worker(nats_url, subjects, session_factory, settings, source)
+        try:
+            await _publish(nats_url, subjects.listings, [first])
+            # Written, then the worker "dies" before acknowledging: the event comes back.
+            got = await broker.fetch(1, timeout=5)
+            assert len(got) == 1
+            worker.handle(got)
+            await got[0].nak(0)
+            await worker.run(idle_exit=1.0)
+            before = source.version
+            write_index(demo_data, index)  # the licences arrive
+            while source.reloads == 0:
+                source.poll()
+                await asyncio.sleep(0.05)
+            await _publish(nats_url, subjects.listings, [second])
+            await worker.run(idle_exit=1.0)
+        finally:
+            await broker.close()
+        return worker, before, source.version
+
+    worker, before, after = asyncio.run(scenario())
+    assert before != after
+    assert worker.stats.verdicts == 2
+    assert worker.stats.duplicates == 1  # the redelivery
+    with session_factory() as session:
+        rows = session.execute(
+            select(ListingVerdict.listing_version, ListingVerdict.verdict,
+                   ListingVerdict.index_version)
+            .where(ListingVerdict.marketplace_id == mkt)
+            .order_by(ListingVerdict.listing_version)
+        ).all()  # fmt: skip
+        cases = session.scalar(select(func.count()).where(Case.marketplace_id == mkt))
+    assert rows == [("1", "infringing", before), ("2", "authorized", after)]
+    assert cases == 1
+    verdicts = asyncio.run(_stream(nats_url, subjects, "verdicts"))
+    assert [(v["version"], v["verdict"]) for v in verdicts] == [("1", "infringing"),
+                                                               ("2", "authorized")]  # fmt: skip
+
+
+def test_unknown_broker_and_unreachable_server(tmp_path: Path) -> None:
+    from ringfence.core.errors import ConfigurationError, InvalidInput
+
+    with pytest.raises(ConfigurationError, match="no broker for scheme 'kafka'"):
+        asyncio.run(connect_broker("kafka://127.0.0.1:9092", Subjects("x")))
+    port = socket.socket()
+    port.bind(("127.0.0.1", 0))
+    free = port.getsockname()[1]
+    port.close()
+    with pytest.raises(InvalidInput, match="cannot connect to NATS"):
+        asyncio.run(connect_broker(f"nats://127.0.0.1:{free}", Subjects("x")))
+
+
+def test_the_command_refuses_an_unknown_broker_in_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ringfence = str(Path(sys.executable).with_name("ringfence"))
+    env = os.environ | {"RINGFENCE_DATABASE_URL": f"sqlite:///{tmp_path / 'rf.db'}"}
+    subprocess.run([ringfence, "db", "upgrade"], env=env, check=True, capture_output=True)  # noqa: S603
+    done = subprocess.run(  # noqa: S603
+        [ringfence, "worker", "--broker-url", "kafka://127.0.0.1:9092", "--idle-exit", "0"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "no broker for scheme 'kafka'" in done.stderr
