@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import ringfence
 from ringfence.authenticity.api import public as verification_router
 from ringfence.authenticity.api import router as authenticity_router
+from ringfence.authenticity.api import scan_batcher
 from ringfence.authenticity.pages import router as authenticity_pages
 from ringfence.core.db import make_engine, make_session_factory
 from ringfence.core.logging import configure_logging
@@ -66,6 +67,7 @@ def create_app(
         to_thread.current_default_thread_limiter().total_tokens = settings.max_concurrency
         yield
         app.state.checkout_batcher.stop()
+        app.state.scan_batcher.stop()
         engine.dispose()
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets from the installed package: the
@@ -82,6 +84,7 @@ def create_app(
     app.state.index_cache = IndexCache(factory, refresh_seconds=settings.index_refresh_seconds)
     app.state.payment_provider = provider_for(settings.payment_provider)
     app.state.checkout_batcher = CheckoutBatcher(factory)
+    app.state.scan_batcher = scan_batcher(factory, settings)
     app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute, settings.verify_burst)
     app.state.sign_in_limiter = RateLimiter(SIGN_IN_PER_MINUTE, SIGN_IN_BURST)
     errors.install(app)
