@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -328,8 +328,8 @@ async def _verify(
             )
     code = unit_code(gtin, serial, lot, s)
     scan = service.ScanRequest(code, country, _ip_prefix(request), _device(request, device))
-    batcher: Batcher[service.ScanRequest, VerifyOut] = request.app.state.scan_batcher
-    out = await batcher.submit(scan)
+    batcher: Batcher = request.app.state.scan_batcher
+    out: VerifyOut = await batcher.submit("scan", scan)
     wants_html = format == "html" or (
         format is None and "text/html" in request.headers.get("accept", "")
     )
@@ -343,7 +343,7 @@ def _verify_page(request: Request, session: Session, out: VerifyOut) -> Response
     return page.render("verify.html", title=page._(TITLES[out.status]), result=out)
 
 
-def scan_batcher(factory: sessionmaker[Session], settings: Settings) -> Batcher[Any, Any]:
+def scan_batcher(factory: sessionmaker[Session], settings: Settings) -> Batcher:
     """Public scans of concurrent requests answered, logged and committed together
     (core/batching.py): a printed code's scan is three statements and a commit, cheaper by far
     in batches (docs/authenticity.md)."""
@@ -351,7 +351,7 @@ def scan_batcher(factory: sessionmaker[Session], settings: Settings) -> Batcher[
     def work(session: Session, scans: Sequence[service.ScanRequest]) -> list[VerifyOut]:
         return _scans_answered(session, settings, list(scans))
 
-    return Batcher(factory, work, name="scans")
+    return Batcher(factory, {"scan": work}, name="scans")
 
 
 def _scans_answered(

@@ -1,11 +1,12 @@
 """Checkout under a sales peak: the orders of concurrent requests share transactions.
 
-Two batchers per serving process (core/batching.py): one places whatever checkouts are waiting
-in one transaction (:func:`ringfence.shop.service.place_orders`: one statement per step for all
-of them, one conditional stock UPDATE per offer); each request then calls the payment provider
-in its own thread, outside any transaction, and the other records the outcomes together
-(:func:`ringfence.shop.service.settle_orders`). Each request still gets its own answer: its
-order, a replay, or the error that refused it."""
+One batcher thread per serving process (core/batching.py) with two lanes: new orders to place
+(:func:`ringfence.shop.service.place_orders`: one statement per step for all of them, one
+conditional stock UPDATE per offer) and payments to record
+(:func:`ringfence.shop.service.settle_orders`), each lane's jobs in a transaction of their own.
+Between its two steps each request calls the payment provider in its own thread, outside any
+transaction. Each request still gets its own answer: its order, a replay, or the error that
+refused it."""
 
 from __future__ import annotations
 
@@ -54,23 +55,23 @@ def _settle(session: Session, payments: Sequence[Payment]) -> list[OrderOut]:
 
 class CheckoutBatcher:
     def __init__(self, factory: sessionmaker[Session], *, max_batch: int = 64) -> None:
-        self._placing: Batcher[_Placing, Placed] = Batcher(
-            factory, _place, name="checkout-place", max_batch=max_batch
-        )
-        self._settling: Batcher[Payment, OrderOut] = Batcher(
-            factory, _settle, name="checkout-settle", max_batch=max_batch
+        self._batcher = Batcher(
+            factory, {"place": _place, "settle": _settle}, name="checkout", max_batch=max_batch
         )
 
     async def place(
         self, request: OrderRequest, *, index: LicenceIndex, reservation: timedelta
     ) -> Placed:
         """The request's order placed and committed (or its replay); raises what refused it."""
-        return await self._placing.submit(_Placing(request, index, reservation))
+        placed = await self._batcher.submit("place", _Placing(request, index, reservation))
+        assert isinstance(placed, Placed)
+        return placed
 
     async def settle(self, payment: Payment) -> OrderOut:
         """The order with the payment's outcome recorded and committed."""
-        return await self._settling.submit(payment)
+        order = await self._batcher.submit("settle", payment)
+        assert isinstance(order, OrderOut)
+        return order
 
     def stop(self) -> None:
-        self._placing.stop()
-        self._settling.stop()
+        self._batcher.stop()
