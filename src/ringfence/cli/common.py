@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ringfence.core.errors import InvalidInput
+from ringfence.core.security import Role
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -48,3 +49,14 @@ def session_factory(database_url: str | None) -> sessionmaker[Session]:
 
 def echo(message: str) -> None:
     typer.echo(message)
+
+
+def role_option(role: str) -> Role:
+    """A --role value as a Role, or exit 2 naming the roles there are."""
+    try:
+        return Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidInput(
+            f"--role: {role!r} is not one of {allowed}", code="invalid_role"
+        ) from None

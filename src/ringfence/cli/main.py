@@ -15,6 +15,7 @@ from ringfence.cli.common import (
     DatabaseOpt,
     echo,
     existing_database,
+    role_option,
     session_factory,
     settings_for,
 )
@@ -389,15 +390,8 @@ def keys_create(
     """Create an API key and print it once (only its hash is stored)."""
     from ringfence.auth.service import create_key
     from ringfence.core.db import unit_of_work
-    from ringfence.core.security import Role
 
-    try:
-        role_value = Role(role)
-    except ValueError:
-        allowed = ", ".join(r.value for r in Role)
-        raise InvalidInput(
-            f"--role: {role!r} is not one of {allowed}", code="invalid_role"
-        ) from None
+    role_value = role_option(role)
     with unit_of_work(session_factory(database_url)) as session:
         created = create_key(session, party_id=party, role=role_value, name=name)
     typer.echo(
@@ -442,15 +436,8 @@ def users_create(
     """Create a user who signs in to the web pages (the password is stored argon2-hashed)."""
     from ringfence.auth.service import create_user
     from ringfence.core.db import unit_of_work
-    from ringfence.core.security import Role
 
-    try:
-        role_value = Role(role)
-    except ValueError:
-        allowed = ", ".join(r.value for r in Role)
-        raise InvalidInput(
-            f"--role: {role!r} is not one of {allowed}", code="invalid_role"
-        ) from None
+    role_value = role_option(role)
     secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with unit_of_work(session_factory(database_url)) as session:
         user = create_user(
