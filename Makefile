@@ -49,11 +49,16 @@ migrations: $(STAMP)
 	$(BIN)/python -m tests.migration_check
 
 # Each writes its own section of docs/benchmarks.md; the throughput run takes several minutes.
+# verify and checkout need PostgreSQL (RINGFENCE_TEST_DATABASE_URL) and wrk; streaming, NATS.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/authorize.py
 	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/screen_throughput.py
 	$(BIN)/python benchmarks/verify.py
+	$(BIN)/python benchmarks/checkout.py
+	$(BIN)/python benchmarks/images.py
+	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/streaming.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
