@@ -377,8 +377,15 @@ _ORDER_FIELDS = tuple(column.key for column in _ORDER_COLUMNS)
 
 
 def order_out(session: Session, order: Order) -> OrderOut:
-    rows = session.execute(_ORDER_WITH_LINES, {"order_ids": [order.id]}).mappings().all()
-    return _order_out(rows[0], rows)
+    out = _order_by_id(session, order.id)
+    assert out is not None  # the session has it
+    return out
+
+
+def _order_by_id(session: Session, order_id: str) -> OrderOut | None:
+    """The order with its lines, in one query (flushing the session first)."""
+    rows = session.execute(_ORDER_WITH_LINES, {"order_ids": [order_id]}).mappings().all()
+    return _order_out(rows[0], rows) if rows else None
 
 
 # The store with those of its offers an order asks for, their products and licences.
@@ -477,7 +484,9 @@ def _replay(session: Session, key: str, fingerprint: str) -> OrderOut:
             "this Idempotency-Key was used for a different request",
             code="idempotency_key_reused",
         )
-    return order_out(session, session.get_one(Order, existing.order_id))
+    order = _order_by_id(session, existing.order_id)
+    assert order is not None  # committed with its key
+    return order
 
 
 @dataclass(frozen=True, slots=True)
@@ -918,11 +927,9 @@ def pay_order(
     now: datetime | None = None,
 ) -> OrderOut:
     """Authorise and capture, then record the outcome (:func:`settle_orders`)."""
-    session.flush()
-    rows = session.execute(_ORDER_WITH_LINES, {"order_ids": [order_id]}).mappings().all()
-    if not rows:
+    order = _order_by_id(session, order_id)
+    if order is None:
         raise NotFound(f"no order {order_id!r}", code="order_not_found")
-    order = _order_out(rows[0], rows)
     if order.status is not OrderStatus.placed:
         return order
     payment = charge(provider, order, token)
