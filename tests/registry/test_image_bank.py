@@ -7,6 +7,7 @@ import base64
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
@@ -45,12 +46,17 @@ def _image(**over: object) -> OfficialImageIn:
     return OfficialImageIn.model_validate(fields | over)
 
 
+def _features() -> str:
+    from ringfence.screening.detectors.photo_match import pack, photo_features
+
+    return base64.b64encode(pack(photo_features(np.asarray(official_photo(3))))).decode()
+
+
 def test_export_import_round_trip_keeps_the_bank(session: Session) -> None:
     crest = MarkImageIn(id="crest", mark="emblem-noc-ned", image_base64="iVBORw0KGgo=")
-    import_document(
-        session,
-        RegistryDocument(images=[_image(), _image(id="img-2", cutout=HASH)], mark_images=[crest]),
-    )
+    features = _features()
+    images = [_image(), _image(id="img-2", cutout=HASH, features=features)]
+    import_document(session, RegistryDocument(images=images, mark_images=[crest]))
     text = dump_document(export_document(session))
     session.execute(delete(OfficialImage))
     session.execute(delete(MarkImage))
@@ -62,6 +68,8 @@ def test_export_import_round_trip_keeps_the_bank(session: Session) -> None:
     assert [i.id for i in again.images] == ["img-1", "img-2"]
     assert again.images[1].cutout == HASH
     assert again.images[0].variants == ["f0" * 32]
+    assert again.images[0].features is None
+    assert again.images[1].features == features
     assert again.mark_images == [crest]
 
 
@@ -70,6 +78,9 @@ def test_export_import_round_trip_keeps_the_bank(session: Session) -> None:
     [
         ({"licence": "NO-SUCH"}, "unknown_licence"),
         ({"licensee": "LIC:la-headwear"}, "licensee_mismatch"),
+        ({"features": "not base64!"}, "invalid_features"),
+        ({"features": base64.b64encode(b"RFF1" + bytes(40)).decode()}, "invalid_features"),
+        ({"features": base64.b64encode(b"GIF89a" + bytes(40)).decode()}, "invalid_features"),
     ],
 )
 def test_import_refuses_bad_references(session: Session, over: dict[str, str], code: str) -> None:

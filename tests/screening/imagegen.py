@@ -36,9 +36,11 @@ def photo(name: str) -> Image.Image:
     return Image.fromarray(array[..., :3]).convert("RGB")
 
 
-def photo_crop(rng: random.Random, size: tuple[int, int]) -> Image.Image:
+def photo_crop(
+    rng: random.Random, size: tuple[int, int], sources: tuple[str, ...] = PHOTOS
+) -> Image.Image:
     """A random crop of a random sample photograph, resized to ``size``."""
-    src = photo(rng.choice(PHOTOS))
+    src = photo(rng.choice(sources))
     w, h = src.size
     scale = rng.uniform(0.35, 1.0)
     cw, ch = max(16, int(w * scale)), max(16, int(h * scale))
@@ -129,6 +131,7 @@ def product_photo(
     rings: str | None = None,  # None, "colour" or "mono"
     bg: Image.Image | None = None,
     print_design: bool = True,
+    sources: tuple[str, ...] = PHOTOS,  # the sample photographs prints are cut from
 ) -> tuple[Image.Image, tuple[int, int, int, int] | None]:
     """A product on a background, with a print (a photo crop) and optionally the rings on it.
     Returns the image and the rings' bounding box (None without rings)."""
@@ -147,7 +150,7 @@ def product_photo(
     px0, py0 = x0 + int(pw * 0.3), y0 + int(ph * 0.35)
     px1, py1 = x0 + int(pw * 0.7), y0 + int(ph * 0.7)
     if print_design and not rings:
-        img.paste(photo_crop(rng, (max(8, px1 - px0), max(8, py1 - py0))), (px0, py0))
+        img.paste(photo_crop(rng, (max(8, px1 - px0), max(8, py1 - py0)), sources), (px0, py0))
     found = None
     if rings:
         cx, cy = (px0 + px1) / 2, (py0 + py1) / 2
@@ -254,18 +257,24 @@ TRANSFORMS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] = {
 # "background" (a changed background colour) needs the photo re-rendered: see official_photo.
 
 
-def official_photo(seed: int, bg_colour: tuple[int, int, int] | None = None) -> Image.Image:
+def official_photo(
+    seed: int, bg_colour: tuple[int, int, int] | None = None, sources: tuple[str, ...] = PHOTOS
+) -> Image.Image:
     """Official product photo number ``seed``: a product with a print on a plain studio
     background; the same seed with another ``bg_colour`` is the same shot on another
     background."""
     rng = random.Random(seed)
     studio = _colour(rng, light=True)
-    img, _ = product_photo(rng, (320, 320), bg=Image.new("RGB", (320, 320), studio))
+    img, _ = product_photo(
+        rng, (320, 320), bg=Image.new("RGB", (320, 320), studio), sources=sources
+    )
     if bg_colour is None:
         return img
     rng = random.Random(seed)
     _colour(rng, light=True)
-    again, _ = product_photo(rng, (320, 320), bg=Image.new("RGB", (320, 320), bg_colour))
+    again, _ = product_photo(
+        rng, (320, 320), bg=Image.new("RGB", (320, 320), bg_colour), sources=sources
+    )
     return again
 
 

@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from ringfence.screening.detectors.emblems import Emblems, describe
 from ringfence.screening.detectors.image_reuse import (
@@ -18,6 +19,15 @@ from ringfence.screening.detectors.image_reuse import (
     HashBank,
     ImageReuse,
     bank_hashes,
+)
+from ringfence.screening.detectors.photo_match import (
+    THUMB,
+    FeatureIndex,
+    PhotoFeatures,
+    listing_features,
+    pack,
+    photo_features,
+    unpack,
 )
 from ringfence.screening.detectors.ring_symbol import RingSymbol
 from ringfence.screening.images import decode
@@ -34,11 +44,14 @@ from tests.screening.imagegen import (
 OFFICIAL = [0, 1, 2]
 
 
-def _detector() -> ImageReuse:
+def _detector(*, features: bool = True) -> ImageReuse:
     rows: list[tuple[str, int, int]] = []
     entries = []
+    records: list[PhotoFeatures | None] = []
     for owner, seed in enumerate(OFFICIAL):
-        hashes = bank_hashes(np.asarray(official_photo(seed)))
+        rgb = np.asarray(official_photo(seed))
+        records.append(unpack(pack(photo_features(rgb))) if features else None)
+        hashes = bank_hashes(rgb)
         rows.append((hashes.pdq.hex(), owner, PHOTO))
         if hashes.cutout:
             rows.append((hashes.cutout.hex(), owner, CUTOUT))
@@ -46,7 +59,7 @@ def _detector() -> ImageReuse:
         entries.append(
             BankEntry(f"photo-{seed}", "tee", "LIC-1", "LIC:a", frozenset({"LIC:a"}), ("m",))
         )
-    return ImageReuse(entries, HashBank.from_hex(rows))
+    return ImageReuse(entries, HashBank.from_hex(rows), records)
 
 
 @pytest.fixture(scope="module")
@@ -54,17 +67,82 @@ def reuse() -> ImageReuse:
     return _detector()
 
 
-@pytest.mark.parametrize("transform", ["identical", "resize_50", "jpeg_q30", "mirror", "text"])
+@pytest.fixture(scope="module")
+def pdq_only() -> ImageReuse:
+    return _detector(features=False)
+
+
+@pytest.mark.parametrize("transform", [*TRANSFORMS, "background"])
 @pytest.mark.parametrize("seed", OFFICIAL)
 def test_reuse_finds_official_photos_after_transformations(
     reuse: ImageReuse, seed: int, transform: str
 ) -> None:
-    img = TRANSFORMS[transform](official_photo(seed), random.Random(seed))
+    rng = random.Random(seed)
+    if transform == "background":
+        img = official_photo(seed, bg_colour=(rng.randint(0, 255), 40, 200))
+    else:
+        img = TRANSFORMS[transform](official_photo(seed), rng)
     findings = reuse.detect(decode(encode(img, "PNG")), "x.png", "SELLER:z")
     assert findings, transform
     assert findings[0].rule.startswith(f"official_image:photo-{seed}:")
     assert findings[0].exception is None
     assert findings[0].image == "x.png"
+
+
+@pytest.mark.parametrize("transform", ["identical", "resize_50", "jpeg_q30", "mirror", "text"])
+def test_photos_without_a_feature_record_are_matched_by_pdq(
+    pdq_only: ImageReuse, transform: str
+) -> None:
+    img = TRANSFORMS[transform](official_photo(1), random.Random(1))
+    [finding, *_] = pdq_only.detect(decode(encode(img, "PNG")), "x.png", "SELLER:z")
+    assert finding.rule.startswith("official_image:photo-1:d")
+    assert ":i" not in finding.rule
+
+
+def test_a_crop_is_verified_and_boxed_in_the_listing(reuse: ImageReuse) -> None:
+    official = official_photo(2)  # 320 x 320
+    listing = Image.new("RGB", (600, 400), (250, 250, 250))
+    listing.paste(official.crop((20, 10, 310, 300)), (200, 60))  # in a larger picture
+    [finding, *_] = reuse.detect(decode(encode(listing)), "x.png", "SELLER:z")
+    assert finding.rule.startswith("official_image:photo-2:")
+    assert ":i" in finding.rule
+    x0, y0, x1, y1 = finding.box or (0, 0, 0, 0)
+    # the whole official frame, mapped into the listing: (180, 50) to (500, 370), clipped
+    assert abs(x0 - 180) <= 8
+    assert abs(y0 - 50) <= 8
+    assert abs(x1 - 500) <= 8
+    assert abs(y1 - 370) <= 8
+
+
+@pytest.mark.parametrize("seed", [1_000, 1_001, 1_002, 1_003, 1_004, 1_005])
+def test_other_official_style_photos_do_not_match(reuse: ImageReuse, seed: int) -> None:
+    assert reuse.detect(decode(encode(official_photo(seed))), "x.png", "SELLER:z") == []
+
+
+def test_same_print_on_another_product_is_not_the_photo(reuse: ImageReuse) -> None:
+    official = official_photo(0)
+    other = Image.new("RGB", official.size, official.getpixel((0, 0)))
+    middle = official.crop((96, 112, 224, 224))  # the print and the product around it
+    other.paste(middle, (96, 112))
+    assert reuse.detect(decode(encode(other)), "x.png", "SELLER:z") == []
+
+
+def test_feature_records_refuse_damage() -> None:
+    record = pack(photo_features(np.asarray(official_photo(0))))
+    again = unpack(record)
+    assert again.descriptors.shape[1] == 32
+    assert again.thumb.shape == (THUMB, THUMB, 3)
+    for damaged in (record[:10], b"XXXX" + record[4:], record[:-200], record[:200] + bytes(9)):
+        with pytest.raises(ValueError, match="feature record"):
+            unpack(damaged)
+
+
+def test_feature_index_votes_for_the_copied_photo() -> None:
+    records = [photo_features(np.asarray(official_photo(s))) for s in range(6)]
+    index = FeatureIndex.of(records)
+    img = TRANSFORMS["crop_10"](official_photo(4), random.Random(4))
+    assert index.candidates(listing_features(np.asarray(img)).descriptors)[0] == 4
+    assert FeatureIndex.of([None]).candidates(records[0].descriptors) == []
 
 
 def test_reuse_by_an_authorised_seller_is_excepted(reuse: ImageReuse) -> None:

@@ -62,7 +62,7 @@ from ringfence.registry.service import _bump_revision  # the index must see the 
 
 FORMAT = "ringfence-edition-bundle"
 FORMAT_VERSION = 1
-SCHEMA_VERSION = "0009"  # the Alembic head these rows follow (a test keeps them in step)
+SCHEMA_VERSION = "0010"  # the Alembic head these rows follow (a test keeps them in step)
 SIGNATURE_ALG = "HMAC-SHA256"
 MANIFEST = "manifest.json"
 MAX_MEMBER = 2 * 1024**3  # refuse to inflate a member beyond this (a zip bomb is corrupt)
@@ -515,6 +515,7 @@ UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
     ("0007", _to_0007),
     ("0008", _to_0008),
     ("0009", lambda rows: None),  # 0009 added listing_verdicts, which bundles do not carry
+    ("0010", lambda rows: None),  # 0010 added official_images.features, which may be null
 ]
 
 

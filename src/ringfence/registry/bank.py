@@ -4,6 +4,8 @@ hash (PDQ of the photo and of its views), and shape as a registry entry. Shared 
 
 from __future__ import annotations
 
+import base64
+
 from ringfence.core.errors import InvalidInput
 from ringfence.registry.schemas import OfficialImageIn
 from ringfence.screening.images import ImageRefused, decode, require_images
@@ -19,12 +21,14 @@ def official_image(
         MIN_QUALITY,
         bank_hashes,
     )
+    from ringfence.screening.detectors.photo_match import pack, photo_features  # noqa: PLC0415
 
     try:
         image = decode(data)
     except ImageRefused as exc:
         raise InvalidInput(f"{source or id}: {exc}", code=exc.reason) from None
     hashes = bank_hashes(image.rgb)
+    features = base64.b64encode(pack(photo_features(image.rgb))).decode()
     if hashes.quality < MIN_QUALITY:
         raise InvalidInput(
             f"{source or id}: the photo is too flat to recognise (PDQ quality "
@@ -40,5 +44,6 @@ def official_image(
         quality=hashes.quality,
         cutout=hashes.cutout.hex() if hashes.cutout else None,
         variants=[v.hex() for v in hashes.variants],
+        features=features,
         source=source,
     )

@@ -188,6 +188,8 @@ class OfficialImage(Base):
     quality: Mapped[int]
     cutout: Mapped[str | None] = mapped_column(String(64))
     variants: Mapped[list[str]]
+    # the second stage's feature record (photo_match.pack); None for photos added before it
+    features: Mapped[bytes | None] = mapped_column(LargeBinary)
     source: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -186,6 +186,9 @@ class LicenceIn(_Model):
 PdqHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
+MAX_FEATURES = 64 * 1024  # photo_match.MAX_RECORD
+
+
 class OfficialImageIn(_Model):
     """An official product photo of the image bank (docs/screening.md, "Images")."""
 
@@ -200,6 +203,13 @@ class OfficialImageIn(_Model):
     )
     variants: list[PdqHex] = Field(
         default_factory=list, max_length=32, description="PDQ hashes of crops and rotations."
+    )
+    features: str | None = Field(
+        default=None,
+        max_length=MAX_FEATURES * 4 // 3 + 4,
+        description="The photo's feature record for the second stage of reuse detection "
+        "(keypoints, thumbnail, outline; docs/screening.md), base64-encoded. Absent for "
+        "photos hashed before it existed: they are matched by PDQ alone.",
     )
     source: str | None = Field(default=None, max_length=1000, description="Where it came from.")
 

@@ -160,8 +160,27 @@ def image_out(img: OfficialImage) -> OfficialImageIn:
         quality=img.quality,
         cutout=img.cutout,
         variants=list(img.variants),
+        features=base64.b64encode(img.features).decode() if img.features else None,
         source=img.source,
     )
+
+
+def _features_problem(encoded: str) -> str | None:
+    """What is wrong with an image's base64 feature record, or None. The record's structure
+    is checked where the images extra is installed; elsewhere only its base64 and its magic."""
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return "not base64"
+    try:
+        from ringfence.screening.detectors.photo_match import unpack  # noqa: PLC0415
+    except ImportError:
+        return None if data.startswith(b"RFF1") else "not a feature record"
+    try:
+        unpack(data)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _apply_image(session: Session, data: OfficialImageIn) -> None:
@@ -169,6 +188,7 @@ def _apply_image(session: Session, data: OfficialImageIn) -> None:
     row.product, row.licence_id, row.licensee_id = data.product, data.licence, data.licensee
     row.pdq, row.quality, row.cutout = data.pdq, data.quality, data.cutout
     row.variants, row.source = list(data.variants), data.source
+    row.features = base64.b64decode(data.features) if data.features else None
     session.add(row)
 
 
@@ -360,6 +380,10 @@ class _Validator:
                 f"licence {lic.id} is held by {lic.licensee}, not {image.licensee}",
                 ("images", i, "licensee"),
             )
+        if image.features is not None:
+            problem = _features_problem(image.features)
+            if problem:
+                self.error("invalid_features", problem, ("images", i, "features"))
 
     def unique(
         self,

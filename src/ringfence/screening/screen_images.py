@@ -10,6 +10,7 @@ screening never imports numpy, Pillow or OpenCV."""
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from ringfence.screening.interfaces import ImageSources, ImageUnavailable
 if TYPE_CHECKING:
     from ringfence.screening.detectors.emblems import Emblems
     from ringfence.screening.detectors.image_reuse import ImageReuse
+    from ringfence.screening.detectors.photo_match import PhotoFeatures
     from ringfence.screening.detectors.ring_symbol import RingSymbol
     from ringfence.screening.index import ScreeningData
 
@@ -98,6 +100,7 @@ def build_reuse(data: ScreeningData) -> ImageReuse | None:
         return None
     licences = {lic.id: lic for lic in registry.licences}
     entries: list[BankEntry] = []
+    records: list[PhotoFeatures | None] = []
     rows: list[tuple[str, int, int]] = []
     for image in registry.images:
         lic = licences.get(image.licence)
@@ -117,14 +120,26 @@ def build_reuse(data: ScreeningData) -> ImageReuse | None:
         if image.cutout:
             rows.append((image.cutout, owner, CUTOUT))
         rows.extend((v, owner, PHOTO) for v in image.variants)
-    return ImageReuse(entries, HashBank.from_hex(rows))
+        records.append(_features(image.id, image.features))
+    return ImageReuse(entries, HashBank.from_hex(rows), records)
+
+
+def _features(id: str, encoded: str | None) -> PhotoFeatures | None:
+    """An official photo's feature record; None (PDQ alone) when it has none or it is bad."""
+    from ringfence.screening.detectors.photo_match import unpack
+
+    if encoded is None:
+        return None
+    try:
+        return unpack(base64.b64decode(encoded))
+    except ValueError as exc:  # binascii.Error is a ValueError
+        log.warning("bank image %s is matched by PDQ alone: %s", id, exc)
+        return None
 
 
 def build_emblems(data: ScreeningData) -> Emblems:
     """The emblem detector over the index's mark reference images (one that cannot be decoded
     or has too few keypoints is left out, with a warning)."""
-    import base64
-
     from ringfence.screening.detectors.emblems import Emblems, Reference, describe
 
     references: list[Reference] = []

@@ -12,7 +12,10 @@ new background colour. So both sides hash several *views* of a photo:
   without its top or bottom strip (``query_views``).
 
 A listing image matches when one of its hashes lies within ``MAX_DISTANCE`` bits of a bank
-hash, and within ``LONE_DISTANCE`` when it is the only one (``match``).
+hash, and within ``LONE_DISTANCE`` when it is the only one (``match``). That is the first
+stage: ``find`` verifies its candidates, and those the feature index votes for, against each
+photo's feature record (``photo_match.py``), which finds crops and new backgrounds and turns
+away photos of other products; a photo without a record is judged by PDQ alone.
 
 Lookup is a multi-index hash (``HashBank``): the 256 bits are cut into 16 chunks of 16
 bits; by the pigeonhole principle two hashes within 31 bits agree within 1 bit on at least one
@@ -22,6 +25,7 @@ candidate, which is then checked with the full distance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +34,13 @@ import numpy as np
 import numpy.typing as npt
 import pdqhash
 
+from ringfence.screening.detectors.photo_match import (
+    FeatureIndex,
+    PhotoFeatures,
+    foreground,
+    listing_features,
+    verify,
+)
 from ringfence.screening.findings import Finding
 
 if TYPE_CHECKING:
@@ -83,29 +94,10 @@ def _small(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
 
 def cutout(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
     """The photo's subject on a neutral grey, cropped to it, when the photo has a plain
-    studio background (its border is one colour); None otherwise."""
+    studio background; None otherwise."""
 
-    h, w = rgb.shape[:2]
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
-    colour = np.median(border, axis=0)
-    if np.mean(np.abs(border - colour).sum(axis=1) < 45) < 0.6:
-        return None
-    mask = np.zeros((h + 2, w + 2), np.uint8)
-    flooded = rgb.copy()
-    seeds = [(x, y) for x in (0, w - 1) for y in (0, h - 1)] + [(w // 2, 0), (w // 2, h - 1)]
-    for x, y in seeds:
-        if mask[y + 1, x + 1] == 0 and np.abs(rgb[y, x].astype(np.int16) - colour).sum() < 45:
-            cv2.floodFill(
-                flooded,
-                mask,
-                (x, y),
-                (128, 128, 128),
-                (14, 14, 14),
-                (14, 14, 14),
-                4 | cv2.FLOODFILL_FIXED_RANGE | (255 << 8),
-            )
-    fg = mask[1:-1, 1:-1] == 0
-    if fg.mean() < 0.05:
+    fg = foreground(rgb)
+    if fg is None:
         return None
     ys, xs = np.nonzero(fg)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
@@ -275,6 +267,45 @@ def match(bank: HashBank, rgb: npt.NDArray[np.uint8]) -> dict[int, int]:
 
 
 @dataclass(frozen=True)
+class Match:
+    """A listing image confirmed as a copy of bank entry ``owner``: by the second stage
+    (``inliers`` > 0, ``box`` where the photo lies in the listing image) or, for an entry
+    without a feature record, by PDQ alone."""
+
+    owner: int
+    score: float
+    distance: int | None  # the PDQ distance, when PDQ saw it
+    inliers: int
+    box: tuple[int, int, int, int] | None
+
+
+def find(
+    bank: HashBank,
+    features: FeatureIndex | None,
+    records: Sequence[PhotoFeatures | None],
+    rgb: npt.NDArray[np.uint8],
+) -> list[Match]:
+    """The bank entries a listing image copies, best first: candidates from PDQ (``match``)
+    and from the feature index's votes, each verified against its feature record
+    (``photo_match.verify``). An entry without a record is judged by PDQ as before; one with a
+    record must pass verification, however close PDQ puts it: photos of other products have
+    come within 10 bits."""
+    hits = match(bank, rgb)
+    listing = listing_features(rgb) if features is not None else None
+    voted = features.candidates(listing.descriptors) if features and listing else []
+    found: list[Match] = []
+    for owner in sorted({*hits, *voted}):
+        distance = hits.get(owner)
+        record = records[owner] if owner < len(records) else None
+        checked = verify(listing, record) if listing is not None and record is not None else None
+        if checked is not None:
+            found.append(Match(owner, checked.score, distance, checked.inliers, checked.box))
+        elif distance is not None and record is None:
+            found.append(Match(owner, round(1.0 - distance / 128, 4), distance, 0, None))
+    return sorted(found, key=lambda m: (-m.score, m.owner))
+
+
+@dataclass(frozen=True)
 class BankEntry:
     """An official photo of the bank, as the engine knows it."""
 
@@ -287,26 +318,37 @@ class BankEntry:
 
 
 class ImageReuse:
-    """Detector: a listing image within MAX_DISTANCE of an official photo."""
+    """Detector: a listing image that copies an official photo (``find``)."""
 
     name = "image_reuse"
     inputs = ("image_paths", "seller_id")
 
-    def __init__(self, entries: list[BankEntry], bank: HashBank) -> None:
+    def __init__(
+        self,
+        entries: list[BankEntry],
+        bank: HashBank,
+        records: Sequence[PhotoFeatures | None] = (),
+    ) -> None:
         self.entries = entries
         self.bank = bank
+        self.records = list(records) + [None] * (len(entries) - len(records))
+        has_features = any(r is not None for r in self.records)
+        self.features = FeatureIndex.of(self.records) if has_features else None
 
     def detect(self, image: DecodedImage, ref: str, seller_id: str) -> list[Finding]:
-        best = match(self.bank, image.rgb)
         out = []
-        for owner, distance in sorted(best.items(), key=lambda kv: kv[1])[:3]:
-            entry = self.entries[owner]
+        for m in find(self.bank, self.features, self.records, image.rgb)[:3]:
+            entry = self.entries[m.owner]
             authorised = seller_id in entry.sellers
+            how = (f":d{m.distance}" if m.distance is not None else "") + (
+                f":i{m.inliers}" if m.inliers else ""
+            )
+            box = _listing_box(m.box, image) if m.box else (0, 0, image.width, image.height)
             out.append(
                 Finding(
                     self.name,
-                    f"official_image:{entry.id}:d{distance}",
-                    round(1.0 - distance / 128, 4),
+                    f"official_image:{entry.id}{how}",
+                    m.score,
                     "image",
                     ref,
                     0,
@@ -318,8 +360,14 @@ class ImageReuse:
                         else None
                     ),
                     image=ref,
-                    box=(0, 0, image.width, image.height),
+                    box=box,
                     licence=entry.licence,
                 )
             )
         return out
+
+
+def _listing_box(box: tuple[int, int, int, int], image: DecodedImage) -> tuple[int, int, int, int]:
+    """A box in the decoded pixels, in the file's own pixels (decoding may shrink it)."""
+    f = image.width / image.rgb.shape[1]
+    return (round(box[0] * f), round(box[1] * f), round(box[2] * f), round(box[3] * f))
