@@ -7,12 +7,11 @@ import base64
 import random
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pytest
 
+from ringfence.registry.bank import official_image
 from ringfence.registry.schemas import MarkImageIn, OfficialImageIn
-from ringfence.screening.detectors.image_reuse import bank_hashes
 from ringfence.screening.engine import Engine, listing_from_row
 from ringfence.screening.index import ScreeningData, dump_index, load_index
 from ringfence.screening.interfaces import ImageSources, MemoryObjectStore
@@ -28,16 +27,14 @@ from tests.screening.imagegen import (
 
 
 def bank_entry(seed: int, image_id: str = "tee-front") -> OfficialImageIn:
-    hashes = bank_hashes(np.asarray(official_photo(seed)))
-    return OfficialImageIn(
+    """The bank entry as `ringfence bank add` makes it: hashes and the feature record."""
+    return official_image(
+        encode(official_photo(seed)),
         id=image_id,
         product="Rings tee, white",
         licence="IOC-2026-0001",
         licensee="LIC:heritage-apparel",
-        pdq=hashes.pdq.hex(),
-        quality=hashes.quality,
-        cutout=hashes.cutout.hex() if hashes.cutout else None,
-        variants=[v.hex() for v in hashes.variants],
+        source=None,
     )
 
 
@@ -47,6 +44,8 @@ def images_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "official.png").write_bytes(encode(official_photo(1)))
     copy = TRANSFORMS["text"](official_photo(1), random.Random(1))
     (root / "copy.jpg").write_bytes(encode(copy, "JPEG", quality=70))
+    cropped = official_photo(1, bg_colour=(30, 200, 90)).crop((30, 20, 300, 290))
+    (root / "cropped.jpg").write_bytes(encode(cropped, "JPEG", quality=80))
     rings, _ = product_photo(random.Random(11), (360, 360), kind="cap", rings="colour")
     (root / "rings.png").write_bytes(encode(rings))
     plain, _ = product_photo(random.Random(12), (360, 360), kind="mug")
@@ -85,6 +84,7 @@ def _screen(engine: Engine, seller: str, *images: str, title: str = "Cool tee") 
     [
         ("SELLER:nobody", ("copy.jpg",), "infringing", "official_image_reuse"),
         ("SELLER:nobody", ("official.png",), "infringing", "official_image_reuse"),
+        ("SELLER:nobody", ("cropped.jpg",), "infringing", "official_image_reuse"),  # 2nd stage
         ("LIC:heritage-apparel", ("official.png",), "clean", "exception"),
         ("SELLER:tmall-4711", ("copy.jpg",), "clean", "exception"),  # an authorised seller
         ("SELLER:nobody", ("rings.png",), "infringing", "no_licence"),
