@@ -246,20 +246,20 @@ class Verified:
     box: tuple[int, int, int, int]
 
 
-_MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING)
 _SHIFTS = [(dy, dx) for dy in (0, 1, 2) for dx in (0, 1, 2)]
 
 
 def verify(listing: ListingFeatures, photo: PhotoFeatures) -> Verified | None:
     """The listing image confirmed as (a copy of) the official photo, or None (module
-    docstring: geometry, colour, texture and shape)."""
+    docstring: geometry, colour, details, texture and outline)."""
     best: Verified | None = None
     if len(photo.descriptors) < MIN_INLIERS:
         return None
     for mirrored, (points, descriptors) in enumerate(listing.views):
         if len(descriptors) < MIN_INLIERS:
             continue
-        pairs = _MATCHER.knnMatch(descriptors, photo.descriptors, k=2)
+        matcher = cv2.BFMatcher(cv2.NORM_HAMMING)  # one a call: safe across threads
+        pairs = matcher.knnMatch(descriptors, photo.descriptors, k=2)
         good = [
             m[0]
             for m in pairs
@@ -297,7 +297,7 @@ def _dense(
     photo: PhotoFeatures,
 ) -> float | None:
     """Colour agreement of the aligned listing over the photo's subject, or None when the
-    cover, the texture or the shape check fails."""
+    cover, the details, the texture or the outline check fails."""
     to_thumb = np.diag([THUMB / photo.width, THUMB / photo.height, 1.0]) @ np.vstack(
         [fit, [0.0, 0.0, 1.0]]
     )
