@@ -28,7 +28,6 @@ def official_image(
     except ImageRefused as exc:
         raise InvalidInput(f"{source or id}: {exc}", code=exc.reason) from None
     hashes = bank_hashes(image.rgb)
-    features = base64.b64encode(pack(photo_features(image.rgb))).decode()
     if hashes.quality < MIN_QUALITY:
         raise InvalidInput(
             f"{source or id}: the photo is too flat to recognise (PDQ quality "
@@ -44,6 +43,6 @@ def official_image(
         quality=hashes.quality,
         cutout=hashes.cutout.hex() if hashes.cutout else None,
         variants=[v.hex() for v in hashes.variants],
-        features=features,
+        features=base64.b64encode(pack(photo_features(image.rgb))).decode(),
         source=source,
     )

@@ -175,7 +175,7 @@ def _features_problem(encoded: str) -> str | None:
     try:
         from ringfence.screening.detectors.photo_match import unpack  # noqa: PLC0415
     except ImportError:
-        return None if data.startswith(b"RFF1") else "not a feature record"
+        return None if data.startswith(b"RFF1") else "not a feature record"  # photo_match.MAGIC
     try:
         unpack(data)
     except ValueError as exc:
