@@ -22,6 +22,12 @@ class Finding:
     box: tuple[int, int, int, int] | None = None  # the region: x0, y0, x1, y1 in its pixels
     licence: str | None = None  # official image reuse: the licence of the official photo
 
+    @classmethod
+    def in_image(cls, detector: str, rule: str, score: float, ref: str, **more: Any) -> Finding:
+        """A finding in listing image ``ref`` (no text, no offsets; ``box`` and the rest in
+        ``more``)."""
+        return cls(detector, rule, score, "image", ref, 0, 0, image=ref, **more)
+
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "detector": self.detector,

@@ -82,7 +82,7 @@ class ImageScreening:
 
 
 def _refused(ref: str, reason: str) -> Finding:
-    return Finding(IMAGES, reason, 0.0, "image", ref, 0, 0, image=ref)
+    return Finding.in_image(IMAGES, reason, 0.0, ref)
 
 
 def build_reuse(data: ScreeningData) -> ImageReuse | None:

@@ -102,17 +102,13 @@ class Emblems:
                 min(image.height, int(ys.max())),
             )
             out.append(
-                Finding(
+                Finding.in_image(
                     self.name,
                     f"emblem:{reference.id}:inliers{inliers}",
                     round(min(0.95, 0.6 + inliers / 100), 3),
-                    "image",
                     ref,
-                    0,
-                    0,
                     mark=reference.mark,
                     weak=inliers < STRONG_INLIERS,
-                    image=ref,
                     box=box,
                 )
             )

@@ -345,21 +345,17 @@ class ImageReuse:
             )
             box = _listing_box(m.box, image) if m.box else (0, 0, image.width, image.height)
             out.append(
-                Finding(
+                Finding.in_image(
                     self.name,
                     f"official_image:{entry.id}{how}",
                     m.score,
-                    "image",
                     ref,
-                    0,
-                    0,
                     mark=entry.marks[0] if entry.marks else None,
                     exception=(
                         f"authorised_seller: {entry.licence} ({entry.product})"
                         if authorised
                         else None
                     ),
-                    image=ref,
                     box=box,
                     licence=entry.licence,
                 )

@@ -237,17 +237,13 @@ class RingSymbol:
                 min(image.height, round(y1 * sy)),
             )
             out.append(
-                Finding(
+                Finding.in_image(
                     self.name,
                     "rings:five" if score == STRONG else "rings:four_of_five",
                     score,
-                    "image",
                     ref,
-                    0,
-                    0,
                     mark=self.mark,
                     weak=score < STRONG,
-                    image=ref,
                     box=box,
                 )
             )
