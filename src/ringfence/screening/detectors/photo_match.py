@@ -34,6 +34,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -141,6 +142,38 @@ class PhotoFeatures:
     thumb: npt.NDArray[np.uint8]  # (THUMB, THUMB, 3) RGB, the whole photo squeezed
     mask: npt.NDArray[np.bool_]  # (THUMB, THUMB): the subject; all True without a plain bg
     plain: bool  # the photo has a plain background (``mask`` is its subject's outline)
+
+    # derived once per photo, not per listing image it is compared with
+
+    @cached_property
+    def subject(self) -> npt.NDArray[np.bool_]:
+        """The subject without the background it encloses (a mug's handle, the strip under a
+        product that stands on the frame), which a copy may have recoloured."""
+        if not self.plain or self.mask.all():
+            return self.mask
+        ref = self.thumb.astype(np.int16)
+        backdrop = np.median(ref[~self.mask], axis=0)
+        enclosed = np.abs(ref - backdrop).sum(axis=2) < COLOUR_TOLERANCE
+        subject = self.mask & ~enclosed
+        return subject if subject.any() else self.mask
+
+    @cached_property
+    def details(self) -> npt.NDArray[np.bool_]:
+        """The inside of the subject's details (the print, a logo): pixels away from its main
+        colour, off its outline (there the thumbnail blends in the background, which a copy
+        may have changed) and off the details' own edges (a print's border matches whatever
+        is printed)."""
+        main = np.median(self.thumb[self.subject], axis=0)
+        core = cv2.erode(self.subject.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        far = np.abs(self.thumb.astype(np.int16) - main).sum(axis=2) > DETAIL_CONTRAST
+        inside = cv2.erode((core & far).astype(np.uint8), np.ones((3, 3), np.uint8))
+        return np.asarray(inside, bool)
+
+    @cached_property
+    def smooth_grey(self) -> npt.NDArray[np.float32]:
+        """The thumbnail in grey, lightly blurred, for the texture check."""
+        grey = cv2.GaussianBlur(cv2.cvtColor(self.thumb, cv2.COLOR_RGB2GRAY), (3, 3), 0)
+        return np.asarray(grey, np.float32)
 
 
 def _mask_thumb(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
@@ -317,7 +350,7 @@ def _dense(
     ones = np.full(view.shape[:2], 255, np.uint8)
     cover = cv2.warpAffine(ones, warp, size, flags=cv2.INTER_NEAREST) > 0
     cover = cv2.erode(cover.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    subject = _subject(photo)
+    subject = photo.subject
     region = subject & cover
     if region.sum() < MIN_COVER * subject.sum():
         return None
@@ -331,13 +364,7 @@ def _dense(
     colour = float(agree[region].mean())
     if colour < MIN_COLOUR:
         return None
-    # the details (the print, a logo): the subject's pixels away from its main colour, off its
-    # outline (there the thumbnail blends in the background, which a copy may have changed)
-    main = np.median(photo.thumb[subject], axis=0)
-    core = cv2.erode(subject.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    details = core & (np.abs(ref - main).sum(axis=2) > DETAIL_CONTRAST)
-    # inside the details only: their own edges (a print's border) match whatever is printed
-    details = cv2.erode(details.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & region
+    details = photo.details & region
     if details.sum() >= MIN_DETAIL_PIXELS and (
         agree[details].mean() < MIN_DETAIL
         or _correlation(aligned, photo.thumb, details) < MIN_DETAIL_CORRELATION
@@ -359,18 +386,6 @@ def _correlation(
     x, y = x - x.mean(), y - y.mean()
     denominator = float(np.sqrt((x * x).sum() * (y * y).sum()))
     return float((x * y).sum()) / denominator if denominator > 0 else 1.0
-
-
-def _subject(photo: PhotoFeatures) -> npt.NDArray[np.bool_]:
-    """The photo's subject without the background it encloses (a mug's handle, the strip
-    under a product that stands on the frame), which a copy may have recoloured."""
-    if not photo.plain or photo.mask.all():
-        return photo.mask
-    ref = photo.thumb.astype(np.int16)
-    backdrop = np.median(ref[~photo.mask], axis=0)
-    enclosed = np.abs(ref - backdrop).sum(axis=2) < COLOUR_TOLERANCE
-    subject = photo.mask & ~enclosed
-    return subject if subject.any() else photo.mask
 
 
 def _outline(
@@ -397,8 +412,7 @@ def _texture(
     """Share of the photo's textured cells where the aligned listing correlates with it (1.0
     when the photo has no texture to check)."""
     a = cv2.GaussianBlur(cv2.cvtColor(aligned, cv2.COLOR_RGB2GRAY), (3, 3), 0).astype(np.float32)
-    b = cv2.GaussianBlur(cv2.cvtColor(photo.thumb, cv2.COLOR_RGB2GRAY), (3, 3), 0)
-    b = b.astype(np.float32)
+    b = photo.smooth_grey
     textured = agree = 0
     for y in range(0, THUMB, CELL):
         for x in range(0, THUMB, CELL):
