@@ -62,11 +62,9 @@ from tests.screening.imagegen import (
 from docs_section import publish
 from ringfence.screening.detectors.emblems import Emblems, describe
 from ringfence.screening.detectors.image_reuse import (
-    CUTOUT,
     CUTOUT_DISTANCE,
     LONE_DISTANCE,
     MAX_DISTANCE,
-    PHOTO,
     HashBank,
     bank_hashes,
     find,
@@ -119,11 +117,7 @@ class Bank:
         started = time.perf_counter()
         for seed in range(n):
             rgb = _rgb(_official(seed))
-            h = bank_hashes(rgb)
-            rows.append((h.pdq.hex(), seed, PHOTO))
-            if h.cutout:
-                rows.append((h.cutout.hex(), seed, CUTOUT))
-            rows.extend((v.hex(), seed, PHOTO) for v in h.variants)
+            rows.extend(bank_hashes(rgb).rows(seed))
             self.records.append(unpack(pack(photo_features(rgb))))  # as stored
         self.per_photo = (time.perf_counter() - started) / n
         self.record_bytes = statistics.mean(len(pack(r)) for r in self.records)

@@ -12,9 +12,7 @@ from PIL import Image
 
 from ringfence.screening.detectors.emblems import Emblems, describe
 from ringfence.screening.detectors.image_reuse import (
-    CUTOUT,
     MAX_DISTANCE,
-    PHOTO,
     BankEntry,
     HashBank,
     ImageReuse,
@@ -51,11 +49,7 @@ def _detector(*, features: bool = True) -> ImageReuse:
     for owner, seed in enumerate(OFFICIAL):
         rgb = np.asarray(official_photo(seed))
         records.append(unpack(pack(photo_features(rgb))) if features else None)
-        hashes = bank_hashes(rgb)
-        rows.append((hashes.pdq.hex(), owner, PHOTO))
-        if hashes.cutout:
-            rows.append((hashes.cutout.hex(), owner, CUTOUT))
-        rows.extend((v.hex(), owner, PHOTO) for v in hashes.variants)
+        rows.extend(bank_hashes(rgb).rows(owner))
         entries.append(
             BankEntry(f"photo-{seed}", "tee", "LIC-1", "LIC:a", frozenset({"LIC:a"}), ("m",))
         )

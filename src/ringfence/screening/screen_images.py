@@ -88,11 +88,10 @@ def _refused(ref: str, reason: str) -> Finding:
 def build_reuse(data: ScreeningData) -> ImageReuse | None:
     """The reuse detector over the index's image bank; None when the bank is empty."""
     from ringfence.screening.detectors.image_reuse import (
-        CUTOUT,
-        PHOTO,
         BankEntry,
         HashBank,
         ImageReuse,
+        bank_rows,
     )
 
     registry = data.registry
@@ -116,10 +115,7 @@ def build_reuse(data: ScreeningData) -> ImageReuse | None:
                 tuple(lic.marks) if lic else (),
             )
         )
-        rows.append((image.pdq, owner, PHOTO))
-        if image.cutout:
-            rows.append((image.cutout, owner, CUTOUT))
-        rows.extend((v, owner, PHOTO) for v in image.variants)
+        rows.extend(bank_rows(owner, image.pdq, image.cutout, image.variants))
         records.append(_features(image.id, image.features))
     return ImageReuse(entries, HashBank.from_hex(rows), records)
 

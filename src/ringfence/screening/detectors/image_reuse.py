@@ -144,6 +144,20 @@ class PhotoHashes:
     cutout: bytes | None
     variants: list[bytes]
 
+    def rows(self, owner: int) -> list[tuple[str, int, int]]:
+        """The bank's rows of these hashes (``bank_rows``)."""
+        cut = self.cutout.hex() if self.cutout else None
+        return bank_rows(owner, self.pdq.hex(), cut, [v.hex() for v in self.variants])
+
+
+def bank_rows(
+    owner: int, pdq: str, cutout: str | None, variants: list[str]
+) -> list[tuple[str, int, int]]:
+    """(hex hash, owner, kind) rows of one official photo, as ``HashBank.from_hex`` reads
+    them: the photo, its cut-out (kind CUTOUT) and its variants."""
+    cut = [(cutout, owner, CUTOUT)] if cutout else []
+    return [(pdq, owner, PHOTO), *cut, *((v, owner, PHOTO) for v in variants)]
+
 
 def bank_hashes(rgb: npt.NDArray[np.uint8]) -> PhotoHashes:
     """The hashes of an official photo's bank views."""
