@@ -22,7 +22,15 @@ from ringfence.registry.service import list_categories, list_editions, list_lice
 from ringfence.shop import service
 from ringfence.shop.enums import OrderStatus
 from ringfence.shop.payments import DECLINED, PaymentProvider
-from ringfence.shop.schemas import MAX_ID, MAX_QUANTITY, AddressIn, CheckoutIn, LineIn, StatementOut
+from ringfence.shop.schemas import (
+    MAX_ID,
+    MAX_QUANTITY,
+    AddressIn,
+    CheckoutIn,
+    LineIn,
+    OrderOut,
+    StatementOut,
+)
 from ringfence.web import session as cookies
 from ringfence.web.deps import IndexDep
 from ringfence.web.page import Page, PageDep
@@ -274,18 +282,22 @@ def _codes(page: Page, order: Any) -> list[tuple[str, str, str]]:
     return out
 
 
-@router.get("/shop/orders/{order_id}")
-def order_page(page: PageDep, order_id: str) -> Response:
-    if order_id not in _my_orders(page):
-        raise NotFound(f"no order {order_id!r}", code="order_not_found")
-    order = service.get_order(page.db, principal=SYSTEM, order_id=order_id)
+def _order(page: Page, order: OrderOut, console: bool) -> Response:
+    """The order page, for its buyer (console False) or in the console."""
     return page.render(
         "shop/order.html",
         title=page._("Order %(id)s") % {"id": order.id},
         order=order,
         codes=_codes(page, order),
-        console=False,
+        console=console,
     )
+
+
+@router.get("/shop/orders/{order_id}")
+def order_page(page: PageDep, order_id: str) -> Response:
+    if order_id not in _my_orders(page):
+        raise NotFound(f"no order {order_id!r}", code="order_not_found")
+    return _order(page, service.get_order(page.db, principal=SYSTEM, order_id=order_id), False)
 
 
 @router.get("/console/orders")
@@ -310,14 +322,7 @@ def console_orders(
 @router.get("/console/orders/{order_id}")
 def console_order(page: PageDep, order_id: str) -> Response:
     principal = page.require(Role.admin, Role.rights_holder)
-    order = service.get_order(page.db, principal=principal, order_id=order_id)
-    return page.render(
-        "shop/order.html",
-        title=page._("Order %(id)s") % {"id": order.id},
-        order=order,
-        codes=_codes(page, order),
-        console=True,
-    )
+    return _order(page, service.get_order(page.db, principal=principal, order_id=order_id), True)
 
 
 @router.post("/console/orders/{order_id}/fulfil")
