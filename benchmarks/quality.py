@@ -1,6 +1,7 @@
 """Screening quality: precision and recall on a generated, labelled corpus.
 
-The corpus (``ringfence.screening.corpus``) is generated from the registry with a seed: unlicensed
+The corpus (``tests/screening/corpus.py``, a development generator outside the runtime
+package) is generated from the registry with a seed: unlicensed
 listings using a mark under one evasion each (positives), legitimate look-alikes and neutral
 listings (hard negatives), listings of a licensed seller inside and outside its licence, and
 unscored probes. Each is screened by the engine as of 2026-06-01. The figures are written to
@@ -24,8 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from docs_section import write_section
-from ringfence.screening.corpus import (
+from tests.screening.corpus import (
     EVASIONS,
     LICENSED,
     NEGATIVE,
@@ -38,6 +38,8 @@ from ringfence.screening.corpus import (
     Case,
     generate,
 )
+
+from docs_section import write_section
 from ringfence.screening.engine import AUTHORIZED, CLEAN, INFRINGING, REVIEW, Engine, Verdict
 
 TARGET_RECALL, TARGET_PRECISION, TARGET_CLASS_RECALL = 0.99, 0.995, 0.95
@@ -254,7 +256,8 @@ def main() -> None:  # noqa: PLR0915 - one report, top to bottom
         "Targets: "
         + "; ".join(f"{name}: {'PASS' if ok else 'FAIL'} ({v})" for name, ok, v in checks),
         "",
-        "How the corpus is made (`ringfence.screening.corpus`, generated from the registry, no "
+        "How the corpus is made (`tests/screening/corpus.py`, a development generator kept out "
+        "of the runtime package, generated from the registry, no "
         "hand-written titles): positives put one mark text (any language variant) among neutral "
         "merchandise words under one evasion, for an unlicensed seller shipping to a protected "
         "territory; ambiguous texts (short mascot names, `JO`) always come with Olympic context "

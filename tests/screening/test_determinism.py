@@ -11,7 +11,7 @@ import sys
 SCRIPT = """
 import hashlib
 from datetime import date
-from ringfence.screening.corpus import generate
+from tests.screening.corpus import generate
 from ringfence.screening.engine import Engine
 
 corpus = generate(size=1_500, seed=5)

@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ringfence.screening import engine as engine_module
-from ringfence.screening.corpus import generate
 from ringfence.screening.engine import (
     MAX_SCANNED_DESCRIPTION,
     MAX_TITLE,
@@ -29,6 +28,7 @@ from ringfence.screening.engine import (
 from ringfence.screening.index import ScreeningData
 from ringfence.screening.normalize import normalize, trace
 from ringfence.screening.runners.local import screen_file
+from tests.screening.corpus import generate
 
 D = date(2026, 6, 1)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ringfence.screening.corpus import NEGATIVE, POSITIVE, generate
 from ringfence.screening.engine import Engine
+from tests.screening.corpus import NEGATIVE, POSITIVE, generate
 
 
 def test_generated_corpus_recall_and_precision() -> None:

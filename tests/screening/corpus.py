@@ -1227,7 +1227,7 @@ def generate(size: int = 20_000, seed: int = 2026, data: ScreeningData | None = 
     """A labelled corpus of about ``size`` listings, the same for the same seed and data."""
     data = data or evaluation_data()
     reg = _read(data)
-    rng = random.Random(seed)  # noqa: S311 - a reproducible corpus, not a secret
+    rng = random.Random(seed)
     gen = _Generator(reg, rng)
     n_negative = int(size * NEGATIVE_SHARE)
     n_licensed = int(size * LICENSED_SHARE)
