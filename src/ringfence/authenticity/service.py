@@ -1,8 +1,9 @@
 """Authenticity: signing keys, products, issuance, recalls, sales, verification and scans.
 
 Services take the session keyword-only and never commit. Scoping: the admin sees everything; a
-licensee its own products and batches; a rights holder (IOC, OCOG, NOC) its own keys and the
-batches it signed, and the products of its licensees. Rows a principal may not see are 404.
+licensee (role) its own products and batches; a rights holder (IOC, OCOG, NOC) its own keys and
+the batches it signed, and the products of the licensees it manages. Role and party both count.
+Rows a principal may not see are 404.
 """
 
 from __future__ import annotations
