@@ -27,11 +27,12 @@ from ringfence.registry.models import Party
 
 MAX_NAME = 200
 
-# Which kinds of party may hold a key of each role.
+# Which kinds of party may hold a key (or a user) of each role: a role acts for its own kind of
+# party only (a licensee-role key of an NOC or of a marketplace makes no sense).
 ROLE_PARTIES: dict[Role, frozenset[PartyKind]] = {
     Role.admin: frozenset({PartyKind.ioc}),
     Role.rights_holder: frozenset({PartyKind.ioc, PartyKind.noc, PartyKind.ocog}),
-    Role.licensee: frozenset(set(PartyKind)),
+    Role.licensee: frozenset({PartyKind.licensee}),
     Role.marketplace: frozenset({PartyKind.marketplace}),
 }
 

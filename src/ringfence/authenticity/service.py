@@ -1,8 +1,9 @@
 """Authenticity: signing keys, products, issuance, recalls, sales, verification and scans.
 
 Services take the session keyword-only and never commit. Scoping: the admin sees everything; a
-licensee its own products and batches; a rights holder (IOC, OCOG, NOC) its own keys and the
-batches it signed, and the products of its licensees. Rows a principal may not see are 404.
+licensee (role) its own products and batches; a rights holder (IOC, OCOG, NOC) its own keys and
+the batches it signed, and the products of the licensees it manages. Role and party both count.
+Rows a principal may not see are 404.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, bindparam, exists, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ringfence.authenticity.clones import ScanFact, Thresholds, clone_reason
@@ -27,9 +28,11 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role, constant_time_equals
 from ringfence.editions.service import ensure_writable
+from ringfence.registry.builtin import IOC_ID
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import PartyKind
-from ringfence.registry.models import Category, Licence, Mark, Party
+from ringfence.registry.models import Category, Mark, Party
+from ringfence.registry.service import manages
 
 LICENSORS = (PartyKind.ioc, PartyKind.ocog, PartyKind.noc)
 _NO_DIGEST = b"\x00" * 16
@@ -110,7 +113,9 @@ def rotate_key(session: Session, *, principal: Principal, party_id: str, secret:
 def revoke_key(session: Session, *, principal: Principal, key_id: str, reason: str) -> KeyOut:
     """A compromised key: every code it signed answers revoked from now on."""
     key = session.get(SigningKey, key_id)
-    if key is None or not (principal.is_admin or key.party_id == principal.party_id):
+    if key is None or not (
+        principal.is_admin or principal.acts_as(Role.rights_holder, key.party_id)
+    ):
         raise NotFound(f"no signing key {key_id!r}", code="key_not_found", loc=("key_id",))
     _licensor(session, principal, key.party_id)
     if key.status is KeyStatus.revoked:
@@ -152,24 +157,9 @@ def _product_out(p: Product) -> ProductOut:
     )
 
 
-def _licenses_to(session: Session, licensor_id: str, licensee_id: str) -> bool:
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Licence.licensor_id == licensor_id, Licence.licensee_id == licensee_id
-                )
-            )
-        )
-    )
-
-
 def _may_see_licensee(session: Session, principal: Principal, licensee_id: str) -> bool:
-    if principal.is_admin or principal.party_id == licensee_id:
-        return True
-    return principal.role is Role.rights_holder and _licenses_to(
-        session, principal.party_id or "", licensee_id
-    )
+    """The licensee itself (a licensee-role key), its managing rights holder, or the admin."""
+    return principal.acts_as(Role.licensee, licensee_id) or manages(session, principal, licensee_id)
 
 
 def register_product(session: Session, *, principal: Principal, data: ProductIn) -> ProductOut:
@@ -177,7 +167,7 @@ def register_product(session: Session, *, principal: Principal, data: ProductIn)
         session, principal, data.licensee
     ):
         raise Forbidden(
-            "products are registered by their licensee, its licensor or the admin",
+            "products are registered by their licensee, its managing party or the admin",
             code="not_your_party",
             loc=("licensee",),
         )
@@ -222,12 +212,17 @@ def list_products(session: Session, *, principal: Principal) -> list[ProductOut]
     query = select(Product).order_by(Product.gtin)
     if not principal.is_admin:
         party = principal.party_id or ""
-        visible = Product.licensee_id == party
-        if principal.role is Role.rights_holder:
-            visible = visible | Product.licensee_id.in_(
-                select(Licence.licensee_id).where(Licence.licensor_id == party)
-            )
-        query = query.where(visible)
+        if principal.role is Role.licensee:
+            query = query.where(Product.licensee_id == party)
+        elif principal.role is Role.rights_holder:
+            # The same rule as ``manages``: the parties it manages (the IOC: nobody's too).
+            mine = Party.managed_by_id == party
+            if party == IOC_ID:
+                mine = or_(mine, Party.managed_by_id.is_(None))
+            managed = select(Party.id).where(mine)
+            query = query.where(Product.licensee_id.in_(managed))
+        else:
+            return []
     return [_product_out(p) for p in session.scalars(query)]
 
 
@@ -273,7 +268,7 @@ def issue_batch(
     holds, today, a licence covering every mark of the product in its category; the codes are
     signed by that licence's licensor (its first key is made on first use)."""
     product = _get_product(session, principal, gtin)
-    if not (principal.is_admin or principal.party_id == product.licensee_id):
+    if not (principal.is_admin or principal.acts_as(Role.licensee, product.licensee_id)):
         raise Forbidden(
             "codes are issued by the product's licensee or the admin", code="not_your_party"
         )
@@ -337,7 +332,9 @@ def _insert_units(connection: Connection, rows: list[tuple[str, str, str, bytes]
 def _get_batch(session: Session, principal: Principal, batch_id: str) -> CodeBatch:
     batch = session.get(CodeBatch, batch_id)
     if batch is None or not (
-        principal.is_admin or principal.party_id in (batch.licensee_id, batch.licensor_id)
+        principal.is_admin
+        or principal.acts_as(Role.licensee, batch.licensee_id)
+        or principal.acts_as(Role.rights_holder, batch.licensor_id)
     ):
         raise NotFound(f"no batch {batch_id!r}", code="batch_not_found", loc=("batch_id",))
     return batch
@@ -355,7 +352,12 @@ def list_batches(
         query = query.where(CodeBatch.gtin == gtin)
     if not principal.is_admin:
         party = principal.party_id or ""
-        query = query.where((CodeBatch.licensee_id == party) | (CodeBatch.licensor_id == party))
+        if principal.role is Role.licensee:
+            query = query.where(CodeBatch.licensee_id == party)
+        elif principal.role is Role.rights_holder:
+            query = query.where(CodeBatch.licensor_id == party)
+        else:
+            return []
     return [_batch_out(b) for b in session.scalars(query)]
 
 

@@ -59,5 +59,10 @@ class Principal:
     def is_admin(self) -> bool:
         return self.role is Role.admin
 
+    def acts_as(self, role: Role, party_id: str | None) -> bool:
+        """Whether this principal acts for ``party_id`` in ``role``: the party alone is not
+        enough (a licensee-role key of an NOC is not the NOC's rights holder)."""
+        return self.role is role and party_id is not None and self.party_id == party_id
+
 
 SYSTEM = Principal(Role.admin, party_id="IOC", key_id=None)

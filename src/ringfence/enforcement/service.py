@@ -363,6 +363,24 @@ def reporter_stats(
 # --------------------------------------------------------------------------- opening
 
 
+def _reporter(session: Session, principal: Principal, given: str | None) -> str:
+    """Who a report counts for: the authenticated caller. A marketplace (or the admin) may
+    name a buyer it forwards (``buyer:123``), never a party: a reference that is another
+    party's id is refused (422), so nobody moves another party's reporter accuracy."""
+    own = principal.party_id or "system"
+    if given is None or given == own:
+        return own
+    if principal.role is Role.rights_holder:
+        raise Forbidden("a rights holder reports in its own name", code="not_your_party")
+    if session.get(Party, given) is not None:
+        raise InvalidInput(
+            f"the reporter is the caller ({own}); {given!r} is another party",
+            code="reporter_not_caller",
+            loc=("reporter",),
+        )
+    return given
+
+
 def open_case(
     session: Session,
     *,
@@ -387,9 +405,7 @@ def open_case(
             code="not_your_party",
             loc=("marketplace",),
         )
-    reporter = data.reporter or principal.party_id or "system"
-    if data.reporter and principal.role is Role.rights_holder:
-        raise Forbidden("a rights holder reports in its own name", code="not_your_party")
+    reporter = _reporter(session, principal, data.reporter)
     holder = route(
         session,
         marks=data.marks,

@@ -22,6 +22,7 @@ from ringfence.core.db import Base
 from ringfence.core.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.editions.service import ensure_edition_writable, ensure_writable
+from ringfence.registry.builtin import IOC_ID
 from ringfence.registry.decision import LicenceIndex, licensor_rights
 from ringfence.registry.enums import WORLDWIDE, Channel, LicenceStatus, PartyKind
 from ringfence.registry.models import (
@@ -666,6 +667,18 @@ def _party_visible(principal: Principal, party: Party, session: Session) -> bool
     return False
 
 
+def manages(session: Session, principal: Principal, party_id: str) -> bool:
+    """Whether the principal manages the party: the admin, or the rights holder that manages
+    it (the IOC for a party nobody manages). Only the manager grants a licensee licences and
+    manages its products; holding a licence of yours does not make a party yours."""
+    if principal.is_admin:
+        return True
+    party = session.get(Party, party_id)
+    if party is None or principal.role is not Role.rights_holder:
+        return False
+    return principal.party_id == (party.managed_by_id or IOC_ID)
+
+
 def _mark_visible(principal: Principal, mark: Mark, session: Session) -> bool:
     if principal.is_admin:
         return True
@@ -928,11 +941,37 @@ def save_licence(
         ensure_writable(session, old.licensor_id)
     _own(principal, data.licensor, "licensor")
     ensure_writable(session, data.licensor)
+    _managed_licensee(session, principal, data)
     _write_one(session, RegistryDocument(licences=[data]), "licences")
     row = _apply_licence(session, data)
     session.flush()
     _bump_revision(session)
     return licence_out(row)
+
+
+def _managed_licensee(session: Session, principal: Principal, data: LicenceIn) -> None:
+    """A licence goes to a licensee the licensor manages, and its authorised sellers are the
+    licensor's or nobody's: an NOC cannot attach itself to another NOC's licensee (and then
+    see its products or register products for it) by granting it a licence."""
+    if principal.is_admin:
+        return
+    if session.get(Party, data.licensee) is not None and not manages(
+        session, principal, data.licensee
+    ):
+        raise Forbidden(
+            f"{data.licensee} is not managed by {principal.party_id}: only its managing "
+            "party (or the IOC) grants it licences",
+            code="not_your_licensee",
+            loc=("licensee",),
+        )
+    for j, seller in enumerate(data.sellers):
+        party = session.get(Party, seller)
+        if party is not None and party.managed_by_id not in (None, principal.party_id):
+            raise Forbidden(
+                f"{seller} is managed by another party",
+                code="not_your_licensee",
+                loc=("sellers", j),
+            )
 
 
 def delete_licence(session: Session, *, principal: Principal, licence_id: str) -> None:
@@ -963,9 +1002,13 @@ def list_images(session: Session, *, principal: Principal) -> list[OfficialImage
 def save_images(
     session: Session, *, principal: Principal, images: Sequence[OfficialImageIn]
 ) -> list[OfficialImageIn]:
-    """Create or replace official photos; the licence's licensor (or an admin) adds them."""
+    """Create or replace official photos; the licence's licensor (or an admin) adds them. An
+    existing photo is replaced only by whoever may change it (its licence's licensor): one
+    the principal may not see is NotFound, as if it did not exist."""
     _require_writer(principal)
     for image in images:
+        if (row := session.get(OfficialImage, image.id)) is not None:
+            _own_image(session, principal, row)
         lic = session.get(Licence, image.licence)
         if lic is not None:
             _own(principal, lic.licensor_id, "licence")
@@ -978,12 +1021,21 @@ def delete_image(session: Session, *, principal: Principal, image_id: str) -> No
     _require_writer(principal)
     row = session.get(OfficialImage, image_id)
     if row is None:
-        raise NotFound(f"no image with id {image_id!r}", code="not_found")
-    lic = session.get_one(Licence, row.licence_id)
-    _own(principal, lic.licensor_id, "licence")
+        raise NotFound(f"no image with id {image_id!r}", code="image_not_found")
+    _own_image(session, principal, row)
     session.delete(row)
     session.flush()
     _bump_revision(session)
+
+
+def _own_image(session: Session, principal: Principal, row: OfficialImage) -> None:
+    """The principal may change this bank photo: NotFound when it may not see it (another
+    tenant's), Forbidden when it sees it but is not its licence's licensor."""
+    lic = session.get_one(Licence, row.licence_id)
+    if not _licence_visible(principal, lic):
+        raise NotFound(f"no image with id {row.id!r}", code="image_not_found")
+    _own(principal, lic.licensor_id, "licence")
+    ensure_writable(session, lic.licensor_id)
 
 
 def list_editions(session: Session) -> list[EditionIn]:

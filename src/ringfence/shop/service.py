@@ -78,8 +78,13 @@ def _store_out(s: Storefront) -> StorefrontOut:
     )
 
 
+def _runs_store(principal: Principal, store_id: str) -> bool:
+    """The admin, or the store's party acting as its rights holder (not a licensee-role key)."""
+    return principal.is_admin or principal.acts_as(Role.rights_holder, store_id)
+
+
 def _owner(principal: Principal, store_id: str) -> None:
-    if not (principal.is_admin or principal.party_id == store_id):
+    if not _runs_store(principal, store_id):
         raise Forbidden("only the store's rights holder or the admin", code="not_your_store")
 
 
@@ -187,18 +192,22 @@ def _coverage(
     return covering[0], None
 
 
-def _get_offer(session: Session, offer_id: int) -> Offer:
+def _get_offer(session: Session, principal: Principal, offer_id: int) -> Offer:
+    """An offer the principal's store runs (NotFound for one it may not see: another store's
+    draft or unpublished offer; Forbidden for another store's offer on sale)."""
     offer = session.get(Offer, offer_id)
-    if offer is None:
+    if offer is None or not (
+        _runs_store(principal, offer.storefront_id) or offer.status is OfferStatus.published
+    ):
         raise NotFound(f"no offer {offer_id}", code="offer_not_found")
+    _owner(principal, offer.storefront_id)
     return offer
 
 
 def publish_offer(
     session: Session, *, principal: Principal, offer_id: int, index: LicenceIndex, on: date
 ) -> OfferOut:
-    offer = _get_offer(session, offer_id)
-    _owner(principal, offer.storefront_id)
+    offer = _get_offer(session, principal, offer_id)
     ensure_writable(session, offer.storefront_id)
     store = _get_store(session, offer.storefront_id)
     licence, why = _coverage(index, session.get_one(Product, offer.gtin), store.ships_to, on)
@@ -209,16 +218,14 @@ def publish_offer(
 
 
 def unpublish_offer(session: Session, *, principal: Principal, offer_id: int) -> OfferOut:
-    offer = _get_offer(session, offer_id)
-    _owner(principal, offer.storefront_id)
+    offer = _get_offer(session, principal, offer_id)
     ensure_writable(session, offer.storefront_id)
     offer.status, offer.status_reason = OfferStatus.unpublished, "unpublished by the store"
     return _offer_out(offer, _get_store(session, offer.storefront_id).currency)
 
 
 def set_stock(session: Session, *, principal: Principal, offer_id: int, stock: int) -> OfferOut:
-    offer = _get_offer(session, offer_id)
-    _owner(principal, offer.storefront_id)
+    offer = _get_offer(session, principal, offer_id)
     ensure_writable(session, offer.storefront_id)
     offer.inventory.stock = stock
     return _offer_out(offer, _get_store(session, offer.storefront_id).currency)
@@ -986,14 +993,14 @@ def paid_or_declined(order: OrderOut) -> Placed:
 
 def _managed_order(session: Session, principal: Principal, order_id: str) -> Order:
     order = _order_for_update(session, order_id)
-    if not (principal.is_admin or principal.party_id == order.storefront_id):
+    if not _runs_store(principal, order.storefront_id):
         raise NotFound(f"no order {order_id!r}", code="order_not_found")
     return order
 
 
 def get_order(session: Session, *, principal: Principal, order_id: str) -> OrderOut:
     order = session.get(Order, order_id)
-    if order is None or not (principal.is_admin or principal.party_id == order.storefront_id):
+    if order is None or not _runs_store(principal, order.storefront_id):
         raise NotFound(f"no order {order_id!r}", code="order_not_found")
     return order_out(session, order)
 
@@ -1182,5 +1189,6 @@ def list_orders(
     the same orders ``get_order`` shows it."""
     query = select(Order).order_by(Order.created_at.desc(), Order.id).limit(limit).offset(offset)
     if not principal.is_admin:
-        query = query.where(Order.storefront_id == (principal.party_id or ""))
+        mine = principal.party_id if principal.role is Role.rights_holder else None
+        query = query.where(Order.storefront_id == (mine or ""))
     return [order_out(session, order) for order in session.scalars(query)]
