@@ -81,8 +81,9 @@ def create_app(
         # (`ringfence serve` caps them at the same number) rules that out.
         to_thread.current_default_thread_limiter().total_tokens = settings.max_concurrency
         yield
-        app.state.checkout_batcher.stop()
-        app.state.scan_batcher.stop()
+        # Bounded like the requests before them (RINGFENCE_SHUTDOWN_SECONDS, issue 18 r5).
+        app.state.checkout_batcher.stop(settings.shutdown_seconds)
+        app.state.scan_batcher.stop(settings.shutdown_seconds)
         engine.dispose()
         if index_engine is not None:
             index_engine.dispose()
