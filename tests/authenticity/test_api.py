@@ -52,6 +52,21 @@ def _path(uri: str) -> str:
     return "/v" + uri.split("/v", 1)[1]
 
 
+class Countries:
+    """A GeoIP database in a dict (web/clients.py CountryLookup)."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+
+    def country(self, address: str) -> str | None:
+        return self.table.get(address)
+
+
+def _from(client: TestClient, address: str, **headers: str) -> TestClient:
+    """The same app, called from ``address`` (the connection's peer)."""
+    return TestClient(client.app, client=(address, 50000), headers=headers)
+
+
 def test_a_printed_code_verifies_as_json_and_as_a_page(
     client: TestClient, batch: dict[str, Any], heritage: dict[str, str]
 ) -> None:
@@ -148,13 +163,16 @@ def test_recall_sale_and_scan_history_through_the_api(
 ) -> None:
     uri = _uris(client, batch, heritage)[0]
     serial = parse_uri(uri).serial
-    client.get(_path(uri) + "&country=FR&device=app-1")
+    client.app.state.country_lookup = Countries({"203.0.113.7": "FR"})  # type: ignore[attr-defined]
+    _from(client, "203.0.113.7").get(_path(uri) + "&country=DE&device=app-1")
     sold = client.post(
         f"/v1/codes/units/{GTIN}/{serial}/sold", json={"country": "FR"}, headers=heritage
     )
     assert sold.status_code == 204
     scans = client.get(f"/v1/codes/units/{GTIN}/{serial}/scans", headers=heritage).json()
-    assert [(s["status"], s["country"], s["device"]) for s in scans] == [("genuine", "FR", "app-1")]
+    # The server's country and device, never the client's claims (issue 18, s6).
+    assert [(s["status"], s["country"]) for s in scans] == [("genuine", "FR")]
+    assert scans[0]["device"].startswith("net:")
     ned = keys("NOC:NED", Role.rights_holder)
     assert (
         client.post(
@@ -217,10 +235,10 @@ def test_a_cloned_code_opens_a_case_for_the_rights_holder(
 ) -> None:
     uri = _uris(client, batch, heritage)[0]
     serial = parse_uri(uri).serial
-    answers = [
-        client.get(_path(uri) + f"&country={c}").json()["status"]
-        for c in ("FR", "DE", "US", "BR", "JP")
-    ]
+    countries = ("FR", "DE", "US", "BR", "JP")
+    where = {f"198.51.{i}.10": c for i, c in enumerate(countries)}
+    client.app.state.country_lookup = Countries(where)  # type: ignore[attr-defined]
+    answers = [_from(client, address).get(_path(uri)).json()["status"] for address in where]
     assert answers == ["genuine", "genuine", "genuine", "suspicious", "suspicious"]
     ioc = keys("IOC", Role.rights_holder)
     cases = client.get("/v1/cases", headers=ioc).json()
@@ -259,3 +277,45 @@ def test_bulk_verification_for_marketplaces(
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["codes", 1]
     assert client.post("/v1/codes/verify", json={"codes": uris}).status_code == 401
+
+
+def test_h18_s6_client_claimed_country_and_device_never_count(
+    client: TestClient, batch: dict[str, Any], heritage: dict[str, str]
+) -> None:
+    """One client claiming many countries and devices (and sending many User-Agents) cannot
+    make a genuine item suspicious: with no GeoIP database the country is unknown, and one
+    network passes for a handful of platform families at most."""
+    uri = _uris(client, batch, heritage)[0]
+    serial = parse_uri(uri).serial
+    countries = ("FR", "DE", "US", "BR", "JP", "CN", "NL", "IT")
+    agents = [f"Mozilla/5.0 (X11; Linux; fake {i})" for i in range(4)] + [
+        "Mozilla/5.0 (iPhone)",
+        "Mozilla/5.0 (Linux; Android 14)",
+        "Mozilla/5.0 (Windows NT 10.0)",
+        "Mozilla/5.0 (Macintosh)",
+    ]
+    answers = [
+        _from(client, "192.0.2.44", **{"user-agent": agent})
+        .get(_path(uri) + f"&country={country}&device=phone-{i}")
+        .json()["status"]
+        for i, (country, agent) in enumerate(zip(countries, agents, strict=True))
+    ]
+    assert answers == ["genuine"] * len(countries)
+    scans = client.get(f"/v1/codes/units/{GTIN}/{serial}/scans", headers=heritage).json()
+    assert {s["country"] for s in scans} == {None}
+    assert len({s["device"] for s in scans}) == 5  # ios, android, windows, mac, other
+    assert {s["ip_prefix"] for s in scans} == {"192.0.2.0/24"}
+
+
+def test_h18_s6_a_server_derived_country_counts(
+    client: TestClient, batch: dict[str, Any], heritage: dict[str, str]
+) -> None:
+    """What the server derives does count: scans from four countries (GeoIP) in a day trip
+    many_countries, whatever the clients claim."""
+    uri = _uris(client, batch, heritage)[0]
+    where = {"198.51.100.1": "FR", "198.51.101.1": "DE", "198.51.102.1": "US", "198.51.103.1": "BR"}
+    client.app.state.country_lookup = Countries(where)  # type: ignore[attr-defined]
+    answers = [
+        _from(client, address).get(_path(uri) + "&country=FR").json()["status"] for address in where
+    ]
+    assert answers == ["genuine", "genuine", "genuine", "suspicious"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import random
@@ -71,11 +72,12 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, evidence_dir=tmp_path / "evidence")
 
 
-async def _publish(url: str, subject: str, payloads: list[bytes]) -> None:
+async def _publish(url: str, subject: str, payloads: list[bytes], timeout: float = 2.0) -> None:
     nc = await nats.connect(url)
     js = nc.jetstream()
     for start in range(0, len(payloads), 500):
-        await asyncio.gather(*(js.publish(subject, p) for p in payloads[start : start + 500]))
+        chunk = payloads[start : start + 500]
+        await asyncio.gather(*(js.publish(subject, p, timeout=timeout) for p in chunk))
     await nc.close()
 
 
@@ -89,7 +91,7 @@ async def _stream(url: str, subjects: Subjects, what: str) -> list[dict[str, Any
     while True:
         try:
             batch = await sub.fetch(1000, timeout=1)
-        except nats.errors.TimeoutError:
+        except (TimeoutError, nats.errors.TimeoutError):  # nats-py raises either
             break
         out += [json.loads(m.data) for m in batch]
         await asyncio.gather(*(m.ack() for m in batch))
@@ -287,3 +289,80 @@ def test_the_command_refuses_an_unknown_broker_in_one_line(tmp_path: Path) -> No
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
     assert "no broker for scheme 'kafka'" in done.stderr
+
+
+class _FailingDeadLetters:
+    """The real broker, but every dead letter is refused (as the server refuses one over its
+    message size limit)."""
+
+    def __init__(self, broker: Broker, dead: str) -> None:
+        self.broker, self.dead = broker, dead
+
+    async def fetch(self, batch: int, timeout: float) -> Any:
+        return await self.broker.fetch(batch, timeout)
+
+    async def publish(self, subject: str, data: bytes, *, key: str | None = None) -> None:
+        if subject == self.dead:
+            raise nats.errors.MaxPayloadError
+        await self.broker.publish(subject, data, key=key)
+
+    async def close(self) -> None:
+        await self.broker.close()
+
+
+def _poison(mkt: str) -> list[bytes]:
+    """An 800 KB event of quoted quotes (its dead letter, escaped whole, would be 1.6 MB), an
+    oversized envelope, invalid JSON, invalid UTF-8, and nesting deeper than any parser goes."""
+    quotes = json.dumps(_event(mkt, 1, 1, listing={"seller_id": "S", "title": '"' * 400_000,
+                                                   "ship_to": ["QQ"]})).encode()  # fmt: skip
+    deep = b'{"type": "created", "listing": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"
+    nested = (
+        json.dumps(_event(mkt, 2, 1))
+        .replace('"ship_to": ["FR"]', '"ship_to": ' + "[" * 900 + "]" * 900)
+        .encode()
+    )
+    return [quotes, b"{" * 900_000, b"not json {", b'{"title": "\xff\xfe"}', deep, nested]
+
+
+@pytest.mark.parametrize("dead_letters_fail", [False, True])
+def test_h18_r2_poison_events_never_stop_the_worker(
+    nats_url: str, subjects: Subjects, session_factory: sessionmaker[Session], settings: Settings,
+    dead_letters_fail: bool,
+) -> None:  # fmt: skip
+    mkt = f"MKT:{subjects.prefix}"
+    poison = _poison(mkt)
+    good = [json.dumps(_event(mkt, n, 1)).encode() for n in range(10, 30)]
+
+    async def scenario() -> tuple[Worker, int]:
+        worker, broker = await _worker(nats_url, subjects, session_factory, settings,
+                                       IndexSource(None), batch=8)  # fmt: skip
+        if dead_letters_fail:
+            worker.broker = _FailingDeadLetters(broker, subjects.dead)  # type: ignore[assignment]
+        await _publish(
+            nats_url, subjects.listings, [*poison[:3], *good[:10], *poison[3:], *good[10:]]
+        )
+        try:
+            await worker.run(idle_exit=1.5)
+            left = len(await broker.fetch(100, timeout=1))  # nothing comes back: all acked
+        finally:
+            await broker.close()
+        return worker, left
+
+    worker, left = asyncio.run(scenario())
+    assert left == 0
+    assert worker.stats.verdicts == len(good)
+    assert worker.stats.dead == len(poison)
+    with session_factory() as session:
+        written = session.scalar(select(func.count()).where(ListingVerdict.marketplace_id == mkt))
+    assert written == len(good)
+    dead = asyncio.run(_stream(nats_url, subjects, "dead"))
+    if dead_letters_fail:
+        assert dead == []
+        return
+    assert len(dead) == len(poison)
+    by_digest = {d["sha256"]: d for d in dead}
+    for original in poison:
+        letter = by_digest[hashlib.sha256(original).hexdigest()]
+        assert letter["size"] == len(original)
+        assert len(letter["data"].encode()) <= 3 * 4096  # bounded (replacement chars: 3 bytes)
+        assert letter["truncated"] is (len(original) > 4096)

@@ -3,8 +3,6 @@ verification endpoint that printed codes point at."""
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
@@ -42,6 +40,7 @@ from ringfence.enforcement.enums import CaseSource
 from ringfence.enforcement.schemas import CaseIn
 from ringfence.enforcement.service import open_case
 from ringfence.registry.schemas import iso_territories
+from ringfence.web.clients import CountryLookup, client_address, device_of, network_prefix
 from ringfence.web.deps import CurrentPrincipal, IndexDep, SessionDep, SettingsDep
 from ringfence.web.page import get_page
 from ringfence.web.ratelimit import RateLimiter
@@ -273,34 +272,27 @@ def unit_scans(
 
 async def _rate_limit(request: Request) -> None:
     limiter: RateLimiter = request.app.state.verify_limiter
-    limiter.hit(request.client.host if request.client else "unknown")
-
-
-def _ip_prefix(request: Request) -> str | None:
-    """The client's /24 (IPv4) or /48 (IPv6): a coarse location, never the full address."""
-    host = request.client.host if request.client else ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    bits = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
-
-
-def _device(request: Request, device: str | None) -> str | None:
-    if device:
-        return device
-    agent = request.headers.get("user-agent")
-    return "ua:" + hashlib.sha256(agent.encode()).hexdigest()[:16] if agent else None
+    limiter.hit(client_address(request))
 
 
 Serial = Annotated[str, Path(max_length=20)]
 Signature = Annotated[str | None, Query(max_length=200, description="<key id>.<signature>")]
 Country = Annotated[
-    str | None, Query(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 of the scan.")
+    str | None,
+    Query(
+        min_length=2,
+        max_length=2,
+        description="ISO 3166-1 alpha-2 the client claims; checked, never counted: the server "
+        "derives the scan's country from the client address.",
+    ),
 ]
 Device = Annotated[
-    str | None, Query(max_length=64, description="An app's device id; else a User-Agent hash.")
+    str | None,
+    Query(
+        max_length=64,
+        description="An app's device id; accepted, never counted: the server derives the "
+        "scan's device from the client's network and platform.",
+    ),
 ]
 Format = Annotated[
     Literal["json", "html"] | None, Query(description="Default: HTML for browsers, else JSON.")
@@ -327,7 +319,14 @@ async def _verify(
                 loc=("query", "country"),
             )
     code = unit_code(gtin, serial, lot, s)
-    scan = service.ScanRequest(code, country, _ip_prefix(request), _device(request, device))
+    # What counts toward the clone rules is what the server sees (web/clients.py): the client's
+    # claimed ``country`` and ``device`` are checked and left out, or anyone holding a code
+    # could turn a genuine item suspicious from one address (issue 18, s6).
+    address = client_address(request)
+    lookup: CountryLookup = request.app.state.country_lookup
+    scan = service.ScanRequest(
+        code, lookup.country(address), network_prefix(address), device_of(request)
+    )
     batcher: Batcher = request.app.state.scan_batcher
     out: VerifyOut = await batcher.submit("scan", scan)
     wants_html = format == "html" or (

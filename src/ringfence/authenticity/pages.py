@@ -21,6 +21,7 @@ from ringfence.enforcement.enums import CaseSource
 from ringfence.enforcement.schemas import CaseIn
 from ringfence.enforcement.service import open_case
 from ringfence.registry.service import list_licences
+from ringfence.web.clients import client_address
 from ringfence.web.deps import IndexDep
 from ringfence.web.page import PageDep
 from ringfence.web.ratelimit import RateLimiter
@@ -158,7 +159,7 @@ def report_fake(
     """A buyer's report of a fake opens a case for the owner of the product's marks (or the
     IOC when the code names no registered product)."""
     limiter: RateLimiter = request.app.state.verify_limiter
-    limiter.hit(request.client.host if request.client else "unknown")
+    limiter.hit(client_address(request))
     where = where.strip()
     if not where:
         raise InvalidInput("say where you bought the item", code="where_required")

@@ -477,6 +477,11 @@ def serve(
         host=host,
         port=port,
         limit_concurrency=settings.max_concurrency,  # = the app's worker threads (web/app.py)
+        # Forwarded addresses are believed only from RINGFENCE_TRUSTED_PROXIES, by the app
+        # itself (web/clients.py); uvicorn's own middleware would trust localhost.
+        proxy_headers=False,
+        # SIGTERM: requests in flight get this long, then are cancelled (docs/operations.md).
+        timeout_graceful_shutdown=settings.shutdown_seconds,
         log_level=settings.log_level.lower(),
         log_config=None,
     )

@@ -69,12 +69,16 @@ class Batcher:
         self._jobs.put(_Job(lane, job, loop, future))
         return await future
 
-    def stop(self) -> None:
-        """Finish what was submitted, then end the thread (at the app's shutdown)."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Finish what was submitted, then end the thread (at the app's shutdown). With a
+        ``timeout``, wait at most that long: a batch still waiting for the database then goes
+        down with the process (a daemon thread; its transaction is never committed)."""
         with self._lock:
             if self._thread is not None:
                 self._jobs.put(None)
-                self._thread.join()
+                self._thread.join(timeout)
+                if self._thread.is_alive():
+                    log.warning("%s: still busy after %ss, not waited for", self._name, timeout)
                 self._thread = None
 
     def _start(self) -> None:

@@ -166,6 +166,28 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def read_only_engine(engine: Engine) -> Engine:
+    """The same engine (and pool) whose transactions are READ_ONLY: sessions of requests that
+    only read (GET, HEAD) never take SQLite's write lock."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """A read in a transaction of its own, ended when the block ends: on SQLite it takes neither
+    lock (READ_ONLY), and the connection goes back to the pool before the caller goes on, so
+    that no request holds a connection (or the write lock) while it waits for another (a
+    batch, the licence index). A session already in a transaction reads in that one."""
+    if session.in_transaction():
+        yield session
+        return
+    session.connection(execution_options={READ_ONLY: True})
+    try:
+        yield session
+    finally:
+        session.rollback()  # nothing was written: ends the transaction, frees the connection
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error."""

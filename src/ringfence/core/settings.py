@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +42,24 @@ class Settings(BaseSettings):
         le=10_000,
         description="Requests one serving process handles at once (more get 503), and as many "
         "worker threads, so that none waits for a thread while holding a connection.",
+    )
+
+    shutdown_seconds: int = Field(
+        default=10,
+        gt=0,
+        le=600,
+        description="On SIGTERM, how long requests in flight (and the batches) may take to "
+        "finish before they are cancelled and the process exits (docs/operations.md).",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description='Proxies whose X-Forwarded-For is believed, as JSON: ["10.0.0.5", '
+        '"10.1.0.0/16"]. Default none: the client address is the connection\'s peer.',
+    )
+    geoip_database: Path | None = Field(
+        default=None,
+        description="A MaxMind-format country database (the geoip extra): the country of a "
+        "public scan. None: unknown, and no scan's country counts toward the clone rules.",
     )
 
     # Authenticity codes (docs/authenticity.md).
@@ -100,6 +119,16 @@ class Settings(BaseSettings):
         description="Subjects <prefix>.listings, .verdicts, .dead; streams <PREFIX>_...",
     )
     worker_batch: int = Field(default=256, ge=1, le=10_000, description="Events per fetch.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

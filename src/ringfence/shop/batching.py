@@ -73,5 +73,5 @@ class CheckoutBatcher:
         assert isinstance(order, OrderOut)
         return order
 
-    def stop(self) -> None:
-        self._batcher.stop()
+    def stop(self, timeout: float | None = None) -> None:
+        self._batcher.stop(timeout)

@@ -44,8 +44,16 @@ class VerdictEvent(BaseModel):
 
 
 class DeadLetter(BaseModel):
-    """An event the worker could not use, with why; the original bytes as text."""
+    """An event the worker could not use, with why: the start of its bytes as text (at most
+    DEAD_LETTER_EXCERPT bytes, so that a letter always fits the broker's message limit), and
+    the size and SHA-256 of the whole original to find it by."""
 
     reason: str
     subject: str
-    data: str
+    data: str  # the excerpt
+    size: int = 0
+    sha256: str = ""
+    truncated: bool = False
+
+
+DEAD_LETTER_EXCERPT = 4096  # bytes; a letter stays under ~25 KB however the bytes escape

@@ -4,7 +4,9 @@ screened once by the engine ``ringfence screen`` uses.
 Per fetched batch: parse and validate each event (a malformed one is a dead letter, with the
 reason), screen the listings, write each verdict in its own savepoint of one transaction (a
 listing version already written is left as it is: no second verdict, no second case), commit,
-publish the verdict events and the dead letters, and only then acknowledge the batch. A worker
+publish the verdict events and the dead letters, and only then acknowledge the batch. A dead
+letter carries a bounded excerpt and the digest of the event, and one that cannot be published
+never stops the batch: a poison event never stops the worker (issue 18, r2). A worker
 killed anywhere before the acknowledgement gets the batch again: at-least-once, and idempotent.
 A database that fails (not a bad event) sends the batch back for later and the worker goes on.
 
@@ -15,6 +17,7 @@ dropped, and each verdict records the index version that made it."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -31,7 +34,7 @@ from ringfence.core.settings import Settings
 from ringfence.screening.engine import Engine, RowError, listing_from_row
 from ringfence.screening.index import ScreeningData, builtin_data, content_version, load_index
 from ringfence.streaming.interfaces import Broker, Delivery, Subjects
-from ringfence.streaming.schemas import DeadLetter, ListingEvent, VerdictEvent
+from ringfence.streaming.schemas import DEAD_LETTER_EXCERPT, DeadLetter, ListingEvent, VerdictEvent
 from ringfence.streaming.service import record_verdict
 
 log = logging.getLogger(__name__)
@@ -155,11 +158,25 @@ class Worker:
             await asyncio.gather(*(d.nak(RETRY_SECONDS) for d in deliveries))
             await asyncio.sleep(RETRY_SECONDS)
             return len(deliveries)
-        await asyncio.gather(
-            *(self.broker.publish(o.subject, o.data, key=o.key) for o in outs if o.subject)
-        )
-        await asyncio.gather(*(o.delivery.ack() for o in outs))
+        await asyncio.gather(*(self._settle(o) for o in outs))
         return len(deliveries)
+
+    async def _settle(self, out: _Out) -> None:
+        """Publish what the delivery produced, then acknowledge it. A verdict that cannot be
+        published sends its event back (the redelivery finds the verdict written and publishes
+        it again); a dead letter that cannot be published is logged by digest and the poison
+        event acknowledged all the same: neither stops the batch nor the worker."""
+        if out.subject:
+            try:
+                await self.broker.publish(out.subject, out.data, key=out.key)
+            except Exception as exc:  # the broker refused or failed: this delivery only
+                if out.subject != self.subjects.dead:
+                    log.warning("verdict not published, event sent back: %r", exc)
+                    await out.delivery.nak(RETRY_SECONDS)
+                    return
+                letter = DeadLetter.model_validate_json(out.data)
+                log.error("dead letter of %s not published: %r", letter.sha256, exc)
+        await out.delivery.ack()
 
     # ------------------------------------------------------------------ one batch
 
@@ -193,6 +210,8 @@ class Worker:
             verdict = engine.screen(listing, today=today)  # type: ignore[arg-type]
         except RowError as exc:
             return self._dead(delivery, f"invalid_listing: {exc.reason}")
+        except RecursionError:  # a listing nested past any sense (issue 18, r2)
+            return self._dead(delivery, "invalid_listing: nested too deeply")
         try:
             with session.begin_nested():
                 row, created = record_verdict(
@@ -230,9 +249,14 @@ class Worker:
 
     def _dead(self, delivery: Delivery, reason: str) -> _Out:
         self.stats.dead += 1
+        digest = hashlib.sha256(delivery.data).hexdigest()
+        excerpt = delivery.data[:DEAD_LETTER_EXCERPT]
         letter = DeadLetter(
             reason=reason,
             subject=delivery.subject,
-            data=delivery.data.decode("utf-8", errors="replace"),
+            data=excerpt.decode("utf-8", errors="replace"),
+            size=len(delivery.data),
+            sha256=digest,
+            truncated=len(excerpt) < len(delivery.data),
         )
         return _Out(delivery, self.subjects.dead, letter.model_dump_json().encode())

@@ -19,14 +19,16 @@ from prometheus_client import (
 )
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import ringfence
 from ringfence.authenticity.api import public as verification_router
 from ringfence.authenticity.api import router as authenticity_router
 from ringfence.authenticity.api import scan_batcher
 from ringfence.authenticity.pages import router as authenticity_pages
-from ringfence.core.db import make_engine, make_session_factory
+from ringfence.core.db import make_engine, make_session_factory, read_only_engine
 from ringfence.core.logging import configure_logging
 from ringfence.core.settings import Settings, get_settings
 from ringfence.editions.api import router as editions_router
@@ -39,6 +41,7 @@ from ringfence.shop.batching import CheckoutBatcher
 from ringfence.shop.pages import router as shop_pages
 from ringfence.shop.payments import provider_for
 from ringfence.web import errors
+from ringfence.web.clients import country_lookup
 from ringfence.web.index_cache import IndexCache
 from ringfence.web.pages import router as web_pages
 from ringfence.web.ratelimit import RateLimiter
@@ -54,6 +57,18 @@ def create_app(
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
     factory = session_factory or make_session_factory(engine)
+    read_factory = session_factory or make_session_factory(read_only_engine(engine))
+    # The licence index refreshes through a connection of its own, outside the requests' pool:
+    # a request that needs the index never waits for a pooled connection (which every other
+    # request may hold) to get it.
+    # (Tests bind every session to one transaction, and an in-memory database lives in its one
+    # connection: both keep to the requests' factory.)
+    index_engine = (
+        None
+        if session_factory is not None or engine.url.database in (None, "", ":memory:")
+        else make_engine(settings.database_url, poolclass=NullPool)
+    )
+    index_factory = factory if index_engine is None else make_session_factory(index_engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,9 +81,12 @@ def create_app(
         # (`ringfence serve` caps them at the same number) rules that out.
         to_thread.current_default_thread_limiter().total_tokens = settings.max_concurrency
         yield
-        app.state.checkout_batcher.stop()
-        app.state.scan_batcher.stop()
+        # Bounded like the requests before them (RINGFENCE_SHUTDOWN_SECONDS, issue 18 r5).
+        app.state.checkout_batcher.stop(settings.shutdown_seconds)
+        app.state.scan_batcher.stop(settings.shutdown_seconds)
         engine.dispose()
+        if index_engine is not None:
+            index_engine.dispose()
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets from the installed package: the
     # docs pages fetch nothing from the internet.
@@ -81,14 +99,22 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = factory
-    app.state.index_cache = IndexCache(factory, refresh_seconds=settings.index_refresh_seconds)
+    app.state.read_session_factory = read_factory
+    app.state.index_cache = IndexCache(
+        index_factory, refresh_seconds=settings.index_refresh_seconds
+    )
     app.state.payment_provider = provider_for(settings.payment_provider)
     app.state.checkout_batcher = CheckoutBatcher(factory)
     app.state.scan_batcher = scan_batcher(factory, settings)
     app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute, settings.verify_burst)
     app.state.sign_in_limiter = RateLimiter(SIGN_IN_PER_MINUTE, SIGN_IN_BURST)
+    app.state.country_lookup = country_lookup(settings.geoip_database)
     errors.install(app)
     _install_metrics(app)
+    if settings.trusted_proxies:
+        # The one place a forwarded address is believed: from the named proxies only
+        # (web/clients.py); `ringfence serve` turns uvicorn's own, localhost-trusting, off.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     _install_health(app)
     # FastAPI tries routes in order, one by one: the busiest public paths (scans of printed
     # codes, checkout) go first (64 routes were tried before a checkout, 13% of its CPU).

@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from ringfence.auth.service import authenticate
+from ringfence.core.db import reading
 from ringfence.core.errors import Unauthenticated
 from ringfence.core.security import Principal
 from ringfence.core.settings import Settings
@@ -26,13 +27,22 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     An async dependency on purpose: its clean-up, which gives the connection back to the pool,
     runs on the event loop. A sync one runs it in a worker thread; under load every worker
     thread can be inside a route waiting for a connection while the connections wait for a
-    thread to be given back: a deadlock (seen at 200 concurrent requests)."""
-    session: Session = request.app.state.session_factory()
+    thread to be given back: a deadlock (seen at 200 concurrent requests).
+
+    A request that only reads (GET, HEAD) gets a READ_ONLY session: on SQLite it never takes
+    the write lock (core/db.py), so reads run side by side and never queue behind a writer."""
+    state = request.app.state
+    factory = (
+        state.read_session_factory if request.method in READ_METHODS else state.session_factory
+    )
+    session: Session = factory()
     try:
         yield session
     finally:
         session.close()  # rolls back whatever was not committed
 
+
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -63,7 +73,10 @@ def get_principal(
         raise Unauthenticated(
             "an API key is required (Authorization: Bearer <key>)", code="missing_api_key"
         )
-    return authenticate(session, key)
+    # A read of its own, ended before the route goes on: the request then holds no connection
+    # (nor, on SQLite, the write lock) while it waits for the licence index or a batch.
+    with reading(session):
+        return authenticate(session, key)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ringfence.auth.service import SignedIn, session_user
+from ringfence.core.db import reading
 from ringfence.core.errors import Forbidden, Unauthenticated
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
@@ -133,10 +134,10 @@ def get_page(
 ) -> Page:
     settings: Settings = request.app.state.settings
     session_token = cookies.read(request, settings, cookies.SESSION)
-    user = session_user(db, session_token) if session_token else None
-    # End the read's transaction: on SQLite every transaction holds the write lock, and the
-    # route's other dependencies (the licence index) may open a session of their own.
-    db.rollback()
+    # A read of its own (core/db.py `reading`): the route's other dependencies (the licence
+    # index) may wait for something, and must not do so holding a connection.
+    with reading(db):
+        user = session_user(db, session_token) if session_token else None
     visitor = cookies.read(request, settings, cookies.VISITOR)
     page = Page(
         request=request,

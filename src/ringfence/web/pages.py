@@ -14,6 +14,7 @@ from ringfence.core.errors import InvalidInput, Unauthenticated
 from ringfence.core.security import Role
 from ringfence.web import i18n
 from ringfence.web import session as cookies
+from ringfence.web.clients import client_address
 from ringfence.web.page import PageDep
 from ringfence.web.ratelimit import RateLimiter
 
@@ -52,7 +53,7 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     limiter: RateLimiter = page.request.app.state.sign_in_limiter
-    limiter.hit(page.request.client.host if page.request.client else "unknown")
+    limiter.hit(client_address(page.request))
     try:
         token, who = sign_in(page.db, email=email, password=password)
     except Unauthenticated:

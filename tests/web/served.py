@@ -1,0 +1,119 @@
+"""A real ``ringfence serve`` on a free loopback port over a fresh database of either backend
+(SQLite file or a new PostgreSQL database), with the demo data and its API keys; and a bounded
+async load client. Used by the load and graceful-stop tests (and benchmarks/http_load.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+
+from tests.dbs import fresh_database
+
+COMMAND = [sys.executable, "-m", "ringfence"]
+
+
+@dataclass
+class Served:
+    base: str
+    process: subprocess.Popen[bytes]
+    keys: dict[str, str]  # role -> demo API key
+    log: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served(backend: str, tmp: Path, **settings: str) -> Iterator[Served]:
+    """The demo on ``backend``, served until the block ends; ``settings`` are RINGFENCE_*."""
+    with fresh_database(backend, tmp) as url:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "RINGFENCE_DATABASE_URL": url,
+            "RINGFENCE_RESOLVER_URL": f"{base}/v",
+            "RINGFENCE_EVIDENCE_DIR": str(tmp / "evidence"),
+            "RINGFENCE_LOG_LEVEL": "WARNING",
+            **{f"RINGFENCE_{name.upper()}": value for name, value in settings.items()},
+        }
+        demo = subprocess.run(  # noqa: S603 - our own command, fixed arguments
+            [*COMMAND, "demo", "--no-serve"], env=env, check=True, capture_output=True, text=True
+        )
+        keys = dict(re.findall(r"demo key, (\w+) for \S+: KEY=(\S+)", demo.stdout))
+        log = tmp / f"server-{port}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+                [*COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_ready(base, process, log)
+            yield Served(base, process, keys, log, env)
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    for _ in range(1200):
+        if process.poll() is not None:
+            raise AssertionError(f"ringfence serve exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=2) as answer:  # noqa: S310 - loopback
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("ringfence serve did not get ready")
+
+
+Request = Callable[[httpx.AsyncClient, int], Any]  # (client, i) -> awaitable response
+
+
+async def load(
+    base: str, request: Request, *, connections: int, requests: int, timeout: float = 300.0
+) -> Counter[int | str]:
+    """Send ``requests`` requests over ``connections`` concurrent connections; count the
+    answers by status (and failures by exception name). Bounded in requests; the timeout is
+    a safety net for a server that stops answering, never a measurement."""
+    statuses: Counter[int | str] = Counter()
+    numbers = iter(range(requests))
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
+
+        async def one_connection() -> None:
+            for i in numbers:
+                try:
+                    response = await request(client, i)
+                    statuses[response.status_code] += 1
+                except httpx.HTTPError as exc:
+                    statuses[type(exc).__name__] += 1
+
+        await asyncio.gather(*(one_connection() for _ in range(connections)))
+    return statuses
