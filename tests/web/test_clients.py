@@ -4,6 +4,8 @@ over made-up addresses to escape the rate limits."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ringfence.core.errors import ConfigurationError
 from ringfence.core.settings import Settings, load_settings
 from ringfence.web.app import create_app
-from ringfence.web.clients import network_prefix, platform_family
+from ringfence.web.clients import country_lookup, network_prefix, platform_family
 
 VERIFY = "/v/01/05901234123457/21/NOSUCHSERIAL"
 BURST = 20  # RINGFENCE_VERIFY_BURST's default
@@ -77,3 +79,29 @@ def test_network_prefix(address: str, prefix: str | None) -> None:
 )
 def test_platform_family(agent: str | None, family: str) -> None:
     assert platform_family(agent) == family
+
+
+def test_h18_s6_country_from_a_real_maxmind_database(tmp_path: Path) -> None:
+    """The geoip extra end to end: a MaxMind-format file written here (mmdb-writer) is read by
+    maxminddb; an address outside its networks, or no address at all, has no country."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-Country")
+    writer.insert_network(IPSet(["203.0.113.0/24"]), {"country": {"iso_code": "fr"}})
+    writer.insert_network(IPSet(["2001:db8::/32"]), {"country": {"iso_code": "NL"}})
+    path = tmp_path / "countries.mmdb"
+    writer.to_db_file(str(path))
+    lookup = country_lookup(path)
+    assert lookup.country("203.0.113.7") == "FR"
+    assert lookup.country("2001:db8::1") == "NL"
+    assert lookup.country("198.51.100.1") is None
+    assert lookup.country("not an address") is None
+
+
+def test_h18_s6_an_unreadable_geoip_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "broken.mmdb"
+    path.write_bytes(b"not a MaxMind database")
+    with pytest.raises(ConfigurationError) as caught:
+        country_lookup(path)
+    assert caught.value.code == "geoip_unreadable"

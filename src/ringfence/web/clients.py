@@ -94,7 +94,7 @@ class MaxMindCountry:
             ) from None
         try:
             self._reader: Any = maxminddb.open_database(str(path))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, maxminddb.InvalidDatabaseError) as exc:
             raise ConfigurationError(
                 f"cannot read the GeoIP database {path}: {exc}", code="geoip_unreadable"
             ) from None
