@@ -87,16 +87,18 @@ async def _stream(url: str, subjects: Subjects, what: str) -> list[dict[str, Any
     js = nc.jetstream()
     subject = subjects.verdicts if what == "verdicts" else subjects.dead
     sub = await js.pull_subscribe(subject, stream=subjects.stream(what))
-    out: list[dict[str, Any]] = []
+    # Keyed by the stream's sequence: a message this reader is sent twice (its ack came late on
+    # a loaded machine) is one message of the stream, not two.
+    out: dict[int, dict[str, Any]] = {}
     while True:
         try:
             batch = await sub.fetch(1000, timeout=1)
         except (TimeoutError, nats.errors.TimeoutError):  # nats-py raises either
             break
-        out += [json.loads(m.data) for m in batch]
+        out.update((m.metadata.sequence.stream, json.loads(m.data)) for m in batch)
         await asyncio.gather(*(m.ack() for m in batch))
     await nc.close()
-    return out
+    return list(out.values())
 
 
 def _event(mkt: str, n: int, version: int, **over: Any) -> dict[str, Any]:
