@@ -99,9 +99,10 @@ def _csv(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
             read_options=pacsv.ReadOptions(block_size=1 << 20),
             convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False),
         )
-    except (pa.ArrowInvalid, OSError) as exc:
+        names = reader.schema.names
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:  # a header not UTF-8 too
         raise InvalidInput(f"{path}: not a readable CSV file: {exc}", code="invalid_file") from None
-    _require(path, reader.schema.names)
+    _require(path, names)
     return _rebatch(_guard(path, iter(reader)), batch_size)
 
 
@@ -162,7 +163,7 @@ def _plain(value: Any) -> str | None:
 def _guard(path: Path | str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     try:
         yield from batches
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: unreadable: {exc}", code="invalid_file") from None
 
 
