@@ -7,7 +7,7 @@ KERNEL := src/ringfence/screening/_kernel.pyx
 # The install builds the compiled kernel: a changed kernel source means a new install.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(KERNEL) | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint types pytest migrations bench clean messages browser
+.PHONY: demo test lint types pytest migrations wheel bench clean messages browser
 
 $(STAMP): pyproject.toml $(KERNEL)
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml $(KERNEL)
 demo: $(STAMP)
 	$(BIN)/ringfence demo
 
-test: lint types pytest migrations
+test: lint types pytest migrations wheel
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -47,6 +47,11 @@ messages: $(STAMP)
 # RINGFENCE_TEST_DATABASE_URL is set, on PostgreSQL.
 migrations: $(STAMP)
 	$(BIN)/python -m tests.migration_check
+
+# Build the sdist and from it the wheel, install the wheel into a clean virtual environment and
+# run every command group from it, checking every data file is in it (.ci/wheel_smoke.py).
+wheel: $(STAMP)
+	$(BIN)/python .ci/wheel_smoke.py
 
 # Each writes its own section of docs/benchmarks.md; the throughput run takes several minutes.
 # verify and checkout need PostgreSQL (RINGFENCE_TEST_DATABASE_URL) and wrk; streaming, NATS.

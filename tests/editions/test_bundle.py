@@ -214,7 +214,10 @@ BAD: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "garbage": (lambda d: b"this is not a bundle", "corrupt_bundle"),
     "truncated": (lambda d: d[: len(d) // 2], "corrupt_bundle"),
     "empty": (lambda d: b"", "corrupt_bundle"),
-    "flipped byte": (_flip, "corrupt_bundle"),
+    # The archive streams (nothing is inflated past the limits), so a flipped byte inside a
+    # table file is caught by that file's checksum before the zstd frame's own checksum; one in
+    # a header or the compressed framing, by zstd or tar.
+    "flipped byte": (_flip, "checksum_mismatch|corrupt_bundle"),
     "no manifest": (_bare_tar, "corrupt_bundle"),
     "edited table file": (lambda d: _repack(d, files=_edit_row), "checksum_mismatch"),
     "missing table file": (
@@ -248,7 +251,7 @@ def test_bad_bundles_are_refused_and_change_nothing(deployments: Deployments, ca
     before = _digests(deployments.target)
     with pytest.raises(RingfenceError) as exc:
         _import(deployments.target, data)
-    assert exc.value.code == code
+    assert exc.value.code in code.split("|")
     assert str(exc.value).startswith("bundle refused") or code == "bundle_conflicts"
     assert _digests(deployments.target) == before
 

@@ -552,7 +552,8 @@ def demo(
 
 def run() -> None:
     """Entry point. Exit codes: 0 done (or allowed), 1 denied by `authorize` or aborted,
-    2 bad input (one line on stderr), 3 the database or the migrations failed (one line)."""
+    2 bad input or a file that cannot be read or written (one line on stderr), 3 the database
+    or the migrations failed (one line)."""
     try:
         code = app(standalone_mode=False)
     except RingfenceError as exc:
@@ -566,6 +567,9 @@ def run() -> None:
         message = format_message() if callable(format_message) else str(exc)
         typer.echo(f"error: {message}", err=True)
         sys.exit(2)
+    except OSError as exc:  # a file or directory the command cannot read or write
+        typer.echo(f"error: {_file_error(exc)}", err=True)
+        sys.exit(2)
     except Exception as exc:
         message = _operational_error(exc)
         if message is None:
@@ -573,6 +577,13 @@ def run() -> None:
         typer.echo(f"error: {message}", err=True)
         sys.exit(3)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _file_error(exc: OSError) -> str:
+    """One line for an operating system refusal: the path and the reason, with a code."""
+    reason = (exc.strerror or type(exc).__name__).lower()
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    return f"{where}{reason} [file_error]"
 
 
 def _operational_error(exc: Exception) -> str | None:

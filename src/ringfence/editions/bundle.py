@@ -20,7 +20,7 @@ import hmac
 import io
 import json
 import tarfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -55,6 +55,7 @@ import ringfence.enforcement.models
 import ringfence.registry.models
 import ringfence.shop.models
 import ringfence.streaming.models  # noqa: F401
+from ringfence.core import jsontext
 from ringfence.core.db import Base, UTCDateTime, utcnow
 from ringfence.core.errors import Conflict, InvalidInput
 from ringfence.editions.service import get_edition, ocog_id
@@ -65,7 +66,6 @@ FORMAT_VERSION = 1
 SCHEMA_VERSION = "0010"  # the Alembic head these rows follow (a test keeps them in step)
 SIGNATURE_ALG = "HMAC-SHA256"
 MANIFEST = "manifest.json"
-MAX_MEMBER = 2 * 1024**3  # refuse to inflate a member beyond this (a zip bomb is corrupt)
 
 Row = dict[str, Any]
 Rows = dict[str, list[Row]]
@@ -412,36 +412,129 @@ def _refuse(msg: str, code: str) -> InvalidInput:
     return InvalidInput(f"bundle refused: {msg}", code=code)
 
 
-def unpack(data: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The manifest and the table files; InvalidInput ``corrupt_bundle`` when it is not a
-    readable .tar.zst with a manifest."""
+@dataclass(frozen=True)
+class Limits:
+    """What a bundle may inflate to, checked while it streams (a small .tar.zst can expand to
+    gigabytes): the manifest, each member, all members together, and how many there are."""
+
+    manifest: int = 1024**2
+    member: int = 1024**3
+    total: int = 2 * 1024**3
+    members: int = 4 * len(Base.metadata.tables) + 1
+    json_depth: int = 64
+
+
+LIMITS = Limits()
+
+
+_HEADERS = 64 * 1024  # what one member's tar headers (PAX records included) may take
+
+
+class _Budget(io.RawIOBase):
+    """The inflated stream, yielding only the bytes granted so far: a header's worth, then
+    each member's declared size once it passed the limits. Tar headers (PAX records too) come
+    from the same stream, so nothing is inflated past what was granted whatever a header
+    claims."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.left = inner, _HEADERS
+
+    def grant(self, size: int) -> None:
+        self.left += size + _HEADERS
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if len(view) and not self.left:
+            raise _refuse("a tar header is beyond the size limit", "bundle_too_large")
+        data = self.inner.read(min(len(view), self.left))
+        self.left -= len(data)
+        view[: len(data)] = data
+        return len(data)
+
+
+def _members(data: bytes, limits: Limits) -> Iterator[tuple[str, bytes]]:
+    """The bundle's members in archive order, each checked against the limits from its tar
+    header before a byte of it is inflated; ``corrupt_bundle`` when it is not a readable
+    .tar.zst of plain files."""
+    budget = _Budget(zstandard.ZstdDecompressor().stream_reader(data))
+    total = count = 0
     try:
-        raw = zstandard.ZstdDecompressor().decompressobj().decompress(data)
-    except zstandard.ZstdError as exc:
-        raise _refuse(f"not a zstd archive or damaged ({exc})", "corrupt_bundle") from None
-    if len(raw) > MAX_MEMBER:  # pragma: no cover - a guard, not a case to build in a test
-        raise _refuse("it inflates beyond the size limit", "corrupt_bundle")
-    members: dict[str, bytes] = {}
-    try:
-        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
+        with tarfile.open(fileobj=budget, mode="r|") as tar:
             for info in tar:
+                count += 1
+                cap = limits.manifest if info.name == MANIFEST else limits.member
+                if count > limits.members:
+                    raise _refuse(f"more than {limits.members} files", "bundle_too_large")
                 if not info.isfile():
                     raise _refuse(f"{info.name} is not a plain file", "corrupt_bundle")
+                total += info.size
+                if info.size > cap or total > limits.total:
+                    raise _refuse(
+                        f"{info.name} inflates to {info.size} bytes, beyond the size limit",
+                        "bundle_too_large",
+                    )
+                budget.grant(info.size)
                 extracted = tar.extractfile(info)
                 if extracted is None:  # pragma: no cover - isfile() said it is a file
                     raise _refuse(f"cannot read {info.name}", "corrupt_bundle")
-                members[info.name] = extracted.read()
+                yield info.name, extracted.read()
+    except zstandard.ZstdError as exc:
+        raise _refuse(f"not a zstd archive or damaged ({exc})", "corrupt_bundle") from None
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise _refuse(f"the archive is truncated or damaged ({exc})", "corrupt_bundle") from None
-    if MANIFEST not in members:
-        raise _refuse("it has no manifest.json", "corrupt_bundle")
+
+
+def _manifest(raw: bytes, limits: Limits) -> dict[str, Any]:
     try:
-        manifest = json.loads(members.pop(MANIFEST))
-    except ValueError:
-        raise _refuse("manifest.json is not JSON", "corrupt_bundle") from None
+        manifest = jsontext.loads(raw, max_depth=limits.json_depth)
+    except ValueError as exc:
+        raise _refuse(f"manifest.json is not JSON ({exc})", "corrupt_bundle") from None
     if not isinstance(manifest, dict):
         raise _refuse("manifest.json is not an object", "corrupt_bundle")
-    return manifest, members
+    return manifest
+
+
+def unpack(data: bytes, limits: Limits = LIMITS) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The manifest and the table files, unverified (see :func:`read` for a bundle to trust);
+    InvalidInput ``corrupt_bundle`` when it is not a readable .tar.zst with a manifest,
+    ``bundle_too_large`` past the limits."""
+    members: dict[str, bytes] = {}
+    for name, body in _members(data, limits):
+        if name in members:
+            raise _refuse(f"{name} is in it twice", "tampered_bundle")
+        members[name] = body
+    if MANIFEST not in members:
+        raise _refuse("it has no manifest.json", "corrupt_bundle")
+    return _manifest(members.pop(MANIFEST), limits), members
+
+
+def read(
+    data: bytes, secret: str, limits: Limits = LIMITS
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The manifest and the table files of a bundle this deployment can trust: the manifest
+    (the first member, as :func:`pack` writes it) is verified before any table file is
+    inflated, and each table file is checked against its listed checksum as it streams."""
+    members = _members(data, limits)
+    first = next(members, None)
+    if first is None or first[0] != MANIFEST:
+        raise _refuse("it does not begin with manifest.json", "corrupt_bundle")
+    manifest = _manifest(first[1], limits)
+    verify_manifest(manifest, secret)
+    listed = {f"tables/{name}.jsonl": entry for name, entry in manifest["tables"].items()}
+    files: dict[str, bytes] = {}
+    for name, body in members:
+        entry = listed.get(name)
+        if entry is None or name in files:
+            raise _refuse(f"files not in the manifest: {name}", "tampered_bundle")
+        _check_file(name, body, entry)
+        files[name] = body
+    missing = sorted(set(listed) - set(files))
+    if missing:
+        raise _refuse(f"{missing[0]} is missing", "corrupt_bundle")
+    return manifest, files
 
 
 def _schema_number(version: Any) -> int:
@@ -450,8 +543,9 @@ def _schema_number(version: Any) -> int:
     return int(version)
 
 
-def verify(manifest: Mapping[str, Any], files: Mapping[str, bytes], secret: str) -> None:
-    """Format, signature, then every file's checksum; InvalidInput with the reason."""
+def verify_manifest(manifest: Mapping[str, Any], secret: str) -> None:
+    """Format and signature of the manifest, and that it lists tables; InvalidInput with the
+    reason."""
     if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
         raise _refuse(
             f"unknown format {manifest.get('format')!r} version "
@@ -468,8 +562,19 @@ def verify(manifest: Mapping[str, Any], files: Mapping[str, bytes], secret: str)
             "bad_signature",
         )
     tables = manifest.get("tables")
-    if not isinstance(tables, dict):
+    if not isinstance(tables, dict) or not all(isinstance(e, dict) for e in tables.values()):
         raise _refuse("the manifest lists no tables", "unknown_format")
+
+
+def _check_file(name: str, data: bytes, entry: Mapping[str, Any]) -> None:
+    if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        raise _refuse(f"{name} does not match its checksum", "checksum_mismatch")
+
+
+def verify(manifest: Mapping[str, Any], files: Mapping[str, bytes], secret: str) -> None:
+    """Format, signature, then every file's checksum; InvalidInput with the reason."""
+    verify_manifest(manifest, secret)
+    tables = manifest["tables"]
     listed = {f"tables/{name}.jsonl" for name in tables}
     extra = sorted(set(files) - listed)
     if extra:
@@ -478,8 +583,7 @@ def verify(manifest: Mapping[str, Any], files: Mapping[str, bytes], secret: str)
         data = files.get(f"tables/{name}.jsonl")
         if data is None:
             raise _refuse(f"tables/{name}.jsonl is missing", "corrupt_bundle")
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-            raise _refuse(f"tables/{name}.jsonl does not match its checksum", "checksum_mismatch")
+        _check_file(f"tables/{name}.jsonl", data, entry)
 
 
 # --------------------------------------------------------------------------- upgrades
@@ -538,13 +642,14 @@ class Imported:
     present: dict[str, int]  # rows already there, identical
 
 
-def import_bundle(session: Session, *, data: bytes, secret: str) -> Imported:
+def import_bundle(
+    session: Session, *, data: bytes, secret: str, limits: Limits = LIMITS
+) -> Imported:
     """Verify, upgrade and restore a bundle in the session's transaction. Rows already present
     with identical contents are kept; a row present with other contents refuses the whole
     bundle (Conflict ``bundle_conflicts``). The caller commits; on any error nothing is
     written."""
-    manifest, files = unpack(data)
-    verify(manifest, files, secret)
+    manifest, files = read(data, secret, limits)
     version = manifest["schema_version"]
     if _schema_number(version) > _schema_number(SCHEMA_VERSION):
         raise _refuse(
@@ -559,7 +664,10 @@ def import_bundle(session: Session, *, data: bytes, secret: str) -> Imported:
     rows: Rows = {}
     for name in manifest["tables"]:
         try:
-            rows[name] = [json.loads(line) for line in files[f"tables/{name}.jsonl"].splitlines()]
+            rows[name] = [
+                jsontext.loads(line, max_depth=limits.json_depth)
+                for line in files[f"tables/{name}.jsonl"].splitlines()
+            ]
         except ValueError:
             raise _refuse(f"tables/{name}.jsonl is not JSON lines", "corrupt_bundle") from None
     rows = upgrade_rows(rows, version)

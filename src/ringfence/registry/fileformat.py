@@ -63,12 +63,15 @@ _Loader.yaml_implicit_resolvers = {
 
 def parse_document(text: str, *, source: str = "<document>") -> RegistryDocument:
     """Parse and validate a registry document, or raise InvalidInput naming every bad line."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # refuses characters YAML does not allow (NUL...)
         node = loader.get_single_node()
         if node is None:
             raise InvalidInput(f"{source}: the document is empty", code="empty_document")
         data = loader.construct_document(node)
+    except RecursionError:  # PyYAML composes recursively: a few thousand levels end here
+        raise InvalidInput(f"{source}: nested too deep", code="invalid_yaml") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
@@ -78,7 +81,8 @@ def parse_document(text: str, *, source: str = "<document>") -> RegistryDocument
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{source}: not valid YAML: {exc}", code="invalid_yaml") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[Loc, int] = {}
     _line_map(node, (), lines)
     if not isinstance(data, dict):

@@ -22,6 +22,7 @@ Engines differ in where the function runs, never in what it computes: each appli
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -51,6 +52,7 @@ from ringfence.screening.runners.local import (
     _guard,
     _init_worker,
     _require,
+    worker_args,
 )
 
 MANIFEST = "_manifest.json"
@@ -301,7 +303,7 @@ class LocalPartitions:
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
                 initializer=_init_worker,
-                initargs=(dump_index(data), compiled, None),
+                initargs=worker_args(dump_index(data), compiled, None),
             )
 
     def screen(self, dataset: Dataset, paths: list[str], staging: Path) -> None:
@@ -370,12 +372,36 @@ def screen_dataset(
         raise InvalidInput(f"{target}: exists and is not a directory", code="out_not_directory")
     if not target.parent.is_dir():
         raise InvalidInput(f"{target}: no such directory {target.parent}", code="no_directory")
+    created = not target.exists()
     target.mkdir(exist_ok=True)
     with _locked(target):
-        return _run(dataset, target, data=data, today=today, engine=engine, progress=progress)
+        fresh = Manifest.load(target) is None
+        try:
+            return _run(dataset, target, data=data, today=today, engine=engine, progress=progress)
+        except InvalidInput:
+            if fresh:  # a refused new run leaves nothing that would block the corrected rerun
+                _discard(target, created)
+            raise
+
+
+def _discard(target: Path, created: bool) -> None:
+    """Remove what a refused new run wrote (its manifest, output and staging; the directory
+    when the run made it). Nothing when it wrote no manifest: the files there are not its."""
+    manifest = Manifest.load(target)
+    if manifest is None:
+        return
+    _clean(target, Manifest(manifest.arguments))  # every output file is an orphan now
+    (target / MANIFEST).unlink()
+    (target / LOCK).unlink(missing_ok=True)
+    if created and not any(target.iterdir()):
+        target.rmdir()
 
 
 class _Locked:
+    """The run's lock: a POSIX record lock on ``_lock``, which belongs to this process alone
+    (a forked pool worker does not inherit it) and goes with it, however it ends; the file
+    names the pid that holds it."""
+
     def __init__(self, target: Path) -> None:
         self.target = target
         self.fd = -1
@@ -383,15 +409,22 @@ class _Locked:
     def __enter__(self) -> None:
         self.fd = os.open(self.target / LOCK, os.O_CREAT | os.O_RDWR, 0o644)
         try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                os.close(self.fd)
+                raise
+            holder = os.pread(self.fd, 32, 0).decode(errors="replace").strip() or "?"
             os.close(self.fd)
             raise InvalidInput(
-                f"{self.target}: another run is writing there", code="run_in_progress"
+                f"{self.target}: another run (pid {holder}) is writing there",
+                code="run_in_progress",
             ) from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
 
     def __exit__(self, *exc: object) -> None:
-        os.close(self.fd)  # closing releases the lock (as a killed process's exit does)
+        os.close(self.fd)  # closing releases the lock (as this process's exit does)
 
 
 def _locked(target: Path) -> _Locked:

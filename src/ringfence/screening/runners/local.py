@@ -5,8 +5,13 @@ runner: memory stays flat whatever the input size, and the output appears only w
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
+import signal
+import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -21,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ringfence.core import jsontext
 from ringfence.core.errors import InvalidInput
 from ringfence.screening.engine import (
     INPUT_COLUMNS,
@@ -93,9 +99,10 @@ def _csv(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
             read_options=pacsv.ReadOptions(block_size=1 << 20),
             convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False),
         )
-    except (pa.ArrowInvalid, OSError) as exc:
+        names = reader.schema.names
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:  # a header not UTF-8 too
         raise InvalidInput(f"{path}: not a readable CSV file: {exc}", code="invalid_file") from None
-    _require(path, reader.schema.names)
+    _require(path, names)
     return _rebatch(_guard(path, iter(reader)), batch_size)
 
 
@@ -106,8 +113,8 @@ def _jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
                 if not raw.strip():
                     continue
                 try:
-                    value = json.loads(raw)
-                except (UnicodeDecodeError, json.JSONDecodeError):
+                    value = jsontext.loads(raw)
+                except ValueError:  # not JSON, not UTF-8, or nested too deep
                     yield {"listing_id": None, "_error": f"invalid_json_line_{number}"}
                     continue
                 if not isinstance(value, dict):
@@ -118,7 +125,9 @@ def _jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
     def batches() -> Iterator[pa.RecordBatch]:
         chunk: list[dict[str, Any]] = []
         first = True
+        empty = True
         for row in rows():
+            empty = False
             if first and "_error" not in row:
                 _require(path, list(row))
                 first = False
@@ -128,6 +137,8 @@ def _jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
                 chunk = []
         if chunk:
             yield _rows_to_batch(chunk)
+        if empty:  # as an empty CSV or Parquet file is refused
+            raise InvalidInput(f"{path}: empty file, no listings", code="invalid_file")
 
     return batches()
 
@@ -152,7 +163,7 @@ def _plain(value: Any) -> str | None:
 def _guard(path: Path | str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     try:
         yield from batches
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: unreadable: {exc}", code="invalid_file") from None
 
 
@@ -250,9 +261,38 @@ class Summary:
 _WORKER: Engine | None = None
 
 
-def _init_worker(blob: bytes, compiled: bool, sources: ImageSources | None) -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _init_worker(blob: bytes, compiled: bool, sources: ImageSources | None, parent: int) -> None:
     global _WORKER  # noqa: PLW0603 - one engine per worker process, loaded once
+    _die_with_parent(parent)
     _WORKER = Engine(load_index(blob), compiled=compiled, sources=sources)
+
+
+def worker_args(
+    blob: bytes, compiled: bool, sources: ImageSources | None
+) -> tuple[bytes, bool, ImageSources | None, int]:
+    """The pool initializer's arguments, this process as the workers' parent."""
+    return blob, compiled, sources, os.getpid()
+
+
+def _die_with_parent(parent: int) -> None:
+    """A pool worker never outlives the process that started it (a `kill -9` of `screen`
+    included), so it holds nothing of a dead run: on Linux the kernel sends it SIGKILL when its
+    parent dies (prctl PR_SET_PDEATHSIG); everywhere, a thread watches the parent's pid."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _screen_in_worker(batch: pa.RecordBatch, today: date | None) -> pa.RecordBatch:
@@ -309,7 +349,9 @@ def screen_file(
         else:
             blob = dump_index(data)
             with ProcessPoolExecutor(
-                max_workers=workers, initializer=_init_worker, initargs=(blob, compiled, sources)
+                max_workers=workers,
+                initializer=_init_worker,
+                initargs=worker_args(blob, compiled, sources),
             ) as pool:
                 _drain(_bounded_map(pool, batches, today, 2 * workers), writer, summary, progress)
         writer.commit()
