@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ringfence.core import jsontext
 from ringfence.core.errors import InvalidInput
 from ringfence.screening.engine import (
     INPUT_COLUMNS,
@@ -106,8 +107,8 @@ def _jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
                 if not raw.strip():
                     continue
                 try:
-                    value = json.loads(raw)
-                except (UnicodeDecodeError, json.JSONDecodeError):
+                    value = jsontext.loads(raw)
+                except ValueError:  # not UTF-8, not JSON, or nested too deeply
                     yield {"listing_id": None, "_error": f"invalid_json_line_{number}"}
                     continue
                 if not isinstance(value, dict):
