@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 from pydantic import Field
 
-from ringfence.core import jsontext
+from ringfence.core import jsontext, spreadsheet
 from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Role
@@ -425,7 +425,7 @@ async def screen_upload(
     )
     page.db.commit()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = spreadsheet.Writer(out)
     writer.writerow(("listing_id", "verdict", "case_id", "created", "reason"))
     for r in results:
         writer.writerow((r.listing_id or "", r.verdict, r.case_id or "", r.created, r.reason or ""))
