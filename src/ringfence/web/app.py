@@ -40,6 +40,7 @@ from ringfence.shop.pages import router as shop_pages
 from ringfence.shop.payments import provider_for
 from ringfence.web import errors
 from ringfence.web.index_cache import IndexCache
+from ringfence.web.limits import BodyGuard
 from ringfence.web.pages import router as web_pages
 from ringfence.web.ratelimit import RateLimiter
 from ringfence.web.screening import router as screening_router
@@ -89,6 +90,13 @@ def create_app(
     app.state.sign_in_limiter = RateLimiter(SIGN_IN_PER_MINUTE, SIGN_IN_BURST)
     errors.install(app)
     _install_metrics(app)
+    # Keys and sizes before bodies: a request body is read only up to its route's limit, and
+    # not at all when the route needs a key or a session the request lacks (web/limits.py).
+    app.add_middleware(
+        BodyGuard,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     _install_health(app)
     # FastAPI tries routes in order, one by one: the busiest public paths (scans of printed
     # codes, checkout) go first (64 routes were tried before a checkout, 13% of its CPU).

@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringfence.core.errors import RateLimited, RingfenceError
+from ringfence.web.limits import Refused
 from ringfence.web.templating import language_of, render
 
 
@@ -77,6 +78,12 @@ async def _validation(request: Request, exc: Exception) -> Response:
     return JSONResponse(_body(details), status_code=422)
 
 
+async def _refused(request: Request, exc: Exception) -> Response:
+    """A request the body guard refused before or while its body was read (web/limits.py)."""
+    assert isinstance(exc, Refused)
+    return await _ringfence(request, exc.error)
+
+
 async def _integrity(request: Request, exc: Exception) -> Response:
     if _wants_html(request):
         return _html(request, 409, "conflict", "the change conflicts with existing data")
@@ -128,3 +135,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, _unavailable)
     app.add_exception_handler(PoolTimeout, _unavailable)  # no pooled connection came free
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Refused, _refused)
