@@ -78,6 +78,7 @@ def create_app(
         version=ringfence.__version__,
         description="Rights registry and licence decisions for Olympic merchandise.",
         lifespan=lifespan,
+        responses=errors.RESPONSES,  # the error model, documented once for every operation
     )
     app.state.settings = settings
     app.state.engine = engine

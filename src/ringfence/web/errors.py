@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -15,6 +16,39 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ringfence.core.errors import RateLimited, RingfenceError
 from ringfence.web.limits import Refused
 from ringfence.web.templating import language_of, render
+
+
+class ErrorItem(BaseModel):
+    code: str = Field(
+        description="Machine-readable, stable: what went wrong.", examples=["not_found"]
+    )
+    msg: str = Field(description="For people; may change between versions.")
+    loc: list[str | int] = Field(
+        description="Where in the request: a body field's path, a query or path parameter, or "
+        "empty for the request as a whole."
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the API (docs/api.md, "Errors")."""
+
+    detail: list[ErrorItem] = Field(min_length=1)
+
+
+_ERRORS = {
+    401: "No API key, or an unknown, expired or revoked one (missing_api_key, invalid_api_key).",
+    403: "The caller's role may not do this (forbidden_role...).",
+    404: "No such resource, or one the caller may not see (not_found).",
+    409: "The change conflicts with the current state (conflict, invalid_transition...).",
+    413: "The request body is larger than the route accepts (body_too_large).",
+    422: "The request is malformed: invalid_<type> per field, or a domain code.",
+    429: "Too many requests from this client; see Retry-After (rate_limited).",
+    503: "The database is busy or down; retry after Retry-After (database_unavailable).",
+}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in _ERRORS.items()
+}
+"""The error answers every operation documents, all with one body: ``ErrorBody``."""
 
 
 def _body(details: list[dict[str, Any]]) -> dict[str, Any]:
