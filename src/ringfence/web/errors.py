@@ -36,6 +36,7 @@ class ErrorBody(BaseModel):
 
 
 _ERRORS = {
+    400: "The body cannot be parsed at all: truncated multipart, bad encoding (http_error).",
     401: "No API key, or an unknown, expired or revoked one (missing_api_key, invalid_api_key).",
     403: "The caller's role may not do this (forbidden_role...).",
     404: "No such resource, or one the caller may not see (not_found).",
