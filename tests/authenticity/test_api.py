@@ -319,3 +319,22 @@ def test_h18_s6_a_server_derived_country_counts(
         _from(client, address).get(_path(uri) + "&country=FR").json()["status"] for address in where
     ]
     assert answers == ["genuine", "genuine", "genuine", "suspicious"]
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_h18_s10_sale_time_outside_utc_is_422(
+    client: TestClient, batch: dict[str, Any], heritage: dict[str, str], at: str
+) -> None:
+    serial = parse_uri(_uris(client, batch, heritage)[0]).serial
+    url = f"/v1/codes/units/{GTIN}/{serial}/sold"
+    refused = client.post(url, json={"country": "FR", "at": at}, headers=heritage)
+    assert refused.status_code == 422, refused.text
+    [detail] = refused.json()["detail"]
+    assert (detail["code"], detail["loc"]) == ("invalid_value_error", ["at"])
+    # The same instant written in UTC's own range is taken, offset or not.
+    assert (
+        client.post(
+            url, json={"country": "FR", "at": "2026-03-01T10:00:00+14:00"}, headers=heritage
+        ).status_code
+        == 204
+    )

@@ -356,3 +356,28 @@ def test_bank_emblem_adds_a_reference_image(loaded: Cli, tmp_path: Path) -> None
     code, _, err = loaded("bank", "emblem", str(tmp_path / "flat.png"), "--mark", "word-olympic")
     assert code == 2
     assert "[image_low_quality]" in err
+
+
+def test_h18_s4_a_nested_json_cell_is_an_error_row_not_a_failed_run(
+    cli: Cli, tmp_path: Path
+) -> None:
+    nested = "[" * 1000 + "]" * 1000
+    listings = tmp_path / "in.csv"
+    listings.write_text(
+        "listing_id,seller_id,title,image_paths\n"
+        f'deep,SELLER:x,Plain mug,"{nested}"\n'
+        "fine,SELLER:x,Plain mug,\n"
+    )
+    deep_line = tmp_path / "in.jsonl"
+    deep_line.write_text(
+        '{"listing_id": "fine", "seller_id": "s", "title": "Plain mug"}\n'
+        '{"listing_id": "deep", "seller_id": "s", "title": "t", "x": ' + nested + "}\n"
+    )
+    for source in (listings, deep_line):
+        out = tmp_path / f"{source.stem}-{source.suffix[1:]}-verdicts.jsonl"
+        code, _, err = cli("screen", str(source), "--out", str(out), "--today", "2027-01-01")
+        assert code == 0, err
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        assert len(rows) == 2
+        verdicts = sorted(r["verdict"] for r in rows)
+        assert verdicts == ["clean", "error"]

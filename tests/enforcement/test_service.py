@@ -886,3 +886,14 @@ def test_dedup_never_shows_another_holders_case(session: Session, settings: Sett
         )
     assert info.value.code == "already_reported"
     assert str(ned_case.id) not in str(info.value)
+
+
+@pytest.mark.parametrize("title", ["+SUM(1)", "-2+3", "@A1", "\t=1", "\r=1", "  =1+1"])
+def test_h18_s8_csv_export_neutralises_every_formula(
+    session: Session, settings: Settings, title: str
+) -> None:
+    open_one(session, settings, title=title, marks=[NED_MARK, "=evil()"])
+    rows = list(csv.DictReader(io.StringIO(service.export_csv(session, principal=NED))))
+    assert len(rows) == 1
+    assert rows[0]["title"] == "'" + title
+    assert rows[0]["marks"] == f"{NED_MARK};'=evil()"

@@ -172,3 +172,22 @@ def test_a_value_the_database_refuses_is_a_422(client: TestClient, database_url:
     else:
         assert response.status_code == 200
         assert response.json() == []
+
+
+def test_h18_s13_openapi_documents_the_error_model_for_every_operation(
+    client: TestClient,
+) -> None:
+    schema = client.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    assert "HTTPValidationError" not in components
+    assert set(components["ErrorItem"]["properties"]) == {"code", "msg", "loc"}
+    ref = {"$ref": "#/components/schemas/ErrorBody"}
+    operations = [op for path in schema["paths"].values() for op in path.values()]
+    assert len(operations) >= 80
+    for op in operations:
+        for status in ("401", "403", "404", "409", "413", "422", "429"):
+            assert op["responses"][status]["content"]["application/json"]["schema"] == ref
+    # And the API answers what it documents.
+    refused = client.post("/v1/authorize", json={})
+    assert refused.status_code == 401
+    assert set(refused.json()["detail"][0]) == {"code", "msg", "loc"}

@@ -648,3 +648,28 @@ def test_pages_forbid_framing_and_outside_scripts(client: TestClient) -> None:
     assert "default-src 'self'" in headers["content-security-policy"]
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY"
+
+
+def test_h18_s4_console_upload_with_nested_json_is_an_error_row_or_a_refusal(
+    client: TestClient, users: dict[str, str]
+) -> None:
+    sign_in(client, users["ioc"])
+    token = csrf(client.get("/console/screen").text)
+    nested = "[" * 1000 + "]" * 1000
+    rows = f'listing_id,seller_id,title,image_paths\nup-9,SELLER:up,Plain mug,"{nested}"\n'
+    response = client.post(
+        "/console/screen",
+        data={"csrf_token": token, "marketplace": "MKT:tmall"},
+        files={"file": ("listings.csv", rows.encode(), "text/csv")},
+    )
+    assert response.status_code == 200
+    assert "invalid_image_paths" in response.text
+    # A JSON Lines file whose line itself nests too deeply is a refused file, not a crash.
+    line = '{"listing_id": "up-10", "x": ' + nested + "}\n"
+    refused = client.post(
+        "/console/screen",
+        data={"csrf_token": token, "marketplace": "MKT:tmall"},
+        files={"file": ("listings.jsonl", line.encode(), "application/x-ndjson")},
+    )
+    assert refused.status_code == 422
+    assert "invalid_file" in refused.text

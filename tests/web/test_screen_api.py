@@ -72,3 +72,32 @@ def test_screening_limits_and_roles(client: TestClient, keys: Keys) -> None:
     forbidden = client.post("/v1/screen", json={"listings": [_listing()]}, headers=licensee)
     assert forbidden.status_code == 403
     assert client.post("/v1/screen", json={"listings": [_listing()]}).status_code == 401
+
+
+NESTED = "[" * 1000 + "]" * 1000  # deeper than Python's JSON parser can follow
+
+
+def test_h18_s4_nested_image_paths_is_an_error_row(client: TestClient, keys: Keys) -> None:
+    mkt = keys("MKT:tmall", Role.marketplace)
+    listings = [
+        _listing(listing_id="deep", image_paths=NESTED),
+        _listing(listing_id="deep-json", image_paths=[[["a"]]]),
+        _listing(listing_id="fine", title="Running shoes"),
+    ]
+    response = client.post("/v1/screen", json={"listings": listings}, headers=mkt)
+    assert response.status_code == 200, response.text
+    results = {r["listing_id"]: (r["verdict"], r["reasons"]) for r in response.json()["results"]}
+    assert results == {
+        "deep": ("error", ["invalid_image_paths"]),
+        "deep-json": ("error", ["invalid_image_paths"]),
+        "fine": ("clean", []),
+    }
+    cases = client.post(
+        "/v1/cases/screen", json={"marketplace": "MKT:tmall", "listings": listings}, headers=mkt
+    )
+    assert cases.status_code == 200, cases.text
+    assert [(r["listing_id"], r["verdict"]) for r in cases.json()] == [
+        ("deep", "error"),
+        ("deep-json", "error"),
+        ("fine", "clean"),
+    ]

@@ -429,7 +429,7 @@ def _report_clone(
 _VERIFY_DOC = {
     "response_model": VerifyOut,
     "dependencies": [Depends(_rate_limit)],
-    "responses": {200: {"content": {"text/html": {}}}, 429: {"description": "Rate limited"}},
+    "responses": {200: {"content": {"text/html": {}}}},  # 429 and the rest: app-wide errors
 }
 
 

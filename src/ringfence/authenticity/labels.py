@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from typing import Literal
@@ -10,6 +9,7 @@ from typing import Literal
 import segno
 
 from ringfence.authenticity.codes import UnitCode
+from ringfence.core import spreadsheet
 
 CSV_HEADER = ("gtin", "lot", "serial", "uri")
 QrFormat = Literal["svg", "png"]
@@ -18,7 +18,7 @@ QrFormat = Literal["svg", "png"]
 def csv_lines(codes: Iterable[UnitCode], resolver: str) -> Iterator[str]:
     """The CSV text, header first, line by line (a million codes stream without a copy)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = spreadsheet.Writer(buffer)
     writer.writerow(CSV_HEADER)
     for code in codes:
         writer.writerow((code.gtin, code.lot or "", code.serial, code.uri(resolver)))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from ringfence.authenticity.codes import gtin14, is_ai_value
 from ringfence.authenticity.enums import BatchStatus, KeyStatus, ScanReason, ScanStatus
 from ringfence.core.errors import InvalidInput
-from ringfence.core.schemas import InputModel
+from ringfence.core.schemas import InputModel, UtcDatetime
 from ringfence.registry.schemas import _check_territory
 
 MAX_BATCH = 1_000_000
@@ -77,7 +77,7 @@ class RecallIn(InputModel):
 
 class SoldIn(InputModel):
     country: str = Field(description="ISO 3166-1 alpha-2 country of the sale.")
-    at: datetime | None = Field(default=None, description="When; now if omitted.")
+    at: UtcDatetime | None = Field(default=None, description="When; now if omitted.")
 
     _check_country = field_validator("country")(_check_territory)
 

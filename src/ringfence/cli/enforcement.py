@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from ringfence.cli.common import DatabaseOpt, echo, session_factory, settings_for
+from ringfence.core import jsontext
 from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Principal, Role
 
@@ -113,7 +114,7 @@ def cases_screen(
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = jsontext.loads(line)
         except ValueError:
             raise InvalidInput(f"{file}:{n}: not JSON", code="invalid_json") from None
         if not isinstance(row, dict):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ringfence.cli.common import DatabaseOpt, echo, session_factory
+from ringfence.core import spreadsheet
 from ringfence.core.errors import InvalidInput
 from ringfence.core.files import atomic_write
 
@@ -56,7 +56,7 @@ def statement(
         text = result.model_dump_json(indent=2) + "\n"
     else:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = spreadsheet.Writer(buffer)
         writer.writerow(
             [
                 "licensor",

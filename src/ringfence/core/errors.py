@@ -66,6 +66,12 @@ class Forbidden(RingfenceError):
     status_code = 403
 
 
+class PayloadTooLarge(RingfenceError):
+    """The request body is larger than its route accepts (docs/api.md, "Limits")."""
+
+    status_code = 413
+
+
 class RateLimited(RingfenceError):
     """Too many requests from one client; ``retry_after`` seconds until the next is let in."""
 

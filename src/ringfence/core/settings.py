@@ -61,6 +61,18 @@ class Settings(BaseSettings):
         description="A MaxMind-format country database (the geoip extra): the country of a "
         "public scan. None: unknown, and no scan's country counts toward the clone rules.",
     )
+    # Request bodies (docs/api.md, "Limits").
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body of any route, bytes; more is answered 413.",
+    )
+    max_upload_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of the routes that take a batch or a file (screening, "
+        "evidence, the console's upload), bytes.",
+    )
 
     # Authenticity codes (docs/authenticity.md).
     resolver_url: str = Field(
@@ -149,6 +161,10 @@ class Settings(BaseSettings):
         if self.environment is Environment.production and self.notice_connector == "memory":
             # Takedown notices kept in memory reach no marketplace and vanish with the process.
             raise ValueError("RINGFENCE_NOTICE_CONNECTOR must be webhook in production")
+        if self.evidence_max_bytes > self.max_upload_bytes:
+            raise ValueError(
+                "RINGFENCE_EVIDENCE_MAX_BYTES must not exceed RINGFENCE_MAX_UPLOAD_BYTES"
+            )
         if self.notice_connector == "webhook" and not self.webhook_secret.get_secret_value():
             raise ValueError("RINGFENCE_WEBHOOK_SECRET must be set for the webhook connector")
         return self

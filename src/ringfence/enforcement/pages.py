@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import json
 from collections import Counter
 from datetime import timedelta
 from typing import Annotated, Any
@@ -18,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 from pydantic import Field
 
+from ringfence.core import jsontext, spreadsheet
 from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Role
@@ -383,7 +383,7 @@ def _rows(name: str, content: bytes) -> list[dict[str, Any]]:
         for number, line in enumerate(text.splitlines(), 1):
             if line.strip():
                 try:
-                    row = json.loads(line)
+                    row = jsontext.loads(line)
                 except ValueError:
                     raise InvalidInput(
                         f"line {number} is not JSON", code="invalid_file", loc=("file", number)
@@ -425,7 +425,7 @@ async def screen_upload(
     )
     page.db.commit()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = spreadsheet.Writer(out)
     writer.writerow(("listing_id", "verdict", "case_id", "created", "reason"))
     for r in results:
         writer.writerow((r.listing_id or "", r.verdict, r.case_id or "", r.created, r.reason or ""))

@@ -17,7 +17,6 @@ Who may do what:
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import io
@@ -35,6 +34,7 @@ from sqlalchemy import ColumnElement, Select, false, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ringfence.core import spreadsheet
 from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ringfence.core.files import atomic_write
@@ -1490,22 +1490,12 @@ def export_csv(session: Session, *, principal: Principal, status: Sequence[CaseS
     """Every case the principal sees, as CSV (one row per case, lists joined by ``;``)."""
     _require(principal, OPENERS, "export cases")
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = spreadsheet.Writer(out)  # formulas neutralised, lists joined by ";"
     writer.writerow(CSV_COLUMNS)
     for case in session.scalars(_cases_query(principal, status, None).order_by(Case.id)):
         row = case_out(case).model_dump(mode="json")
-        writer.writerow([_csv_value(row[c]) for c in CSV_COLUMNS])
+        writer.writerow([row[c] for c in CSV_COLUMNS])
     return out.getvalue()
-
-
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    text = str(value)
-    # A cell that a spreadsheet would run as a formula is quoted as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def evidence_pack(

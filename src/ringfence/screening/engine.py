@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
+from ringfence.core import jsontext
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import Reason
 from ringfence.registry.schemas import iso_territories
@@ -714,6 +715,9 @@ def listing_from_values(
     )
 
 
+_MAX_IMAGE_PATHS_TEXT = MAX_IMAGES * 2_010  # a JSON array of MAX_IMAGES references
+
+
 def _image_paths(value: Any) -> tuple[str, ...]:
     """Image references: a list, a JSON array in text, or text separated by commas."""
     if value is None or value == "":
@@ -721,9 +725,11 @@ def _image_paths(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("["):
+            if len(text) > _MAX_IMAGE_PATHS_TEXT:
+                raise RowError("invalid_image_paths")
             try:
-                value = json.loads(text)
-            except json.JSONDecodeError:
+                value = jsontext.loads(text)
+            except ValueError:  # malformed, or nested too deeply to parse
                 raise RowError("invalid_image_paths") from None
         else:
             value = text.split(",")

@@ -43,6 +43,7 @@ from ringfence.shop.payments import provider_for
 from ringfence.web import errors
 from ringfence.web.clients import country_lookup
 from ringfence.web.index_cache import IndexCache
+from ringfence.web.limits import BodyGuard
 from ringfence.web.pages import router as web_pages
 from ringfence.web.ratelimit import RateLimiter
 from ringfence.web.screening import router as screening_router
@@ -95,6 +96,7 @@ def create_app(
         version=ringfence.__version__,
         description="Rights registry and licence decisions for Olympic merchandise.",
         lifespan=lifespan,
+        responses=errors.RESPONSES,  # the error model, documented once for every operation
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -115,6 +117,13 @@ def create_app(
         # The one place a forwarded address is believed: from the named proxies only
         # (web/clients.py); `ringfence serve` turns uvicorn's own, localhost-trusting, off.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    # Keys and sizes before bodies: a request body is read only up to its route's limit, and
+    # not at all when the route needs a key or a session the request lacks (web/limits.py).
+    app.add_middleware(
+        BodyGuard,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     _install_health(app)
     # FastAPI tries routes in order, one by one: the busiest public paths (scans of printed
     # codes, checkout) go first (64 routes were tried before a checkout, 13% of its CPU).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -63,6 +63,18 @@ _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API k
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API key")
 
 
+def missing_api_key() -> Unauthenticated:
+    """What a request without an API key gets, from this dependency and from the body guard
+    (web/limits.py), which answers it before reading the request's body."""
+    return Unauthenticated(
+        "an API key is required (Authorization: Bearer <key>)", code="missing_api_key"
+    )
+
+
+def has_api_key(headers: Mapping[str, str]) -> bool:
+    return bool(headers.get("x-api-key") or headers.get("authorization"))
+
+
 def get_principal(
     session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
@@ -70,9 +82,7 @@ def get_principal(
 ) -> Principal:
     key = api_key or (bearer.credentials if bearer is not None else None)
     if not key:
-        raise Unauthenticated(
-            "an API key is required (Authorization: Bearer <key>)", code="missing_api_key"
-        )
+        raise missing_api_key()
     # A read of its own, ended before the route goes on: the request then holds no connection
     # (nor, on SQLite, the write lock) while it waits for the licence index or a batch.
     with reading(session):

@@ -8,12 +8,48 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringfence.core.errors import RateLimited, RingfenceError
+from ringfence.web.limits import Refused
 from ringfence.web.templating import language_of, render
+
+
+class ErrorItem(BaseModel):
+    code: str = Field(
+        description="Machine-readable, stable: what went wrong.", examples=["not_found"]
+    )
+    msg: str = Field(description="For people; may change between versions.")
+    loc: list[str | int] = Field(
+        description="Where in the request: a body field's path, a query or path parameter, or "
+        "empty for the request as a whole."
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the API (docs/api.md, "Errors")."""
+
+    detail: list[ErrorItem] = Field(min_length=1)
+
+
+_ERRORS = {
+    400: "The body cannot be parsed at all: truncated multipart, bad encoding (http_error).",
+    401: "No API key, or an unknown, expired or revoked one (missing_api_key, invalid_api_key).",
+    403: "The caller's role may not do this (forbidden_role...).",
+    404: "No such resource, or one the caller may not see (not_found).",
+    409: "The change conflicts with the current state (conflict, invalid_transition...).",
+    413: "The request body is larger than the route accepts (body_too_large).",
+    422: "The request is malformed: invalid_<type> per field, or a domain code.",
+    429: "Too many requests from this client; see Retry-After (rate_limited).",
+    503: "The database is busy or down; retry after Retry-After (database_unavailable).",
+}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in _ERRORS.items()
+}
+"""The error answers every operation documents, all with one body: ``ErrorBody``."""
 
 
 def _body(details: list[dict[str, Any]]) -> dict[str, Any]:
@@ -77,6 +113,12 @@ async def _validation(request: Request, exc: Exception) -> Response:
     return JSONResponse(_body(details), status_code=422)
 
 
+async def _refused(request: Request, exc: Exception) -> Response:
+    """A request the body guard refused before or while its body was read (web/limits.py)."""
+    assert isinstance(exc, Refused)
+    return await _ringfence(request, exc.error)
+
+
 async def _integrity(request: Request, exc: Exception) -> Response:
     if _wants_html(request):
         return _html(request, 409, "conflict", "the change conflicts with existing data")
@@ -128,3 +170,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, _unavailable)
     app.add_exception_handler(PoolTimeout, _unavailable)  # no pooled connection came free
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Refused, _refused)
