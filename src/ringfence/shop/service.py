@@ -30,7 +30,18 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -436,12 +447,30 @@ _RELEASE = (
     .where(OfferStock.offer_id == bindparam("offer"))
     .values(stock=OfferStock.stock + bindparam("quantity"))
 )
-_SET_INTENT = (
+# New orders' payment intents, pending, under the order id as the provider's reference: one
+# statement from the orders just inserted.
+_NEW_INTENTS = insert(PaymentIntent).from_select(
+    ["order_id", "reference", "amount_minor", "currency", "state", "created_at", "updated_at"],
+    select(
+        Order.id,
+        Order.id,
+        Order.total_minor,
+        Order.currency,
+        literal(IntentState.pending.value),
+        Order.created_at,
+        Order.created_at,
+    ).where(Order.id.in_(bindparam("order_ids", expanding=True))),
+)
+# The outcome of a batch's payments on their intents: one statement per outcome (paid, each
+# failure), not one per order; a paid intent takes the payment id its order was just given.
+_SET_INTENTS = (
     update(PaymentIntent)
-    .where(PaymentIntent.order_id == bindparam("intent_order"))
+    .where(PaymentIntent.order_id.in_(bindparam("intent_orders", expanding=True)))
     .values(
         state=bindparam("intent_state"),
-        payment_ref=bindparam("intent_ref"),
+        payment_ref=(
+            select(Order.payment_ref).where(Order.id == PaymentIntent.order_id).scalar_subquery()
+        ),
         error=bindparam("intent_error"),
         updated_at=bindparam("now"),
     )
@@ -608,8 +637,8 @@ def place_orders(
             gone = [order_ids[i] for i in refused]
             conn.execute(delete(OrderLine).where(OrderLine.order_id.in_(gone)))
             conn.execute(delete(Order).where(Order.id.in_(gone)))
-        if intents := [_intent(order) for i, (order, _) in built.items() if i not in refused]:
-            conn.execute(insert(PaymentIntent), intents)
+        if placed := [order_ids[i] for i in built if i not in refused]:
+            conn.execute(_NEW_INTENTS, {"order_ids": placed})
         for i, (order, lines) in built.items():
             results[i] = refused.get(i) or Placed(_order_out(order, lines), created=True)
 
@@ -622,21 +651,6 @@ def place_orders(
     answered = [result for result in results if result is not None]
     assert len(answered) == len(requests), "every request of a batch gets an answer"
     return answered
-
-
-def _intent(order: Mapping[str, Any]) -> dict[str, Any]:
-    """The payment intent of a new order: pending, under the order's id as the reference."""
-    return {
-        "order_id": order["id"],
-        "reference": order["id"],
-        "amount_minor": order["total_minor"],
-        "currency": order["currency"],
-        "state": IntentState.pending,
-        "payment_ref": None,
-        "error": None,
-        "created_at": order["created_at"],
-        "updated_at": order["created_at"],
-    }
 
 
 def _refused(result: Placed | RingfenceError | None) -> bool:
@@ -920,7 +934,7 @@ def settle_orders(
         by_order.setdefault(row.id, []).append(row)
     out: list[OrderOut] = []
     statuses: list[dict[str, Any]] = []
-    intents: list[dict[str, Any]] = []
+    intents: dict[tuple[IntentState, str | None], list[str]] = {}  # outcome -> orders
     released: list[tuple[int, int]] = []
     posted: list[Row[*tuple[Any, ...]]] = []
     # A second payment for an order in this batch (a retry's, under the same reference) changes
@@ -942,33 +956,24 @@ def settle_orders(
             to = order_transition(payment.order_id, order["status"], OrderStatus.cancelled)
             statuses.append(_status(payment.order_id, to, now, reason=payment.error))
             state = IntentState.pending if payment.error in IN_DOUBT else IntentState.failed
-            intents.append(_intent_outcome(payment, state, now))
+            intents.setdefault((state, payment.error), []).append(payment.order_id)
             released.extend(_units(lines))
             out.append(_order_out(order, maps, status=to, status_reason=payment.error))
         else:
             to = order_transition(payment.order_id, order["status"], OrderStatus.paid)
             statuses.append(_status(payment.order_id, to, now, payment_ref=payment.ref))
-            intents.append(_intent_outcome(payment, IntentState.paid, now))
+            intents.setdefault((IntentState.paid, None), []).append(payment.order_id)
             posted.extend(lines)
             out.append(_order_out(order, maps, status=to))
         settled[payment.order_id] = out[-1]
     if statuses:
         conn.execute(_SET_STATUS, statuses)
-        conn.execute(_SET_INTENT, intents)
+        for (state, error), orders in intents.items():
+            params = {"intent_orders": orders, "intent_state": state, "intent_error": error}
+            conn.execute(_SET_INTENTS, params | {"now": now})
     _release(conn, released)
     _post(conn, posted, EntryKind.accrual, now)
     return out
-
-
-def _intent_outcome(payment: Payment, state: IntentState, now: datetime) -> dict[str, Any]:
-    """The parameters of _SET_INTENT."""
-    return {
-        "intent_order": payment.order_id,
-        "intent_state": state,
-        "intent_ref": payment.ref,
-        "intent_error": payment.error,
-        "now": now,
-    }
 
 
 def refund_due(payment: Payment, order: OrderOut) -> bool:
