@@ -155,7 +155,11 @@ def test_refused_issuance_writes_nothing(demo: Cli, tmp_path: Path) -> None:
 
 def test_shop_maintain_and_royalty_statement(demo: Cli, tmp_path: Path) -> None:
     code, out, _ = demo("shop", "maintain")
-    assert (code, out) == (0, "expired 0 reservations; unpublished 0 offers\n")
+    assert (code, out) == (
+        0,
+        "expired 0 reservations; unpublished 0 offers; "
+        "payments: 0 paid, 0 refunded, 0 failed, 0 pending\n",
+    )
     code, out, _ = demo("royalties", "statement", "--licensor", "IOC", "--period", "2026-Q4")
     assert code == 0
     assert out.splitlines() == [

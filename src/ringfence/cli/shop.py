@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ringfence.cli.common import DatabaseOpt, echo, session_factory
+from ringfence.cli.common import DatabaseOpt, echo, existing_database, session_factory
 from ringfence.core import spreadsheet
 from ringfence.core.errors import InvalidInput
 from ringfence.core.files import atomic_write
@@ -20,16 +20,27 @@ royalties_app = typer.Typer(help="Royalty statements from the ledger.", no_args_
 
 @shop_app.command("maintain")
 def maintain(database_url: DatabaseOpt = None) -> None:
-    """Cancel unpaid orders whose reservation ran out (their stock goes back) and unpublish
-    offers their licence no longer covers. Run it every minute or so (cron, a systemd timer)."""
+    """Reconcile payment intents with the payment provider (a payment taken but never recorded
+    pays its order, or is refunded if the order stopped waiting), cancel unpaid orders whose
+    reservation ran out (their stock goes back) and unpublish offers their licence no longer
+    covers. Run it every minute or so (cron, a systemd timer)."""
     from ringfence.core.db import unit_of_work, utcnow
     from ringfence.registry.service import compile_index
-    from ringfence.shop.service import expire_reservations, sweep_offers
+    from ringfence.shop.payments import provider_for
+    from ringfence.shop.service import expire_reservations, reconcile_intents, sweep_offers
 
+    settings = existing_database(database_url)
+    provider = provider_for(settings.payment_provider)
     with unit_of_work(session_factory(database_url)) as session:
+        # Intents first: an order whose payment went through is paid, not expired.
+        payments = reconcile_intents(session, provider=provider)
         expired = expire_reservations(session)
         unpublished = sweep_offers(session, index=compile_index(session), on=utcnow().date())
-    echo(f"expired {expired} reservations; unpublished {unpublished} offers")
+    echo(
+        f"expired {expired} reservations; unpublished {unpublished} offers; payments: "
+        f"{payments.paid} paid, {payments.refunded} refunded, {payments.failed} failed, "
+        f"{payments.pending} pending"
+    )
 
 
 @royalties_app.command("statement")

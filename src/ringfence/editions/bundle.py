@@ -63,7 +63,7 @@ from ringfence.registry.service import _bump_revision  # the index must see the 
 
 FORMAT = "ringfence-edition-bundle"
 FORMAT_VERSION = 1
-SCHEMA_VERSION = "0010"  # the Alembic head these rows follow (a test keeps them in step)
+SCHEMA_VERSION = "0011"  # the Alembic head these rows follow (a test keeps them in step)
 SIGNATURE_ALG = "HMAC-SHA256"
 MANIFEST = "manifest.json"
 
@@ -170,6 +170,8 @@ SELECTION: dict[str, Callable[[Scope], ColumnElement[bool]]] = {
         ),
     ),
     "idempotency_keys": _in("idempotency_keys", "order_id", _ids("orders", "id", _orders)),
+    # With its orders: a pending intent is reconciled with the provider where the orders are.
+    "payment_intents": _in("payment_intents", "order_id", _ids("orders", "id", _orders)),
     "enforcement_cases": _cases,
     "enforcement_evidence": _in(
         "enforcement_evidence", "case_id", _ids("enforcement_cases", "id", _cases)
@@ -611,6 +613,11 @@ def _to_0008(rows: Rows) -> None:
     rows.setdefault("mark_images", [])
 
 
+def _to_0011(rows: Rows) -> None:
+    """0011 added payment intents; an older bundle's orders are settled and need none."""
+    rows.setdefault("payment_intents", [])
+
+
 # Ordered row transforms: each brings the rows of a bundle at the version before it to its
 # version. A migration that changes a carried table adds its transform here.
 UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
@@ -620,6 +627,7 @@ UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
     ("0008", _to_0008),
     ("0009", lambda rows: None),  # 0009 added listing_verdicts, which bundles do not carry
     ("0010", lambda rows: None),  # 0010 added official_images.features, which may be null
+    ("0011", _to_0011),
 ]
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from ringfence.core.db import utcnow
+from ringfence.core.db import unit_of_work, utcnow
 from ringfence.core.security import Principal
 from ringfence.shop import service
 from ringfence.shop.batching import CheckoutBatcher
@@ -170,7 +170,11 @@ async def checkout(
     """Buy (guests too): stock is reserved, the payment authorised and captured. 201 with the
     paid order; 402 ``payment_declined``/``payment_timeout``/``capture_failed`` when payment
     fails (the order is cancelled and its stock released); 409 ``out_of_stock``. With an
-    ``Idempotency-Key``, a retry answers 200 with the first request's order, never a second.
+    ``Idempotency-Key``, a retry gets the first request's answer, never a second order: 200
+    with the order, or the same 402. A retry never answers before the payment's outcome is
+    known: an order still waiting for its payment (the first request failed after charging,
+    or is still paying) is charged again under the same reference, which the provider takes
+    once, and settled.
 
     Concurrent checkouts share transactions (shop/batching.py); the payment call runs in a
     worker thread of its own, outside any transaction."""
@@ -183,12 +187,21 @@ async def checkout(
     )
     if not placed.created:
         response.status_code = 200
-        return placed.order
+    if placed.order.status is not OrderStatus.placed:
+        return service.answer(placed).order
     payment = await run_in_threadpool(service.charge, provider, placed.order, body.payment_token)
     order = await batcher.settle(payment)
-    if payment.ref is not None and order.status is not OrderStatus.paid:
-        await run_in_threadpool(service.refund_orphan, provider, payment, order)
-    return service.paid_or_declined(order).order
+    if service.refund_due(payment, order):
+        factory: sessionmaker[Session] = request.app.state.session_factory
+        await run_in_threadpool(_give_back, factory, provider, order.id)
+    return service.answer(service.Placed(order, placed.created)).order
+
+
+def _give_back(factory: sessionmaker[Session], provider: PaymentProvider, order_id: str) -> None:
+    """Refund what a checkout took for an order that stopped waiting for it (rare: its
+    reservation ran out meanwhile); should this fail, `shop maintain` does it."""
+    with unit_of_work(factory) as session:
+        service.reconcile_intents(session, provider=provider, order_ids=[order_id])
 
 
 @router.get("/v1/shop/orders/{order_id}", response_model=OrderOut)

@@ -21,6 +21,15 @@ class OrderStatus(StrEnum):
     refunded = "refunded"
 
 
+class IntentState(StrEnum):
+    """A payment intent: written with its order, before the provider is called."""
+
+    pending = "pending"  # the outcome is not recorded yet: a charge may be on its way
+    paid = "paid"  # captured and recorded on its order
+    refunded = "refunded"  # captured for an order that was no longer waiting: given back
+    failed = "failed"  # nothing taken (declined, not captured, never charged)
+
+
 class EntryKind(StrEnum):
     accrual = "accrual"
     reversal = "reversal"

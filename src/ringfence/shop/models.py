@@ -1,5 +1,5 @@
-"""Shop tables: storefronts, offers, orders and their lines, idempotency keys, the royalty
-ledger."""
+"""Shop tables: storefronts, offers, orders and their lines, payment intents, idempotency
+keys, the royalty ledger."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ringfence.authenticity.models import BigId
 from ringfence.core.db import Base, utcnow
 from ringfence.registry.models import _enum
-from ringfence.shop.enums import EntryKind, OfferStatus, OrderStatus
+from ringfence.shop.enums import EntryKind, IntentState, OfferStatus, OrderStatus
 
 
 class Storefront(Base):
@@ -115,6 +115,26 @@ class OrderLine(Base):
     licensee_id: Mapped[str] = mapped_column(String(100))
     royalty_rate: Mapped[Decimal] = mapped_column(Numeric(7, 4))
     code_batch_id: Mapped[str | None] = mapped_column(ForeignKey("code_batches.id"))
+
+
+class PaymentIntent(Base):
+    """An order's payment as the shop means to make it, written in the transaction that places
+    the order, before the provider is called: the reference the provider knows the charge by
+    (its idempotency key), the amount, and what became of it. A ``pending`` intent whose order
+    is not settled is reconciled against the provider (``reconcile_intents``)."""
+
+    __tablename__ = "payment_intents"
+    __table_args__ = (Index("ix_payment_intents_state_created_at", "state", "created_at"),)
+
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(100), unique=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[IntentState] = mapped_column(_enum(IntentState))
+    payment_ref: Mapped[str | None] = mapped_column(String(100))  # the provider's payment id
+    error: Mapped[str | None] = mapped_column(String(100))  # why it failed, or is in doubt
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class IdempotencyKey(Base):

@@ -1,6 +1,12 @@
 """Payments behind a Protocol. The sandbox provider is built in for development, tests and
-benchmarks; a real provider (Alipay+, Adyen, Stripe...) implements the same three calls and is
-chosen by ``RINGFENCE_PAYMENT_PROVIDER`` in :func:`provider_for`."""
+benchmarks; a real provider (Alipay+, Adyen, Stripe...) implements the same four calls and is
+chosen by ``RINGFENCE_PAYMENT_PROVIDER`` in :func:`provider_for`.
+
+Every charge carries a reference (the order id, recorded in the order's payment intent before
+the provider is called): ``authorize`` with a reference it has seen returns the same payment,
+and :meth:`PaymentProvider.find` answers what became of a reference, which is how the shop
+reconciles a payment whose outcome it failed to record (shop/service.py:
+``reconcile_intents``)."""
 
 from __future__ import annotations
 
@@ -21,6 +27,17 @@ class PaymentError(Exception):
         return self.msg
 
 
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """What the provider holds under a reference."""
+
+    payment_id: str
+    amount_minor: int
+    currency: str
+    captured: bool
+    refunded_minor: int = 0
+
+
 class PaymentProvider(Protocol):
     def authorize(self, *, reference: str, amount_minor: int, currency: str, token: str) -> str:
         """Reserve the amount on the buyer's means of payment; return the provider's payment
@@ -28,7 +45,12 @@ class PaymentProvider(Protocol):
         ...
 
     def capture(self, payment_id: str) -> None:
-        """Take the authorised amount. Raises PaymentError."""
+        """Take the authorised amount (again: nothing more is taken). Raises PaymentError."""
+        ...
+
+    def find(self, reference: str) -> Charge | None:
+        """The payment made under ``reference``, or None when there is none. Raises
+        PaymentError when the provider cannot tell (it does not answer)."""
         ...
 
     def refund(self, payment_id: str, amount_minor: int) -> None:
@@ -79,6 +101,14 @@ class SandboxProvider:
             if payment.token == CAPTURE_FAILS:
                 raise PaymentError("capture_failed", "the authorised amount could not be taken")
             payment.captured = True
+
+    def find(self, reference: str) -> Charge | None:
+        with self._lock:
+            payment_id = self._by_reference.get(reference)
+            if payment_id is None:
+                return None
+            p = self._payments[payment_id]
+            return Charge(payment_id, p.amount, p.currency, p.captured, p.refunded)
 
     def refund(self, payment_id: str, amount_minor: int) -> None:
         with self._lock:

@@ -10,12 +10,18 @@ in offer order, in the transaction that places the order; a failed or expired pa
 back. Orders are placed idempotently: the client's ``Idempotency-Key`` is inserted before
 anything is reserved, so a concurrent duplicate waits on the key's unique index and then
 returns the first request's order.
+
+Never keep a payment for an order that was not paid: each order is placed with its payment
+intent (the reference the provider charges it under), so a charge whose outcome was never
+recorded is found again, by a retry of the checkout or by :func:`reconcile_intents` (run by
+`ringfence shop maintain`), and settles its order or is given back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,7 +30,18 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -38,7 +55,7 @@ from ringfence.editions.service import ensure_writable
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import Channel, PartyKind
 from ringfence.registry.models import Licence, Party
-from ringfence.shop.enums import EntryKind, OfferStatus, OrderStatus
+from ringfence.shop.enums import EntryKind, IntentState, OfferStatus, OrderStatus
 from ringfence.shop.models import (
     IdempotencyKey,
     LedgerEntry,
@@ -46,6 +63,7 @@ from ringfence.shop.models import (
     OfferStock,
     Order,
     OrderLine,
+    PaymentIntent,
     Storefront,
 )
 from ringfence.shop.money import royalty
@@ -63,6 +81,7 @@ from ringfence.shop.schemas import (
 )
 
 OFFICIAL = Channel.official_store.value
+log = logging.getLogger(__name__)
 
 
 class PaymentDeclined(RingfenceError):
@@ -435,6 +454,34 @@ _RELEASE = (
     .where(OfferStock.offer_id == bindparam("offer"))
     .values(stock=OfferStock.stock + bindparam("quantity"))
 )
+# New orders' payment intents, pending, under the order id as the provider's reference: one
+# statement from the orders just inserted.
+_NEW_INTENTS = insert(PaymentIntent).from_select(
+    ["order_id", "reference", "amount_minor", "currency", "state", "created_at", "updated_at"],
+    select(
+        Order.id,
+        Order.id,
+        Order.total_minor,
+        Order.currency,
+        literal(IntentState.pending.value),
+        Order.created_at,
+        Order.created_at,
+    ).where(Order.id.in_(bindparam("order_ids", expanding=True))),
+)
+# The outcome of a batch's payments on their intents: one statement per outcome (paid, each
+# failure), not one per order; a paid intent takes the payment id its order was just given.
+_SET_INTENTS = (
+    update(PaymentIntent)
+    .where(PaymentIntent.order_id.in_(bindparam("intent_orders", expanding=True)))
+    .values(
+        state=bindparam("intent_state"),
+        payment_ref=(
+            select(Order.payment_ref).where(Order.id == PaymentIntent.order_id).scalar_subquery()
+        ),
+        error=bindparam("intent_error"),
+        updated_at=bindparam("now"),
+    )
+)
 _SET_STATUS = (
     update(Order)
     .where(Order.id == bindparam("order_id"))
@@ -597,6 +644,8 @@ def place_orders(
             gone = [order_ids[i] for i in refused]
             conn.execute(delete(OrderLine).where(OrderLine.order_id.in_(gone)))
             conn.execute(delete(Order).where(Order.id.in_(gone)))
+        if placed := [order_ids[i] for i in built if i not in refused]:
+            conn.execute(_NEW_INTENTS, {"order_ids": placed})
         for i, (order, lines) in built.items():
             results[i] = refused.get(i) or Placed(_order_out(order, lines), created=True)
 
@@ -851,9 +900,18 @@ class Payment:
     error: str | None = None  # payment_declined, payment_timeout, capture_failed
 
 
+# The provider did not say whether it took the money: the intent stays pending, and
+# reconciliation gives back whatever it finds (the order is cancelled, as for any failure).
+IN_DOUBT = frozenset({"payment_timeout"})
+# Why an order is cancelled without being paid, as the checkout that placed it answers
+# (402), and so does every retry with its Idempotency-Key.
+UNPAID = frozenset({"payment_declined", "payment_timeout", "capture_failed", "reservation_expired"})
+
+
 def charge(provider: PaymentProvider, order: OrderOut, token: str) -> Payment:
-    """Authorise and capture an order's total (outside any transaction: no lock is held while
-    the provider answers)."""
+    """Authorise and capture an order's total under its intent's reference, the order id
+    (outside any transaction: no lock is held while the provider answers). Charging an order
+    again, as a retry does, takes nothing more: the provider returns the same payment."""
     try:
         ref = provider.authorize(
             reference=order.id, amount_minor=order.total_minor, currency=order.currency, token=token
@@ -869,8 +927,10 @@ def settle_orders(
 ) -> list[OrderOut]:
     """Record payments: a paid order accrues its royalties, a failed one is cancelled with the
     reason and its stock goes back; an order no longer waiting for payment (its reservation
-    ran out) is left as it is. Core statements for the batch: the orders with their lines
-    (locked), the status updates, the stock given back, the ledger rows."""
+    ran out) is left as it is, and so is its intent (a payment taken for it is given back by
+    :func:`reconcile_intents`). Each order's payment intent records the outcome. Core
+    statements for the batch: the orders with their lines (locked), the status updates, the
+    intents, the stock given back, the ledger rows."""
     now = now or utcnow()
     session.flush()
     conn = session.connection()
@@ -881,48 +941,127 @@ def settle_orders(
         by_order.setdefault(row.id, []).append(row)
     out: list[OrderOut] = []
     statuses: list[dict[str, Any]] = []
+    intents: dict[tuple[IntentState, str | None], list[str]] = {}  # outcome -> orders
     released: list[tuple[int, int]] = []
     posted: list[Row[*tuple[Any, ...]]] = []
-    settled: set[str] = set()  # a second payment for an order in this batch changes nothing
+    # A second payment for an order in this batch (a retry's, under the same reference) changes
+    # nothing and gets the first one's answer.
+    settled: dict[str, OrderOut] = {}
     for payment in payments:
         lines = by_order.get(payment.order_id)
         if lines is None:
             raise NotFound(f"no order {payment.order_id!r}", code="order_not_found")
         order = lines[0]._mapping
         maps = [line._mapping for line in lines]
-        if order["status"] is not OrderStatus.placed or payment.order_id in settled:
+        if payment.order_id in settled:
+            out.append(settled[payment.order_id])
+            continue
+        if order["status"] is not OrderStatus.placed:
             out.append(_order_out(order, maps))
             continue
-        settled.add(payment.order_id)
         if payment.error is not None:
             to = order_transition(payment.order_id, order["status"], OrderStatus.cancelled)
             statuses.append(_status(payment.order_id, to, now, reason=payment.error))
+            state = IntentState.pending if payment.error in IN_DOUBT else IntentState.failed
+            intents.setdefault((state, payment.error), []).append(payment.order_id)
             released.extend(_units(lines))
             out.append(_order_out(order, maps, status=to, status_reason=payment.error))
         else:
             to = order_transition(payment.order_id, order["status"], OrderStatus.paid)
             statuses.append(_status(payment.order_id, to, now, payment_ref=payment.ref))
+            intents.setdefault((IntentState.paid, None), []).append(payment.order_id)
             posted.extend(lines)
             out.append(_order_out(order, maps, status=to))
+        settled[payment.order_id] = out[-1]
     if statuses:
         conn.execute(_SET_STATUS, statuses)
+        for (state, error), orders in intents.items():
+            params = {"intent_orders": orders, "intent_state": state, "intent_error": error}
+            conn.execute(_SET_INTENTS, params | {"now": now})
     _release(conn, released)
     _post(conn, posted, EntryKind.accrual, now)
     return out
 
 
-def refund_orphan(provider: PaymentProvider, payment: Payment, order: OrderOut) -> None:
-    """A payment that went through for an order that was no longer waiting for it (its
-    reservation ran out meanwhile) is given back."""
-    if payment.ref is not None and order.status is not OrderStatus.paid:
+def refund_due(payment: Payment, order: OrderOut) -> bool:
+    """Whether a payment went through for an order that did not take it (the order stopped
+    waiting meanwhile): :func:`reconcile_intents` of the order gives it back."""
+    return payment.ref is not None and order.status is not OrderStatus.paid
+
+
+@dataclass
+class Reconciled:
+    """What :func:`reconcile_intents` did with the pending intents it looked at."""
+
+    paid: int = 0  # the provider had taken the money: the order is paid now
+    refunded: int = 0  # taken for an order that was not waiting any more: given back
+    failed: int = 0  # nothing taken, and nothing will be: the intent is closed
+    pending: int = 0  # still open: the order is still waiting, or the provider did not answer
+
+
+# Pending intents with their orders, locked, skipping those another reconciler holds.
+_PENDING_INTENTS = (
+    select(PaymentIntent, Order.status, Order.reserved_until, Order.payment_ref)
+    .join(Order, Order.id == PaymentIntent.order_id)
+    .where(PaymentIntent.state == IntentState.pending)
+    .order_by(PaymentIntent.order_id)
+    .with_for_update(of=PaymentIntent, skip_locked=True)
+)
+
+
+def reconcile_intents(
+    session: Session,
+    *,
+    provider: PaymentProvider,
+    order_ids: Sequence[str] | None = None,
+    settle_after: timedelta = timedelta(minutes=1),
+    now: datetime | None = None,
+) -> Reconciled:
+    """Settle every pending payment intent against the provider: what it took for an order
+    still waiting pays the order (even when its reservation has run out: the units are still
+    held); what it took for an order that stopped waiting (cancelled) is refunded; an intent
+    with nothing taken is closed as failed once its order stops waiting (its reservation runs
+    out: :func:`expire_reservations` cancels it next). Only intents older than
+    ``settle_after`` (their checkout has had the time to record its outcome), or those of
+    ``order_ids``. Calls the provider while the intents are locked: run it outside a request's
+    hot path (`ringfence shop maintain`, or the rare refund after a checkout)."""
+    now = now or utcnow()
+    query = _PENDING_INTENTS
+    if order_ids is not None:
+        query = query.where(PaymentIntent.order_id.in_(order_ids))
+    else:
+        query = query.where(PaymentIntent.created_at <= now - settle_after)
+    done = Reconciled()
+    payments: list[Payment] = []
+    for intent, status, reserved_until, order_ref in session.execute(query).all():
         try:
-            provider.refund(payment.ref, order.total_minor)
-        except PaymentError as exc:
-            raise Conflict(
-                f"order {order.id} is {order.status.value} and its payment could not be given "
-                f"back: {exc}",
-                code=exc.code,
-            ) from None
+            found = provider.find(intent.reference)
+            if found is not None and found.captured:
+                if status is OrderStatus.placed:
+                    payments.append(Payment(intent.order_id, ref=found.payment_id))
+                    continue
+                intent.payment_ref = found.payment_id
+                if order_ref == found.payment_id:  # its order went on with this payment
+                    intent.state = IntentState.paid
+                    done.paid += 1
+                    continue
+                if (left := found.amount_minor - found.refunded_minor) > 0:
+                    provider.refund(found.payment_id, left)
+                intent.state, intent.error = IntentState.refunded, f"order {status.value}"
+                done.refunded += 1
+            elif status is OrderStatus.placed and reserved_until >= now:
+                done.pending += 1  # its checkout may still be paying
+            else:
+                intent.state, intent.error = IntentState.failed, intent.error or "not_charged"
+                done.failed += 1
+        except PaymentError as exc:  # the provider did not answer: the next run tries again
+            log.warning("payment intent of %s not reconciled: %s", intent.order_id, exc)
+            done.pending += 1
+    if payments:
+        settle_orders(session, payments, now=now)
+        done.paid += len(payments)
+    session.flush()
+    return done
 
 
 def pay_order(
@@ -941,7 +1080,8 @@ def pay_order(
         return order
     payment = charge(provider, order, token)
     (settled,) = settle_orders(session, [payment], now=now)
-    refund_orphan(provider, payment, settled)
+    if refund_due(payment, settled):
+        reconcile_intents(session, provider=provider, order_ids=[order_id], now=now)
     return settled
 
 
@@ -956,12 +1096,14 @@ def checkout(
     idempotency_key: str | None = None,
     reservation: timedelta = timedelta(minutes=15),
 ) -> Placed:
-    """A whole purchase in one session: place the order and commit (the reservation stands
-    before the payment call), charge, record the payment and commit. The one service that
-    commits, because the payment must fall between two transactions (the API batches the
-    same steps across requests: shop/batching.py). A replayed Idempotency-Key returns the
-    first order (``created`` False); after a failed payment the order comes back cancelled,
-    with the reason (:func:`paid_or_declined` turns that into PaymentDeclined)."""
+    """A whole purchase in one session: place the order and commit (the order and its payment
+    intent stand before the payment call), charge, record the payment and commit. The one
+    service that commits, because the payment must fall between two transactions (the API
+    batches the same steps across requests: shop/batching.py). A replayed Idempotency-Key
+    returns the first order (``created`` False) once its payment's outcome is known: an order
+    still waiting for it is charged again under the same reference (the provider takes
+    nothing twice) and settled. After a failed payment the order comes back cancelled, with
+    the reason (:func:`answer` turns that into PaymentDeclined)."""
     placed = place_order(
         session,
         store_id=store_id,
@@ -972,23 +1114,28 @@ def checkout(
         reservation=reservation,
     )
     session.commit()
-    if not placed.created:
+    if placed.order.status is not OrderStatus.placed:
         return placed
     payment = charge(provider, placed.order, data.payment_token)
     (order,) = settle_orders(session, [payment])
     session.commit()
-    refund_orphan(provider, payment, order)
-    return Placed(order, created=True)
+    if refund_due(payment, order):
+        reconcile_intents(session, provider=provider, order_ids=[order.id])
+        session.commit()
+    return Placed(order, created=placed.created)
 
 
-def paid_or_declined(order: OrderOut) -> Placed:
-    """A newly placed order after its payment; PaymentDeclined when it was cancelled."""
-    if order.status is OrderStatus.cancelled:
+def answer(placed: Placed) -> Placed:
+    """A checkout's answer once its payment is settled: PaymentDeclined (402) when its order was
+    cancelled unpaid, for the request that placed it and for every retry with its key alike; a
+    retry of an order cancelled for another reason (by the store) gets the order."""
+    order = placed.order
+    if order.status is OrderStatus.cancelled and (placed.created or order.status_reason in UNPAID):
         raise PaymentDeclined(
             f"payment failed: {order.status_reason}; order {order.id} cancelled",
             code=order.status_reason or "payment_failed",
         )
-    return Placed(order, created=True)
+    return placed
 
 
 def _managed_order(session: Session, principal: Principal, order_id: str) -> Order:
