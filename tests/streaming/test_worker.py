@@ -10,16 +10,18 @@ import hashlib
 import json
 import os
 import random
+import re
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from ringfence.core.settings import Settings
 from ringfence.enforcement.models import Case
@@ -27,6 +29,7 @@ from ringfence.screening.index import ScreeningData, builtin_data, write_index
 from ringfence.streaming.interfaces import Broker, Subjects, connect_broker
 from ringfence.streaming.models import ListingVerdict
 from ringfence.streaming.worker import IndexSource, Worker
+from tests.dbs import fresh_database
 
 nats = pytest.importorskip("nats")
 NATS_URL = os.environ.get("RINGFENCE_TEST_NATS_URL", "nats://127.0.0.1:4222")
@@ -368,3 +371,176 @@ def test_h18_r2_poison_events_never_stop_the_worker(
         assert letter["size"] == len(original)
         assert len(letter["data"].encode()) <= 3 * 4096  # bounded (replacement chars: 3 bytes)
         assert letter["truncated"] is (len(original) > 4096)
+
+
+ACK_WAIT = 3.0  # seconds before an unacknowledged event comes back (the worker's default: 30)
+
+
+def _rows(engine: Engine, mkt: str) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).where(ListingVerdict.marketplace_id == mkt)) or 0
+
+
+def _consumer_left(url: str, subjects: Subjects) -> tuple[int, int]:
+    """(events not yet delivered, events delivered and not acknowledged) of the workers'
+    durable consumer."""
+
+    async def info() -> tuple[int, int]:
+        nc = await nats.connect(url)
+        try:
+            got = await nc.jetstream().consumer_info(
+                subjects.stream("listings"), f"{subjects.prefix}-worker"
+            )
+        finally:
+            await nc.close()
+        return got.num_pending or 0, got.num_ack_pending or 0
+
+    return asyncio.run(info())
+
+
+def _until(
+    done: Callable[[], bool], seconds: float, what: Callable[[], str], every: float = 0.02
+) -> None:
+    """Wait, bounded, for ``done``; fail saying ``what`` was the state."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds:.0f} s: {what()}")
+        time.sleep(every)
+
+
+class _WorkerProcess:
+    """A real `ringfence worker` subprocess, its output in a file."""
+
+    def __init__(self, env: dict[str, str], tmp: Path, name: str) -> None:
+        import subprocess
+        import sys
+
+        self.out = tmp / f"{name}.out"
+        with self.out.open("wb") as sink:
+            self.process = subprocess.Popen(  # noqa: S603
+                [str(Path(sys.executable).with_name("ringfence")), "worker", "--batch", "100"],
+                env=env, cwd=tmp, stdout=sink, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+    def running(self) -> bool:
+        assert self.process.poll() is None, f"the worker stopped: {self.log()}"
+        return True
+
+    def log(self) -> str:
+        return self.out.read_text(errors="replace")[-3000:]
+
+    def stop(self, sig: int) -> int:
+        try:
+            self.process.send_signal(sig)
+            return self.process.wait(timeout=20)
+        finally:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def _kill_mid_stream(env: dict[str, str], tmp: Path, engine: Engine, mkt: str) -> int:
+    """SIGKILL a worker once it has written some verdicts; how many it had written."""
+    import signal
+
+    first = _WorkerProcess(env, tmp, "first")
+    try:
+        _until(lambda: first.running() and _rows(engine, mkt) > 0, 40,
+               lambda: f"no verdict written: {first.log()}")  # fmt: skip
+    finally:
+        code = first.stop(signal.SIGKILL)
+    assert code == -signal.SIGKILL, first.log()
+    if engine.dialect.name == "postgresql":  # its server process ends a commit sent before
+        alone = text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND backend_type = 'client backend'"
+        )
+
+        def one_connection() -> bool:
+            with engine.connect() as conn:
+                return conn.scalar(alone) == 1
+
+        _until(one_connection, 10, lambda: "the killed worker's connection is still open")
+    return _rows(engine, mkt)
+
+
+def test_h18_r2_stream_worker_killed_mid_batch_resumes_exactly_once(
+    nats_url: str, subjects: Subjects, database_url: str, tmp_path: Path
+) -> None:
+    """A real `ringfence worker` SIGKILLed while it works through a backlog (batches committed
+    and acknowledged, perhaps one committed and not acknowledged, one half-written), then a new
+    worker: every listing version has exactly one verdict row, one verdict event and at most
+    one case; nothing is lost or doubled. The test makes the durable consumer as the worker
+    would, but with a 3 s ack wait, so that the killed batch comes back in seconds, not 30."""
+    import signal
+
+    from ringfence.core.db import make_engine, unit_of_work
+    from ringfence.core.migrate import upgrade
+    from ringfence.registry.builtin import builtin_document
+    from ringfence.registry.service import import_document
+    from ringfence.streaming.nats_broker import NatsBroker
+
+    mkt = f"MKT:{subjects.prefix}"
+    events = [_event(mkt, n, v) for n in range(1_000) for v in (1, 2)]
+    random.Random(18).shuffle(events)
+    total = len(events)  # 2,000 listing versions
+
+    async def prepare() -> None:
+        broker = await NatsBroker.connect(nats_url, subjects, ack_wait=ACK_WAIT)
+        await broker.close()
+        await _publish(nats_url, subjects.listings, [json.dumps(e).encode() for e in events])
+
+    asyncio.run(prepare())
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    with fresh_database(backend, tmp_path) as url:  # its own: the workers commit to it
+        upgrade(url)
+        engine = make_engine(url, poolclass=NullPool)
+        with unit_of_work(sessionmaker(bind=engine)) as session:
+            import_document(session, builtin_document())  # the rights holders cases name
+        env = os.environ | {
+            "RINGFENCE_DATABASE_URL": url,
+            "RINGFENCE_BROKER_URL": nats_url,
+            "RINGFENCE_BROKER_PREFIX": subjects.prefix,
+            "RINGFENCE_EVIDENCE_DIR": str(tmp_path / "evidence"),
+        }
+        killed = _kill_mid_stream(env, tmp_path, engine, mkt)
+        assert 0 < killed < total, f"killed too late: {killed} of {total} verdicts written"
+
+        second = _WorkerProcess(env, tmp_path, "second")
+        try:
+            _until(
+                lambda: second.running() and _consumer_left(nats_url, subjects) == (0, 0),
+                40,
+                lambda: (
+                    f"not drained: (pending, unacknowledged) {_consumer_left(nats_url, subjects)}"
+                    f", {_rows(engine, mkt)} of {total} verdicts, worker: {second.log()}"
+                ),
+                every=0.25,
+            )
+        finally:
+            code = second.stop(signal.SIGTERM)
+        assert code == 0, second.log()
+        stopped = re.search(r"worker stopped: (\d+) verdicts", second.log())
+        assert stopped, second.log()
+        assert int(stopped[1]) == total - killed  # it wrote what was missing, nothing more
+
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(ListingVerdict.listing_id, ListingVerdict.listing_version,
+                       ListingVerdict.verdict, ListingVerdict.case_id)
+                .where(ListingVerdict.marketplace_id == mkt)
+            ).all()  # fmt: skip
+            cases = conn.execute(
+                select(Case.listing_id, Case.listing_version).where(Case.marketplace_id == mkt)
+            ).all()
+        engine.dispose()
+    versions = [(r[0], r[1]) for r in rows]
+    assert len(versions) == len(set(versions)) == total, "a listing version doubled or lost"
+    assert set(versions) == {(e["listing_id"], e["version"]) for e in events}
+    actionable = [r for r in rows if r[2] in ("infringing", "review")]
+    assert actionable  # the stream holds infringing listings
+    assert all(r[3] is not None for r in actionable)
+    assert sorted((c[0], c[1]) for c in cases) == sorted((r[0], r[1]) for r in actionable)
+    verdicts = asyncio.run(_stream(nats_url, subjects, "verdicts"))
+    assert sorted((v["listing_id"], v["version"]) for v in verdicts) == sorted(versions)
+    assert asyncio.run(_stream(nats_url, subjects, "dead")) == []
