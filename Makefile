@@ -54,12 +54,14 @@ wheel: $(STAMP)
 	$(BIN)/python .ci/wheel_smoke.py
 
 # Each writes its own section of docs/benchmarks.md; the throughput run takes several minutes.
-# verify and checkout need PostgreSQL (RINGFENCE_TEST_DATABASE_URL) and wrk; streaming, NATS.
+# verify and checkout need PostgreSQL (RINGFENCE_TEST_DATABASE_URL) and wrk; streaming, NATS;
+# http_load adds PostgreSQL when RINGFENCE_TEST_DATABASE_URL is set.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/authorize.py
 	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/screen_throughput.py
 	$(BIN)/python benchmarks/verify.py
+	$(BIN)/python benchmarks/http_load.py
 	$(BIN)/python benchmarks/checkout.py
 	$(BIN)/python benchmarks/images.py
 	$(BIN)/python benchmarks/scale.py

@@ -97,11 +97,18 @@ Request = Callable[[httpx.AsyncClient, int], Any]  # (client, i) -> awaitable re
 
 
 async def load(
-    base: str, request: Request, *, connections: int, requests: int, timeout: float = 300.0
+    base: str,
+    request: Request,
+    *,
+    connections: int,
+    requests: int,
+    timeout: float = 300.0,
+    latencies: list[float] | None = None,
 ) -> Counter[int | str]:
     """Send ``requests`` requests over ``connections`` concurrent connections; count the
     answers by status (and failures by exception name). Bounded in requests; the timeout is
-    a safety net for a server that stops answering, never a measurement."""
+    a safety net for a server that stops answering, never a measurement. ``latencies``, when
+    given, gets each request's seconds from send to answer (or failure)."""
     statuses: Counter[int | str] = Counter()
     numbers = iter(range(requests))
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
@@ -109,11 +116,14 @@ async def load(
 
         async def one_connection() -> None:
             for i in numbers:
+                start = time.perf_counter()
                 try:
                     response = await request(client, i)
                     statuses[response.status_code] += 1
                 except httpx.HTTPError as exc:
                     statuses[type(exc).__name__] += 1
+                if latencies is not None:
+                    latencies.append(time.perf_counter() - start)
 
         await asyncio.gather(*(one_connection() for _ in range(connections)))
     return statuses
