@@ -187,9 +187,10 @@ def section(
         f"requests per point, {rounds} interleaved rounds, median shown (spread: min-max of "
         f"the rounds' rates; non-200: all rounds). Load client: Python httpx/asyncio in one "
         f"process on the same machine ({os.cpu_count()} cores, "
-        f"{platform.python_implementation()} {platform.python_version()}), which was shared "
-        f"with other work (a CI run) while this ran: absolute rates are low and noisy, the "
-        f"ratios within a run are what to read. Whole run {seconds / 60:.1f} min. Command: "
+        f"{platform.python_implementation()} {platform.python_version()}; load average "
+        f"{os.getloadavg()[0]:.1f} at the end of the run, other work included): absolute "
+        f"rates are noisy, the ratios within a run are what to read. Whole run "
+        f"{seconds / 60:.1f} min. Command: "
         "`.venv/bin/python benchmarks/http_load.py` (PostgreSQL from `--postgres` or "
         "RINGFENCE_TEST_DATABASE_URL).",
         "",
