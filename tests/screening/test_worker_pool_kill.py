@@ -121,10 +121,13 @@ def test_h18_r3_lock_is_not_held_by_a_live_worker_of_a_dead_run(tmp_path: Path) 
         assert again.stdout.readline() == "locked\n"
         orphans |= _children(again.pid)
         again.kill()
-        again.communicate()
+        again.wait()
+        again.stdout.close()
     finally:
-        first.kill()
-        first.communicate()
+        # The orphans first: they hold the parents' stdout open, so reading it to the end
+        # (communicate) would wait out their sleep.
         for pid in orphans:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        first.kill()
+        first.communicate()
