@@ -307,7 +307,6 @@ async def _verify(
     serial: str,
     s: str | None,
     country: str | None,
-    device: str | None,
     format: str | None,
 ) -> Response | VerifyOut:
     if country is not None:
@@ -446,7 +445,7 @@ async def verify(
 ) -> Response | VerifyOut:
     """Is this item genuine? The URI printed in its QR code (GS1 Digital Link). Public; the
     same answer for unknown and forged codes; every check is logged."""
-    return await _verify(request, session, gtin, None, serial, s, country, device, format)
+    return await _verify(request, session, gtin, None, serial, s, country, format)
 
 
 @public.get("/v/01/{gtin}/10/{lot}/21/{serial}", **_VERIFY_DOC)  # type: ignore[arg-type]
@@ -462,4 +461,4 @@ async def verify_with_lot(
     format: Format = None,
 ) -> Response | VerifyOut:
     """The same, for codes that carry a batch/lot (AI 10)."""
-    return await _verify(request, session, gtin, lot, serial, s, country, device, format)
+    return await _verify(request, session, gtin, lot, serial, s, country, format)
