@@ -39,47 +39,21 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' launcher and client
 
 import httpx2 as httpx
-from tests.web.served import Request, Served, load, served
+from tests.web.served import Request, Served, database_routes, load, served
 
 from docs_section import publish
 from harness import cpu_seconds
 
 CONNECTIONS = [8, 15, 64, 256]
 POOL = 15  # SQLAlchemy's QueuePool default: pool_size 5 + max_overflow 10
-AUTHORIZE = {
-    "seller": "SELLER:tmall-4711",
-    "marks": ["symbol-olympic-rings"],
-    "category": "apparel.clothing.tops",
-    "territory": "CN",
-    "channel": "marketplace",
-}
 LOG_ERRORS = ("Traceback", "QueuePool limit", "database is locked")
 
 
 def routes(server: Served) -> dict[str, Request]:
-    admin = {"Authorization": f"Bearer {server.keys['admin']}"}
-    noc = {"Authorization": f"Bearer {server.keys['rights_holder']}"}
-    offers = httpx.get(f"{server.base}/v1/shop/offers", params={"store": "NOC:NED"}).json()
-    offer = offers[0]["id"]
-
     async def healthz(client: httpx.AsyncClient, _i: int) -> Any:
         return await client.get("/healthz")
 
-    async def authorize(client: httpx.AsyncClient, _i: int) -> Any:
-        return await client.post("/v1/authorize", json=AUTHORIZE, headers=admin)
-
-    async def party(client: httpx.AsyncClient, _i: int) -> Any:
-        return await client.get("/v1/parties/NOC:NED", headers=admin)
-
-    async def stock(client: httpx.AsyncClient, i: int) -> Any:
-        return await client.put(f"/v1/shop/offers/{offer}/stock", json={"stock": i}, headers=noc)
-
-    return {
-        "GET /healthz (floor)": healthz,
-        "POST /v1/authorize": authorize,
-        "GET /v1/parties/NOC:NED": party,
-        "PUT /v1/shop/offers/{id}/stock": stock,
-    }
+    return {"GET /healthz (floor)": healthz, **database_routes(server)}
 
 
 @dataclass(frozen=True)

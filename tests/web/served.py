@@ -95,6 +95,39 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
 
 Request = Callable[[httpx.AsyncClient, int], Any]  # (client, i) -> awaitable response
 
+AUTHORIZE = {
+    "seller": "SELLER:tmall-4711",
+    "marks": ["symbol-olympic-rings"],
+    "category": "apparel.clothing.tops",
+    "territory": "CN",
+    "channel": "marketplace",
+}
+
+
+def database_routes(server: Served) -> dict[str, Request]:
+    """The routes the load test and benchmarks/http_load.py drive: a read through POST
+    (authorize), a read (a party) and a write (the stock of NOC:NED's first offer, set to the
+    request's number)."""
+    admin = {"Authorization": f"Bearer {server.keys['admin']}"}
+    noc = {"Authorization": f"Bearer {server.keys['rights_holder']}"}
+    offers = httpx.get(f"{server.base}/v1/shop/offers", params={"store": "NOC:NED"}).json()
+    offer = offers[0]["id"]
+
+    async def authorize(client: httpx.AsyncClient, _i: int) -> Any:
+        return await client.post("/v1/authorize", json=AUTHORIZE, headers=admin)
+
+    async def party(client: httpx.AsyncClient, _i: int) -> Any:
+        return await client.get("/v1/parties/NOC:NED", headers=admin)
+
+    async def stock(client: httpx.AsyncClient, i: int) -> Any:
+        return await client.put(f"/v1/shop/offers/{offer}/stock", json={"stock": i}, headers=noc)
+
+    return {
+        "POST /v1/authorize": authorize,
+        "GET /v1/parties/NOC:NED": party,
+        "PUT /v1/shop/offers/{id}/stock": stock,
+    }
+
 
 async def load(
     base: str,

@@ -14,15 +14,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.dbs import backends
-from tests.web.served import Served, load, served
-
-AUTHORIZE = {
-    "seller": "SELLER:tmall-4711",
-    "marks": ["symbol-olympic-rings"],
-    "category": "apparel.clothing.tops",
-    "territory": "CN",
-    "channel": "marketplace",
-}
+from tests.web.served import Served, database_routes, load, served
 
 
 @pytest.fixture(scope="module", params=backends())
@@ -35,35 +27,26 @@ def server(
         yield s
 
 
-def _bearer(server: Served, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {server.keys[role]}"}
-
-
 @pytest.mark.parametrize("connections", [64, 256])
 def test_h18_r0_reads_and_writes_answer_past_the_pool_size(
     server: Served, connections: int
 ) -> None:
-    admin = _bearer(server, "admin")
-    noc = _bearer(server, "rights_holder")
+    authorize, read, write = database_routes(server).values()
     offers = httpx.get(f"{server.base}/v1/shop/offers", params={"store": "NOC:NED"}).json()
-    offer = offers[0]["id"]
-
-    async def authorize(client: httpx.AsyncClient, _i: int) -> Any:
-        return await client.post("/v1/authorize", json=AUTHORIZE, headers=admin)
-
-    async def read(client: httpx.AsyncClient, _i: int) -> Any:
-        return await client.get("/v1/parties/NOC:NED", headers=admin)
-
-    async def write(client: httpx.AsyncClient, i: int) -> Any:
-        return await client.put(f"/v1/shop/offers/{offer}/stock", json={"stock": i}, headers=noc)
+    offer = offers[0]["id"]  # the one database_routes writes
 
     async def mixed(client: httpx.AsyncClient, i: int) -> Any:
         return await (authorize, read, write)[i % 3](client, i)
 
     requests = 2 * connections
-    for route in (authorize, read, write, mixed):
+    for name, route in (
+        ("authorize", authorize),
+        ("read", read),
+        ("write", write),
+        ("mixed", mixed),
+    ):
         statuses = asyncio.run(load(server.base, route, connections=connections, requests=requests))
-        assert statuses == {200: requests}, (route.__name__, statuses)
+        assert statuses == {200: requests}, (name, statuses)
     # The writes took effect: the stock is one of the values written.
     after = httpx.get(f"{server.base}/v1/shop/offers", params={"store": "NOC:NED"}).json()
     assert next(o for o in after if o["id"] == offer)["stock"] in range(requests)
