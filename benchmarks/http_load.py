@@ -39,7 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' launcher and client
 
 import httpx2 as httpx
-from tests.web.served import Request, Served, database_routes, load, served
+from tests.web.served import LOAD_KEEP_ALIVE, Request, Served, database_routes, load, served
 
 from docs_section import publish
 from harness import cpu_seconds
@@ -121,7 +121,7 @@ def bench_backend(
     backend: str, tmp: Path, requests: int, rounds: int, progress: Callable[[str], None]
 ) -> tuple[dict[tuple[str, int], Point], list[str]]:
     runs: dict[tuple[str, int], list[Run]] = {}
-    with served(backend, tmp) as server:
+    with served(backend, tmp, keep_alive_seconds=LOAD_KEEP_ALIVE) as server:
         table = routes(server)
         for request in table.values():  # warm-up: imports, caches, pool, the index
             measure(server, request, 8, min(requests, 200))

@@ -104,6 +104,12 @@ AUTHORIZE = {
 }
 
 
+# For the load client: longer than its safety timeout, so that the server never closes an idle
+# keep-alive connection just as the client sends on it (HTTP/1.1's race: the client would see
+# the connection dropped with no answer, a RemoteProtocolError, and count it as a failure).
+LOAD_KEEP_ALIVE = "600"
+
+
 def database_routes(server: Served) -> dict[str, Request]:
     """The routes the load test and benchmarks/http_load.py drive: a read through POST
     (authorize), a read (a party) and a write (the stock of NOC:NED's first offer, set to the

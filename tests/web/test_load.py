@@ -6,6 +6,8 @@ that never answer (the client's safety timeout), then 503s."""
 from __future__ import annotations
 
 import asyncio
+import http.client
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.dbs import backends
-from tests.web.served import Served, database_routes, load, served
+from tests.web.served import LOAD_KEEP_ALIVE, Served, database_routes, load, served
 
 
 @pytest.fixture(scope="module", params=backends())
@@ -23,7 +25,9 @@ def server(
 ) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp(f"load-{request.param}")
     # Next to no refill of the verify rate limit: its burst is all a client gets (s7 test).
-    with served(request.param, tmp, verify_rate_per_minute="0.001") as s:
+    with served(
+        request.param, tmp, verify_rate_per_minute="0.001", keep_alive_seconds=LOAD_KEEP_ALIVE
+    ) as s:
         yield s
 
 
@@ -50,6 +54,21 @@ def test_h18_r0_reads_and_writes_answer_past_the_pool_size(
     # The writes took effect: the stock is one of the values written.
     after = httpx.get(f"{server.base}/v1/shop/offers", params={"store": "NOC:NED"}).json()
     assert next(o for o in after if o["id"] == offer)["stock"] in range(requests)
+
+
+def test_h18_r0_keep_alive_setting_reaches_the_server(server: Served) -> None:
+    """RINGFENCE_KEEP_ALIVE_SECONDS is uvicorn's keep-alive: a connection left idle for longer
+    than uvicorn's default (5 s) still answers a second request."""
+    host, port = server.base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        for pause in (6, 0):
+            conn.request("GET", "/healthz")
+            answer = conn.getresponse()
+            assert (answer.status, answer.read()) == (200, b'{"status":"ok"}')
+            time.sleep(pause)  # idle past uvicorn's default keep-alive
+    finally:
+        conn.close()
 
 
 def test_h18_r0_served_log_has_no_errors(server: Served) -> None:

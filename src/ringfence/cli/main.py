@@ -482,6 +482,7 @@ def serve(
         proxy_headers=False,
         # SIGTERM: requests in flight get this long, then are cancelled (docs/operations.md).
         timeout_graceful_shutdown=settings.shutdown_seconds,
+        timeout_keep_alive=settings.keep_alive_seconds,
         log_level=settings.log_level.lower(),
         log_config=None,
     )

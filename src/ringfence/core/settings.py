@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         description="On SIGTERM, how long requests in flight (and the batches) may take to "
         "finish before they are cancelled and the process exits (docs/operations.md).",
     )
+    keep_alive_seconds: int = Field(
+        default=5,
+        gt=0,
+        le=3600,
+        description="How long an idle HTTP keep-alive connection stays open. Behind a load "
+        "balancer, set it above the balancer's idle timeout (docs/operations.md).",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description='Proxies whose X-Forwarded-For is believed, as JSON: ["10.0.0.5", '
