@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from ringfence.core.security import Role
+from ringfence.web.screening import FindingOut, ScreenResponse
 from tests.conftest import Keys
 
 
@@ -101,3 +102,24 @@ def test_h18_s4_nested_image_paths_is_an_error_row(client: TestClient, keys: Key
         ("deep-json", "error"),
         ("fine", "clean"),
     ]
+
+
+def test_i21_answer_has_the_documented_shape(client: TestClient, keys: Keys) -> None:
+    """The answer is written to JSON without a model per listing: it is exactly what the
+    documented ScreenResponse would write (every finding field present, nulls included)."""
+    mkt = keys("MKT:tmall", Role.marketplace)
+    listings = [
+        _listing(),
+        _listing(listing_id="L2", title="Olympic Peninsula hiking map", ship_to=["US"]),
+        _listing(listing_id="L3", title="Running shoes"),
+        _listing(listing_id="L4", title="replica Olympic medal", price=1, currency="EUR"),
+        _listing(listing_id="L5", ship_to=["ZZZ"]),
+    ]
+    response = client.post("/v1/screen", json={"listings": listings}, headers=mkt)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert ScreenResponse.model_validate(answer).model_dump(mode="json") == answer
+    evidence = [f for r in answer["results"] for f in r["evidence"]]
+    assert evidence
+    assert all(set(f) == set(FindingOut.model_fields) for f in evidence)
+    assert [r["verdict"] for r in answer["results"]][2:] == ["clean", "infringing", "error"]

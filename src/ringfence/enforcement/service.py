@@ -84,7 +84,8 @@ from ringfence.registry import service as registry
 from ringfence.registry.enums import PartyKind
 from ringfence.registry.models import Mark, Party
 from ringfence.registry.schemas import ExceptionIn
-from ringfence.screening.engine import ERROR, Engine, RowError, listing_from_row
+from ringfence.screening.engine import ERROR, Engine, listing_from_row
+from ringfence.screening.rows import screen_rows
 
 IOC = "IOC"
 OPENERS = frozenset({Role.admin, Role.rights_holder, Role.marketplace})
@@ -596,34 +597,40 @@ def screen_and_open(
             code="not_your_party",
             loc=("marketplace",),
         )
+    rows = list(rows)
     out: list[ScreenedOut] = []
-    for row in rows:
+    verdicts = screen_rows(engine, rows, today=today)
+    for row, verdict in zip(rows, verdicts, strict=True):
         raw_id = row.get("listing_id")
         listing_id = None if raw_id is None else str(raw_id)[:200]
         try:
             version = str(row.get("listing_version") or "")
             reach = int(row.get("reach") or 0)
-            listing = listing_from_row(row)
-        except (RowError, ValueError, TypeError) as exc:
-            reason = exc.reason if isinstance(exc, RowError) else "invalid_listing_version_or_reach"
+        except (ValueError, TypeError):
+            reason = "invalid_listing_version_or_reach"
             out.append(ScreenedOut(listing_id=listing_id, verdict=ERROR, reason=reason))
             continue
-        verdict = engine.screen(listing, today=today)
-        try:
-            opened = open_case_from_verdict(
-                session,
-                principal=principal,
-                verdict=verdict,
-                listing=listing,
-                marketplace=marketplace,
-                listing_version=version,
-                reach=reach,
-                settings=settings,
-                now=now,
-            )
-        except InvalidInput as exc:
-            out.append(ScreenedOut(listing_id=listing_id, verdict=verdict.verdict, reason=exc.msg))
+        if verdict.verdict == ERROR:
+            out.append(ScreenedOut(listing_id=listing_id, verdict=ERROR, reason=verdict.reasons[0]))
             continue
+        opened = None
+        if verdict.verdict in ACTIONABLE_VERDICTS:  # the rest open no case
+            try:
+                opened = open_case_from_verdict(
+                    session,
+                    principal=principal,
+                    verdict=verdict,
+                    listing=listing_from_row(row),
+                    marketplace=marketplace,
+                    listing_version=version,
+                    reach=reach,
+                    settings=settings,
+                    now=now,
+                )
+            except InvalidInput as exc:
+                failed = ScreenedOut(listing_id=listing_id, verdict=verdict.verdict, reason=exc.msg)
+                out.append(failed)
+                continue
         out.append(
             ScreenedOut(
                 listing_id=listing_id,
