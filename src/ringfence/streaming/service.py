@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,16 +19,18 @@ from ringfence.screening.engine import Listing, Verdict
 from ringfence.streaming.models import ListingVerdict
 from ringfence.streaming.schemas import ListingEvent
 
-_INSERTS: dict[str, Any] = {}
+_INSERTS: dict[tuple[str, str], Any] = {}
+Key = tuple[str, str, str]  # (marketplace, listing, version)
 
 
-def _insert_new(session: Session, values: dict[str, Any]) -> bool:
+def _insert(session: Session, returning: str) -> Any:
     """Insert unless the listing version has its row: atomic (ON CONFLICT DO NOTHING), so two
-    workers given the same event cannot both write. True when this call wrote it. (The
-    statement is built once per dialect and given the values as parameters: building it per
-    row cost more than running it.)"""
+    workers given the same event cannot both write. RETURNING the new rows' ``id`` or ``key``,
+    not rowcount: with RETURNING (which SQLAlchemy adds for the key on PostgreSQL) psycopg's
+    rowcount says nothing about a skipped row. (Built once per dialect and given the values as
+    parameters: building it per row cost more than running it.)"""
     dialect = session.get_bind().dialect.name
-    statement = _INSERTS.get(dialect)
+    statement = _INSERTS.get((dialect, returning))
     if statement is None:
         table = ListingVerdict.__table__
         if dialect == "postgresql":
@@ -37,11 +39,59 @@ def _insert_new(session: Session, values: dict[str, Any]) -> bool:
             statement = sqlite.insert(table).on_conflict_do_nothing()  # type: ignore[arg-type]
         else:  # pragma: no cover - the two supported databases are above
             statement = insert(table)  # type: ignore[arg-type]
-        # RETURNING, not rowcount: with RETURNING (which SQLAlchemy adds for the key on
-        # PostgreSQL) psycopg's rowcount says nothing about a skipped row.
-        statement = statement.returning(table.c.id)
-        _INSERTS[dialect] = statement
-    return session.execute(statement, values).first() is not None
+        columns = (
+            (table.c.id,)
+            if returning == "id"
+            else (table.c.marketplace_id, table.c.listing_id, table.c.listing_version)
+        )
+        statement = statement.returning(*columns)
+        _INSERTS[(dialect, returning)] = statement
+    return statement
+
+
+def _insert_new(session: Session, values: dict[str, Any]) -> bool:
+    """Write one verdict row unless its listing version has one; True when this call wrote it."""
+    return session.execute(_insert(session, "id"), values).first() is not None
+
+
+def insert_verdicts(session: Session, rows: list[dict[str, Any]]) -> set[Key]:
+    """Write verdict rows that open no case (``record_verdict``'s values) in one statement,
+    each unless its listing version has one; the keys of the rows this call wrote."""
+    if not rows:
+        return set()
+    written = session.execute(_insert(session, "key"), rows)
+    return {(m, listing, v) for m, listing, v in written}
+
+
+def verdict_rows(session: Session, keys: list[Key]) -> dict[Key, ListingVerdict]:
+    """The rows written for these listing versions."""
+    if not keys:
+        return {}
+    table = ListingVerdict
+    rows = session.scalars(
+        select(table).where(
+            tuple_(table.marketplace_id, table.listing_id, table.listing_version).in_(keys)
+        )
+    )
+    return {(r.marketplace_id, r.listing_id, r.listing_version): r for r in rows}
+
+
+def verdict_values(
+    event: ListingEvent, seller_id: str, verdict: Verdict, index_version: str, now: datetime
+) -> dict[str, Any]:
+    """The ``listing_verdicts`` row of ``event``'s listing version."""
+    return {
+        "marketplace_id": event.marketplace,
+        "listing_id": event.listing_id,
+        "listing_version": event.version,
+        "seller_id": seller_id,
+        "verdict": verdict.verdict,
+        "risk": verdict.risk,
+        "marks": list(verdict.marks),
+        "reasons": list(verdict.reasons),
+        "index_version": index_version,
+        "screened_at": now,
+    }
 
 
 def record_verdict(
@@ -58,19 +108,7 @@ def record_verdict(
     or return the row already written (``created`` False) and do nothing else."""
     now = now or utcnow()
     created = _insert_new(
-        session,
-        {
-            "marketplace_id": event.marketplace,
-            "listing_id": event.listing_id,
-            "listing_version": event.version,
-            "seller_id": listing.seller_id,
-            "verdict": verdict.verdict,
-            "risk": verdict.risk,
-            "marks": list(verdict.marks),
-            "reasons": list(verdict.reasons),
-            "index_version": index_version,
-            "screened_at": now,
-        },
+        session, verdict_values(event, listing.seller_id, verdict, index_version, now)
     )
     row = session.scalars(
         select(ListingVerdict).where(

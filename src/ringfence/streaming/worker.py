@@ -2,8 +2,10 @@
 screened once by the engine ``ringfence screen`` uses.
 
 Per fetched batch: parse and validate each event (a malformed one is a dead letter, with the
-reason), screen the listings, write each verdict in its own savepoint of one transaction (a
-listing version already written is left as it is: no second verdict, no second case), commit,
+reason), screen the listings together through the engine's batch path (``screening.rows``),
+write in one transaction the verdicts that open no case in one statement and each that opens a
+case in its own savepoint (a listing version already written is left as it is: no second
+verdict, no second case; a row the database refuses is retried alone and dead-lettered), commit,
 publish the verdict events and the dead letters, and only then acknowledge the batch. A dead
 letter carries a bounded excerpt and the digest of the event, and one that cannot be published
 never stops the batch: a poison event never stops the worker (issue 18, r2). A worker
@@ -22,20 +24,30 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from ringfence.core.db import utcnow
 from ringfence.core.errors import RingfenceError
 from ringfence.core.settings import Settings
-from ringfence.screening.engine import Engine, RowError, listing_from_row
+from ringfence.enforcement.service import ACTIONABLE_VERDICTS
+from ringfence.screening.engine import ERROR, Engine, Listing, Verdict, listing_from_row
 from ringfence.screening.index import ScreeningData, builtin_data, content_version, load_index
+from ringfence.screening.rows import screen_row, screen_rows
 from ringfence.streaming.interfaces import Broker, Delivery, Subjects
 from ringfence.streaming.schemas import DEAD_LETTER_EXCERPT, DeadLetter, ListingEvent, VerdictEvent
-from ringfence.streaming.service import record_verdict
+from ringfence.streaming.service import (
+    Key,
+    insert_verdicts,
+    record_verdict,
+    verdict_rows,
+    verdict_values,
+)
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 2.0
@@ -116,6 +128,30 @@ class _Out:
     key: str | None = None
 
 
+@dataclass(frozen=True)
+class _Row:
+    """A verdict row as written by ``insert_verdicts`` (no case)."""
+
+    marketplace_id: str
+    listing_id: str
+    listing_version: str
+    seller_id: str
+    verdict: str
+    risk: float
+    marks: list[str]
+    reasons: list[str]
+    index_version: str
+    screened_at: datetime
+    case_id: int | None = None
+
+
+def _screen_one(engine: Engine, row: dict[str, Any], today: date) -> Verdict:
+    try:
+        return screen_row(engine, row, today=today)
+    except RecursionError:
+        return Verdict(str(row.get("listing_id")), ERROR, 0.0, reasons=("nested too deeply",))
+
+
 class Worker:
     def __init__(
         self,
@@ -181,19 +217,46 @@ class Worker:
     # ------------------------------------------------------------------ one batch
 
     def handle(self, deliveries: list[Delivery]) -> list[_Out]:
-        """Parse, screen, write (one transaction); what to publish per delivery."""
+        """Parse, screen (the whole batch through the engine's batch path), write (one
+        transaction); what to publish per delivery, in the deliveries' order."""
         engine, version = self.index.engine, self.index.version
         today = datetime.now(UTC).date()
-        outs: list[_Out] = []
+        outs: list[_Out | None] = [None] * len(deliveries)
+        events: list[tuple[int, ListingEvent, dict[str, Any]]] = []
+        for i, delivery in enumerate(deliveries):
+            parsed = self._parse(delivery)
+            if isinstance(parsed, _Out):
+                outs[i] = parsed
+            else:
+                assert parsed.listing is not None
+                events.append((i, parsed, parsed.listing | {"listing_id": parsed.listing_id}))
+        verdicts = self._screen(engine, [row for _, _, row in events], today)
+        plain: list[tuple[int, ListingEvent, dict[str, Any]]] = []
+        now = utcnow()
         with self.sessions() as session:
-            for delivery in deliveries:
-                outs.append(self._one(session, delivery, engine, version, today))
+            for (i, event, row), verdict in zip(events, verdicts, strict=True):
+                if verdict.verdict == ERROR:
+                    outs[i] = self._dead(deliveries[i], f"invalid_listing: {verdict.reasons[0]}")
+                elif verdict.verdict in ACTIONABLE_VERDICTS:  # opens a case: one by one
+                    outs[i] = self._record(
+                        session, deliveries[i], event, listing_from_row(row), verdict, version
+                    )
+                else:
+                    plain.append(
+                        (
+                            i,
+                            event,
+                            verdict_values(event, str(row["seller_id"]), verdict, version, now),
+                        )
+                    )
+            for i, out in self._record_plain(session, deliveries, plain):
+                outs[i] = out
             session.commit()
-        return outs
+        assert all(o is not None for o in outs)
+        return [o for o in outs if o is not None]
 
-    def _one(
-        self, session: Session, delivery: Delivery, engine: Engine, version: str, today: object
-    ) -> _Out:
+    def _parse(self, delivery: Delivery) -> ListingEvent | _Out:
+        """The event to screen, or what to do with a delivery that has none."""
         try:
             event = ListingEvent.model_validate_json(delivery.data)
         except ValidationError as exc:
@@ -205,13 +268,74 @@ class Worker:
             return _Out(delivery)
         if event.listing is None:
             return self._dead(delivery, "invalid_event: listing: required for created/updated")
+        return event
+
+    @staticmethod
+    def _screen(engine: Engine, rows: list[dict[str, Any]], today: date) -> list[Verdict]:
         try:
-            listing = listing_from_row(event.listing | {"listing_id": event.listing_id})
-            verdict = engine.screen(listing, today=today)  # type: ignore[arg-type]
-        except RowError as exc:
-            return self._dead(delivery, f"invalid_listing: {exc.reason}")
-        except RecursionError:  # a listing nested past any sense (issue 18, r2)
-            return self._dead(delivery, "invalid_listing: nested too deeply")
+            return screen_rows(engine, rows, today=today)
+        except RecursionError:  # a listing nested past any sense (issue 18, r2): find it
+            return [_screen_one(engine, row, today) for row in rows]
+
+    def _record_plain(
+        self,
+        session: Session,
+        deliveries: list[Delivery],
+        plain: list[tuple[int, ListingEvent, dict[str, Any]]],
+    ) -> list[tuple[int, _Out]]:
+        """Verdicts that open no case (clean, authorized), written in one statement; when the
+        database refuses it (a value it cannot hold), each in its own savepoint instead."""
+        try:
+            with session.begin_nested():
+                written = insert_verdicts(session, [values for _, _, values in plain])
+        except (OperationalError, DBAPIError) as exc:
+            if isinstance(exc, OperationalError) or exc.connection_invalidated:
+                raise  # the database, not the events: the whole batch comes back later
+            return [
+                (i, self._record_values(session, deliveries[i], event, values))
+                for i, event, values in plain
+            ]
+        keys = [(e.marketplace, e.listing_id, e.version) for _, e, _ in plain]
+        before = verdict_rows(session, [k for k in keys if k not in written])
+        first: dict[Key, _Row] = {}  # a version twice in the batch: the first was written
+        out = []
+        for (i, event, values), key in zip(plain, keys, strict=True):
+            row: Any
+            if key in written and key not in first:
+                row = first[key] = _Row(**values)
+                self._count(row.verdict, created=True)
+            else:
+                row = first.get(key) or before[key]
+                self._count(row.verdict, created=False)
+            out.append((i, self._verdict_out(deliveries[i], event, row)))
+        return out
+
+    def _record_values(
+        self, session: Session, delivery: Delivery, event: ListingEvent, values: dict[str, Any]
+    ) -> _Out:
+        """One verdict row that opens no case, in its own savepoint."""
+        try:
+            with session.begin_nested():
+                written = insert_verdicts(session, [values])
+        except (OperationalError, DBAPIError) as exc:
+            if isinstance(exc, OperationalError) or exc.connection_invalidated:
+                raise
+            return self._dead(delivery, f"rejected: {type(exc.orig).__name__}")
+        key = (event.marketplace, event.listing_id, event.version)
+        self._count(values["verdict"], created=key in written)
+        row: Any = _Row(**values) if key in written else verdict_rows(session, [key])[key]
+        return self._verdict_out(delivery, event, row)
+
+    def _record(
+        self,
+        session: Session,
+        delivery: Delivery,
+        event: ListingEvent,
+        listing: Listing,
+        verdict: Verdict,
+        version: str,
+    ) -> _Out:
+        """A verdict that opens a case, in its own savepoint."""
         try:
             with session.begin_nested():
                 row, created = record_verdict(
@@ -228,11 +352,18 @@ class Worker:
             return self._dead(delivery, f"rejected: {type(exc.orig).__name__}")
         except RingfenceError as exc:  # e.g. a case the enforcement rules refuse
             return self._dead(delivery, f"rejected: {exc}")
+        self._count(row.verdict, created=created)
+        return self._verdict_out(delivery, event, row)
+
+    def _count(self, verdict: str, *, created: bool) -> None:
         if created:
             self.stats.verdicts += 1
-            self.stats.by_verdict[row.verdict] = self.stats.by_verdict.get(row.verdict, 0) + 1
+            self.stats.by_verdict[verdict] = self.stats.by_verdict.get(verdict, 0) + 1
         else:
             self.stats.duplicates += 1
+
+    def _verdict_out(self, delivery: Delivery, event: ListingEvent, row: Any) -> _Out:
+        """The verdict event of the row written for ``event``'s listing version."""
         out = VerdictEvent(
             marketplace=event.marketplace,
             listing_id=event.listing_id,
