@@ -26,7 +26,7 @@ from sqlalchemy.pool import NullPool
 from ringfence.core.settings import Settings
 from ringfence.enforcement.models import Case
 from ringfence.screening.index import ScreeningData, builtin_data, write_index
-from ringfence.streaming.interfaces import Broker, Subjects, connect_broker
+from ringfence.streaming.interfaces import Broker, Delivery, Subjects, connect_broker
 from ringfence.streaming.models import ListingVerdict
 from ringfence.streaming.worker import IndexSource, Worker
 from tests.dbs import fresh_database
@@ -544,3 +544,33 @@ def test_h18_r2_stream_worker_killed_mid_batch_resumes_exactly_once(
     verdicts = asyncio.run(_stream(nats_url, subjects, "verdicts"))
     assert sorted((v["listing_id"], v["version"]) for v in verdicts) == sorted(versions)
     assert asyncio.run(_stream(nats_url, subjects, "dead")) == []
+
+
+async def _noop(*_args: Any) -> None:
+    return None
+
+
+def test_i21_a_row_the_database_refuses_is_dead_lettered_alone(
+    session_factory: sessionmaker[Session], settings: Settings, database_url: str
+) -> None:
+    """The verdicts that open no case go to the database in one statement. A value PostgreSQL
+    refuses (a NUL in the seller id) makes the worker write that batch row by row: the bad
+    event is dead-lettered and the others written. SQLite stores the value: all are written."""
+    mkt = f"MKT:bulk-{uuid.uuid4().hex[:6]}"
+    events = [_event(mkt, n, 1) for n in range(1, 12)]  # n % 40: none opens a case
+    events[4]["listing"]["seller_id"] = "SELLER:\x00bad"
+    deliveries = [Delivery("l", json.dumps(e).encode(), _noop, _noop) for e in events]
+    worker = Worker(None, Subjects("t"), session_factory, settings, IndexSource(None))  # type: ignore[arg-type]
+    outs = worker.handle(deliveries)
+    refuses = database_url.startswith("postgresql")
+    assert [o.subject for o in outs] == ["t.verdicts"] * 4 + [
+        "t.dead" if refuses else "t.verdicts"
+    ] + ["t.verdicts"] * 6
+    assert worker.stats.verdicts == 10 + (not refuses)
+    with session_factory() as session:
+        written = session.scalar(select(func.count()).where(ListingVerdict.marketplace_id == mkt))
+    assert written == 10 + (not refuses)
+    # Again: every version is there already, nothing is written twice.
+    again = worker.handle(deliveries)
+    assert worker.stats.duplicates == 10 + (not refuses)
+    assert [o.subject for o in again] == [o.subject for o in outs]
