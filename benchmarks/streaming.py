@@ -12,10 +12,17 @@ a mark, so about 2% open an enforcement case), one ``created`` event each.
    ``--seconds``; for each verdict, receipt time minus the ``published_at`` its event carried
    (same machine, same clock); p50 and p99.
 
+Baseline in the same run: a relay (``python benchmarks/streaming.py --relay URL PREFIX``, run
+by the benchmark) on the same broker code (``NatsBroker``: the same fetch of 256, publish,
+acknowledge) that answers each event with a fixed verdict event carrying its ``published_at``,
+without parsing, screening or a database. Relay and worker runs alternate, ``--rounds`` each;
+the figures are medians, and the worker's against the relay's is the ratio to read.
+
 The machine has 2 cores shared with other engineers' work (and the worker shares them with the
 publisher, the subscriber and NATS): figures are indicative of one worker process on one core.
 
-    .venv/bin/python benchmarks/streaming.py [--backlog 20000] [--seconds 20] [--no-write]
+    .venv/bin/python benchmarks/streaming.py [--backlog 10000] [--seconds 10] [--rounds 2]
+                                             [--no-write]
 """
 
 from __future__ import annotations
@@ -42,7 +49,8 @@ from docs_section import publish
 from harness import throwaway_database
 from ringfence.core.migrate import upgrade
 from ringfence.screening.index import builtin_data
-from ringfence.streaming.interfaces import Subjects
+from ringfence.streaming.interfaces import Delivery, Subjects
+from ringfence.streaming.nats_broker import NatsBroker
 from screen_throughput import generate, machine, revision
 
 RINGFENCE = str(Path(sys.executable).with_name("ringfence"))
@@ -79,18 +87,38 @@ class Verdicts:
             await asyncio.sleep(0.05)
 
 
+async def relay(url: str, prefix: str) -> None:
+    """The baseline: the worker's broker code, each event answered with a fixed verdict."""
+    subjects = Subjects(prefix)
+    broker = await NatsBroker.connect(url, subjects)
+
+    async def settle(delivery: Delivery) -> None:  # as Worker._settle: publish, then ack
+        sent = json.loads(delivery.data).get("published_at")
+        answer = json.dumps({"verdict": "clean", "published_at": sent}).encode()
+        await broker.publish(subjects.verdicts, answer)
+        await delivery.ack()
+
+    while True:
+        deliveries = await broker.fetch(256, 0.5)
+        await asyncio.gather(*(settle(d) for d in deliveries))
+
+
 async def bench(
-    url: str, db: str, backlog: int, seconds: float, rate: float | None
+    url: str, db: str, backlog: int, seconds: float, rate: float | None, kind: str
 ) -> dict[str, Any]:
     subjects = Subjects(f"bench-{uuid.uuid4().hex[:8]}")
     mkt = f"MKT:{subjects.prefix}"
     env = os.environ | {"RINGFENCE_DATABASE_URL": db, "RINGFENCE_LOG_LEVEL": "WARNING"}
     nc = await nats.connect(url)
     js = nc.jetstream()
+    command = (
+        [RINGFENCE, "worker", "--broker-url", url, "--prefix", subjects.prefix]
+        if kind == "worker"
+        else [sys.executable, __file__, "--relay", url, subjects.prefix]
+    )
     worker = subprocess.Popen(  # noqa: S603 - our own command
-        [RINGFENCE, "worker", "--broker-url", url, "--prefix", subjects.prefix],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         for _ in range(200):  # the worker creates the streams
             try:
@@ -101,6 +129,8 @@ async def bench(
         seen = Verdicts()
         await nc.subscribe(subjects.verdicts, cb=seen.on)
         bodies = events(backlog, mkt)
+        for body in bodies:
+            body["published_at"] = time.time()
         for start in range(0, backlog, 1000):
             await asyncio.gather(*(js.publish(subjects.listings, json.dumps(b).encode())
                                    for b in bodies[start : start + 1000]))  # fmt: skip
@@ -139,32 +169,54 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--nats", default="nats://127.0.0.1:4222")
-    parser.add_argument("--backlog", type=int, default=20_000)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--backlog", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=None, help="steady events/s")
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--relay", nargs=2, metavar=("URL", "PREFIX"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.relay:
+        asyncio.run(relay(*args.relay))
+        return
     with tempfile.TemporaryDirectory() as tmp, throwaway_database("sqlite", Path(tmp)) as db:
         upgrade(db)
         subprocess.run([RINGFENCE, "registry", "builtin"], check=True, capture_output=True,  # noqa: S603
                        env=os.environ | {"RINGFENCE_DATABASE_URL": db})  # fmt: skip
-        r = asyncio.run(bench(args.nats, db, args.backlog, args.seconds, args.rate))
+        runs: dict[str, list[dict[str, Any]]] = {"relay": [], "worker": []}
+        for round_ in range(args.rounds):
+            for kind, done in runs.items():
+                r = asyncio.run(bench(args.nats, db, args.backlog, args.seconds, args.rate, kind))
+                done.append(r)
+                print(f"round {round_ + 1} {kind}: {r['throughput']:,.0f} events/s, "
+                      f"p50 {r['p50']:,.1f} ms, p99 {r['p99']:,.1f} ms at {r['rate']:,.0f}/s",
+                      flush=True)  # fmt: skip
+    m = {
+        kind: {k: statistics.median(r[k] for r in rs) for k in ("throughput", "p50", "p99", "rate")}
+        for kind, rs in runs.items()
+    }
+    w, b = m["worker"], m["relay"]
     lines = [
         f"### Streaming worker (`benchmarks/streaming.py`), {date.today().isoformat()}",
         "",
         f"One `ringfence worker` process (batches of 256, SQLite, built-in index) on NATS "
         f"JetStream 127.0.0.1:4222; generated listings (~2% carry a mark and open a case). "
-        f"{machine()}; {revision()}. **2 cores shared by the worker, the publisher, the "
-        "subscriber, NATS and other engineers' work: indicative figures.**",
+        f"Baseline: the same broker code relaying each event to a fixed verdict, without "
+        f"screening or a database, in the same run; {args.rounds} rounds each, alternating, "
+        f"medians; backlog {args.backlog:,} events; steady load at a third of each one's "
+        f"throughput for {args.seconds:.0f} s. {machine()}; {revision()}; load average "
+        f"{os.getloadavg()[0]:.1f} at the end. **2 cores shared by the worker, the publisher, "
+        "the subscriber, NATS and other engineers' work: read the ratio.**",
         "",
-        "| measure | figure |",
-        "|---|---|",
-        f"| throughput, backlog of {r['backlog']:,} events | **{r['throughput']:,.0f} events/s** "
-        f"({r['done']:,} verdicts) |",
-        f"| steady load | {r['rate']:,.0f} events/s for {args.seconds:.0f} s ({r['sent']:,} "
-        f"events, {r['received']:,} verdicts) |",
-        f"| publish → verdict latency, p50 | **{r['p50']:,.1f} ms** |",
-        f"| publish → verdict latency, p99 | **{r['p99']:,.1f} ms** |",
+        "| measure | worker | relay (baseline) | worker / relay |",
+        "|---|---:|---:|---:|",
+        f"| throughput, events/s | **{w['throughput']:,.0f}** | {b['throughput']:,.0f} | "
+        f"**{w['throughput'] / b['throughput']:.2f}** |",
+        f"| steady load, events/s | {w['rate']:,.0f} | {b['rate']:,.0f} | |",
+        f"| publish → verdict, p50 ms | {w['p50']:,.1f} | {b['p50']:,.1f} | |",
+        f"| publish → verdict, p99 ms | **{w['p99']:,.1f}** | {b['p99']:,.1f} | |",
+        "",
+        "Command: `.venv/bin/python benchmarks/streaming.py` (NATS from `--nats`).",
     ]
     publish("streaming", lines, write=not args.no_write)
 
