@@ -61,3 +61,13 @@ def test_i21_rows_arrow_cannot_type_go_one_by_one(engine: Engine) -> None:
     assert verdicts == [screen_row(engine, row, today=ON) for row in rows]
     assert [v.listing_id for v in verdicts] == ["7", "8", "9", "10"]
     assert verdicts[0].verdict == "infringing"
+
+
+def test_i21_rows_without_a_single_value_are_screened_one_by_one(engine: Engine) -> None:
+    """Rows whose every field is null give a batch without columns, and so without rows (the
+    fuzzer's ``{"listing_id": null, "seller_id": null, "title": null}`` once crashed it): each
+    gets the per-row verdict, an error naming what is missing."""
+    rows: list[dict[str, Any]] = [{"listing_id": None, "seller_id": None, "title": None}] * 2
+    verdicts = screen_rows(engine, rows, today=ON)
+    assert verdicts == [screen_row(engine, row, today=ON) for row in rows]
+    assert [v.verdict for v in verdicts] == ["error", "error"]

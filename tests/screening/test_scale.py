@@ -135,6 +135,32 @@ def test_every_engine_gives_the_same_rows(
         assert rows == reference, name
 
 
+def test_i21_a_relative_out_on_every_engine(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dataset: tuple[Path, int],
+    demo_data: ScreeningData,
+    ray_local: None,
+    spark_local: Any,
+) -> None:
+    """`--out results` (relative): Spark once took it for a host name ("Wrong FS", a Java
+    traceback and a half-made run); every engine now writes the same rows there."""
+    from ringfence.screening.runners.ray_runner import RayPartitions
+    from ringfence.screening.runners.spark_runner import SparkPartitions
+
+    monkeypatch.chdir(tmp_path)
+    source, total = dataset
+    engines: dict[str, Any] = {
+        "local": lambda: LocalPartitions(demo_data, today=D),
+        "ray": lambda: RayPartitions(demo_data, today=D, batch_size=16, chunk_size=2),
+        "spark": lambda: SparkPartitions(demo_data, today=D, batch_size=16, session=spark_local),
+    }
+    outputs = {name: _sorted(_run(str(source), Path(f"out-{name}"), demo_data, make))
+               for name, make in engines.items()}  # fmt: skip
+    assert len(outputs["local"]) == total
+    assert outputs["ray"] == outputs["spark"] == outputs["local"]
+
+
 def _manifest(out: Path) -> dict[str, Any]:
     return json.loads((out / MANIFEST).read_text())
 

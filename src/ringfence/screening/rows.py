@@ -73,7 +73,8 @@ def screen_row(
 
 def _batch(rows: Sequence[Mapping[str, Any]]) -> pa.RecordBatch | None:
     """The rows as one record batch of the engine's input columns, or None when a column's
-    values have no common Arrow type."""
+    values have no common Arrow type or no row has a value in any of them (a batch without
+    columns has no rows)."""
     arrays, names = [], []
     for name in INPUT_COLUMNS:
         if name == "image_paths":  # rows with images are not batched
@@ -86,4 +87,4 @@ def _batch(rows: Sequence[Mapping[str, Any]]) -> pa.RecordBatch | None:
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             return None
         names.append(name)
-    return pa.RecordBatch.from_arrays(arrays, names=names)
+    return pa.RecordBatch.from_arrays(arrays, names=names) if arrays else None

@@ -361,7 +361,10 @@ def screen_dataset(
     progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Screen the dataset ``source`` into the directory ``target``, resuming the run recorded
-    there (same arguments) or starting one; ``engine`` makes the engine once there is work."""
+    there (same arguments) or starting one; ``engine`` makes the engine once there is work.
+    A relative ``target`` is taken from the current directory here, once: the engines'
+    workers (and Hadoop's URIs) never see it relative."""
+    target = target.absolute()
     dataset = open_dataset(source)
     if target.suffix.lower() in (*_SUFFIXES, ".csv", ".jsonl", ".json", ".ndjson"):
         raise InvalidInput(
