@@ -256,17 +256,92 @@ def test_bad_bundles_are_refused_and_change_nothing(deployments: Deployments, ca
     assert _digests(deployments.target) == before
 
 
-def test_a_conflicting_row_refuses_the_whole_bundle(deployments: Deployments) -> None:
-    """A target that holds the built-in registry has la28 as preparing; the bundle has it
-    live: refused, and the rows before it in the bundle are not left behind."""
+def _builtin_target(deployments: Deployments, *more: Callable[[Session], object]) -> None:
     with unit_of_work(deployments.target) as session:
         import_document(session, builtin_document())
+        for step in more:
+            step(session)
+
+
+def test_i21_merge_into_a_deployment_with_the_builtin_registry(deployments: Deployments) -> None:
+    """The target holds the shipped registry: la28 `preparing`, its OCOG, the IOC, the
+    categories, made at other times. The bundle's shared rows are kept, the edition moves on to
+    the bundle's `live`, the rest is added; a dry run first says so and changes nothing."""
+    _builtin_target(deployments)
+    exported = _export(deployments.source)
     before = _digests(deployments.target)
-    with pytest.raises(RingfenceError) as exc:
-        _import(deployments.target, _export(deployments.source).data)
-    assert exc.value.code == "bundle_conflicts"
-    assert "editions" in str(exc.value)
+    with unit_of_work(deployments.target) as session:
+        dry = bundle.import_bundle(session, data=exported.data, secret=SECRET, dry_run=True)
+    assert dry.dry_run
+    assert dry.updated == {"editions": 1}
+    assert dry.present["parties"] > 0
+    assert dry.present["categories"] > 0
     assert _digests(deployments.target) == before
+
+    done = _import(deployments.target, exported.data)
+    assert (done.inserted, done.present, done.updated) == (dry.inserted, dry.present, dry.updated)
+    with deployments.target() as session:
+        assert service.get_edition(session, "la28").status is EditionStatus.live
+    # Every bundled row is now here with the bundle's contents: a second import keeps them all.
+    again = _import(deployments.target, exported.data)
+    assert set(again.inserted.values()) == {0}
+    assert not again.updated
+    assert not again.renumbered
+    assert sum(again.present.values()) == sum(
+        t["rows"] for t in exported.manifest["tables"].values()
+    )
+
+
+def test_i21_ids_taken_here_are_renumbered_and_followed(deployments: Deployments) -> None:
+    """Another edition's history took the edition-event ids the bundle's la28 events carry:
+    the bundle's events take new ids; neither history loses or gains an event."""
+    _builtin_target(
+        deployments,
+        lambda s: service.advance(s, principal=SYSTEM, edition_id="brisbane-2032", now=NOW),
+    )
+    exported = _export(deployments.source)
+    assert exported.manifest["tables"]["edition_events"]["rows"] == 1
+    done = _import(deployments.target, exported.data)
+    assert done.renumbered == {"edition_events": 1}
+    with deployments.target() as session:
+        assert [e.detail["to"] for e in service.history(session, "la28")] == ["live"]
+        assert [e.detail["to"] for e in service.history(session, "brisbane-2032")] == ["preparing"]
+    # The renumbered event is found by its contents the next time: nothing is added twice.
+    again = _import(deployments.target, exported.data)
+    assert set(again.inserted.values()) == {0}
+    with deployments.target() as session:
+        assert len(service.history(session, "la28")) == 1
+        # New events still get fresh ids (PostgreSQL's sequence moved past the renumbered one).
+        service.advance(session, principal=SYSTEM, edition_id="brisbane-2032", now=NOW)
+        session.commit()
+
+
+def test_i21_real_conflicts_are_reported_each_and_change_nothing(deployments: Deployments) -> None:
+    """The target moved la28 past the bundle (`closing` here, `live` there) and renamed its
+    OCOG: both rows are named with what differs, and nothing is written, dry run or not."""
+
+    def diverge(session: Session) -> None:
+        for _ in range(2):
+            service.advance(session, principal=SYSTEM, edition_id="la28", now=NOW)
+        session.execute(
+            bundle._t("parties").update()
+            .where(bundle._t("parties").c.id == OCOG)
+            .values(name="Another name for the OCOG")
+        )  # fmt: skip
+
+    _builtin_target(deployments, diverge)
+    before = _digests(deployments.target)
+    exported = _export(deployments.source)
+    for dry_run in (True, False):
+        with pytest.raises(RingfenceError) as exc, unit_of_work(deployments.target) as session:
+            bundle.import_bundle(session, data=exported.data, secret=SECRET, dry_run=dry_run)
+        assert exc.value.code == "bundle_conflicts"
+        details = {d.loc: d.msg for d in exc.value.details}
+        assert set(details) == {("editions", "la28"), ("parties", OCOG)}, details
+        assert "status 'live' here, 'closing'" not in details[("editions", "la28")]
+        assert "status 'closing' here, 'live' in the bundle" in details[("editions", "la28")]
+        assert "name 'Another name for the OCOG' here" in details[("parties", OCOG)]
+        assert _digests(deployments.target) == before
 
 
 def test_an_older_bundle_is_upgraded_on_import(deployments: Deployments) -> None:

@@ -54,6 +54,10 @@ def test_export_import_between_deployments(
     assert out.startswith(f"wrote {out_file}: paris-2024, ")
     target = Cli(monkeypatch, capsys, f"sqlite:///{tmp_path / 'b.db'}")  # the other deployment
     assert target("db", "upgrade")[0] == 0
+    code, out, err = target("edition", "import", "--dry-run", str(out_file))
+    assert (code, err) == (0, "")
+    assert out.startswith("would import paris-2024: ")
+    assert out.endswith(", 0 already here\n")  # and the import below finds nothing written
     code, out, err = target("edition", "import", str(out_file))
     assert (code, err) == (0, "")
     assert out.startswith("imported paris-2024: ")

@@ -130,9 +130,13 @@ def export(
 @app.command("import")
 def import_(
     path: Annotated[Path, typer.Argument(help="The bundle file (.tar.zst).")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what the merge would do; change nothing.")
+    ] = False,
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Verify and restore a bundle, in one transaction: refused with the reason, or done."""
+    """Verify a bundle and merge it into this deployment, in one transaction: refused with
+    every conflicting row named, or done (docs/handover.md, "Merging into a deployment")."""
     from ringfence.core.db import unit_of_work
     from ringfence.editions import bundle
 
@@ -140,9 +144,17 @@ def import_(
         raise InvalidInput(f"no file {path}", code="no_file")
     secret = settings_for(database_url).secret_key.get_secret_value()
     with unit_of_work(session_factory(database_url)) as session:
-        result = bundle.import_bundle(session, data=path.read_bytes(), secret=secret)
+        result = bundle.import_bundle(
+            session, data=path.read_bytes(), secret=secret, dry_run=dry_run
+        )
     upgraded = f" (upgraded from schema {result.schema_version})" if result.upgraded else ""
+    verb, added = ("would import", "to add") if dry_run else ("imported", "added")
+    moved = "".join(
+        f", {sum(counts.values())} {what}"
+        for what, counts in (("moved on", result.updated), ("renumbered", result.renumbered))
+        if counts
+    )
     echo(
-        f"imported {result.edition}{upgraded}: {sum(result.inserted.values())} rows added, "
-        f"{sum(result.present.values())} already here"
+        f"{verb} {result.edition}{upgraded}: {sum(result.inserted.values())} rows {added}"
+        f"{moved}, {sum(result.present.values())} already here"
     )

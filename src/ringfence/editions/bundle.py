@@ -21,7 +21,7 @@ import io
 import json
 import tarfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -58,6 +58,7 @@ import ringfence.streaming.models  # noqa: F401
 from ringfence.core import jsontext
 from ringfence.core.db import Base, UTCDateTime, utcnow
 from ringfence.core.errors import Conflict, InvalidInput
+from ringfence.editions import merge
 from ringfence.editions.service import get_edition, ocog_id
 from ringfence.registry.service import _bump_revision  # the index must see the imported rows
 
@@ -647,16 +648,25 @@ class Imported:
     schema_version: str
     upgraded: bool
     inserted: dict[str, int]
-    present: dict[str, int]  # rows already there, identical
+    present: dict[str, int]  # rows already here with the same contents
+    updated: dict[str, int] = field(default_factory=dict)  # the edition's row, moved on
+    renumbered: dict[str, int] = field(default_factory=dict)  # new ids for ids taken here
+    dry_run: bool = False
 
 
 def import_bundle(
-    session: Session, *, data: bytes, secret: str, limits: Limits = LIMITS
+    session: Session,
+    *,
+    data: bytes,
+    secret: str,
+    limits: Limits = LIMITS,
+    dry_run: bool = False,
 ) -> Imported:
-    """Verify, upgrade and restore a bundle in the session's transaction. Rows already present
-    with identical contents are kept; a row present with other contents refuses the whole
-    bundle (Conflict ``bundle_conflicts``). The caller commits; on any error nothing is
-    written."""
+    """Verify, upgrade and merge a bundle in the session's transaction (editions/merge.py:
+    rows already here with the same contents are kept, the edition's own row moves on, ids
+    taken here are renumbered; every other difference is a conflict, and any conflict refuses
+    the whole bundle with a report of each: Conflict ``bundle_conflicts``). ``dry_run`` plans
+    and writes nothing. The caller commits; on any error nothing is written."""
     manifest, files = read(data, secret, limits)
     version = manifest["schema_version"]
     if _schema_number(version) > _schema_number(SCHEMA_VERSION):
@@ -683,101 +693,55 @@ def import_bundle(
     if unknown:
         raise _refuse(f"unknown tables: {', '.join(unknown)}", "unknown_format")
 
-    inserted: dict[str, int] = {}
-    present: dict[str, int] = {}
-    for name in _tables():
-        if name not in rows:
-            continue
-        table = _t(name)
-        decoded = [{c.name: _decode(c, r.get(c.name)) for c in table.columns} for r in rows[name]]
-        new, same = _new_rows(session, table, decoded)
-        present[name] = same
-        inserted[name] = len(new)
-        for row in _parents_first(table, new):
-            session.execute(table.insert().values(row))
-    session.flush()
-    _check_restored(session, rows)
-    _reset_sequences(session, [n for n, count in inserted.items() if count])
+    tables = [_t(name) for name in _tables() if name in rows]
+    decoded = [
+        (table, [{c.name: _decode(c, r.get(c.name)) for c in table.columns} for r in rows[t]])
+        for t, table in ((table.name, table) for table in tables)
+    ]
+    plan = merge.plan(session, decoded)
+    plan.refuse_on_conflict()
+    counts = plan.counts()
+    result = Imported(
+        str(manifest.get("edition")),
+        version,
+        version != SCHEMA_VERSION,
+        inserted={name: c["inserted"] for name, c in counts.items()},
+        present={name: c["kept"] for name, c in counts.items()},
+        updated={name: c["updated"] for name, c in counts.items() if c["updated"]},
+        renumbered={name: c["renumbered"] for name, c in counts.items() if c["renumbered"]},
+        dry_run=dry_run,
+    )
+    if dry_run:
+        return result
+    merge.apply(session, tables, plan)
+    _check_merged(session, plan)
+    _reset_sequences(session, [n for n, count in result.inserted.items() if count])
     # No history row for the import itself: the edition restores exactly as it was.
     _bump_revision(session)
     session.flush()
-    return Imported(
-        str(manifest.get("edition")), version, version != SCHEMA_VERSION, inserted, present
-    )
+    return result
 
 
-def _new_rows(session: Session, table: Table, rows: list[Row]) -> tuple[list[Row], int]:
-    """The rows not there yet, and how many are there already (identical, else Conflict)."""
-    pk = _pk(table)
-    existing: dict[tuple[Any, ...], Row] = {}
-    keys = [_key(table, r) for r in rows]
-    for chunk in _chunks(keys, 500):
-        cond = pk[0].in_([k[0] for k in chunk]) if len(pk) == 1 else tuple_(*pk).in_(chunk)
-        for found in session.execute(select(table).where(cond)).mappings():
-            existing[_key(table, dict(found))] = dict(found)
-    new: list[Row] = []
-    same = 0
-    for key, row in zip(keys, rows, strict=True):
-        there = existing.get(key)
-        if there is None:
-            new.append(row)
-        elif table_lines([there]) == table_lines([row]):
-            same += 1
-        else:
-            raise Conflict(
-                f"bundle refused: {table.name} {key!r} exists here with other contents",
-                code="bundle_conflicts",
-            )
-    return new, same
-
-
-def _parents_first(table: Table, rows: list[Row]) -> list[Row]:
-    """Rows of a self-referencing table (categories, parties) with each parent before its
-    children."""
-    selfrefs = [
-        ([c.name for c in fk.columns], [e.column.name for e in fk.elements])
-        for fk in table.foreign_key_constraints
-        if fk.referred_table is table
-    ]
-    if not selfrefs:
-        return rows
-    pending = list(rows)
-    keys_pending = {_key(table, r) for r in pending}
-    ordered: list[Row] = []
-    while pending:
-        ready = [
-            r
-            for r in pending
-            if all(
-                tuple(r[c] for c in local) not in keys_pending
-                or tuple(r[c] for c in local) == _key(table, r)
-                for local, _ in selfrefs
-            )
-        ]
-        if not ready:  # a cycle: let the database say what is wrong
-            ordered.extend(pending)
-            break
-        ordered.extend(ready)
-        done = {_key(table, r) for r in ready}
-        pending = [r for r in pending if _key(table, r) not in done]
-        keys_pending -= done
-    return ordered
-
-
-def _check_restored(session: Session, rows: Rows) -> None:
-    """Read back every bundled row and compare its canonical form: the import reproduced the
-    bundle exactly, or it is rolled back."""
-    for name, wanted in rows.items():
+def _check_merged(session: Session, plan: merge.Plan) -> None:
+    """Read back every row the import wrote and compare its canonical form: the import wrote
+    exactly what it planned, or it is rolled back."""
+    for name, step in plan.tables.items():
+        wanted = step.insert + step.update
+        if not wanted:
+            continue
         table = _t(name)
-        decoded = [{c.name: _decode(c, r.get(c.name)) for c in table.columns} for r in wanted]
-        keys = {_key(table, r) for r in decoded}
         pk = _pk(table)
+        keys = sorted({_key(table, r) for r in wanted}, key=_sort_key)
         got: list[Row] = []
-        for chunk in _chunks(sorted(keys, key=_sort_key), 500):
+        for chunk in _chunks(keys, 500):
             cond = pk[0].in_([k[0] for k in chunk]) if len(pk) == 1 else tuple_(*pk).in_(chunk)
             got.extend(dict(r) for r in session.execute(select(table).where(cond)).mappings())
-        order = sorted(got, key=lambda r: _sort_key(_key(table, r)))
-        expected = sorted(decoded, key=lambda r: _sort_key(_key(table, r)))
+        order = [
+            merge.content(table, r) for r in sorted(got, key=lambda r: _sort_key(_key(table, r)))
+        ]
+        expected = [
+            merge.content(table, r) for r in sorted(wanted, key=lambda r: _sort_key(_key(table, r)))
+        ]
         if digest(order) != digest(expected):  # pragma: no cover - a backend losing data
             raise Conflict(f"{name} did not restore exactly", code="restore_mismatch")
 
