@@ -313,7 +313,14 @@ def test_i21_ids_taken_here_are_renumbered_and_followed(deployments: Deployments
         assert len(service.history(session, "la28")) == 1
         # New events still get fresh ids (PostgreSQL's sequence moved past the renumbered one).
         service.advance(session, principal=SYSTEM, edition_id="brisbane-2032", now=NOW)
+        # Even once the bundle's own id is free again, its event is found under the new one.
+        events = bundle._t("edition_events")
+        session.execute(events.delete().where(events.c.edition_id == "brisbane-2032"))
         session.commit()
+    third = _import(deployments.target, exported.data)
+    assert set(third.inserted.values()) == {0}
+    with deployments.target() as session:
+        assert len(service.history(session, "la28")) == 1
 
 
 def test_i21_real_conflicts_are_reported_each_and_change_nothing(deployments: Deployments) -> None:

@@ -153,17 +153,23 @@ def _existing(session: Session, table: Table, keys: list[tuple[Any, ...]]) -> di
 def _plan_table(session: Session, table: Table, rows: list[Row], out: Plan) -> TablePlan:
     step = TablePlan()
     existing = _existing(session, table, [_key(table, r) for r in rows])
+    # A row of a renumbered table may be here under another id (renumbered by an earlier
+    # import, or allocated in another order): looked for by contents, unless the table is empty.
+    renumbered = _renumbered(table) and session.scalar(select(table).limit(1)) is not None
     taken: list[Row] = []
     for row in rows:
         key = _key(table, row)
         there = existing.get(key)
-        if there is None:
+        if there is None and renumbered and (same := _same_row(session, table, row)) is not None:
+            out.ids.setdefault(table.name, {})[key[0]] = same
+            step.kept += 1
+        elif there is None:
             step.insert.append(row)
         elif content(table, there) == content(table, row):
             step.kept += 1
         elif _moved_on(table, there, row):
             step.update.append(row)
-        elif _renumbered(table):
+        elif renumbered:
             taken.append(row)
         else:
             out.conflicts.append(_conflict(table, key, there, row))
