@@ -106,6 +106,7 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
             "[オリンピック]プレート 50mm穴",
         ],
         "pl": ["Gryf [olimpijski] 220 cm", "Obciążenie [olimpijskie] talerze 50 mm"],
+        "ar": ["بار [أولمبي] للأثقال 20 كجم", "أقراص أوزان [أولمبية] 50 مم"],
         "nl": ["[Olympische] halterstang 20 kg", "[Olympische] halterschijven 50 mm"],
     },
     ("word-olympic", "shooting"): {
@@ -146,7 +147,8 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         ],
         "ko": ["[올림픽]대로 교통 지도", "[올림픽]공원 산책로 안내 지도", "[올림픽]로 상가 임대"],
         "zh": ["[奥林匹克]森林公园 门票 导览图", "北京[奥林匹克]公园 地铁站 明信片"],
-        "ru": ["Карта района [Олимпийский] проспект"],
+        "ru": ["Карта района [Олимпийский] проспект", "СК [Олимпийский] Москва открытка 1980-х"],
+        "ja": ["[オリンピック]公園 駐車場 回数券"],
     },
     ("word-olympia", "place"): {
         "en": [
@@ -209,6 +211,7 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         ],
         "pl": ["Odżywka [Olimp] Whey Protein", "Kreatyna [Olimp] Creapure"],
         "ru": ["Протеин [Olimp] Sport Nutrition", "Шоколад [Олимпийский] фабрика"],
+        "ja": ["[オリンピック]限定 自転車 27インチ", "[オリンピック] プライベートブランド 米 5kg"],
     },
     ("word-olympic", "company"): {
         "en": [
@@ -365,6 +368,59 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         ],
         "fr": ["Biographie d'[Olympe] de Gouges", "Manet [Olympia] reproduction toile"],
         "de": ["Manet [Olympia] Kunstdruck"],
+        "es": ["Lámina Manet [Olympia] museo d'Orsay"],
+    },
+    ("word-olympia", "nature"): {
+        "en": [
+            "Live [Olympia] Oysters Dozen",
+            "[Olympia] Oyster Shucking Knife",
+            "[Olympic] Marmot Plush Toy",
+            "[Olympic] Mountains Wildflower Seed Mix",
+            "[Olympia] Rose Bare Root Plant",
+        ],
+        "de": ["[Olympia]-Auster Zuchtset", "Rose [Olympia] wurzelnackt"],
+        "fr": ["Rosier [Olympia] à racines nues"],
+    },
+    ("word-olympic", "music"): {
+        "en": [
+            "The [Olympics] Doo-Wop Vinyl 45",
+            "[Olympic] Runners Band LP Record",
+            "The [Olympics] Western Movie Single 1958",
+        ],
+        "de": ["The [Olympics] Rock'n'Roll Single"],
+    },
+    ("word-olympia", "music"): {
+        "en": [
+            "Bryan Ferry [Olympia] CD Album",
+            "Live at the [Olympia] Paris Vinyl",
+            "[Olympia] Records Jazz LP",
+        ],
+        "fr": [
+            "Johnny Hallyday [Olympia] 1961 vinyle",
+            "Concert à l'[Olympia] DVD",
+            "Brel à l'[Olympia] CD",
+        ],
+        "de": ["Live im [Olympia] Paris Schallplatte"],
+        "ja": ["[オランピア] ライブ盤 レコード"],
+    },
+    ("word-olympic", "history"): {
+        "en": [
+            "The Ancient [Olympic] Games Archaeology Book",
+            "Ancient Greek [Olympics] 776 BC Poster",
+            "Athletics at the Ancient [Olympic] Festival, Vase Print",
+        ],
+        "de": ["Die antiken [Olympischen] Spiele Sachbuch"],
+        "es": ["Los [Juegos Olímpicos] de la antigua Grecia libro"],
+        "it": ["Le antiche [Olimpiadi] greche libro"],
+        "fr": ["Les [Jeux olympiques] antiques, livre d'archéologie"],
+    },
+    ("word-olympian", "history"): {
+        "en": ["Pindar [Olympian] Odes Loeb Classical", "Pindar's [Olympian] Odes Greek Text"],
+        "fr": ["Pindare, [Olympiques] et Pythiques"],
+    },
+    ("word-olympia", "history"): {
+        "en": ["Ancient [Olympia] Stadium Coin Replica", "Temple of Zeus at [Olympia] Engraving"],
+        "de": ["Antikes [Olympia] Zeustempel Modell"],
     },
 }
 
@@ -382,17 +438,23 @@ OLYMPIC: dict[str, dict[str, list[str]]] = {
             "[Olympic] Village Lanyard",
             "[Olympic] Flag 3x5 ft",
             "Team GB [Olympic] Weightlifting Singlet",
+            "Tokyo 2020 [Olympic] Trap Final Ticket",
+            "Paris 2024 [Olympic] Swimming Session Ticket",
+            "Team USA [Olympic] Weightlifting Warm-Up Jacket",
+            "[Olympic] Park London 2012 Souvenir Map",
         ],
         "fr": [
             "Sweat équipe de France [olympique]",
             "Pin's [olympique] collector",
             "Médaille [olympique] réplique",
             "Flamme [olympique] miniature",
+            "Billet finale haltérophilie [olympique] Paris 2024",
         ],
         "de": [
             "[Olympia] Team Deutschland Trikot",
             "[Olympische] Fackel Nachbildung",
             "[Olympia] Sammlermünze",
+            "[Olympia] 2024 Ticket Gewichtheben Finale",
             "[Olympische] Ringe Anstecknadel",
         ],
         "es": [
@@ -421,6 +483,7 @@ OLYMPIC: dict[str, dict[str, list[str]]] = {
         "ko": ["[올림픽] 기념 배지", "[올림픽] 공식 티셔츠"],
         "nl": ["[Olympische] TeamNL hoodie", "[Olympische] fakkel replica"],
         "pl": ["Koszulka reprezentacji [olimpijskiej]", "Znicz [olimpijski] replika"],
+        "ar": ["قميص الفريق [الأولمبي]", "شعلة [أولمبية] تذكارية"],
     },
     "phrase-olympic-games": {
         "en": [
@@ -441,14 +504,15 @@ OLYMPIC: dict[str, dict[str, list[str]]] = {
         "it": ["Maglietta [Giochi Olimpici] Milano Cortina"],
         "zh": ["[奥运会]纪念T恤", "[奥运]吉祥物 毛绒公仔", "[冬奥会]纪念品 徽章"],
         "ru": ["Футболка [Олимпийские игры] Сочи", "Кружка [Олимпийские игры]"],
+        "el": ["Μπλουζάκι [Ολυμπιακοί Αγώνες] Αθήνα 2004", "Κούπα [Ολυμπιακών Αγώνων]"],
+        "ja": ["[オリンピック競技大会] 公式 ポスター"],
+        "ko": ["[동계올림픽] 기념 머플러"],
     },
     "symbol-olympic-rings": {
         "en": [
             "[Olympic Rings] Necklace Pendant",
             "[Olympic Rings] Car Decal",
-            "[Five Ring] Emblem Embroidered Patch",
-            "Interlocking [Rings] Logo Cap",
-            "[Five Interlocking Rings] Logo Sticker",
+            "[Olympic Rings] Cufflinks Gold Tone",
         ],
         "zh": ["[五环]标志 徽章 奥运", "[五环]图案 纪念T恤 奥运"],
         "ja": ["[五輪]マーク ピンバッジ", "[五輪] 記念 ピン 東京"],
@@ -486,6 +550,35 @@ OLYMPIC: dict[str, dict[str, list[str]]] = {
     },
 }
 
+OLYMPIC_NAMED: dict[tuple[str, str], dict[str, list[str]]] = {
+    # (mark, kind) -> lang -> items naming the property without its word: the symbol described
+    # in words, a mascot by the short name people write
+    ("symbol-olympic-rings", "symbol-words"): {
+        "en": [
+            "[Five Ring] Emblem Embroidered Patch",
+            "Interlocking [Rings] Logo Cap",
+            "[Five Interlocking Rings] Logo Sticker",
+            "Blue Yellow Black Green Red [Rings] Logo Pin",
+            "[5 Rings] Games Logo Keychain",
+        ],
+        "fr": ["Écusson [cinq anneaux entrelacés] brodé", "Pin's logo [cinq anneaux] des Jeux"],
+        "de": ["Aufnäher [fünf verschlungene Ringe]", "Anstecker [fünf Ringe] Spiele Logo"],
+        "es": ["Parche [cinco aros entrelazados]", "Pin logo [cinco aros] de los Juegos"],
+        "zh": ["[五环]标志 车贴", "[五色环]标志 徽章"],
+        "ru": ["Значок [пять колец] символ Игр", "Нашивка [пять переплетённых колец]"],
+    },
+    ("mascot-olympic-phryge", "mascot-name"): {
+        "en": ["[Phryge] Plush 30cm", "[Phryges] Keychain Paris", "[Phryge] Mascot Hat"],
+        "fr": ["Peluche [Phryge] 25 cm", "Porte-clés [Phryges] Paris"],
+        "es": ["Peluche [Phryge] mascota París"],
+        "de": ["[Phryge] Plüschtier Maskottchen"],
+    },
+    ("mascot-bing-dwen-dwen", "mascot-name"): {
+        "zh": ["[墩墩] 毛绒公仔 冬奥", "[冰墩墩]同款 钥匙扣"],
+        "en": ["[Bing Dwen] Panda Plush Winter Games"],
+    },
+}
+
 EVASION_KINDS = (
     "spaced",
     "separator",
@@ -498,7 +591,8 @@ EVASION_KINDS = (
     "misspelling",
 )
 
-# --- frames: lang -> title shapes. {i} item, {a} attribute, {s} seller word, {x} extra
+# --- frames: lang -> title shapes. {i} item, {a} attribute, {s} seller word, {x} extra,
+# {p} price, {d} a short description
 
 FRAMES: dict[str, list[str]] = {
     "en": [
@@ -514,6 +608,10 @@ FRAMES: dict[str, list[str]] = {
         "[{s}] {i} {a}",
         "Genuine {i}, {a}, {x}",
         "{i} for Sale {a}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{a} - {i} - {p}",
+        "Lot: {i} ({a}) | {d}",
     ],
     "fr": [
         "{i}",
@@ -524,6 +622,10 @@ FRAMES: dict[str, list[str]] = {
         "Neuf : {i} ({a})",
         "{a} {i}",
         "{i} - {a} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "Lot {i} {a} {p}",
+        "{s} : {i} | {d}",
     ],
     "de": [
         "{i}",
@@ -534,6 +636,10 @@ FRAMES: dict[str, list[str]] = {
         "NEU {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p} {s}",
+        "Konvolut {i} | {d}",
     ],
     "es": [
         "{i}",
@@ -544,6 +650,10 @@ FRAMES: dict[str, list[str]] = {
         "Nuevo {i} ({a})",
         "{a} {i}",
         "{i} - {x} - {a}",
+        "{i} {p}",
+        "{i} | {d}",
+        "Lote {i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "pt": [
         "{i}",
@@ -554,6 +664,10 @@ FRAMES: dict[str, list[str]] = {
         "Novo {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "Kit {i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "it": [
         "{i}",
@@ -564,6 +678,10 @@ FRAMES: dict[str, list[str]] = {
         "Nuovo {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "Lotto {i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "ru": [
         "{i}",
@@ -574,6 +692,10 @@ FRAMES: dict[str, list[str]] = {
         "Новый {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "pl": [
         "{i}",
@@ -584,6 +706,10 @@ FRAMES: dict[str, list[str]] = {
         "Nowy {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "nl": [
         "{i}",
@@ -594,6 +720,10 @@ FRAMES: dict[str, list[str]] = {
         "Nieuw {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "el": [
         "{i}",
@@ -604,6 +734,24 @@ FRAMES: dict[str, list[str]] = {
         "Καινούργιο {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p}",
+        "{s}: {i} | {d}",
+    ],
+    "ar": [
+        "{i}",
+        "{i} {a}",
+        "{s} - {i} {a}",
+        "{i}، {x}",
+        "{i} | {x}",
+        "جديد {i} ({a})",
+        "{a} {i}",
+        "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "zh": [
         "{i}",
@@ -614,6 +762,10 @@ FRAMES: dict[str, list[str]] = {
         "新款 {i}（{a}）",
         "{a} {i}",
         "{s} {i} {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{s}{i}{a}",
+        "{i} {a} {p} | {d}",
     ],
     "ja": [
         "{i}",
@@ -624,6 +776,10 @@ FRAMES: dict[str, list[str]] = {
         "新品 {i}（{a}）",
         "{a} {i}",
         "{s} {i} {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{s}★{i}★{a}",
+        "{i} {a} {p} | {d}",
     ],
     "ko": [
         "{i}",
@@ -634,7 +790,54 @@ FRAMES: dict[str, list[str]] = {
         "새상품 {i} ({a})",
         "{a} {i}",
         "{s} {i} {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{s} {i} {a} {p}",
+        "{i} {a} | {d}",
     ],
+}
+
+PRICE: dict[str, list[str]] = {
+    "en": ["$19.99", "£24.50", "$7", "£120", "$349.00"],
+    "fr": ["19,99 €", "45 €", "7,50 €", "120 €"],
+    "de": ["19,99 €", "45 EUR", "7,50 €", "VB 120 €"],
+    "es": ["19,99 €", "45 €", "$1.299 MXN", "120 €"],
+    "pt": ["R$ 89,90", "R$ 25", "19,99 €"],
+    "it": ["19,99 €", "45 €", "120 €"],
+    "ru": ["990 руб.", "1 490 ₽", "250 ₽"],
+    "pl": ["49,99 zł", "120 zł"],
+    "nl": ["€ 19,95", "€ 45"],
+    "el": ["19,99 €", "45 €"],
+    "ar": ["99 ر.س", "250 د.إ"],
+    "zh": ["¥39", "￥128", "¥9.9"],
+    "ja": ["¥1,980", "2,500円", "980円"],
+    "ko": ["19,900원", "45,000원"],
+}
+
+DESC: dict[str, list[str]] = {
+    "en": [
+        "Please see photos for condition",
+        "Ships within 24 hours from our warehouse",
+        "Smoke-free home, combined postage available",
+        "Brand new in original packaging",
+    ],
+    "fr": ["Voir photos pour l'état", "Expédié sous 24 h", "Neuf dans son emballage d'origine"],
+    "de": [
+        "Zustand siehe Fotos",
+        "Versand innerhalb von 24 Stunden",
+        "Privatverkauf, keine Rücknahme",
+    ],
+    "es": ["Ver fotos para el estado", "Envío en 24 horas", "Nuevo en su embalaje original"],
+    "pt": ["Ver fotos para o estado", "Envio em 24 horas", "Novo na embalagem original"],
+    "it": ["Vedi foto per le condizioni", "Spedizione in 24 ore"],
+    "ru": ["Состояние на фото", "Отправка в течение 24 часов", "Новый в упаковке"],
+    "pl": ["Stan na zdjęciach", "Wysyłka w 24 godziny"],
+    "nl": ["Staat zie foto's", "Binnen 24 uur verzonden"],
+    "el": ["Δείτε τις φωτογραφίες", "Αποστολή σε 24 ώρες"],
+    "ar": ["انظر الصور لمعرفة الحالة", "الشحن خلال 24 ساعة"],
+    "zh": ["实物拍摄 请看图", "24小时内发货", "全新未拆封"],
+    "ja": ["状態は写真をご確認ください", "24時間以内に発送", "新品未開封"],
+    "ko": ["상태는 사진 참고", "24시간 내 발송"],
 }
 
 SELLER: dict[str, list[str]] = {
@@ -660,6 +863,7 @@ SELLER: dict[str, list[str]] = {
     "zh": ["包邮", "正品", "现货", "热卖", "官方店"],
     "ja": ["送料無料", "新品", "即納", "限定"],
     "ko": ["무료배송", "정품", "특가"],
+    "ar": ["شحن مجاني", "جديد", "عرض خاص"],
 }
 
 ATTR: dict[str, list[str]] = {
@@ -687,6 +891,7 @@ ATTR: dict[str, list[str]] = {
     "zh": ["黑色", "2件套", "大号", "复古", "蓝色", "二手"],
     "ja": ["ブラック", "2個セット", "Lサイズ", "ヴィンテージ", "中古"],
     "ko": ["블랙", "2개 세트", "L 사이즈", "중고"],
+    "ar": ["أسود", "طقم 2", "مقاس كبير", "مستعمل"],
 }
 
 EXTRA: dict[str, list[str]] = {
@@ -703,6 +908,7 @@ EXTRA: dict[str, list[str]] = {
     "zh": ["顺丰发货", "送礼佳品", "七天无理由退换"],
     "ja": ["即日発送", "ギフトに", "美品"],
     "ko": ["당일발송", "선물용"],
+    "ar": ["توصيل سريع", "فكرة هدية"],
 }
 
 # --- evasions, applied to the bracketed word of an Olympic item --------------------------------
@@ -776,6 +982,8 @@ def _fill(frame: str, item: str, lang: str, rng: random.Random) -> str:
         a=rng.choice(ATTR[lang]),
         s=rng.choice(SELLER[lang]),
         x=rng.choice(EXTRA[lang]),
+        p=rng.choice(PRICE[lang]),
+        d=rng.choice(DESC[lang]),
     )
     return re.sub(r"\s{2,}", " ", text).strip()
 
@@ -816,19 +1024,26 @@ def generate(seed: int = SEED) -> list[Row]:
                 rows.append(Row(text, mark, "other", lang, kind, f"{lang}-{frame_no}", split))
     for mark, by_lang in OLYMPIC.items():
         for lang, items in by_lang.items():
-            n = min(ROWS_PER_KIND_LANG * 2, 14 * len(items))
+            n = min(ROWS_PER_KIND_LANG * 5 // 2, 16 * len(items))
             for item, frame_no, split in _draw(items, lang, n, rng):
                 kind = "plain"
                 word = _BRACKET.search(item)
                 assert word is not None, item
                 written = word.group(1)
-                if rng.random() < 0.6:
+                if rng.random() < 0.7:
                     evasion = rng.choice(EVASION_KINDS)
                     evaded = evade(written, evasion, rng)
                     if evaded is not None:
                         written, kind = evaded, evasion
                 filled = item[: word.start()] + written + item[word.end() :]
                 plain = _BRACKET.sub(r"\1", filled)
+                text = _fill(FRAMES[lang][frame_no], plain, lang, rng)
+                rows.append(Row(text, mark, "olympic", lang, kind, f"{lang}-{frame_no}", split))
+    for (mark, kind), by_lang in OLYMPIC_NAMED.items():
+        for lang, items in by_lang.items():
+            n = max(ROWS_PER_KIND_LANG // 2, min(ROWS_PER_KIND_LANG, 6 * len(items)))
+            for item, frame_no, split in _draw(items, lang, n, rng):
+                plain = _BRACKET.sub(r"\1", item)
                 text = _fill(FRAMES[lang][frame_no], plain, lang, rng)
                 rows.append(Row(text, mark, "olympic", lang, kind, f"{lang}-{frame_no}", split))
     return rows
