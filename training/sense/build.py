@@ -2,6 +2,7 @@
 
     python training/sense/build.py            # writes train.tsv and dev.tsv beside this file
     python training/sense/build.py --check    # exit 1 if the committed files differ from a rebuild
+    python training/sense/build.py --stats    # rows per split, label and kind
 
 Sources (each id is described in SOURCES.md, with its origin, commit and licence):
 - real titles labelled by reading: one raw/<source>.tsv per source; a whole source goes to one
@@ -19,6 +20,7 @@ import argparse
 import csv
 import io
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,8 +173,19 @@ def render(examples: list[Example]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed files")
+    parser.add_argument("--stats", action="store_true", help="print rows per split, label, kind")
     args = parser.parse_args(argv)
     built = build()
+    if args.stats:
+        for name, examples in built.items():
+            counts = Counter((e.label, e.kind) for e in examples)
+            langs = Counter(e.lang for e in examples)
+            sources = Counter(e.source for e in examples)
+            print(f"{name}: {len(examples)} rows; sources {dict(sorted(sources.items()))}")
+            print("  languages: " + ", ".join(f"{k} {v}" for k, v in sorted(langs.items())))
+            for (label, kind), n in sorted(counts.items()):
+                print(f"  {label:8} {kind:14} {n}")
+        return 0
     status = 0
     for name, examples in built.items():
         path = HERE / f"{name}.tsv"

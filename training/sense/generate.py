@@ -121,6 +121,7 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "fr": ["Fosse [olympique] plateaux", "Gilet de tir fosse [olympique]"],
         "es": ["Foso [olímpico] platos de tiro", "Chaleco tiro foso [olímpico]"],
         "it": ["Fossa [olimpica] piattelli", "Gilet tiro fossa [olimpica]"],
+        "ru": ["Патроны для стенда [олимпийский] трап", "Тарелочки для [олимпийского] трапа"],
     },
     ("word-olympic", "pool"): {
         "en": [
@@ -134,6 +135,9 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "de": ["Schwimmleine für [olympisches] Becken", "Poolabdeckung [Olympia]-Becken"],
         "it": ["Corsia galleggiante piscina [olimpionica]"],
         "pt": ["Raia para piscina [olímpica]"],
+        "ru": ["Разделительная дорожка для [олимпийского] бассейна"],
+        "zh": ["[奥林匹克]标准泳池 分道线", "[奥运]标准 泳池 盖布"],
+        "ja": ["[オリンピック]サイズ プール コースロープ"],
     },
     ("word-olympic", "place"): {
         "en": [
@@ -200,6 +204,9 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "es": ["Cámara [Olympus] réflex", "Máquina de escribir [Olympia] antigua"],
         "ru": ["Фотоаппарат [Olympus] беззеркальный", "Пишущая машинка [Олимпия]"],
         "pt": ["Câmera [Olympus] compacta", "Máquina de escrever [Olympia]"],
+        "it": ["Fotocamera [Olympus] mirrorless", "Macchina da scrivere [Olympia] anni 60"],
+        "ko": ["[올림푸스] 미러리스 카메라", "[올림푸스] 보이스 레코더"],
+        "pl": ["Aparat [Olympus] bezlusterkowiec"],
     },
     ("word-olympic", "brand"): {
         "en": [
@@ -220,11 +227,16 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
             "[Olympic] Airways Model Plane",
             "[Olympic] Holidays Gift Voucher",
             "[Olympic] Printing Services Business Cards",
+            "[Olympic] Van Lines Moving Blanket",
+            "[Olympic] Diner Coffee Mug Retro",
+            "[Olympic] Pawn Shop Gift Card",
         ],
         "el": ["Μοντέλο αεροπλάνου [Olympic] Air"],
     },
     ("word-olympia", "company"): {
         "en": ["[Olympia] & York Building Print", "[Olympia] Moving Boxes Kit"],
+        "fr": ["Carte cadeau [Olympia] Voyages"],
+        "ru": ["Сертификат фитнес-клуб [Олимп]", "Абонемент СК [Олимп] 12 месяцев"],
         "de": ["[Olympia] Business Systems Ersatzteil"],
     },
     ("word-olympia", "myth"): {
@@ -257,6 +269,9 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "fr": ["La Chute de l'[Olympe] DVD"],
         "es": ["Los héroes del [Olimpo] libro"],
         "de": ["Helden des [Olymp] Buch"],
+        "it": ["Eroi dell'[Olimpo] libro Riordan"],
+        "ja": ["[オリンポス]の神々と7人の英雄 小説"],
+        "ru": ["Герои [Олимпа] Рик Риордан книга"],
     },
     ("word-olympian", "fiction"): {
         "en": [
@@ -302,6 +317,8 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "ja": ["数学[オリンピック] 過去問題集", "化学[オリンピック] 問題集"],
         "ko": ["수학 [올림피아드] 문제집", "과학 [올림피아드] 대비 교재"],
         "pl": ["[Olimpiada] matematyczna zadania"],
+        "nl": ["Wiskunde [Olympiade] oefenboek"],
+        "ar": ["كتاب [أولمبياد] الرياضيات للمدارس"],
     },
     ("word-olympic", "club"): {
         "en": [
@@ -318,6 +335,9 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "es": ["Camiseta [Olympique] de Marsella"],
         "el": ["Φανέλα [Ολυμπιακός] εντός έδρας"],
         "ru": ["Шарф ФК [Олимпик] Донецк"],
+        "it": ["Sciarpa [Olympique] Marsiglia ultras"],
+        "pt": ["Camisa [Olympique] de Marselha 2023"],
+        "de": ["Trikot [Olympique] Lyon Auswärts"],
     },
     ("word-olympia", "club"): {
         "en": ["[Olympiakos] Piraeus Scarf", "[Olympia] Gym Membership Card Holder"],
@@ -329,7 +349,10 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
             "RMS [Olympic] White Star Line Poster",
             "White Star [Olympic] Liner Print",
             "RMS [Olympic] 1911 Maiden Voyage Menu Reproduction",
+            "[Olympic]-class Liners Titanic Britannic Book",
+            "RMS [Olympic] Lifebuoy Replica Wall Decor",
         ],
+        "es": ["Maqueta del transatlántico RMS [Olympic]"],
         "de": ["RMS [Olympic] Schiffsmodell", "Ozeandampfer [Olympic] Bausatz"],
         "fr": ["Paquebot RMS [Olympic] maquette"],
     },
@@ -342,11 +365,15 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
             "[Five Rings] Key Ring Set",
             "Stacking [Rings] Baby Toy",
             "Loose Leaf Binder [Rings] 5 pcs",
+            "Onion [Rings] Air Fryer Basket",
+            "[5-Ring] Binder A4 Blue",
         ],
         "zh": ["[五环]灶 燃气灶 猛火", "[五环]套圈 游戏 儿童"],
         "de": ["Turnringe [Ringe] Holz", "Ringwurfspiel [fünf Ringe]"],
         "fr": ["Anneaux de gym [anneaux] en bois", "Jeu de lancer d'[anneaux] cinq anneaux"],
         "es": ["[Anillas] de gimnasia de madera"],
+        "ja": ["[五輪]ピアス 重ね付け シルバー", "[5連リング] キーホルダー"],
+        "ru": ["Гимнастические [кольца] деревянные", "Игра кольцеброс [пять колец]"],
     },
     ("symbol-olympic-rings", "rings-book"): {
         "en": [
@@ -359,16 +386,23 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "fr": ["Le Traité des [Cinq Roues] Musashi"],
         "es": ["El libro de los [cinco anillos] Musashi"],
         "de": ["Das Buch der [fünf Ringe] Musashi"],
+        "it": ["Il libro dei [cinque anelli] Musashi"],
+        "ru": ["Книга [пяти колец] Миямото Мусаси"],
+        "pt": ["O livro dos [cinco anéis] Musashi"],
     },
     ("word-olympia", "person"): {
         "en": [
             "[Olympia] Dukakis Signed Photo",
             "[Olympia] Le-Tan Clutch Bag",
             "[Olympias] Queen of Macedon Biography",
+            "[Olympia] Kelly Vintage Skater Poster",
+            "Saint [Olympias] Icon Hand Painted",
         ],
         "fr": ["Biographie d'[Olympe] de Gouges", "Manet [Olympia] reproduction toile"],
         "de": ["Manet [Olympia] Kunstdruck"],
         "es": ["Lámina Manet [Olympia] museo d'Orsay"],
+        "it": ["Manet [Olympia] stampa su tela"],
+        "ru": ["Репродукция Мане [Олимпия] холст"],
     },
     ("word-olympia", "nature"): {
         "en": [
@@ -377,9 +411,12 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
             "[Olympic] Marmot Plush Toy",
             "[Olympic] Mountains Wildflower Seed Mix",
             "[Olympia] Rose Bare Root Plant",
+            "[Olympic] Salamander Field Guide",
+            "[Olympic] Torch Rose Seeds (Hybrid Tea)",
         ],
         "de": ["[Olympia]-Auster Zuchtset", "Rose [Olympia] wurzelnackt"],
-        "fr": ["Rosier [Olympia] à racines nues"],
+        "fr": ["Rosier [Olympia] à racines nues", "Huîtres [Olympia] du Pacifique"],
+        "es": ["Ostras [Olympia] vivas"],
     },
     ("word-olympic", "music"): {
         "en": [
@@ -388,6 +425,7 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
             "The [Olympics] Western Movie Single 1958",
         ],
         "de": ["The [Olympics] Rock'n'Roll Single"],
+        "ja": ["ザ・[オリンピックス] ドゥーワップ レコード"],
     },
     ("word-olympia", "music"): {
         "en": [
@@ -412,6 +450,8 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "de": ["Die antiken [Olympischen] Spiele Sachbuch"],
         "es": ["Los [Juegos Olímpicos] de la antigua Grecia libro"],
         "it": ["Le antiche [Olimpiadi] greche libro"],
+        "ru": ["Античные [Олимпийские] игры книга по истории"],
+        "zh": ["古代[奥林匹克]运动会 考古图录"],
         "fr": ["Les [Jeux olympiques] antiques, livre d'archéologie"],
     },
     ("word-olympian", "history"): {
@@ -572,10 +612,13 @@ OLYMPIC_NAMED: dict[tuple[str, str], dict[str, list[str]]] = {
         "fr": ["Peluche [Phryge] 25 cm", "Porte-clés [Phryges] Paris"],
         "es": ["Peluche [Phryge] mascota París"],
         "de": ["[Phryge] Plüschtier Maskottchen"],
+        "it": ["Peluche [Phryge] Parigi"],
+        "ja": ["[フリージュ] ぬいぐるみ パリ"],
     },
     ("mascot-bing-dwen-dwen", "mascot-name"): {
         "zh": ["[墩墩] 毛绒公仔 冬奥", "[冰墩墩]同款 钥匙扣"],
         "en": ["[Bing Dwen] Panda Plush Winter Games"],
+        "ja": ["[ビンドゥンドゥン] ぬいぐるみ 北京"],
     },
 }
 
@@ -1017,7 +1060,7 @@ def generate(seed: int = SEED) -> list[Row]:
     rows: list[Row] = []
     for (mark, kind), by_lang in OTHER.items():
         for lang, items in by_lang.items():
-            n = max(ROWS_PER_KIND_LANG // 2, min(ROWS_PER_KIND_LANG, 6 * len(items)))
+            n = max(ROWS_PER_KIND_LANG // 4, min(ROWS_PER_KIND_LANG, 8 * len(items)))
             for item, frame_no, split in _draw(items, lang, n, rng):
                 plain = _BRACKET.sub(r"\1", item)
                 text = _fill(FRAMES[lang][frame_no], plain, lang, rng)
@@ -1041,7 +1084,7 @@ def generate(seed: int = SEED) -> list[Row]:
                 rows.append(Row(text, mark, "olympic", lang, kind, f"{lang}-{frame_no}", split))
     for (mark, kind), by_lang in OLYMPIC_NAMED.items():
         for lang, items in by_lang.items():
-            n = max(ROWS_PER_KIND_LANG // 2, min(ROWS_PER_KIND_LANG, 6 * len(items)))
+            n = max(ROWS_PER_KIND_LANG // 4, min(ROWS_PER_KIND_LANG, 8 * len(items)))
             for item, frame_no, split in _draw(items, lang, n, rng):
                 plain = _BRACKET.sub(r"\1", item)
                 text = _fill(FRAMES[lang][frame_no], plain, lang, rng)
