@@ -34,6 +34,7 @@ LABELS = frozenset({"olympic", "other"})
 REAL_SPLIT = {
     "off_lifyzer": "train",
     "goodbooks10k": "dev",
+    "cameradb": "dev",
 }
 
 # registry exception reason -> look-alike kind, with per-text overrides
