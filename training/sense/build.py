@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import io
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -118,10 +120,22 @@ def registry_examples() -> list[Example]:
     return rows
 
 
-def generated_examples() -> dict[str, list[Example]]:
-    sys.path.insert(0, str(HERE))
-    import generate  # noqa: PLC0415 - a sibling script, not a package
+def _load_generator() -> ModuleType:
+    """generate.py beside this file, under a name no other module on sys.path can shadow."""
+    name = "ringfence_training_sense_generate"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, HERE / "generate.py")
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {HERE / 'generate.py'}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
+
+def generated_examples() -> dict[str, list[Example]]:
+    generate = _load_generator()
     out: dict[str, list[Example]] = {"train": [], "dev": []}
     for row in generate.generate():
         split = "dev" if generate.frame_split(int(row.template.split("-")[1])) == "dev" else "train"
