@@ -585,7 +585,7 @@ OLYMPIC: dict[str, dict[str, list[str]]] = {
         "en": ["[Miraitowa] Plush Tokyo 2020"],
     },
     "mascot-olympic-phryge": {
-        "fr": ["Peluche [Phryge] olympique", "[Phryge] mascotte porte-clés"],
+        "fr": ["Peluche [Phryge olympique]", "[Phryge olympique] mascotte porte-clés"],
         "en": ["[Olympic Phryge] Mascot Plush"],
     },
 }
