@@ -25,7 +25,9 @@ from dataclasses import dataclass
 SEED = 16
 ROWS_PER_KIND_LANG = 48  # titles drawn per (kind, language) pair with items
 DEV_FRAME_EVERY = 4  # frame numbers n with n % DEV_FRAME_EVERY == DEV_FRAME_EVERY - 1 go to dev
-DEV_ITEM_EVERY = 5  # likewise for items, when a list has at least DEV_ITEM_EVERY items
+MERCH_ROWS_PER_ITEM = 4  # titles per merchandise item (mark form + head noun)
+EVASION_SHARE = 0.6  # share of Olympic titles written with an evasion
+DEV_ITEM_EVERY = 3  # item n of a list with >= 3 items is held out when n % 3 == 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,6 +624,402 @@ OLYMPIC_NAMED: dict[tuple[str, str], dict[str, list[str]]] = {
     },
 }
 
+# Olympic merchandise built from a mark form and a head noun: (mark, form) pairs and heads per
+# language, "{h}" and "{f}" placed by the language's pattern. Every third head is held out for dev.
+MERCH_FORMS: dict[str, list[tuple[str, str]]] = {
+    "en": [
+        ("word-olympic", "[Olympic]"),
+        ("phrase-olympic-games", "[Olympic Games]"),
+        ("phrase-olympic-games", "[Olympics]"),
+        ("word-olympic", "Paris 2024 [Olympic]"),
+        ("word-olympic", "LA28 [Olympic]"),
+        ("phrase-olympic-games", "Winter [Olympics]"),
+        ("edition-milano-cortina-2026", "[Milano Cortina 2026]"),
+        ("word-olympic", "Team GB [Olympic]"),
+        ("word-olympic", "Tokyo 2020 [Olympic]"),
+    ],
+    "fr": [
+        ("phrase-olympic-games", "des [Jeux Olympiques]"),
+        ("phrase-olympic-games", "[JO] Paris 2024"),
+        ("edition-paris-2024", "[Paris 2024]"),
+        ("word-olympic", "équipe de France [olympique]"),
+        ("phrase-olympic-games", "[Jeux Olympiques] d'hiver"),
+    ],
+    "de": [
+        ("word-olympia", "[Olympia]"),
+        ("phrase-olympic-games", "[Olympische Spiele]"),
+        ("word-olympia", "[Olympia] 2024 Team Deutschland"),
+        ("edition-milano-cortina-2026", "[Milano Cortina 2026]"),
+    ],
+    "es": [
+        ("phrase-olympic-games", "de los [Juegos Olímpicos]"),
+        ("phrase-olympic-games", "[Juegos Olímpicos] París 2024"),
+        ("word-olympic", "del equipo [olímpico] español"),
+    ],
+    "pt": [
+        ("phrase-olympic-games", "dos [Jogos Olímpicos]"),
+        ("word-olympic", "Rio 2016 [olímpico]"),
+        ("word-olympic", "do Time Brasil [olímpico]"),
+    ],
+    "it": [
+        ("phrase-olympic-games", "dei [Giochi Olimpici]"),
+        ("edition-milano-cortina-2026", "[Milano Cortina 2026]"),
+        ("word-olympic", "Italia Team [olimpico]"),
+    ],
+    "ru": [
+        ("phrase-olympic-games", "[Олимпийские игры]"),
+        ("word-olympiad", "[Олимпиада]-80"),
+        ("phrase-olympic-games", "[Олимпийских игр] Сочи 2014"),
+    ],
+    "zh": [
+        ("phrase-olympic-games", "[奥运]"),
+        ("phrase-olympic-games", "[奥运会]"),
+        ("phrase-olympic-games", "北京[冬奥]"),
+        ("word-olympic", "[奥林匹克]"),
+        ("phrase-olympic-games", "北京2008[奥运]"),
+    ],
+    "ja": [
+        ("word-olympic", "[オリンピック]"),
+        ("word-olympic", "東京2020[オリンピック]"),
+        ("symbol-olympic-rings", "東京[五輪]"),
+    ],
+    "ko": [
+        ("word-olympic", "[올림픽]"),
+        ("phrase-olympic-games", "평창 [동계올림픽]"),
+    ],
+}
+
+MERCH_PATTERN = {
+    "en": "{f} {h}",
+    "fr": "{h} {f}",
+    "de": "{f} {h}",
+    "es": "{h} {f}",
+    "pt": "{h} {f}",
+    "it": "{h} {f}",
+    "ru": "{h} {f}",
+    "zh": "{f}{h}",
+    "ja": "{f} {h}",
+    "ko": "{f} {h}",
+}
+
+MERCH_HEADS: dict[str, list[str]] = {
+    "en": [
+        "Enamel Pin",
+        "T-Shirt",
+        "Hoodie",
+        "Baseball Cap",
+        "Coffee Mug",
+        "Keychain",
+        "Poster",
+        "Commemorative Coin",
+        "Stamp Set",
+        "Mascot Plush",
+        "Torch Replica",
+        "Medal Replica",
+        "Flag",
+        "Scarf",
+        "Sticker Pack",
+        "Fridge Magnet",
+        "Lanyard",
+        "Official Programme",
+        "Opening Ceremony Ticket",
+        "Trading Cards",
+        "Bobblehead",
+        "Water Bottle",
+        "Backpack",
+        "Tote Bag",
+        "Volunteer Jacket",
+        "Snow Globe",
+        "Jigsaw Puzzle",
+        "Phone Case",
+        "Wrist Watch",
+        "Replica Jersey",
+        "Beanie",
+        "Shot Glass",
+    ],
+    "fr": [
+        "Pin's",
+        "T-shirt",
+        "Sweat à capuche",
+        "Casquette",
+        "Mug",
+        "Porte-clés",
+        "Affiche",
+        "Pièce commémorative",
+        "Carnet de timbres",
+        "Peluche mascotte",
+        "Réplique de la flamme",
+        "Médaille réplique",
+        "Drapeau",
+        "Écharpe",
+        "Autocollants",
+        "Magnet",
+        "Tour de cou",
+        "Programme officiel",
+        "Billet cérémonie d'ouverture",
+        "Cartes à collectionner",
+        "Gourde",
+        "Sac à dos",
+        "Tote bag",
+        "Veste de volontaire",
+        "Boule à neige",
+        "Puzzle",
+        "Coque de téléphone",
+        "Montre",
+        "Maillot",
+        "Bonnet",
+    ],
+    "de": [
+        "Anstecknadel",
+        "T-Shirt",
+        "Kapuzenpullover",
+        "Kappe",
+        "Tasse",
+        "Schlüsselanhänger",
+        "Poster",
+        "Gedenkmünze",
+        "Briefmarken",
+        "Maskottchen Plüsch",
+        "Fackel Nachbildung",
+        "Medaille Replik",
+        "Fahne",
+        "Schal",
+        "Aufkleber",
+        "Kühlschrankmagnet",
+        "Schlüsselband",
+        "Programmheft",
+        "Eintrittskarte Eröffnungsfeier",
+        "Sammelkarten",
+        "Trinkflasche",
+        "Rucksack",
+        "Stoffbeutel",
+        "Schneekugel",
+        "Puzzle",
+        "Handyhülle",
+        "Armbanduhr",
+        "Mütze",
+    ],
+    "es": [
+        "Pin",
+        "Camiseta",
+        "Sudadera",
+        "Gorra",
+        "Taza",
+        "Llavero",
+        "Póster",
+        "Moneda conmemorativa",
+        "Sellos",
+        "Peluche mascota",
+        "Réplica de la antorcha",
+        "Réplica de medalla",
+        "Bandera",
+        "Bufanda",
+        "Pegatinas",
+        "Imán",
+        "Lanyard",
+        "Programa oficial",
+        "Entrada ceremonia de apertura",
+        "Cromos",
+        "Botella",
+        "Mochila",
+        "Bolsa de tela",
+        "Bola de nieve",
+        "Puzle",
+        "Funda de móvil",
+        "Reloj",
+        "Gorro",
+    ],
+    "pt": [
+        "Pin",
+        "Camiseta",
+        "Moletom",
+        "Boné",
+        "Caneca",
+        "Chaveiro",
+        "Pôster",
+        "Moeda comemorativa",
+        "Selos",
+        "Pelúcia mascote",
+        "Réplica da tocha",
+        "Réplica de medalha",
+        "Bandeira",
+        "Cachecol",
+        "Adesivos",
+        "Ímã de geladeira",
+        "Cordão para crachá",
+        "Programa oficial",
+        "Ingresso cerimônia de abertura",
+        "Figurinhas",
+        "Garrafa",
+        "Mochila",
+        "Ecobag",
+        "Globo de neve",
+        "Quebra-cabeça",
+        "Capinha de celular",
+        "Relógio",
+        "Gorro",
+    ],
+    "it": [
+        "Spilla",
+        "Maglietta",
+        "Felpa",
+        "Cappellino",
+        "Tazza",
+        "Portachiavi",
+        "Poster",
+        "Moneta commemorativa",
+        "Francobolli",
+        "Peluche mascotte",
+        "Replica della torcia",
+        "Medaglia replica",
+        "Bandiera",
+        "Sciarpa",
+        "Adesivi",
+        "Magnete",
+        "Programma ufficiale",
+        "Biglietto cerimonia di apertura",
+        "Figurine",
+        "Borraccia",
+        "Zaino",
+        "Borsa di tela",
+        "Palla di neve",
+        "Puzzle",
+        "Cover per telefono",
+        "Orologio",
+        "Berretto",
+    ],
+    "ru": [
+        "Значок",
+        "Футболка",
+        "Толстовка",
+        "Кепка",
+        "Кружка",
+        "Брелок",
+        "Плакат",
+        "Памятная монета",
+        "Марки",
+        "Плюшевый талисман",
+        "Копия факела",
+        "Копия медали",
+        "Флаг",
+        "Шарф",
+        "Наклейки",
+        "Магнит",
+        "Программа",
+        "Билет на церемонию открытия",
+        "Коллекционные карточки",
+        "Бутылка",
+        "Рюкзак",
+        "Сумка",
+        "Снежный шар",
+        "Пазл",
+        "Чехол для телефона",
+        "Часы",
+        "Шапка",
+    ],
+    "zh": [
+        "纪念徽章",
+        "T恤",
+        "卫衣",
+        "棒球帽",
+        "马克杯",
+        "钥匙扣",
+        "海报",
+        "纪念币",
+        "邮票",
+        "吉祥物毛绒公仔",
+        "火炬模型",
+        "奖牌复刻",
+        "旗帜",
+        "围巾",
+        "贴纸",
+        "冰箱贴",
+        "挂绳",
+        "秩序册",
+        "开幕式门票",
+        "收藏卡",
+        "水杯",
+        "双肩包",
+        "帆布袋",
+        "水晶球",
+        "拼图",
+        "手机壳",
+        "手表",
+        "毛线帽",
+    ],
+    "ja": [
+        "ピンバッジ",
+        "Tシャツ",
+        "パーカー",
+        "キャップ",
+        "マグカップ",
+        "キーホルダー",
+        "ポスター",
+        "記念硬貨",
+        "切手シート",
+        "マスコット ぬいぐるみ",
+        "聖火トーチ レプリカ",
+        "メダル レプリカ",
+        "フラッグ",
+        "マフラータオル",
+        "ステッカー",
+        "マグネット",
+        "ネックストラップ",
+        "公式プログラム",
+        "開会式 チケット",
+        "トレーディングカード",
+        "ボトル",
+        "リュック",
+        "トートバッグ",
+        "スノードーム",
+        "ジグソーパズル",
+        "スマホケース",
+        "腕時計",
+        "ニット帽",
+    ],
+    "ko": [
+        "배지",
+        "티셔츠",
+        "후드티",
+        "모자",
+        "머그컵",
+        "키링",
+        "포스터",
+        "기념주화",
+        "우표",
+        "마스코트 인형",
+        "성화 봉 모형",
+        "메달 복제품",
+        "깃발",
+        "머플러",
+        "스티커",
+        "마그넷",
+        "공식 프로그램",
+        "개막식 입장권",
+        "트레이딩 카드",
+        "물병",
+        "백팩",
+        "에코백",
+        "스노우볼",
+        "퍼즐",
+        "휴대폰 케이스",
+        "손목시계",
+        "비니",
+    ],
+}
+
+
+def merch_items(lang: str) -> list[tuple[str, str, str]]:
+    """(mark, item, split) for the language: every head with one form, forms taken in turn."""
+    forms = MERCH_FORMS[lang]
+    out = []
+    for n, head in enumerate(MERCH_HEADS[lang]):
+        mark, form = forms[n % len(forms)]
+        item = MERCH_PATTERN[lang].format(f=form, h=head)
+        out.append((mark, item, _split_of(n, len(MERCH_HEADS[lang]))))
+    return out
+
+
 EVASION_KINDS = (
     "spaced",
     "separator",
@@ -1044,15 +1442,37 @@ def frame_split(number: int) -> str:
 def _draw(
     items: list[str], lang: str, n: int, rng: random.Random
 ) -> Iterator[tuple[str, int, str]]:
-    """n (item, frame number, item split) draws, every item and frame used in turn."""
+    """n (item, frame number, split) draws, the items used in turn. A held-out item only ever
+    meets held-out frames and a training item only training frames, so a dev row shares neither
+    its item phrase nor its title shape with any training row."""
     frames = FRAMES[lang]
-    dev_frames = [n for n in range(len(frames)) if frame_split(n) == "dev"]
+    by_split = {
+        split: [f for f in range(len(frames)) if frame_split(f) == split]
+        for split in ("train", "dev")
+    }
     for k in range(n):
         idx = k % len(items)
         split = _split_of(idx, len(items))
-        # a held-out item only ever meets held-out frames, so no training template carries it
-        frame_no = rng.choice(dev_frames) if split == "dev" else rng.randrange(len(frames))
-        yield items[idx], frame_no, split
+        yield items[idx], rng.choice(by_split[split]), split
+
+
+def _olympic_row(
+    mark: str, item: str, lang: str, frame_no: int, split: str, rng: random.Random
+) -> Row:
+    """An Olympic title: the bracketed word written plainly or, mostly, with one evasion."""
+    kind = "plain"
+    word = _BRACKET.search(item)
+    if word is None:
+        raise ValueError(f"no [mark word] in {item!r}")
+    written = word.group(1)
+    if rng.random() < EVASION_SHARE:
+        evasion = rng.choice(EVASION_KINDS)
+        evaded = evade(written, evasion, rng)
+        if evaded is not None:
+            written, kind = evaded, evasion
+    filled = item[: word.start()] + written + item[word.end() :]
+    text = _fill(FRAMES[lang][frame_no], _BRACKET.sub(r"\1", filled), lang, rng)
+    return Row(text, mark, "olympic", lang, kind, f"{lang}-{frame_no}", split)
 
 
 def generate(seed: int = SEED) -> list[Row]:
@@ -1069,19 +1489,13 @@ def generate(seed: int = SEED) -> list[Row]:
         for lang, items in by_lang.items():
             n = min(ROWS_PER_KIND_LANG * 5 // 2, 16 * len(items))
             for item, frame_no, split in _draw(items, lang, n, rng):
-                kind = "plain"
-                word = _BRACKET.search(item)
-                assert word is not None, item
-                written = word.group(1)
-                if rng.random() < 0.7:
-                    evasion = rng.choice(EVASION_KINDS)
-                    evaded = evade(written, evasion, rng)
-                    if evaded is not None:
-                        written, kind = evaded, evasion
-                filled = item[: word.start()] + written + item[word.end() :]
-                plain = _BRACKET.sub(r"\1", filled)
-                text = _fill(FRAMES[lang][frame_no], plain, lang, rng)
-                rows.append(Row(text, mark, "olympic", lang, kind, f"{lang}-{frame_no}", split))
+                rows.append(_olympic_row(mark, item, lang, frame_no, split, rng))
+    for lang in MERCH_HEADS:
+        frames = FRAMES[lang]
+        for mark, item, split in merch_items(lang):
+            choices = [f for f in range(len(frames)) if frame_split(f) == split]
+            for _ in range(MERCH_ROWS_PER_ITEM):
+                rows.append(_olympic_row(mark, item, lang, rng.choice(choices), split, rng))
     for (mark, kind), by_lang in OLYMPIC_NAMED.items():
         for lang, items in by_lang.items():
             n = max(ROWS_PER_KIND_LANG // 4, min(ROWS_PER_KIND_LANG, 8 * len(items)))
