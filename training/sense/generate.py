@@ -26,6 +26,7 @@ SEED = 16
 ROWS_PER_KIND_LANG = 48  # titles drawn per (kind, language) pair with items
 DEV_FRAME_EVERY = 4  # frame numbers n with n % DEV_FRAME_EVERY == DEV_FRAME_EVERY - 1 go to dev
 MERCH_ROWS_PER_ITEM = 4  # titles per merchandise item (mark form + head noun)
+LOOKALIKE_MERCH_ROWS_PER_ITEM = 3  # titles per look-alike form on a merchandise head
 EVASION_SHARE = 0.6  # share of Olympic titles written with an evasion
 DEV_ITEM_EVERY = 3  # item n of a list with >= 3 items is held out when n % 3 == 2
 
@@ -1009,6 +1010,82 @@ MERCH_HEADS: dict[str, list[str]] = {
 }
 
 
+# Look-alike senses on the same merchandise heads (a T-shirt of Olympic National Park, a Math
+# Olympiad mug): the head noun alone never tells the label. (mark, kind, form) per language.
+LOOKALIKE_FORMS: dict[str, list[tuple[str, str, str]]] = {
+    "en": [
+        ("word-olympic", "place", "[Olympic] National Park"),
+        ("word-olympia", "place", "[Olympia], Washington"),
+        ("word-olympic", "club", "[Olympique] de Marseille"),
+        ("word-olympia", "club", "[Olympiacos] FC"),
+        ("word-olympiad", "olympiad", "Math [Olympiad]"),
+        ("word-olympiad", "olympiad", "Science [Olympiad] Team"),
+        ("word-olympia", "myth", "Mount [Olympus] Gods"),
+        ("word-olympic", "ship", "RMS [Olympic] 1911"),
+        ("word-olympia", "brand", "[Olympus] Camera"),
+        ("word-olympic", "lifting", "[Olympic] Weightlifting Club"),
+        ("word-olympia", "fiction", "Heroes of [Olympus]"),
+        ("word-olympic", "place", "[Olympic] Peninsula"),
+    ],
+    "fr": [
+        ("word-olympic", "club", "de l'[Olympique] de Marseille"),
+        ("word-olympic", "club", "[Olympique] Lyonnais"),
+        ("word-olympia", "music", "de l'[Olympia] de Paris"),
+        ("word-olympiad", "olympiad", "des [Olympiades] de mathématiques"),
+        ("word-olympia", "myth", "des dieux de l'[Olympe]"),
+    ],
+    "de": [
+        ("word-olympiad", "olympiad", "Mathematik-[Olympiade]"),
+        ("word-olympia", "myth", "Götter des [Olymp]"),
+        ("word-olympia", "brand", "[Olympia] Schreibmaschinen"),
+        ("word-olympic", "club", "[Olympique] Marseille Fanclub"),
+    ],
+    "es": [
+        ("word-olympiad", "olympiad", "de la [Olimpiada] de Matemáticas"),
+        ("word-olympia", "myth", "de los dioses del [Olimpo]"),
+        ("word-olympic", "club", "del [Olympique] de Marsella"),
+    ],
+    "pt": [
+        ("word-olympiad", "olympiad", "da [Olimpíada] Brasileira de Matemática"),
+        ("word-olympia", "myth", "dos deuses do [Olimpo]"),
+    ],
+    "it": [
+        ("word-olympiad", "olympiad", "delle [Olimpiadi] di Matematica"),
+        ("word-olympia", "myth", "degli dei dell'[Olimpo]"),
+    ],
+    "ru": [
+        ("word-olympiad", "olympiad", "[олимпиады] школьников"),
+        ("word-olympic", "place", "СК [Олимпийский]"),
+        ("word-olympic", "club", "ФК [Олимпик]"),
+    ],
+    "zh": [
+        ("word-olympiad", "olympiad", "[奥数]班"),
+        ("word-olympic", "place", "[奥林匹克]森林公园"),
+        ("symbol-olympic-rings", "place", "北京[五环]路"),
+    ],
+    "ja": [
+        ("word-olympiad", "olympiad", "数学[オリンピック]"),
+        ("word-olympia", "brand", "[オリンパス]"),
+    ],
+    "ko": [
+        ("word-olympiad", "olympiad", "수학[올림피아드]"),
+        ("word-olympic", "place", "[올림픽]공원"),
+    ],
+}
+
+
+def lookalike_merch_items(lang: str) -> list[tuple[str, str, str, str]]:
+    """(mark, kind, item, split): every merchandise head with one look-alike form, in turn."""
+    forms = LOOKALIKE_FORMS[lang]
+    heads = MERCH_HEADS[lang]
+    out = []
+    for n, head in enumerate(heads):
+        mark, kind, form = forms[n % len(forms)]
+        item = MERCH_PATTERN[lang].format(f=form, h=head)
+        out.append((mark, kind, item, _split_of(n, len(heads))))
+    return out
+
+
 def merch_items(lang: str) -> list[tuple[str, str, str]]:
     """(mark, item, split) for the language: every head with one form, forms taken in turn."""
     forms = MERCH_FORMS[lang]
@@ -1496,6 +1573,14 @@ def generate(seed: int = SEED) -> list[Row]:
             choices = [f for f in range(len(frames)) if frame_split(f) == split]
             for _ in range(MERCH_ROWS_PER_ITEM):
                 rows.append(_olympic_row(mark, item, lang, rng.choice(choices), split, rng))
+    for lang in LOOKALIKE_FORMS:
+        frames = FRAMES[lang]
+        for mark, kind, item, split in lookalike_merch_items(lang):
+            choices = [f for f in range(len(frames)) if frame_split(f) == split]
+            for _ in range(LOOKALIKE_MERCH_ROWS_PER_ITEM):
+                frame_no = rng.choice(choices)
+                text = _fill(frames[frame_no], _BRACKET.sub(r"\1", item), lang, rng)
+                rows.append(Row(text, mark, "other", lang, kind, f"{lang}-{frame_no}", split))
     for (mark, kind), by_lang in OLYMPIC_NAMED.items():
         for lang, items in by_lang.items():
             n = max(ROWS_PER_KIND_LANG // 4, min(ROWS_PER_KIND_LANG, 8 * len(items)))
