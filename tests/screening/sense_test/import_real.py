@@ -17,7 +17,8 @@ import re
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).parent
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import LISTINGS, Row, replace_rows
 
 # Broad on purpose: anything a reader should look at before calling a title ordinary.
 CANDIDATE = re.compile(
@@ -52,9 +53,7 @@ def shopee(root: Path) -> list[tuple[str, str, str]]:
     rows = []
     for name in ("test_tcn.csv", "dev_tcn.csv"):
         with (root / "datasets" / name).open(encoding="utf-8-sig", newline="") as f:
-            rows += [
-                (r["text"], "zh-Hant", f"shopee-tcn:{name}") for r in csv.DictReader(f)
-            ]
+            rows += [(r["text"], "zh-Hant", f"shopee-tcn:{name}") for r in csv.DictReader(f)]
     return rows
 
 
@@ -70,7 +69,7 @@ def ebay(root: Path) -> list[tuple[str, str, str]]:
     rows = []
     for name in ("train_tab.txt", "test_tab.txt"):
         tokens: list[str] = []
-        for line in (root / name).read_text(encoding="utf-8").splitlines() + [""]:
+        for line in [*(root / name).read_text(encoding="utf-8").splitlines(), ""]:
             if line.strip():
                 tokens.append(line.split("\t")[0])
             elif tokens:
@@ -86,17 +85,15 @@ def clean_title(title: str) -> str:
 def main() -> None:
     shopee_dir, torob_dir, ebay_dir = (Path(a) for a in sys.argv[1:4])
     seen: set[str] = set()
-    out = []
-    for title, lang, source in shopee(shopee_dir) + torob(torob_dir) + ebay(ebay_dir):
-        title = clean_title(title)
+    out: list[Row] = []
+    for raw, lang, source in shopee(shopee_dir) + torob(torob_dir) + ebay(ebay_dir):
+        title = clean_title(raw)
         if not title or title.casefold() in seen or title in EXCLUDED:
             continue
         seen.add(title.casefold())
         expected, cls, category = REVIEWED.get(title, ("clean", "ordinary", ""))
         out.append((title, category, expected, cls, lang, "real:" + source))
-    with (HERE / "real.tsv").open("w", encoding="utf-8", newline="") as f:
-        for row in out:
-            f.write("\t".join(row) + "\n")
+    LISTINGS.write_text(replace_rows("real:", out), encoding="utf-8")
     print(len(out), "real titles;", sum(r[2] == "flag" for r in out), "flag")
 
 
