@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ringfence.screening.engine import INFRINGING, REVIEW, Engine, Listing
 
@@ -158,3 +159,30 @@ def figures(items: Iterable[Item], verdicts: Iterable[str]) -> dict[str, dict[st
             add("lookalike_infringing", item.cls, verdict == INFRINGING)
             add("lookalike_flagged_by_lang", item.lang, flagged)
     return out
+
+
+def floors_from(figs: dict[str, dict[str, Count]], set_digest: str) -> dict[str, object]:
+    """The guard's floors: today's counts (k of n) per section and group."""
+    return {
+        "listings_sha256": set_digest,
+        "today": TODAY.isoformat(),
+        "at_least": {s: {g: [c.k, c.n] for g, c in sorted(figs[s].items())} for s in AT_LEAST},
+        "at_most": {s: {g: [c.k, c.n] for g, c in sorted(figs[s].items())} for s in AT_MOST},
+    }
+
+
+def below_floors(figs: dict[str, dict[str, Count]], floors: dict[str, Any]) -> list[str]:
+    """Every figure that fell: a recall below its floor, a flag rate above its ceiling, or a
+    group whose size changed (the set changed: re-record the floors)."""
+    fallen = []
+    for direction in ("at_least", "at_most"):
+        for section, groups in floors[direction].items():
+            for group, (k, n) in groups.items():
+                count = figs[section].get(group, Count())
+                if count.n != n:
+                    fallen.append(f"{section}[{group}]: {count.n} listings, floors say {n}")
+                elif direction == "at_least" and count.k < k:
+                    fallen.append(f"{section}[{group}]: {count.k}/{n} flagged, floor {k}/{n}")
+                elif direction == "at_most" and count.k > k:
+                    fallen.append(f"{section}[{group}]: {count.k}/{n} flagged, ceiling {k}/{n}")
+    return fallen
