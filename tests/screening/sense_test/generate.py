@@ -28,6 +28,8 @@ LISTINGS = HERE / "listings.tsv"
 HEADER = ("title", "category", "expected", "cls", "lang", "source")
 SEED = 16
 PER_CLASS = 140  # evasive titles per evasion class (before removing duplicates)
+# Classes spread over many languages get more, so each language has a few.
+PER_CLASS_OVERRIDE = {"translation": 340, "spaced_cjk": 200}
 PER_KIND = 90  # look-alike titles per kind (before removing duplicates)
 
 Row = tuple[str, str, str, str, str, str]
@@ -1157,7 +1159,7 @@ def generated(seed: int = SEED) -> list[Row]:
     rows: list[Row] = []
     seen: set[str] = set()
     for cls, make in EVASIONS.items():
-        for _ in range(PER_CLASS):
+        for _ in range(PER_CLASS_OVERRIDE.get(cls, PER_CLASS)):
             title, category, lang = make(rng)
             if title not in seen:
                 seen.add(title)
