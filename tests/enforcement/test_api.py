@@ -314,7 +314,12 @@ def test_screen_and_open(client: TestClient, tmall: H, ned: H) -> None:
 
 
 def test_dismissal_with_an_exception_stops_the_flag(client: TestClient, ned: H, tmall: H) -> None:
-    listing = {"listing_id": "exc-1", "seller_id": "x", "title": "TeamNL Bakery cookies"}
+    listing = {
+        "listing_id": "exc-1",
+        "seller_id": "x",
+        "title": "TeamNL Bakery cookies",
+        "ship_to": ["NL"],
+    }
     body = {"marketplace": "MKT:tmall", "listings": [listing]}
     first = client.post("/v1/cases/screen", json=body, headers=tmall).json()[0]
     assert first["verdict"] in {"infringing", "review"}

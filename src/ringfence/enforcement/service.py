@@ -857,6 +857,11 @@ def _decide(
         raise InvalidInput(
             "add_to_licence goes with licensed", code="invalid_combination", loc=("add_to_licence",)
         )
+    scoped = None
+    if data.add_exception is not None:  # checked before anything changes
+        scoped = _scoped_exception(
+            session, principal, case, data.add_exception, _registry_engine(session)
+        )
     previous = case.status
     case.status = case_transition(case.status, _DECISION_STATUS[data.decision])
     actor = _actor(principal)
@@ -878,8 +883,8 @@ def _decide(
         previous=previous.value,
         status=case.status.value,
     )
-    if data.add_exception is not None:
-        _add_exception(session, principal, case, data, now)
+    if scoped is not None:
+        _add_exception(session, principal, case, *scoped, now)
     if data.add_to_licence is not None:
         _add_seller_to_licence(session, principal, case, data.add_to_licence, now)
     if data.decision is Decision.takedown:
@@ -888,11 +893,13 @@ def _decide(
 
 
 def _add_exception(
-    session: Session, principal: Principal, case: Case, data: DecisionIn, now: datetime
+    session: Session,
+    principal: Principal,
+    case: Case,
+    mark: MarkIn,
+    exception: ExceptionIn,
+    now: datetime,
 ) -> None:
-    spec = data.add_exception
-    assert spec is not None
-    mark, exception = _scoped_exception(session, principal, case, spec, _registry_engine(session))
     same = next((x for x in mark.exceptions if _same_scope(x, exception)), None)
     if same is None:  # the same phrase and scope saved once, however many cases dismiss it
         changed = mark.model_copy(update={"exceptions": [*mark.exceptions, exception]})
@@ -904,9 +911,9 @@ def _add_exception(
         "registry.exception_added",
         _actor(principal),
         now,
-        mark=spec.mark,
+        mark=mark.id,
         text=exception.text,
-        reason=spec.reason.value,
+        reason=exception.reason.value,
         exception=same.id,
         territories=list(exception.territories),
         category=exception.category,
