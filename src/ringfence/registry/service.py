@@ -640,12 +640,14 @@ _EDITION_ORDER = select(Edition).order_by(Edition.year, Edition.id)
 
 
 def export_document(session: Session) -> RegistryDocument:
-    """The whole registry as one document, in a stable order (import of it is lossless)."""
+    """The whole registry as one document, in a stable order (import of it is lossless).
+    Exception ids are this deployment's row ids: the document, a file that may go to another
+    deployment, carries none."""
     return RegistryDocument(
         editions=[edition_out(e) for e in session.scalars(_EDITION_ORDER)],
         categories=[category_out(c) for c in _by_depth_rows(session)],
         parties=[party_out(p) for p in session.scalars(select(Party).order_by(Party.id))],
-        marks=[mark_out(m) for m in session.scalars(select(Mark).order_by(Mark.id))],
+        marks=[_without_ids(mark_out(m)) for m in session.scalars(select(Mark).order_by(Mark.id))],
         licences=[
             licence_out(lic) for lic in session.scalars(select(Licence).order_by(Licence.id))
         ],
@@ -657,6 +659,11 @@ def export_document(session: Session) -> RegistryDocument:
             mark_image_out(img) for img in session.scalars(select(MarkImage).order_by(MarkImage.id))
         ],
     )
+
+
+def _without_ids(mark: MarkIn) -> MarkIn:
+    exceptions = [x.model_copy(update={"id": None}) for x in mark.exceptions]
+    return mark.model_copy(update={"exceptions": exceptions})
 
 
 def _by_depth_rows(session: Session) -> list[Category]:
