@@ -651,8 +651,9 @@ def test_i16_dismissing_previews_a_scoped_exception_and_revokes_it(
     events = [e.kind for e in case_events(session, principal=SYSTEM, case_id=bakery_case)]
     assert events[-2:] == ["registry.exception_added", "registry.exception_revoked"]
     # In French, too.
-    french = client.get(f"/console/cases/{bakery_case}", headers={"accept-language": "fr"})
-    assert "La phrase de l’annonce autour de la correspondance" in french.text
+    french = client.get("/console/marks/word-olympic", headers={"accept-language": "fr"})
+    assert "<td>toutes catégories</td>" in french.text
+    assert ">Révoquer</button>" in french.text
 
 
 def test_i16_only_the_owner_revokes_from_the_console(
