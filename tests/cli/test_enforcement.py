@@ -128,3 +128,47 @@ def test_screen_a_file_into_cases(ready: Cli, tmp_path: Path) -> None:
     assert out.strip() == (
         f"{listings}: 3 listings, 1 cases opened, 0 already open, 1 not screened"
     )
+
+
+def test_i16_cli_scoped_exception_preview_decide_and_revoke(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cli = Cli(monkeypatch, capsys, f"sqlite:///{tmp_path / 'cli.db'}")
+    assert cli("db", "upgrade")[0] == 0
+    assert cli("registry", "builtin")[0] == 0
+    cases = tmp_path / "bakery.jsonl"
+    bakery = CASE | {
+        "listing_id": "cli-bakery",
+        "title": "Olympic Bakery butter cookies",
+        "marks": ["word-olympic"],
+        "territories": ["FR"],
+        "category": "home",
+    }
+    cases.write_text(json.dumps(bakery))
+    assert cli("cases", "open", str(cases))[0] == 0
+    decide = ("cases", "decide", "1", "--decision", "dismiss", "--reason", "exception_applies")
+    mark = ("--except-mark", "word-olympic", "--except-reason", "grandfathered_brand")
+    code, _, err = cli(*decide, *mark, "--except-text", "Olympic")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "exception_too_broad" in err
+    code, out, _ = cli(*decide, *mark, "--except-text", "Olympic Bakery", "--preview")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["exception"]["territories"] == ["FR"]
+    assert shown["exception"]["category"] == "home"
+    assert shown["changed"] == 0  # no listing verdicts kept in this database
+    assert json.loads(cli("cases", "exceptions", "1")[1]) == []  # a preview saves nothing
+    code, out, _ = cli(*decide, *mark, "--except-text", "Olympic Bakery")
+    assert (code, out.strip()) == (0, "case 1: dismissed")
+    made = json.loads(cli("cases", "exceptions", "1")[1])
+    assert [x["text"] for x in made] == ["Olympic Bakery"]
+    code, out, _ = cli("cases", "revoke-exception", str(made[0]["id"]))
+    assert (code, out.strip()) == (
+        0,
+        f"exception {made[0]['id']} revoked: word-olympic 'Olympic Bakery'",
+    )
+    assert json.loads(cli("cases", "exceptions", "1")[1]) == []
+    code, _, err = cli("cases", "revoke-exception", str(made[0]["id"]))
+    assert code == 2
+    assert "exception_not_found" in err

@@ -389,3 +389,27 @@ def test_an_older_bundle_is_upgraded_on_import(deployments: Deployments) -> None
     assert after == expected
     with deployments.target() as session:
         assert service.get_edition(session, "la28").status is EditionStatus.live
+
+
+def test_i16_an_0011_bundle_gains_the_exception_scope_columns() -> None:
+    """0012: an older exception applies in every category, made by no case; an older case
+    keeps no category."""
+    exception = {
+        "id": 1,
+        "mark_id": "word-olympic",
+        "position": 0,
+        "text": "Olympic Steel",
+        "reason": "grandfathered_brand",
+        "territories": ["*"],
+        "note": None,
+    }
+    rows: bundle.Rows = {"mark_exceptions": [dict(exception)], "enforcement_cases": [{"id": 3}]}
+    bundle.upgrade_rows(rows, "0011")
+    assert rows["mark_exceptions"] == [
+        exception | {"category": None, "created_by": None, "created_at": None, "case_id": None}
+    ]
+    assert rows["enforcement_cases"] == [{"id": 3, "category": None}]
+    current: bundle.Rows = {"mark_exceptions": [exception | {"category": "home"}]}
+    bundle.upgrade_rows(current, "0012")  # nothing to do at the current schema
+    assert current["mark_exceptions"][0]["category"] == "home"
+    assert "created_by" not in current["mark_exceptions"][0]

@@ -276,7 +276,7 @@ def test_escalate_then_decide(session: Session, settings: Settings) -> None:
 
 
 def test_dismiss_adds_an_exception_to_the_registry(session: Session, settings: Settings) -> None:
-    case = open_one(session, settings)
+    case = open_one(session, settings, title="TeamNL Bakery cookies")
     data = DecisionIn(
         decision=Decision.dismiss,
         reason_code=ReasonCode.exception_applies,
@@ -292,7 +292,11 @@ def test_dismiss_adds_an_exception_to_the_registry(session: Session, settings: S
     assert [x.text for x in mark.exceptions] == ["TeamNL Bakery"]
     # The same listing reported again finds the dismissed case: no new case.
     _, created = service.open_case(
-        session, principal=TMALL, data=case_in(), settings=settings, now=T0
+        session,
+        principal=TMALL,
+        data=case_in(title="TeamNL Bakery cookies"),
+        settings=settings,
+        now=T0,
     )
     assert not created
 

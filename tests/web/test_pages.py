@@ -20,6 +20,7 @@ from ringfence.enforcement.enums import CaseSource, CaseStatus, Decision, Reason
 from ringfence.enforcement.schemas import CaseIn, DecisionIn
 from ringfence.enforcement.service import (
     case_events,
+    case_exceptions,
     confirm_removal,
     counter_notice_token,
     decide,
@@ -562,28 +563,129 @@ def test_the_owner_adds_an_exception_to_its_mark_and_no_one_else_can(
     assert "<td>Olympic Bakery</td><td>grandfathered brand</td><td>CY, GR</td>" in added.text
 
 
-def test_dismissing_can_add_the_match_as_an_exception_of_its_mark(
-    client: TestClient, session: Session, users: dict[str, str], ioc_case: int
+@pytest.fixture
+def bakery_case(session: Session, app_settings: Settings) -> int:
+    """A screening case of the IOC's word mark in a bakery's name, shipped to France."""
+    case, _ = open_case(
+        session,
+        principal=Principal(Role.marketplace, party_id="MKT:tmall"),
+        data=CaseIn(
+            source=CaseSource.screening,
+            marketplace="MKT:tmall",
+            listing_id="web-bakery",
+            seller_id="SELLER:web-2",
+            title="Olympic Bakery butter cookies",
+            marks=["word-olympic"],
+            territories=["FR"],
+            category="home",
+            findings=[
+                {
+                    "detector": "terms",
+                    "rule": "variant:word-olympic:en",
+                    "score": 0.95,
+                    "field": "title",
+                    "text": "Olympic",
+                    "start": 0,
+                    "end": 7,
+                    "mark": "word-olympic",
+                }
+            ],
+        ),
+        settings=app_settings,
+    )
+    session.commit()
+    return case.id
+
+
+def test_i16_dismissing_previews_a_scoped_exception_and_revokes_it(
+    client: TestClient, session: Session, users: dict[str, str], bakery_case: int
 ) -> None:
     sign_in(client, users["ioc"])
-    page = client.get(f"/console/cases/{ioc_case}")
-    assert '<option value="0">Olympic rings (symbol-olympic-rings)</option>' in page.text
-    response = client.post(
-        f"/console/cases/{ioc_case}/decision",
-        data={
-            "decision": "dismiss",
-            "reason_code": "exception_applies",
-            "exception": "0",
-            "exception_reason": "other",
-            "then": "case",
-            "csrf_token": csrf(page.text),
-        },
+    page = client.get(f"/console/cases/{bakery_case}")
+    assert '<option value="0">Olympic (word-olympic)</option>' in page.text
+    assert 'name="exception_text" value="Olympic Bakery"' in page.text  # the phrase around it
+    form = {
+        "decision": "dismiss",
+        "reason_code": "exception_applies",
+        "exception": "0",
+        "exception_reason": "grandfathered_brand",
+        "then": "case",
+        "csrf_token": csrf(page.text),
+    }
+    # The bare mark word is refused, and nothing is decided.
+    bare = client.post(
+        f"/console/cases/{bakery_case}/decision", data=form | {"exception_text": "Olympic"}
     )
-    assert response.status_code == 200
-    mark = client.get("/console/marks/symbol-olympic-rings").text
-    assert "<td>Olympic rings</td><td>other</td>" in mark
-    events = [e.kind for e in case_events(session, principal=SYSTEM, case_id=ioc_case)]
-    assert "registry.exception_added" in events
+    assert bare.status_code == 422
+    assert "exception_too_broad" in bare.text or "a mark alone" in bare.text
+    # The phrase is previewed first: nothing is decided or saved yet.
+    preview = client.post(
+        f"/console/cases/{bakery_case}/decision", data=form | {"exception_text": "Olympic Bakery"}
+    )
+    assert preview.status_code == 200
+    assert "Preview the exception" in preview.text
+    assert "<dd>Olympic Bakery</dd>" in preview.text
+    assert "<dd>FR</dd>" in preview.text
+    assert "<dd>home</dd>" in preview.text
+    assert 'id="preview-count"' in preview.text
+    assert 'name="confirmed" value="1"' in preview.text
+    assert get_case(session, principal=SYSTEM, case_id=bakery_case).status is CaseStatus.open
+    # Confirmed from the preview's form: decided and saved, scoped.
+    saved = client.post(
+        f"/console/cases/{bakery_case}/decision",
+        data=dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', preview.text)),
+    )
+    assert saved.status_code == 200
+    assert "Exceptions made from this case" in saved.text
+    assert "<td>Olympic Bakery</td><td>word-olympic</td><td>FR</td><td>home</td>" in saved.text
+    mark = client.get("/console/marks/word-olympic").text
+    assert "<td>Olympic Bakery</td><td>grandfathered brand</td><td>FR</td><td>home</td>" in mark
+    # Revoked from the case page.
+    revoke = re.search(r'action="(/console/exceptions/\d+/revoke)"', saved.text)
+    assert revoke is not None
+    revoked = client.post(revoke.group(1), data={"then": "case", "csrf_token": csrf(saved.text)})
+    assert revoked.status_code == 200
+    assert "The exception is revoked" in revoked.text
+    assert "Exceptions made from this case" not in revoked.text
+    assert "<td>Olympic Bakery</td>" not in client.get("/console/marks/word-olympic").text
+    events = [e.kind for e in case_events(session, principal=SYSTEM, case_id=bakery_case)]
+    assert events[-2:] == ["registry.exception_added", "registry.exception_revoked"]
+    # In French, too.
+    french = client.get("/console/marks/word-olympic", headers={"accept-language": "fr"})
+    assert "<td>toutes catégories</td>" in french.text
+    assert ">Révoquer</button>" in french.text
+
+
+def test_i16_only_the_owner_revokes_from_the_console(
+    client: TestClient, session: Session, users: dict[str, str], bakery_case: int
+) -> None:
+    ioc = Principal(Role.rights_holder, party_id="IOC", key_id="k")
+    decide(
+        session,
+        principal=ioc,
+        case_id=bakery_case,
+        data=DecisionIn.model_validate(
+            {
+                "decision": "dismiss",
+                "reason_code": "exception_applies",
+                "add_exception": {
+                    "mark": "word-olympic",
+                    "text": "Olympic Bakery",
+                    "reason": "grandfathered_brand",
+                },
+            }
+        ),
+        settings=Settings(),
+    )
+    session.commit()
+    made = case_exceptions(session, principal=ioc, case_id=bakery_case)
+    sign_in(client, users["ned"])
+    home = client.get("/console")
+    refused = client.post(
+        f"/console/exceptions/{made[0].id}/revoke", data={"csrf_token": csrf(home.text)}
+    )
+    assert refused.status_code == 404
+    assert case_exceptions(session, principal=ioc, case_id=bakery_case) == made
 
 
 def test_the_analyst_decides_the_sellers_counter_notice(

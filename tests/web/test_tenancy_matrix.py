@@ -31,9 +31,21 @@ from ringfence.core.settings import Settings
 from ringfence.enforcement import service as enforcement
 from ringfence.enforcement.enums import CaseSource
 from ringfence.enforcement.schemas import CaseIn
-from ringfence.registry.enums import PartyKind
-from ringfence.registry.schemas import LicenceIn, OfficialImageIn, PartyIn, RegistryDocument
-from ringfence.registry.service import compile_index, import_document, list_licences
+from ringfence.registry.enums import ExceptionReason, PartyKind
+from ringfence.registry.schemas import (
+    ExceptionIn,
+    LicenceIn,
+    OfficialImageIn,
+    PartyIn,
+    RegistryDocument,
+)
+from ringfence.registry.service import (
+    compile_index,
+    get_mark,
+    import_document,
+    list_licences,
+    save_mark,
+)
 from tests.conftest import Keys
 from tests.screening.imagegen import encode, official_photo
 from tests.shop.conftest import ADDRESS, seed_shop
@@ -55,6 +67,7 @@ class World:
     fra_serial: str = ""
     fra_key: str = ""
     case: int = 0
+    exception: int = 0
     offer: int = 0
     order: str = ""
 
@@ -127,6 +140,14 @@ def world(session: Session, app_settings: Settings, client: TestClient, keys: Ke
         ),
         settings=app_settings,
     )
+    fra_mark = get_mark(session, principal=SYSTEM, mark_id="emblem-noc-fra")
+    excepted = ExceptionIn(text="Bleus Bakery", reason=ExceptionReason.other, territories=["FR"])
+    saved = save_mark(
+        session,
+        principal=SYSTEM,
+        data=fra_mark.model_copy(update={"exceptions": [*fra_mark.exceptions, excepted]}),
+        create=False,
+    )
     offer = seed_shop(session)
     session.commit()
     order = client.post(
@@ -145,6 +166,7 @@ def world(session: Session, app_settings: Settings, client: TestClient, keys: Ke
         fra_serial=issued.codes[0].serial,
         fra_key=fra_key,
         case=case.id,
+        exception=saved.exceptions[-1].id or 0,
         offer=offer,
         order=order.json()["id"],
     )
@@ -413,6 +435,21 @@ PROBES: dict[tuple[str, str], Probe] = {
             f"/v1/cases/{w.case}/appeal-decision",
             {"outcome": "upheld", "reason_code": "counterfeit"},
         )
+    ),
+    ("POST", "/v1/cases/{case_id}/exception-preview"): Probe(
+        lambda w: (
+            f"/v1/cases/{w.case}/exception-preview",
+            {"mark": "emblem-noc-fra", "text": "Bleus cap", "reason": "other"},
+        )
+    ),
+    ("GET", "/v1/cases/{case_id}/exceptions"): Probe(
+        lambda w: (f"/v1/cases/{w.case}/exceptions", None), fixed("/v1/cases/999999/exceptions")
+    ),
+    ("DELETE", "/v1/exceptions/{exception_id}"): Probe(
+        lambda w: (f"/v1/exceptions/{w.exception}", None)
+    ),
+    ("POST", "/v1/exceptions/{exception_id}/revoke"): Probe(
+        lambda w: (f"/v1/exceptions/{w.exception}/revoke", None)
     ),
     ("GET", "/v1/cases/{case_id}/events"): Probe(
         lambda w: (f"/v1/cases/{w.case}/events", None), fixed("/v1/cases/999999/events")

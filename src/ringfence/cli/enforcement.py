@@ -183,27 +183,70 @@ def cases_decide(
     decision: Annotated[str, typer.Option(help="takedown, dismiss, licensed or escalate.")],
     reason: Annotated[str, typer.Option(help="A reason code of that decision.")],
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    except_mark: Annotated[
+        str | None, typer.Option(help="With dismiss: make an exception of this mark.")
+    ] = None,
+    except_text: Annotated[
+        str | None,
+        typer.Option(help="The listing's phrase around the mark (never the mark alone)."),
+    ] = None,
+    except_reason: Annotated[
+        str, typer.Option(help="Why the phrase is legitimate (an exception reason).")
+    ] = "other",
+    preview: Annotated[
+        bool,
+        typer.Option("--preview", help="Print what the exception would change; decide nothing."),
+    ] = False,
+    days: Annotated[
+        int, typer.Option(min=1, max=366, help="The preview's kept listing verdicts: days.")
+    ] = 30,
     now: NowOpt = None,
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Decide a case (a takedown's notice is sent by `notices dispatch`)."""
+    """Decide a case (a takedown's notice is sent by `notices dispatch`). A dismissal may
+    make a scoped exception (--except-mark and --except-text), previewed with --preview."""
     from pydantic import ValidationError
 
     from ringfence.core.db import unit_of_work
-    from ringfence.enforcement.schemas import DecisionIn
-    from ringfence.enforcement.service import decide
+    from ringfence.enforcement.schemas import DecisionIn, ExceptionPreviewIn
+    from ringfence.enforcement.service import decide, preview_exception
 
+    if (except_mark is None) != (except_text is None):
+        raise InvalidInput("--except-mark and --except-text go together", code="invalid_decision")
+    if preview and except_mark is None:
+        raise InvalidInput(
+            "--preview needs --except-mark and --except-text", code="invalid_decision"
+        )
+    add = (
+        {"mark": except_mark, "text": except_text, "reason": except_reason}
+        if except_mark is not None
+        else None
+    )
     try:
         data = DecisionIn.model_validate(
-            {"decision": decision, "reason_code": reason, "note": note}
+            {"decision": decision, "reason_code": reason, "note": note, "add_exception": add}
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InvalidInput(
-            f"--{first['loc'][0]}: {first['msg']}".replace("reason_code", "reason"),
-            code="invalid_decision",
-        ) from None
+        where = ".".join(str(p) for p in first["loc"])
+        for field, option in (
+            ("reason_code", "reason"),
+            ("add_exception.reason", "except-reason"),
+            ("add_exception.text", "except-text"),
+            ("add_exception.mark", "except-mark"),
+        ):
+            where = where.replace(field, option)
+        raise InvalidInput(f"--{where}: {first['msg']}", code="invalid_decision") from None
     settings = settings_for(database_url)
+    if preview:
+        assert data.add_exception is not None
+        spec = ExceptionPreviewIn.model_validate(data.add_exception.model_dump() | {"days": days})
+        with session_factory(database_url)() as session:
+            shown = preview_exception(
+                session, principal=_cli_principal(), case_id=case_id, data=spec, now=_when(now)
+            )
+        _print(shown.model_dump(mode="json"))
+        return
     with unit_of_work(session_factory(database_url)) as session:
         out = decide(
             session,
@@ -214,6 +257,35 @@ def cases_decide(
             now=_when(now),
         )
     echo(f"case {case_id}: {out.status.value}")
+
+
+@cases_app.command("exceptions")
+def cases_exceptions(case_id: CaseArg, database_url: DatabaseOpt = None) -> None:
+    """The exceptions made from a case that are still in the registry."""
+    from ringfence.enforcement.service import case_exceptions
+
+    with session_factory(database_url)() as session:
+        made = case_exceptions(session, principal=_cli_principal(), case_id=case_id)
+    _print([x.model_dump(mode="json") for x in made])
+
+
+@cases_app.command("revoke-exception")
+def cases_revoke_exception(
+    exception_id: Annotated[
+        int, typer.Argument(min=1, max=2_147_483_647, help="The exception id.")
+    ],
+    now: NowOpt = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Revoke an exception: its mark is protected again where it applied."""
+    from ringfence.core.db import unit_of_work
+    from ringfence.enforcement.service import revoke_exception
+
+    with unit_of_work(session_factory(database_url)) as session:
+        out = revoke_exception(
+            session, principal=_cli_principal(), exception_id=exception_id, now=_when(now)
+        )
+    echo(f"exception {exception_id} revoked: {out.mark} {out.text!r}")
 
 
 @cases_app.command("export-csv")

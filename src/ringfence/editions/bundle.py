@@ -64,7 +64,7 @@ from ringfence.registry.service import _bump_revision  # the index must see the 
 
 FORMAT = "ringfence-edition-bundle"
 FORMAT_VERSION = 1
-SCHEMA_VERSION = "0011"  # the Alembic head these rows follow (a test keeps them in step)
+SCHEMA_VERSION = "0012"  # the Alembic head these rows follow (a test keeps them in step)
 SIGNATURE_ALG = "HMAC-SHA256"
 MANIFEST = "manifest.json"
 
@@ -619,6 +619,16 @@ def _to_0011(rows: Rows) -> None:
     rows.setdefault("payment_intents", [])
 
 
+def _to_0012(rows: Rows) -> None:
+    """0012 scoped exceptions: an older exception applies in every category and was made by
+    no case; an older case keeps no category."""
+    for row in rows.get("mark_exceptions", []):
+        for column in ("category", "created_by", "created_at", "case_id"):
+            row.setdefault(column, None)
+    for row in rows.get("enforcement_cases", []):
+        row.setdefault("category", None)
+
+
 # Ordered row transforms: each brings the rows of a bundle at the version before it to its
 # version. A migration that changes a carried table adds its transform here.
 UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
@@ -629,6 +639,7 @@ UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
     ("0009", lambda rows: None),  # 0009 added listing_verdicts, which bundles do not carry
     ("0010", lambda rows: None),  # 0010 added official_images.features, which may be null
     ("0011", _to_0011),
+    ("0012", _to_0012),
 ]
 
 

@@ -30,8 +30,11 @@ from ringfence.enforcement.schemas import (
     DeliveryOut,
     DispatchOut,
     EvidenceOut,
+    ExceptionPreviewIn,
+    ExceptionPreviewOut,
     OpenedCase,
     ReporterOut,
+    ScopedException,
     ScreenCasesIn,
     ScreenedOut,
     StrikesOut,
@@ -231,6 +234,49 @@ def decide(
     service.dispatch_notices(session, connector=connector, settings=settings, case_id=case_id)
     session.commit()
     return out
+
+
+@router.post("/cases/{case_id}/exception-preview", response_model=ExceptionPreviewOut)
+def preview_exception(
+    session: SessionDep, principal: CurrentPrincipal, case_id: CaseId, body: ExceptionPreviewIn
+) -> ExceptionPreviewOut:
+    """What dismissing the case with this exception (``add_exception`` of a decision) would
+    change, before it is saved: the scoped exception, and how many flagged listings of the kept
+    listing verdicts would change verdict, with examples. Nothing is written."""
+    return service.preview_exception(session, principal=principal, case_id=case_id, data=body)
+
+
+@router.get("/cases/{case_id}/exceptions", response_model=list[ScopedException])
+def case_exceptions(
+    session: SessionDep, principal: CurrentPrincipal, case_id: CaseId
+) -> list[ScopedException]:
+    """The exceptions made from this case that are still in the registry."""
+    return service.case_exceptions(session, principal=principal, case_id=case_id)
+
+
+def _revoke(
+    session: SessionDep, principal: Principal, cache: IndexCacheDep, exception_id: int
+) -> ScopedException:
+    out = service.revoke_exception(session, principal=principal, exception_id=exception_id)
+    session.commit()
+    cache.invalidate()  # the registry changed: the mark is protected again
+    return out
+
+
+@router.delete("/exceptions/{exception_id}", response_model=ScopedException)
+def revoke_exception(
+    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, exception_id: CaseId
+) -> ScopedException:
+    """Revoke an exception of a mark of yours: the mark is protected again where it applied."""
+    return _revoke(session, principal, cache, exception_id)
+
+
+@router.post("/exceptions/{exception_id}/revoke", response_model=ScopedException)
+def revoke_exception_post(
+    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, exception_id: CaseId
+) -> ScopedException:
+    """The same as ``DELETE /v1/exceptions/{exception_id}``, for clients without DELETE."""
+    return _revoke(session, principal, cache, exception_id)
 
 
 @router.post(

@@ -41,6 +41,7 @@ class Case(Timestamped, Base):
     title: Mapped[str] = mapped_column(String(2000))
     marks: Mapped[list[str]]
     territories: Mapped[list[str]]
+    category: Mapped[str | None] = mapped_column(String(100))  # the listing's (migration 0012)
     risk: Mapped[float] = mapped_column(Float)
     reach: Mapped[int]
     reporter_id: Mapped[str | None] = mapped_column(String(200), index=True)

@@ -11,6 +11,7 @@ import io
 from collections import Counter
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -30,7 +31,14 @@ from ringfence.enforcement.enums import (
     Decision,
     ReasonCode,
 )
-from ringfence.enforcement.schemas import MAX_INT, CaseDetail, CaseOut, DecisionIn, ExceptionSpec
+from ringfence.enforcement.schemas import (
+    MAX_INT,
+    CaseDetail,
+    CaseOut,
+    DecisionIn,
+    ExceptionPreviewIn,
+    ExceptionSpec,
+)
 from ringfence.registry.enums import ExceptionReason
 from ringfence.web.charts import bars, columns
 from ringfence.web.deps import EngineDep
@@ -239,7 +247,10 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         title_html=highlight(detail.title, findings),
         findings=findings,
         exceptable=list(enumerate(_exceptable(findings))),
+        phrase=_suggested_phrase(detail.title, _exceptable(findings)),
         exception_reasons=list(ExceptionReason),
+        made=service.case_exceptions(page.db, principal=principal, case_id=case_id),
+        can_revoke=principal.role in ANALYSTS,
         regions=_regions(detail),
         reasons={d: _usual_first(d) for d in DECISION_REASONS},
         can_decide=principal.role in ANALYSTS
@@ -268,6 +279,19 @@ def _next_in_queue(page: Any, after: int) -> int | None:
     return None
 
 
+def _suggested_phrase(title: str, exceptable: list[dict[str, Any]]) -> str:
+    """The first match in the title with a word either side: where an analyst starts the
+    phrase an exception takes (a mark alone is refused)."""
+    for f in exceptable:
+        start, end = int(f["start"]), int(f["end"])
+        if f.get("field") != "title" or not 0 <= start < end <= len(title):
+            continue
+        before = title[:start].split()
+        after = title[end:].split()
+        return " ".join([*before[-1:], title[start:end], *after[:1]])
+    return ""
+
+
 @router.post("/console/cases/{case_id}/decision")
 def decide(
     page: PageDep,
@@ -278,7 +302,12 @@ def decide(
     then: Annotated[str, Form(max_length=10)] = "case",
     exception: Annotated[str, Form(max_length=6)] = "",
     exception_reason: Annotated[ExceptionReason, Form()] = ExceptionReason.other,
+    exception_text: Annotated[str, Form(max_length=500)] = "",
+    confirmed: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
+    """Decide a case. A dismissal that makes an exception is shown first as a preview (the
+    scoped exception, and what it would change in the kept listing verdicts); the preview's
+    form, ``confirmed``, decides and saves it."""
     principal = page.require(*ANALYSTS)
     add = None
     if exception.isdigit() and decision is Decision.dismiss:
@@ -289,7 +318,31 @@ def decide(
         if int(exception) >= len(findings):
             raise InvalidInput("no such finding on this case", code="unknown_finding")
         chosen = findings[int(exception)]
-        add = ExceptionSpec(mark=chosen["mark"], text=chosen["text"], reason=exception_reason)
+        text = " ".join(exception_text.split()) or chosen["text"]
+        add = ExceptionSpec(mark=chosen["mark"], text=text, reason=exception_reason)
+        if confirmed != "1":
+            preview = service.preview_exception(
+                page.db,
+                principal=principal,
+                case_id=case_id,
+                data=ExceptionPreviewIn.model_validate(add.model_dump()),
+            )
+            return page.render(
+                "console/exception_preview.html",
+                title=page._("Preview the exception"),
+                case_id=case_id,
+                preview=preview,
+                form={
+                    "decision": decision.value,
+                    "reason_code": reason_code.value,
+                    "note": note,
+                    "then": then,
+                    "exception": exception,
+                    "exception_reason": exception_reason.value,
+                    "exception_text": text,
+                    "confirmed": "1",
+                },
+            )
     data = DecisionIn(
         decision=decision, reason_code=reason_code, note=note or None, add_exception=add
     )
@@ -303,6 +356,21 @@ def decide(
     if then == "queue":
         return page.redirect("/console/queue", done="decided")
     return page.redirect(f"/console/cases/{case_id}", done="decided")
+
+
+@router.post("/console/exceptions/{exception_id}/revoke")
+def revoke_exception(
+    page: PageDep,
+    exception_id: CaseId,
+    then: Annotated[str, Form(max_length=10)] = "case",
+) -> Response:
+    """Revoke an exception (from its case's page or its mark's): the mark is protected again."""
+    principal = page.require(*ANALYSTS)
+    removed = service.revoke_exception(page.db, principal=principal, exception_id=exception_id)
+    page.db.commit()
+    if then == "case" and removed.case is not None:
+        return page.redirect(f"/console/cases/{removed.case}", done="revoked")
+    return page.redirect(f"/console/marks/{quote(removed.mark, safe='')}", done="revoked")
 
 
 @router.post("/console/cases/{case_id}/appeal")

@@ -73,6 +73,9 @@ class CaseIn(_Model):
     title: Plain = Field(default="", max_length=2000)
     marks: list[Annotated[Plain, Field(max_length=100)]] = Field(default_factory=list)
     territories: list[Territory] = Field(default_factory=list)
+    category: Plain | None = Field(
+        default=None, max_length=100, description="The listing's category, as screened."
+    )
     risk: float = Field(default=0.0, ge=0, le=1)
     reach: int = Field(
         default=0, ge=0, le=MAX_INT, description="Views, sales or followers: how far it goes."
@@ -161,6 +164,7 @@ class CaseOut(BaseModel):
     title: str
     marks: list[str]
     territories: list[str]
+    category: str | None = None
     risk: float
     reach: int
     reporter: str | None
@@ -185,12 +189,59 @@ class OpenedCase(BaseModel):
 
 
 class ExceptionSpec(_Model):
-    """Added to a mark of yours when dismissing, so the listing is not flagged again."""
+    """Added to a mark of yours when dismissing, so the listing is not flagged again. It is
+    scoped: ``text`` is the listing's phrase around the mark (never the mark alone), and it
+    applies only where the listing ships to and in its category (docs/enforcement.md)."""
 
     mark: Plain = Field(max_length=100)
-    text: Plain = Field(min_length=1, max_length=500)
+    text: Plain = Field(
+        min_length=1, max_length=500, description="A phrase of the listing's title with the mark."
+    )
     reason: ExceptionReason
     note: Plain | None = Field(default=None, max_length=2000)
+    territories: list[Territory] | None = Field(
+        default=None,
+        max_length=300,
+        description="Some of the case's territories; all of them if omitted.",
+    )
+
+
+class ExceptionPreviewIn(ExceptionSpec):
+    days: int = Field(
+        default=30, ge=1, le=366, description="The kept listing verdicts of the last days."
+    )
+
+
+class ScopedException(BaseModel):
+    """An exception as it would be (or was) saved: its mark, phrase and scope."""
+
+    id: int | None = None
+    mark: str
+    text: str
+    reason: ExceptionReason
+    territories: list[str]
+    category: str | None
+    case: int | None
+    created_by: str | None
+
+
+class PreviewExample(BaseModel):
+    case_id: int
+    listing_id: str
+    title: str
+    before: str
+    after: str
+
+
+class ExceptionPreviewOut(BaseModel):
+    exception: ScopedException
+    since: datetime
+    screened: int = Field(description="Listing verdicts kept since then.")
+    flagged: int = Field(description="Of them, infringing or review (each holds a case).")
+    rescreened: int = Field(description="Flagged listings screened again, the newest first.")
+    changed: int = Field(description="Of them, listings whose verdict the exception changes.")
+    changes: dict[str, int] = Field(description='Counts by "before->after" verdicts.')
+    examples: list[PreviewExample] = Field(description="Some changed listings you may see.")
 
 
 class DecisionIn(_Model):

@@ -122,6 +122,13 @@ class MarkException(Base):
     reason: Mapped[ExceptionReason] = mapped_column(_enum(ExceptionReason))
     territories: Mapped[list[str]]
     note: Mapped[str | None] = mapped_column(Text)
+    # Scope and provenance (migration 0012): a category id (None: every category), and for an
+    # exception made from an enforcement case, who made it, when and from which case (the id
+    # only, as audit_events.case_id: no foreign key across domains).
+    category: Mapped[str | None] = mapped_column(String(100))
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime | None]
+    case_id: Mapped[int | None] = mapped_column(index=True)
 
 
 licence_marks = Table(

@@ -35,6 +35,13 @@ Id = Annotated[
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
 Lang = Annotated[str, StringConstraints(max_length=35, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 NocCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+# A listing's category as a marketplace gives it (a registry category id, or its own).
+ListingCategory = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+CategoryId = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=100)
+]
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +97,7 @@ class EditionIn(_Model):
 
 
 class CategoryIn(_Model):
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=100)]
+    id: CategoryId
     parent: str | None = None
     name: Text
     google_product_category: int | None = Field(default=None, ge=1)
@@ -124,10 +131,22 @@ class VariantIn(_Model):
 
 
 class ExceptionIn(_Model):
+    id: int | None = Field(
+        default=None,
+        ge=1,
+        description="Assigned by the registry; kept when the mark is saved with it again.",
+    )
     text: Text
     reason: ExceptionReason
     territories: Territories = Field(default_factory=lambda: [WORLDWIDE])
+    category: ListingCategory | None = Field(
+        default=None,
+        description="Only listings in this category (or below it, for a registry category id "
+        "such as apparel.clothing); None: every category.",
+    )
     note: str | None = None
+    created_by: str | None = Field(default=None, max_length=200)
+    case: int | None = Field(default=None, ge=1, description="The case it was made from.")
 
 
 class MarkIn(_Model):
@@ -152,6 +171,9 @@ class MarkIn(_Model):
             if (v.lang, v.text) in seen:
                 raise ValueError(f"variant {v.text!r} ({v.lang}) is listed twice")
             seen.add((v.lang, v.text))
+        ids = [x.id for x in self.exceptions if x.id is not None]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an exception id is listed twice")
         return self
 
 

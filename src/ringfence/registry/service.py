@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Integer, String, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 
-from ringfence.core.db import Base
+from ringfence.core.db import Base, utcnow
 from ringfence.core.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.editions.service import ensure_edition_writable, ensure_writable
@@ -126,11 +126,21 @@ def mark_out(m: Mark) -> MarkIn:
         valid_from=m.valid_from,
         valid_until=m.valid_until,
         variants=[VariantIn(lang=v.lang, text=v.text) for v in m.variants],
-        exceptions=[
-            ExceptionIn(text=x.text, reason=x.reason, territories=list(x.territories), note=x.note)
-            for x in m.exceptions
-        ],
+        exceptions=[exception_out(x) for x in m.exceptions],
         notes=m.notes,
+    )
+
+
+def exception_out(x: MarkException) -> ExceptionIn:
+    return ExceptionIn(
+        id=x.id,
+        text=x.text,
+        reason=x.reason,
+        territories=list(x.territories),
+        category=x.category,
+        note=x.note,
+        created_by=x.created_by,
+        case=x.case_id,
     )
 
 
@@ -245,6 +255,10 @@ def _apply_mark(session: Session, data: MarkIn) -> Mark:
     )
     row.territories = list(data.territories)
     row.valid_from, row.valid_until, row.notes = data.valid_from, data.valid_until, data.notes
+    # An exception saved again with its id keeps it (and when it was made): revoking one by id
+    # must not depend on the others being saved in between. An id of no exception of this
+    # mark (a file from another deployment) is not taken: the row gets a new one.
+    made = {x.id: x.created_at for x in row.exceptions}
     if row.variants or row.exceptions:
         row.variants.clear()
         row.exceptions.clear()
@@ -254,7 +268,16 @@ def _apply_mark(session: Session, data: MarkIn) -> Mark:
     )
     row.exceptions.extend(
         MarkException(
-            position=i, text=x.text, reason=x.reason, territories=list(x.territories), note=x.note
+            id=x.id if x.id in made else None,
+            position=i,
+            text=x.text,
+            reason=x.reason,
+            territories=list(x.territories),
+            category=x.category,
+            note=x.note,
+            created_by=x.created_by,
+            created_at=made[x.id] if x.id in made else utcnow(),
+            case_id=x.case,
         )
         for i, x in enumerate(data.exceptions)
     )
@@ -617,12 +640,14 @@ _EDITION_ORDER = select(Edition).order_by(Edition.year, Edition.id)
 
 
 def export_document(session: Session) -> RegistryDocument:
-    """The whole registry as one document, in a stable order (import of it is lossless)."""
+    """The whole registry as one document, in a stable order (import of it is lossless).
+    Exception ids are this deployment's row ids: the document, a file that may go to another
+    deployment, carries none."""
     return RegistryDocument(
         editions=[edition_out(e) for e in session.scalars(_EDITION_ORDER)],
         categories=[category_out(c) for c in _by_depth_rows(session)],
         parties=[party_out(p) for p in session.scalars(select(Party).order_by(Party.id))],
-        marks=[mark_out(m) for m in session.scalars(select(Mark).order_by(Mark.id))],
+        marks=[_without_ids(mark_out(m)) for m in session.scalars(select(Mark).order_by(Mark.id))],
         licences=[
             licence_out(lic) for lic in session.scalars(select(Licence).order_by(Licence.id))
         ],
@@ -634,6 +659,11 @@ def export_document(session: Session) -> RegistryDocument:
             mark_image_out(img) for img in session.scalars(select(MarkImage).order_by(MarkImage.id))
         ],
     )
+
+
+def _without_ids(mark: MarkIn) -> MarkIn:
+    exceptions = [x.model_copy(update={"id": None}) for x in mark.exceptions]
+    return mark.model_copy(update={"exceptions": exceptions})
 
 
 def _by_depth_rows(session: Session) -> list[Category]:
@@ -900,6 +930,26 @@ def delete_mark(session: Session, *, principal: Principal, mark_id: str) -> None
     session.delete(mark)
     session.flush()
     _bump_revision(session)
+
+
+def delete_exception(
+    session: Session, *, principal: Principal, exception_id: int
+) -> tuple[str, str, ExceptionIn]:
+    """Remove one exception of a mark you own: (its mark, the mark's owner, the exception).
+    Authorised on the row itself: another holder's exception is not found."""
+    _require_writer(principal)
+    row = session.get(MarkException, exception_id)
+    mark = session.get(Mark, row.mark_id) if row is not None else None
+    if row is None or mark is None or not _mark_visible(principal, mark, session):
+        raise NotFound(f"no exception with id {exception_id}", code="exception_not_found")
+    _own(principal, mark.owner_id, "owner")
+    ensure_writable(session, mark.owner_id)
+    ensure_edition_writable(session, mark.edition_id)
+    removed = exception_out(row)
+    mark.exceptions.remove(row)
+    session.flush()
+    _bump_revision(session)
+    return mark.id, mark.owner_id, removed
 
 
 # --------------------------------------------------------------------------- licences

@@ -313,6 +313,7 @@ class Engine:
                     x.start <= hit.start
                     and hit.end <= x.end
                     and _applies(x.term.territories, listing.ship_to)
+                    and _in_category(x.term.category, listing.category)
                 ):
                     exception = f"{x.term.reason}: {x.term.text}"
                     break
@@ -649,6 +650,14 @@ def _outermost(hits: Iterable[Hit]) -> list[Hit]:
 
 def _applies(territories: tuple[str, ...], ship_to: tuple[str, ...]) -> bool:
     return "*" in territories or not ship_to or any(t in territories for t in ship_to)
+
+
+def _in_category(scope: str | None, category: str | None) -> bool:
+    """An exception scoped to a category covers listings in it or below it, and no others
+    (a listing without a category included); unscoped, every listing."""
+    return scope is None or (
+        category is not None and (category == scope or category.startswith(scope + "."))
+    )
 
 
 def _risk(verdict: str, scores: list[float], cues: list[Finding], price: list[Finding]) -> float:

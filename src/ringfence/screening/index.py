@@ -60,6 +60,7 @@ class Term:
     ambiguous: bool = False
     reason: str | None = None  # exceptions: why the use is legitimate
     territories: tuple[str, ...] = ("*",)  # exceptions: where they apply
+    category: str | None = None  # exceptions: only listings in this category (or below)
     context: tuple[str, ...] = ()  # ambiguous variants: words that make them count
 
 
@@ -141,6 +142,7 @@ class ScreeningData:
                         0.0,
                         reason=x.reason.value,
                         territories=tuple(x.territories),
+                        category=x.category,
                     )
                 )
         for ring in self.rings:
