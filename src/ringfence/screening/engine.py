@@ -28,10 +28,13 @@ from ringfence.screening.detectors.fuzzy import MIN_LENGTH, FuzzyMatcher
 from ringfence.screening.detectors.price import PriceCheck
 from ringfence.screening.detectors.rings import COLOURED, RINGS, find_emoji_rings
 from ringfence.screening.detectors.terms import (
+    AFFIX,
     MID_WORD,
     SHORT,
+    Affixes,
     Hit,
     TermMatcher,
+    evasion_of,
     needs_boundary,
 )
 from ringfence.screening.findings import Finding
@@ -163,7 +166,8 @@ class Engine:
         self.licences = LicenceIndex(data.registry)
         self.version = self.licences.version
         lexicon = frozenset(normalize_term(w) for w in data.lexicon)
-        self.terms = TermMatcher(data.terms(), lexicon)
+        affixes = Affixes(data.affix_words("prefix"), data.affix_words("suffix"))
+        self.terms = TermMatcher(data.terms(), lexicon, affixes)
         self.fuzzy = FuzzyMatcher(self.terms.patterns, lexicon)
         self.cues = SymbolicCues(data.symbolic_cues())
         self.price = PriceCheck(data.prices, data.fx)
@@ -175,12 +179,13 @@ class Engine:
         elif compiled:
             properties = [
                 p
-                for p, ts in self.terms.patterns.items()
+                for p, ts in self.terms.every_pattern().items()
                 if any(t.kind in _PROPERTY_KINDS for t in ts)
             ]
+            written = [p for p in properties if p in self.terms.patterns]  # spelt apart
             self.kernel = _kernel.Kernel(
                 [(p, needs_boundary(p)) for p in properties],
-                sorted({p.replace(" ", "") for p in properties if needs_boundary(p)}),
+                sorted({p.replace(" ", "") for p in written if needs_boundary(p)}),
                 sorted(self.fuzzy.phrase_words),
                 sorted(self.fuzzy.prefixes),
                 sorted(self.fuzzy.suffixes),
@@ -259,6 +264,7 @@ class Engine:
                         e,
                         mark=term.mark,
                         weak=True,
+                        evasion="misspelling",
                     )
                 )
         return out
@@ -324,6 +330,13 @@ class Engine:
                 and not (strong_marks - {term.mark})
             ):
                 exception = "ambiguous: a common word or name without Olympic context"
+            evasion = evasion_of(hit, text)
+            if (
+                evasion is None
+                and hit.whole
+                and self.terms.glued_to_affix(scan.view, hit, scan.text, s, e)
+            ):
+                evasion = AFFIX
             out.append(
                 Finding(
                     "terms" if term.kind == "variant" else "rings",
@@ -336,6 +349,7 @@ class Engine:
                     mark=mark,
                     exception=exception,
                     weak=hit.mid_word,
+                    evasion=evasion,
                 )
             )
         for start, stop in scan.rings:

@@ -61,6 +61,7 @@ class Term:
     reason: str | None = None  # exceptions: why the use is legitimate
     territories: tuple[str, ...] = ("*",)  # exceptions: where they apply
     context: tuple[str, ...] = ()  # ambiguous variants: words that make them count
+    nickname: bool = False  # a mascot's everyday name, not its first name in the language
 
 
 @dataclass
@@ -75,6 +76,8 @@ class ScreeningData:
     prices: dict[str, tuple[str, int]] = field(default_factory=dict)
     fx: dict[str, float] = field(default_factory=dict)
     built_at: str = ""
+    # brand-like words glued to marks: {"position": "prefix"|"suffix"|"both", "text": ...}
+    affixes: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +89,7 @@ class ScreeningData:
             "prices": {k: list(v) for k, v in self.prices.items()},
             "fx": self.fx,
             "built_at": self.built_at,
+            "affixes": self.affixes,
         }
 
     @classmethod
@@ -99,6 +103,11 @@ class ScreeningData:
             prices={k: (str(v[0]), int(v[1])) for k, v in data["prices"].items()},
             fx={k: float(v) for k, v in data["fx"].items()},
             built_at=str(data.get("built_at", "")),
+            # an index written before issue 16 has none: glued marks stay weak evidence
+            affixes=[
+                {"position": str(a["position"]), "text": str(a["text"])}
+                for a in data.get("affixes", [])
+            ],
         )
 
     def terms(self) -> list[Term]:
@@ -110,8 +119,13 @@ class ScreeningData:
             context = tuple(self.context) + (
                 (edition.host_city, str(edition.year)) if edition else ()
             )
+            first_of_lang: set[str] = set()
             for v in mark.variants:
                 plain = v.text.strip()
+                # a mascot's first variant in a language is its name, later ones the names
+                # people write (marks.tsv)
+                nickname = mark.kind is MarkKind.mascot and v.lang in first_of_lang
+                first_of_lang.add(v.lang)
                 latin = plain.isascii()
                 ambiguous = latin and (
                     len(plain.replace(" ", "")) <= AMBIGUOUS_LENGTH
@@ -129,6 +143,7 @@ class ScreeningData:
                         0.95,
                         ambiguous=ambiguous,
                         context=context if ambiguous else (),
+                        nickname=nickname,
                     )
                 )
             for x in mark.exceptions:
@@ -162,6 +177,10 @@ class ScreeningData:
                 out.append(Term(cue["text"], None, cue["lang"], "cue", float(cue["score"])))
         out.extend(Term(word, None, "", "context", 0.0) for word in self.context)
         return out
+
+    def affix_words(self, position: str) -> list[str]:
+        """The affixes that may stand before (``prefix``) or after (``suffix``) a mark."""
+        return [a["text"] for a in self.affixes if a["position"] in (position, "both")]
 
     def symbolic_cues(self) -> list[tuple[str, float]]:
         """Cues made of symbols and digits ("1:1", "AAA+"), matched on the lower-cased text."""
@@ -197,6 +216,7 @@ def builtin_data(registry: RegistryDocument | None = None) -> ScreeningData:
             r["category"]: (r["currency"], int(r["floor_minor"])) for r in _rows("prices.csv", ",")
         },
         fx={r["currency"]: float(r["per_usd"]) for r in _rows("fx.csv", ",")},
+        affixes=[{"position": r["position"], "text": r["text"]} for r in _rows("affixes.tsv")],
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
