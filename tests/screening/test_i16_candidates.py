@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ringfence.registry.builtin import builtin_document
-from ringfence.screening.detectors.terms import Affixes, lookalike_forms
+from ringfence.screening.detectors.terms import Affixes, lookalike_forms, year_forms
 from ringfence.screening.engine import MAX_SCANNED_DESCRIPTION, Engine, Listing, Verdict
 from ringfence.screening.findings import Finding
 from ringfence.screening.index import ScreeningData, builtin_data, dump_index, load_index
@@ -55,6 +55,9 @@ FOUND = [
     ("leet", "OIympic t-shirt", "word-olympic", "OIympic"),
     ("leet", "O|ympic t-shirt", "word-olympic", "O|ympic"),
     ("leet", "0lymp1c hoodie", "word-olympic", "0lymp1c"),
+    ("leet", "Tokyo 2O2O tee", "edition-tokyo-2020", "Tokyo 2O2O"),
+    ("leet", "Los Angeles l984 pin", "edition-los-angeles-1984", "Los Angeles l984"),
+    ("leet", "Beijing2OO8 mug", "edition-beijing-2008", "Beijing2OO8"),
     ("spaced", "O*l*y*m*p*i*c shirt", "word-olympic", "O*l*y*m*p*i*c"),
     ("spaced", "O_l_y_m_p_i_c shirt", "word-olympic", "O_l_y_m_p_i_c"),
     (
@@ -171,6 +174,12 @@ def test_i16_lookalike_forms_complete_marks_only() -> None:
     assert "mlga" in lookalike_forms("rnlga")  # and back
     assert lookalike_forms("paris 2024") == set()
     assert lookalike_forms("\u5965\u8fd0") == set()
+
+
+def test_i16_year_forms_write_letters_for_digits() -> None:
+    assert year_forms("tokyo 2020") >= {"tokyo 2 o 2 o", "tokyo 2 o 20", "tokyo 202 o"}
+    assert "los angeles l 984" in year_forms("los angeles 1984")
+    assert year_forms("olymplc") == set()
 
 
 def test_i16_affixes_are_data_and_compose() -> None:
@@ -492,6 +501,10 @@ ORDINARY_TITLES = [
     "Olympic barbell 20kg",
     "Mount Olympus poster",
     "clean-cut modern vvall clock",
+    "Room 2O2O calendar",
+    "2O2O vision glasses",
+    "l984 novel paperback",
+    "Class of 2O2O mug",
 ]
 
 
@@ -513,7 +526,7 @@ def test_i16_ordinary_lookalike_words_are_not_proposed(engines: tuple[Engine, En
 # calls clean what the reference path proposes, and both paths give the same batch.
 PIECES = st.sampled_from(
     [
-        *"aAcCdDiIlLmMnNrRvVwWoOyYpP01|!*_\u00b7.- ",
+        *"aAcCdDiIlLmMnNrRvVwWoOyYpP01|!*_\u00b7.- ", "2O2O", "l984", "2OO8", "Beijing",
         "Olympic", "Olyrnpic", "rn", "cl", "vv", "Garnes", "Games", "official", "Official",
         "team", "Team", "merch", "Merch", "shop", "store", "s", "tokyo", "2020", "Paris", "2024",
         "Wenlock", "Vvenlock", "five ring", "five", "ring", " emblem", " logo", "interlocking",

@@ -42,6 +42,10 @@ _SWAP = dict(LOOKALIKES) | {b: a for a, b in LOOKALIKES}
 # and all of them together.
 _LOOKALIKE_SITES = 4
 MULTI_LETTER = "multi_letter"
+LEET = "leet"
+# Letters written for the digits of a year ("Tokyo 2O2O", "Los Angeles l984"): the reverse of
+# leet, which the normaliser does not undo in a token of more digits than letters.
+_DIGIT_LOOKALIKES = {"0": "o", "1": "l"}
 SPACED = "spaced"
 AFFIX = "affix"
 
@@ -144,6 +148,22 @@ def evasion_of(hit: Hit, written: str) -> str | None:
     return None
 
 
+def year_forms(pattern: str) -> set[str]:
+    """A normalised pattern with letters for the ``0`` and ``1`` of its numbers (``tokyo 2020``
+    -> ``tokyo 2 o 2 o``, as a listing's "2O2O" normalises), renormalised."""
+    sites = [k for k, c in enumerate(pattern) if c in _DIGIT_LOOKALIKES]
+    if not sites or not pattern.isascii() or len(sites) > _LOOKALIKE_SITES:
+        return set()
+    out = set()
+    for mask in range(1, 1 << len(sites)):
+        chars = list(pattern)
+        for k, at in enumerate(sites):
+            if mask >> k & 1:
+                chars[at] = _DIGIT_LOOKALIKES[chars[at]]
+        out.add(normalize_term("".join(chars)))
+    return out - {pattern}
+
+
 class Affixes:
     """Brand-like words glued to a mark (``data/affixes.tsv``), normalised: ``split`` tells
     whether the letters before a mark are made of prefixes and those after it of suffixes."""
@@ -196,21 +216,28 @@ class TermMatcher:
                 by_pattern[pattern].append(term)
         # the patterns as written (the fuzzy pass and letters spelt apart start from these)
         self.patterns = {p: tuple(dict.fromkeys(ts)) for p, ts in by_pattern.items()}
-        # multi-letter look-alike forms of marks, ring descriptions and exceptions (an
-        # exception must still cover its look-alike: "Olyrnpic Peninsula")
+        # look-alike forms of marks, ring descriptions and exceptions (an exception must still
+        # cover its look-alike: "Olyrnpic Peninsula"): multi-letter look-alikes, letters in years
         lookalikes: dict[str, list[Term]] = defaultdict(list)
+        evasions: dict[str, str] = {}
         for pattern, ts in self.patterns.items():
             kept = [t for t in ts if t.kind in _LOOKALIKE_KINDS]
-            if kept:
-                for form in lookalike_forms(pattern):
+            if not kept:
+                continue
+            for forms, evasion in (
+                (lookalike_forms(pattern), MULTI_LETTER),
+                (year_forms(pattern), LEET),
+            ):
+                for form in forms:
                     if form not in self.patterns:
                         lookalikes[form].extend(kept)
+                        evasions.setdefault(form, evasion)
         self.lookalikes = {p: tuple(dict.fromkeys(ts)) for p, ts in lookalikes.items()}
         self._automaton = ahocorasick.Automaton()
         for pattern, ts in self.patterns.items():
             self._automaton.add_word(pattern, (pattern, ts, needs_boundary(pattern), None))
         for pattern, ts in self.lookalikes.items():
-            self._automaton.add_word(pattern, (pattern, ts, True, MULTI_LETTER))
+            self._automaton.add_word(pattern, (pattern, ts, True, evasions[pattern]))
         self._automaton.make_automaton()
         # Letters spelt apart are searched with the spaces taken out of the patterns too.
         self._compact = ahocorasick.Automaton()
