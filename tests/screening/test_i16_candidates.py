@@ -560,3 +560,13 @@ def test_i16_fast_and_reference_batches_agree_on_evasions(
     fast, reference = engines
     batch = _batch(titles)
     assert fast.screen_batch(batch, today=D).equals(reference.screen_batch(batch, today=D))
+
+
+def test_i16_evasion_travels_to_cases_and_the_api(engines: tuple[Engine, Engine]) -> None:
+    from ringfence.enforcement.schemas import FindingIn
+    from ringfence.web.screening import FindingOut
+
+    _, reference = engines
+    finding = _screen(reference, "Olyrnpic hoodie").evidence[0]
+    assert FindingIn.model_validate(finding.as_json()).evasion == "multi_letter"
+    assert FindingOut.model_validate(finding.as_json()).evasion == "multi_letter"

@@ -228,7 +228,7 @@ class TermMatcher:
                 (lookalike_forms(pattern), MULTI_LETTER),
                 (year_forms(pattern), LEET),
             ):
-                for form in forms:
+                for form in sorted(forms):
                     if form not in self.patterns:
                         lookalikes[form].extend(kept)
                         evasions.setdefault(form, evasion)
