@@ -165,7 +165,7 @@ def year_forms(pattern: str) -> set[str]:
 
 
 class Affixes:
-    """Brand-like words glued to a mark (``data/affixes.tsv``), normalised: ``split`` tells
+    """Brand-like words glued to a mark (``data/affixes.tsv``), normalised: ``glued`` tells
     whether the letters before a mark are made of prefixes and those after it of suffixes."""
 
     def __init__(self, prefixes: Iterable[str] = (), suffixes: Iterable[str] = ()) -> None:
