@@ -570,3 +570,16 @@ def test_i16_evasion_travels_to_cases_and_the_api(engines: tuple[Engine, Engine]
     finding = _screen(reference, "Olyrnpic hoodie").evidence[0]
     assert FindingIn.model_validate(finding.as_json()).evasion == "multi_letter"
     assert FindingOut.model_validate(finding.as_json()).evasion == "multi_letter"
+
+
+def test_i16_a_short_name_inside_a_misspelt_long_one_still_gets_the_fuzzy_look(
+    engines: tuple[Engine, Engine],
+) -> None:
+    _, reference = engines
+    # "Phryge" alone is an ambiguous name without context; the misspelt "Olympic" beside it
+    # must still be looked at, as it would be without the nickname
+    verdict = _screen(reference, "collectible Olsympic Phryge notebook")
+    assert verdict.verdict == "review"
+    assert any(f.detector == "fuzzy" and f.evasion == "misspelling" for f in verdict.evidence)
+    # a name without context and nothing misspelt stays clean
+    assert _screen(reference, "Tina Turner vinyl").verdict == "clean"

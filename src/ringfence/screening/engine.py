@@ -63,6 +63,7 @@ MAX_TITLE = 2_000
 MAX_SCANNED_DESCRIPTION = 50_000
 MAX_IMAGES = 20
 OFFICIAL_IMAGE_REUSE = "official_image_reuse"
+AMBIGUOUS = "ambiguous:"
 
 CLEAN, AUTHORIZED, INFRINGING, REVIEW, ERROR = (
     "clean",
@@ -224,7 +225,12 @@ class Engine:
             fuzzy = self._fuzzy(scans)
             if not fuzzy and not pictures:
                 return Verdict(listing.listing_id, CLEAN, 0.0)
-        findings = [f for s in scans for f in self._findings(s, listing)] + fuzzy + pictures
+        findings = [f for s in scans for f in self._findings(s, listing)]
+        if not fuzzy and _ambiguous_only(findings):
+            # a short name without context can be part of a misspelt long one ("Phryge" in
+            # "Olsympic Phryge", "Dwen Dwen" in "Bign Dwen Dwen"): the fuzzy pass still looks
+            fuzzy = self._fuzzy(scans)
+        findings += fuzzy + pictures
         if listing.price is not None and listing.currency:
             ratio = self.price.too_low(listing.price, listing.currency, listing.category)
             if ratio is not None:
@@ -329,7 +335,7 @@ class Engine:
                 and not self._has_context(scan, term)
                 and not (strong_marks - {term.mark})
             ):
-                exception = "ambiguous: a common word or name without Olympic context"
+                exception = f"{AMBIGUOUS} a common word or name without Olympic context"
             evasion = evasion_of(hit, text)
             if (
                 evasion is None
@@ -659,6 +665,14 @@ def _outermost(hits: Iterable[Hit]) -> list[Hit]:
             continue
         out.append(h)
     return out
+
+
+def _ambiguous_only(findings: list[Finding]) -> bool:
+    """Marks were found, and each only as an ambiguous text without context."""
+    marked = [f for f in findings if f.mark]
+    return bool(marked) and all(
+        f.exception is not None and f.exception.startswith(AMBIGUOUS) for f in marked
+    )
 
 
 def _applies(territories: tuple[str, ...], ship_to: tuple[str, ...]) -> bool:
