@@ -169,7 +169,9 @@ class Engine:
         lexicon = frozenset(normalize_term(w) for w in data.lexicon)
         affixes = Affixes(data.affix_words("prefix"), data.affix_words("suffix"))
         self.terms = TermMatcher(data.terms(), lexicon, affixes)
-        self.fuzzy = FuzzyMatcher(self.terms.patterns, lexicon)
+        # names glued to a city are looked for as they are, never as misspellings
+        unglued = {p: ts for p, ts in self.terms.patterns.items() if not all(t.glued for t in ts)}
+        self.fuzzy = FuzzyMatcher(unglued, lexicon)
         self.cues = SymbolicCues(data.symbolic_cues())
         self.price = PriceCheck(data.prices, data.fx)
         self.categories = frozenset(c.id for c in data.registry.categories)

@@ -62,6 +62,7 @@ class Term:
     territories: tuple[str, ...] = ("*",)  # exceptions: where they apply
     context: tuple[str, ...] = ()  # ambiguous variants: words that make them count
     nickname: bool = False  # a mascot's everyday name, not its first name in the language
+    glued: bool = False  # an ambiguous name glued to a host city ("#SydneySyd", "#ParisJO")
 
 
 @dataclass
@@ -113,6 +114,7 @@ class ScreeningData:
     def terms(self) -> list[Term]:
         """Every text the term detector looks for, with what it means."""
         editions = {e.id: e for e in self.registry.editions}
+        cities = sorted({_glue(e.host_city) for e in self.registry.editions})
         out: list[Term] = []
         for mark in self.registry.marks:
             edition = editions.get(mark.edition) if mark.edition else None
@@ -146,6 +148,15 @@ class ScreeningData:
                         nickname=nickname,
                     )
                 )
+                if ambiguous:
+                    # glued to its edition's host city (or, for a mark of no edition, to any)
+                    # the name carries its own context: "#SydneySyd", "BEIJINGNINI", "#ParisJO"
+                    name = _glue(plain)
+                    for city in [_glue(edition.host_city)] if edition else cities:
+                        out.extend(
+                            Term(text, mark.id, v.lang, "variant", 0.95, glued=True)
+                            for text in (city + name, name + city)
+                        )
             for x in mark.exceptions:
                 out.append(
                     Term(
@@ -185,6 +196,11 @@ class ScreeningData:
     def symbolic_cues(self) -> list[tuple[str, float]]:
         """Cues made of symbols and digits ("1:1", "AAA+"), matched on the lower-cased text."""
         return [(c["text"].lower(), float(c["score"])) for c in self.cues if is_symbolic(c["text"])]
+
+
+def _glue(text: str) -> str:
+    """A name written as one word, in lower case ("Salt Lake City" -> "saltlakecity")."""
+    return "".join(c for c in text.lower() if c.isalnum())
 
 
 def is_symbolic(text: str) -> bool:

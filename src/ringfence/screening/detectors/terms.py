@@ -130,6 +130,8 @@ def evasion_of(hit: Hit, written: str) -> str | None:
     term = hit.term
     if term.kind == "ring":
         return "described"
+    if term.glued:
+        return AFFIX
     if term.nickname:
         return "nickname"
     if term.text.isascii() and not written.isascii():
@@ -295,6 +297,8 @@ class TermMatcher:
         at_start = view[start - 1] == " "
         at_end = view[end] == " "
         length = len(pattern.replace(" ", ""))
+        if not (at_start and at_end) and all(t.glued for t in terms):
+            return []  # a name glued to a city is a whole token ("parisjob" is no "ParisJO")
         if boundary and not (at_start and at_end) and length >= SHORT and self._affixes:
             # glued to other letters: a mark between brand-like affixes counts in full
             token_start = view.rfind(" ", 0, start) + 1
