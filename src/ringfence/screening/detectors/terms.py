@@ -223,7 +223,7 @@ class TermMatcher:
         lookalikes: dict[str, list[Term]] = defaultdict(list)
         evasions: dict[str, str] = {}
         for pattern, ts in self.patterns.items():
-            kept = [t for t in ts if t.kind in _LOOKALIKE_KINDS]
+            kept = [t for t in ts if t.kind in _LOOKALIKE_KINDS and not t.glued]
             if not kept:
                 continue
             for forms, evasion in (
