@@ -134,14 +134,18 @@ def evasion_of(hit: Hit, written: str) -> str | None:
         return AFFIX
     if term.nickname:
         return "nickname"
-    if term.text.isascii() and not written.isascii():
+    known = term.text.lower()
+    written_lower = written.lower()
+    if written_lower == known:  # most mentions: as the registry writes them
+        return None
+    if not written.isascii() and term.text.isascii():
         others = [c for c in written if not c.isascii()]
         if all(unicodedata.category(c) == "Cf" for c in others):
             return "invisible"
         return "homoglyph"
-    known = term.text.lower()
-    written_lower = written.lower()
-    if any(c in _LEET_WRITTEN and c not in known for c in written_lower):
+    if not _LEET_WRITTEN.isdisjoint(written_lower) and any(
+        c in _LEET_WRITTEN and c not in known for c in written_lower
+    ):
         return "leet"
     if len(written_lower) == len(known) and any(
         a != b and a in _I_OR_L and b in _I_OR_L for a, b in zip(written_lower, known, strict=True)
@@ -237,7 +241,9 @@ class TermMatcher:
         self.lookalikes = {p: tuple(dict.fromkeys(ts)) for p, ts in lookalikes.items()}
         self._automaton = ahocorasick.Automaton()
         for pattern, ts in self.patterns.items():
-            self._automaton.add_word(pattern, (pattern, ts, needs_boundary(pattern), None))
+            # a name glued to a city is an affix evasion of its own, and only a whole token
+            glued = AFFIX if all(t.glued for t in ts) else None
+            self._automaton.add_word(pattern, (pattern, ts, needs_boundary(pattern), glued))
         for pattern, ts in self.lookalikes.items():
             self._automaton.add_word(pattern, (pattern, ts, True, evasions[pattern]))
         self._automaton.make_automaton()
@@ -297,7 +303,7 @@ class TermMatcher:
         at_start = view[start - 1] == " "
         at_end = view[end] == " "
         length = len(pattern.replace(" ", ""))
-        if not (at_start and at_end) and all(t.glued for t in terms):
+        if evasion is AFFIX and not (at_start and at_end):
             return []  # a name glued to a city is a whole token ("parisjob" is no "ParisJO")
         if boundary and not (at_start and at_end) and length >= SHORT and self._affixes:
             # glued to other letters: a mark between brand-like affixes counts in full
