@@ -50,6 +50,8 @@ class FindingIn(_Model):
     mark: Plain | None = Field(default=None, max_length=100)
     exception: Plain | None = Field(default=None, max_length=500)
     weak: bool = False
+    # the evasion the mention was written with ("spaced", "multi_letter"...; issue 16)
+    evasion: Plain | None = Field(default=None, max_length=50)
 
 
 class RegionIn(_Model):

@@ -6,7 +6,9 @@ Python reference path (``Engine.screen``).
 Contract, per text (``scan_array`` over a string column, ``scan_text`` for one str):
 
 * ``CLEAN`` (0): the text's token view holds no hit of a property pattern (a mark variant or a
-  ring description) that ``TermMatcher`` would accept, no three one-letter tokens in a row
+  ring description, as written or in a multi-letter look-alike form) that ``TermMatcher``
+  could accept (a whole token, or SHORT letters or more anywhere: a hit glued to brand-like
+  affixes counts), no three one-letter tokens in a row
   that begin a property pattern spelt apart (``spaced``: the patterns without spaces), no whole
   token that a several-word mark is looked at for, and no token
   the fuzzy pass would look at (six letters or more, first three or last four letters shared
@@ -538,9 +540,9 @@ cdef class Kernel:
                         fuzzy = True
                     continue
                 if self._boundary[pid]:
+                    # any hit of SHORT letters or more may count: at a token's start, inside a
+                    # word, or glued between brand-like affixes (``TermMatcher._accept``)
                     if self._letters[pid] < self._short and not (at_start and at_end):
-                        continue
-                    if not at_start and (self._letters[pid] < self._mid_word or self._space[pid]):
                         continue
                 return S_REFER
         # tokens: runs of one-letter tokens are searched spelt apart (a hit starts with three

@@ -28,10 +28,13 @@ from ringfence.screening.detectors.fuzzy import MIN_LENGTH, FuzzyMatcher
 from ringfence.screening.detectors.price import PriceCheck
 from ringfence.screening.detectors.rings import COLOURED, RINGS, find_emoji_rings
 from ringfence.screening.detectors.terms import (
+    AFFIX,
     MID_WORD,
     SHORT,
+    Affixes,
     Hit,
     TermMatcher,
+    evasion_of,
     needs_boundary,
 )
 from ringfence.screening.findings import Finding
@@ -60,6 +63,7 @@ MAX_TITLE = 2_000
 MAX_SCANNED_DESCRIPTION = 50_000
 MAX_IMAGES = 20
 OFFICIAL_IMAGE_REUSE = "official_image_reuse"
+AMBIGUOUS = "ambiguous:"
 
 CLEAN, AUTHORIZED, INFRINGING, REVIEW, ERROR = (
     "clean",
@@ -163,8 +167,11 @@ class Engine:
         self.licences = LicenceIndex(data.registry)
         self.version = self.licences.version
         lexicon = frozenset(normalize_term(w) for w in data.lexicon)
-        self.terms = TermMatcher(data.terms(), lexicon)
-        self.fuzzy = FuzzyMatcher(self.terms.patterns, lexicon)
+        affixes = Affixes(data.affix_words("prefix"), data.affix_words("suffix"))
+        self.terms = TermMatcher(data.terms(), lexicon, affixes)
+        # names glued to a city are looked for as they are, never as misspellings
+        unglued = {p: ts for p, ts in self.terms.patterns.items() if not all(t.glued for t in ts)}
+        self.fuzzy = FuzzyMatcher(unglued, lexicon)
         self.cues = SymbolicCues(data.symbolic_cues())
         self.price = PriceCheck(data.prices, data.fx)
         self.categories = frozenset(c.id for c in data.registry.categories)
@@ -175,12 +182,13 @@ class Engine:
         elif compiled:
             properties = [
                 p
-                for p, ts in self.terms.patterns.items()
+                for p, ts in self.terms.every_pattern().items()
                 if any(t.kind in _PROPERTY_KINDS for t in ts)
             ]
+            written = [p for p in properties if p in self.terms.patterns]  # spelt apart
             self.kernel = _kernel.Kernel(
                 [(p, needs_boundary(p)) for p in properties],
-                sorted({p.replace(" ", "") for p in properties if needs_boundary(p)}),
+                sorted({p.replace(" ", "") for p in written if needs_boundary(p)}),
                 sorted(self.fuzzy.phrase_words),
                 sorted(self.fuzzy.prefixes),
                 sorted(self.fuzzy.suffixes),
@@ -219,7 +227,12 @@ class Engine:
             fuzzy = self._fuzzy(scans)
             if not fuzzy and not pictures:
                 return Verdict(listing.listing_id, CLEAN, 0.0)
-        findings = [f for s in scans for f in self._findings(s, listing)] + fuzzy + pictures
+        findings = [f for s in scans for f in self._findings(s, listing)]
+        if not fuzzy and _ambiguous_only(findings):
+            # a short name without context can be part of a misspelt long one ("Phryge" in
+            # "Olsympic Phryge", "Dwen Dwen" in "Bign Dwen Dwen"): the fuzzy pass still looks
+            fuzzy = self._fuzzy(scans)
+        findings += fuzzy + pictures
         if listing.price is not None and listing.currency:
             ratio = self.price.too_low(listing.price, listing.currency, listing.category)
             if ratio is not None:
@@ -259,6 +272,7 @@ class Engine:
                         e,
                         mark=term.mark,
                         weak=True,
+                        evasion="misspelling",
                     )
                 )
         return out
@@ -324,7 +338,14 @@ class Engine:
                 and not self._has_context(scan, term)
                 and not (strong_marks - {term.mark})
             ):
-                exception = "ambiguous: a common word or name without Olympic context"
+                exception = f"{AMBIGUOUS} a common word or name without Olympic context"
+            evasion = evasion_of(hit, text)
+            if (
+                evasion is None
+                and hit.whole
+                and self.terms.glued_to_affix(scan.view, hit, scan.text, s, e)
+            ):
+                evasion = AFFIX
             out.append(
                 Finding(
                     "terms" if term.kind == "variant" else "rings",
@@ -337,6 +358,7 @@ class Engine:
                     mark=mark,
                     exception=exception,
                     weak=hit.mid_word,
+                    evasion=evasion,
                 )
             )
         for start, stop in scan.rings:
@@ -646,6 +668,14 @@ def _outermost(hits: Iterable[Hit]) -> list[Hit]:
             continue
         out.append(h)
     return out
+
+
+def _ambiguous_only(findings: list[Finding]) -> bool:
+    """Marks were found, and each only as an ambiguous text without context."""
+    marked = [f for f in findings if f.mark]
+    return bool(marked) and all(
+        f.exception is not None and f.exception.startswith(AMBIGUOUS) for f in marked
+    )
 
 
 def _applies(territories: tuple[str, ...], ship_to: tuple[str, ...]) -> bool:

@@ -21,6 +21,9 @@ class Finding:
     image: str | None = None  # image findings: the image reference as given in image_paths
     box: tuple[int, int, int, int] | None = None  # the region: x0, y0, x1, y1 in its pixels
     licence: str | None = None  # official image reuse: the licence of the official photo
+    # the evasion the candidate stage saw through ("spaced", "multi_letter", "leet", "affix",
+    # "described", "nickname", "homoglyph", "misspelling"); None for a plain mention
+    evasion: str | None = None
 
     @classmethod
     def in_image(cls, detector: str, rule: str, score: float, ref: str, **more: Any) -> Finding:
@@ -50,4 +53,6 @@ class Finding:
             out["box"] = list(self.box)
         if self.licence is not None:
             out["licence"] = self.licence
+        if self.evasion is not None:
+            out["evasion"] = self.evasion
         return out

@@ -62,6 +62,8 @@ class Term:
     territories: tuple[str, ...] = ("*",)  # exceptions: where they apply
     category: str | None = None  # exceptions: only listings in this category (or below)
     context: tuple[str, ...] = ()  # ambiguous variants: words that make them count
+    nickname: bool = False  # a mascot's everyday name, not its first name in the language
+    glued: bool = False  # an ambiguous name glued to a host city ("#SydneySyd", "#ParisJO")
 
 
 @dataclass
@@ -76,6 +78,8 @@ class ScreeningData:
     prices: dict[str, tuple[str, int]] = field(default_factory=dict)
     fx: dict[str, float] = field(default_factory=dict)
     built_at: str = ""
+    # brand-like words glued to marks: {"position": "prefix"|"suffix"|"both", "text": ...}
+    affixes: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +91,7 @@ class ScreeningData:
             "prices": {k: list(v) for k, v in self.prices.items()},
             "fx": self.fx,
             "built_at": self.built_at,
+            "affixes": self.affixes,
         }
 
     @classmethod
@@ -100,19 +105,30 @@ class ScreeningData:
             prices={k: (str(v[0]), int(v[1])) for k, v in data["prices"].items()},
             fx={k: float(v) for k, v in data["fx"].items()},
             built_at=str(data.get("built_at", "")),
+            # an index written before issue 16 has none: glued marks stay weak evidence
+            affixes=[
+                {"position": str(a["position"]), "text": str(a["text"])}
+                for a in data.get("affixes", [])
+            ],
         )
 
     def terms(self) -> list[Term]:
         """Every text the term detector looks for, with what it means."""
         editions = {e.id: e for e in self.registry.editions}
+        cities = sorted({_glue(e.host_city) for e in self.registry.editions})
         out: list[Term] = []
         for mark in self.registry.marks:
             edition = editions.get(mark.edition) if mark.edition else None
             context = tuple(self.context) + (
                 (edition.host_city, str(edition.year)) if edition else ()
             )
+            first_of_lang: set[str] = set()
             for v in mark.variants:
                 plain = v.text.strip()
+                # a mascot's first variant in a language is its name, later ones the names
+                # people write (marks.tsv)
+                nickname = mark.kind is MarkKind.mascot and v.lang in first_of_lang
+                first_of_lang.add(v.lang)
                 latin = plain.isascii()
                 ambiguous = latin and (
                     len(plain.replace(" ", "")) <= AMBIGUOUS_LENGTH
@@ -130,8 +146,18 @@ class ScreeningData:
                         0.95,
                         ambiguous=ambiguous,
                         context=context if ambiguous else (),
+                        nickname=nickname,
                     )
                 )
+                if ambiguous:
+                    # glued to its edition's host city (or, for a mark of no edition, to any)
+                    # the name carries its own context: "#SydneySyd", "BEIJINGNINI", "#ParisJO"
+                    name = _glue(plain)
+                    for city in [_glue(edition.host_city)] if edition else cities:
+                        out.extend(
+                            Term(text, mark.id, v.lang, "variant", 0.95, glued=True)
+                            for text in (city + name, name + city)
+                        )
             for x in mark.exceptions:
                 out.append(
                     Term(
@@ -165,9 +191,18 @@ class ScreeningData:
         out.extend(Term(word, None, "", "context", 0.0) for word in self.context)
         return out
 
+    def affix_words(self, position: str) -> list[str]:
+        """The affixes that may stand before (``prefix``) or after (``suffix``) a mark."""
+        return [a["text"] for a in self.affixes if a["position"] in (position, "both")]
+
     def symbolic_cues(self) -> list[tuple[str, float]]:
         """Cues made of symbols and digits ("1:1", "AAA+"), matched on the lower-cased text."""
         return [(c["text"].lower(), float(c["score"])) for c in self.cues if is_symbolic(c["text"])]
+
+
+def _glue(text: str) -> str:
+    """A name written as one word, in lower case ("Salt Lake City" -> "saltlakecity")."""
+    return "".join(c for c in text.lower() if c.isalnum())
 
 
 def is_symbolic(text: str) -> bool:
@@ -199,6 +234,7 @@ def builtin_data(registry: RegistryDocument | None = None) -> ScreeningData:
             r["category"]: (r["currency"], int(r["floor_minor"])) for r in _rows("prices.csv", ",")
         },
         fx={r["currency"]: float(r["per_usd"]) for r in _rows("fx.csv", ",")},
+        affixes=[{"position": r["position"], "text": r["text"]} for r in _rows("affixes.tsv")],
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 

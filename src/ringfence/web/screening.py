@@ -67,6 +67,11 @@ class FindingOut(BaseModel):
     image: str | None = None
     box: list[int] | None = None
     licence: str | None = None
+    evasion: str | None = Field(
+        default=None,
+        description="The evasion the mention was written with: spaced, multi_letter, leet, "
+        "homoglyph, invisible, affix, described, nickname, misspelling.",
+    )
 
 
 class VerdictOut(BaseModel):
