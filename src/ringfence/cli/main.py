@@ -262,12 +262,13 @@ def screen(
         ),
     ],
     out: Annotated[
-        Path,
+        str,
         typer.Option(
             "--out",
             "-o",
             help="Verdicts: a file (.parquet, .csv, .jsonl) or, for partitioned "
-            "input, a directory (resumable run).",
+            "input, a directory or the URI of a Delta table (s3://bucket/verdicts/): a "
+            "resumable run.",
         ),
     ],
     index: Annotated[
@@ -305,12 +306,14 @@ def screen(
         day = date.fromisoformat(today) if today else None
     except ValueError:
         raise InvalidInput(f"--today: {today!r} is not a date", code="invalid_date") from None
+    out_path = Path(out)
     partitioned = (
         engine != "local"
         or "://" in source
+        or "://" in out
         or Path(source).is_dir()
-        or out.is_dir()
-        or not out.suffix  # a directory to be
+        or out_path.is_dir()
+        or not out_path.suffix  # a directory to be
     )
     data = load_index(index) if index is not None else builtin_data()
     with Progress(
@@ -328,7 +331,7 @@ def screen(
             run_day = day or datetime.now(UTC).date()
             summary: object = screen_dataset(
                 source,
-                out,
+                out if "://" in out else out_path,
                 data=data,
                 today=run_day,
                 engine=lambda: _partition_engine(
@@ -339,7 +342,7 @@ def screen(
         else:
             summary = screen_file(
                 Path(source),
-                out,
+                out_path,
                 data=data,
                 sources=ImageSources(base=Path(source).resolve().parent),
                 workers=workers,

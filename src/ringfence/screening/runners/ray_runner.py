@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from pathlib import Path
 from typing import Any, cast
 
 import pyarrow as pa
@@ -17,7 +16,7 @@ import ray.data
 
 from ringfence.screening.engine import OUTPUT_SCHEMA, Engine
 from ringfence.screening.index import ScreeningData, dump_index, load_index
-from ringfence.screening.runners.dataset import Dataset
+from ringfence.screening.runners.dataset import Dataset, Staging
 from ringfence.screening.runners.local import DEFAULT_BATCH
 
 _ENGINES: dict[str, Engine] = {}
@@ -61,7 +60,7 @@ class RayPartitions:
         self.today, self.batch_size, self.chunk_size = today, batch_size, chunk_size
         self._index = [ray.put(dump_index(data))]  # in a list: the actors get the reference
 
-    def screen(self, dataset: Dataset, paths: list[str], staging: Path) -> None:
+    def screen(self, dataset: Dataset, paths: list[str], staging: Staging) -> None:
         columns = dataset.common_columns(paths)
         screened = (
             ray.data.read_parquet(paths, filesystem=dataset.fs)
@@ -73,7 +72,7 @@ class RayPartitions:
                 batch_size=self.batch_size,
             )
         )
-        screened.write_parquet(str(staging))
+        screened.write_parquet(staging.path, filesystem=staging.fs)  # workers write there
 
     def close(self) -> None:
         if self._owned:
