@@ -154,19 +154,19 @@ def test_i21_an_overtaken_attempt_commits_nothing(
     assert _referenced(out) == set()
 
 
-def test_i21_the_same_partition_is_never_committed_twice(s3: S3, demo_data: ScreeningData) -> None:
-    """Two writers that both read the table before either committed: Delta's conflict check on
-    the partition's application transaction refuses the second."""
-    from ringfence.screening.runners.table import _commit, partition_app_id
+def test_i21_a_stale_attempt_cannot_commit(s3: S3) -> None:
+    """Two drivers that both read the table before either committed: once the newer attempt's
+    number is in the log, the older one's commit conflicts (Delta's check of the application
+    transaction), whatever it holds."""
+    from ringfence.screening.engine import OUTPUT_SCHEMA
+    from ringfence.screening.runners.table import ATTEMPT, _commit
 
     out = f"s3://{s3.bucket()}/t"
-    from ringfence.screening.engine import OUTPUT_SCHEMA
-
     deltalake.DeltaTable.create(out, OUTPUT_SCHEMA)
-    first, second = deltalake.DeltaTable(out), deltalake.DeltaTable(out)
-    _commit(first, [], {partition_app_id("day=0/part-0000.parquet"): 1}, "first")
+    older, newer = deltalake.DeltaTable(out), deltalake.DeltaTable(out)
+    _commit(newer, [], {ATTEMPT: 2}, "attempt 2")
     with pytest.raises(InvalidInput) as refused:
-        _commit(second, [], {partition_app_id("day=0/part-0000.parquet"): 1}, "second")
+        _commit(older, [], {ATTEMPT: 1}, "a chunk of attempt 1", ["day=0/part-0000.parquet"])
     assert refused.value.code == "run_in_progress"
     assert deltalake.DeltaTable(out).version() == 1
 

@@ -5,14 +5,16 @@ The same run as a directory run (``dataset.py``), with Delta's transaction log a
 manifest. Every commit is one new log entry ``_delta_log/NNNNNNNNNNNNNNNNNNNN.json``, written
 by delta-rs with a conditional PUT (``If-None-Match: *``): of two writers of the same version one
 wins, the other re-reads the log and is refused if it conflicts. Ringfence records its run in
-the log with Delta's own idempotent-write markers, *application transactions*
-(``txn`` actions, ``appId`` -> ``version``), which the log keeps through checkpoints:
+the log:
 
-- ``ringfence:attempt`` -> the attempt number. Each attempt starts by committing the next one;
-  each chunk commit names it again, so an older attempt still running (a driver thought dead)
-  conflicts at its next commit and stops: one writer, without a lock file;
-- ``ringfence:p:<partition>`` -> 1, for every input partition a chunk commit holds. A second
-  commit naming the same partition conflicts, so no partition is ever committed twice;
+- ``ringfence:attempt`` -> the attempt number, a Delta *application transaction* (``txn``
+  action, the log's own idempotent-write marker, kept through checkpoints). Each attempt starts
+  by committing the next number; each chunk commit names it again, so an older attempt still
+  running (a driver thought dead) conflicts at its next commit, or sees the newer number first,
+  and stops: one writer, without a lock file;
+- ``ringfence.partitions``: the input partitions a chunk commit holds, in its ``commitInfo``.
+  The resume reads them from the log's history, once (``delta.enableExpiredLogCleanup`` is off
+  for these tables, so no commit is dropped);
 - ``ringfence:complete`` -> 1, committed (with no data) when every partition is in.
 
 The run's arguments (as a directory run's manifest has them) are the table property
@@ -60,11 +62,7 @@ LOG = "_delta_log"
 RUN_PROPERTY = "ringfence.run"
 ATTEMPT = "ringfence:attempt"
 COMPLETE = "ringfence:complete"
-
-
-def partition_app_id(name: str) -> str:
-    """The application transaction that marks an input partition as committed."""
-    return f"ringfence:p:{name}"
+PARTITIONS = "ringfence.partitions"
 
 
 def storage_options() -> dict[str, str]:
@@ -135,14 +133,22 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _commit(table: DeltaTable, actions: list[Any], txns: dict[str, int], what: str) -> None:
-    """One commit: the add actions and the application transactions, or a refusal when another
-    writer committed a conflicting one (the same partition, a newer attempt) meanwhile."""
+def _commit(
+    table: DeltaTable,
+    actions: list[Any],
+    txns: dict[str, int],
+    what: str,
+    partitions: list[str] | None = None,
+) -> None:
+    """One commit: the add actions, the application transactions and the input partitions the
+    data holds (in the commit's ``commitInfo``), or a refusal when another writer committed a
+    conflicting one (a newer attempt) since ``table`` was read."""
     from deltalake.exceptions import CommitFailedError  # noqa: PLC0415 - optional extra
     from deltalake.transaction import CommitProperties, Transaction  # noqa: PLC0415
 
     properties = CommitProperties(
-        app_transactions=[Transaction(app_id, version) for app_id, version in txns.items()]
+        app_transactions=[Transaction(app_id, version) for app_id, version in txns.items()],
+        custom_metadata={PARTITIONS: json.dumps(partitions)} if partitions else None,
     )
     try:
         table.create_write_transaction(
@@ -186,7 +192,15 @@ def screen_into_table(
                 mode="error",
                 name="ringfence_verdicts",
                 description="Screening verdicts written by ringfence screen",
-                configuration={RUN_PROPERTY: json.dumps(arguments, sort_keys=True)},
+                configuration={
+                    RUN_PROPERTY: json.dumps(arguments, sort_keys=True),
+                    # Measured (benchmarks/object_store_commit.py): a checkpoint every 10
+                    # commits keeps a commit at ~50 ms on loopback, every 100 (the default)
+                    # lets it grow to ~150 ms on average and 1 s at the checkpoint.
+                    "delta.checkpointInterval": "10",
+                    # The commits name the partitions they hold: keep them for the resume.
+                    "delta.enableExpiredLogCleanup": "false",
+                },
                 storage_options=store.options,
                 raise_if_key_not_exists=False,
             )
@@ -234,7 +248,8 @@ def _run(
     _commit(table, [], {ATTEMPT: attempt}, f"attempt {attempt}")  # older attempts stop now
     table.update_incremental()
     _clean(store, table)
-    todo = [p for p in dataset.paths if table.transaction_version(_app(dataset, p)) is None]
+    done = committed_partitions(table)
+    todo = [p for p in dataset.paths if dataset.name(p) not in done]
     total = len(dataset.paths)
     summary = RunSummary(total, total - len(todo), 0, 0.0, attempt)
     started = time.perf_counter()
@@ -262,8 +277,15 @@ def _run(
     return summary
 
 
-def _app(dataset: Dataset, path: str) -> str:
-    return partition_app_id(dataset.name(path))
+def committed_partitions(table: DeltaTable) -> set[str]:
+    """The input partitions every commit so far holds, from the commits' ``commitInfo`` (one
+    read of the log; a lookup per partition would read it once each)."""
+    done: set[str] = set()
+    for commit in table.history():
+        names = commit.get(PARTITIONS)
+        if names:
+            done.update(json.loads(names) if isinstance(names, str) else names)
+    return done
 
 
 def _commit_chunk(
@@ -305,8 +327,8 @@ def _commit_chunk(
         )
     table.update_incremental()
     _check_attempt(store, table, attempt)
-    txns = {ATTEMPT: attempt} | {_app(dataset, p): 1 for p in chunk}
-    _commit(table, actions, txns, f"the chunk from {dataset.name(chunk[0])}")  # the commit
+    names = [dataset.name(p) for p in chunk]
+    _commit(table, actions, {ATTEMPT: attempt}, f"the chunk from {names[0]}", names)  # the commit
     return rows
 
 
