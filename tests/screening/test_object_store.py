@@ -297,3 +297,33 @@ def test_i21_killed_and_resumed_on_s3_every_row_once(
     assert len(ids) == total == len(set(ids))  # every row exactly once
     data_files = {k for k in _keys(s3, bucket, "out") if not k.startswith("_delta_log/")}
     assert data_files == _referenced(out)  # the killed attempt's files are gone
+
+
+def test_i21_a_refused_new_table_run_leaves_nothing(s3: S3, tmp_path: Path) -> None:
+    """A partition found bad once the table exists: one line, and the bucket as it was (the
+    corrected rerun starts clean)."""
+    write_dataset(tmp_path / "in", partitions=3, rows=5)
+    pq.write_table(pa.table({"x": [1]}), tmp_path / "in" / "day=1" / "part-9999.parquet")
+    bucket = s3.bucket()
+    done = _cli(str(tmp_path / "in"), "--out", f"s3://{bucket}/out", "--today", "2026-06-01")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "[missing_columns]" in done.stderr
+    assert _keys(s3, bucket, "") == set()
+
+
+def test_i21_a_table_without_the_s3_extra_is_one_line(tmp_path: Path) -> None:
+    write_dataset(tmp_path / "in", partitions=1, rows=1)
+    code = (
+        "import sys; sys.modules['deltalake'] = None; sys.argv = ['ringfence', 'screen', "
+        f"{str(tmp_path / 'in')!r}, '--out', 's3://bucket/out/']; "
+        "from ringfence.cli.main import run; run()"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: --out URI: a table on object storage needs the optional extra: "
+        "pip install 'ringfence[s3]' [missing_extra]\n"
+    )
