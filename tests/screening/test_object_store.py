@@ -327,3 +327,57 @@ def test_i21_a_table_without_the_s3_extra_is_one_line(tmp_path: Path) -> None:
         "error: --out URI: a table on object storage needs the optional extra: "
         "pip install 'ringfence[s3]' [missing_extra]\n"
     )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_i21_store_images_in_a_partitioned_run(
+    s3: S3, tmp_path: Path, demo_data: ScreeningData, engine: str
+) -> None:
+    """`store://BUCKET/KEY` images in a partitioned run, read by the workers from S3
+    (`--image-store s3://`): a copy of an official image is found, a missing one is a reason."""
+    _engine_available(engine)
+    pytest.importorskip("PIL")
+    import random
+
+    from ringfence.screening.index import ScreeningData as Data
+    from tests.screening.imagegen import TRANSFORMS, encode, official_photo
+    from tests.screening.test_image_engine import bank_entry
+
+    registry = demo_data.registry.model_copy(update={"images": [bank_entry(1)]})
+    index = tmp_path / "registry.rfi"
+    write_index(Data(**{**demo_data.__dict__, "registry": registry}), index)
+    bucket = s3.bucket()
+    copy = TRANSFORMS["text"](official_photo(1), random.Random(1))
+    with s3.filesystem().open_output_stream(f"{bucket}/photos/42/1.jpg") as handle:
+        handle.write(encode(copy, "JPEG", quality=70))
+    source = tmp_path / "in"
+    source.mkdir()
+    for n, ref in enumerate([f"store://{bucket}/photos/42/1.jpg", f"store://{bucket}/none.jpg"]):
+        rows = [{"listing_id": f"L{n}", "seller_id": "S", "title": "Tee", "image_paths": [ref]}]
+        pq.write_table(pa.Table.from_pylist(rows), source / f"part-{n}.parquet")
+    out = f"s3://{bucket}/out"
+    done = _cli(str(source), "--out", out, "--engine", engine, "--index", str(index),
+                "--image-store", "s3://", "--today", "2026-06-01", "--spark-master", "local[2]",
+                env=_worker_env())  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {r["listing_id"]: r for r in deltalake.DeltaTable(out).to_pyarrow_table().to_pylist()}
+    assert rows["L0"]["reasons"][0] == "official_image_reuse"
+    assert rows["L1"]["reasons"] == ["image_not_found"]
+
+
+def test_i21_a_uri_object_store(tmp_path: Path) -> None:
+    from ringfence.screening.interfaces import ImageSources, ImageUnavailable, UriObjectStore
+
+    (tmp_path / "b" / "k").mkdir(parents=True)
+    (tmp_path / "b" / "k" / "1.png").write_bytes(b"data")
+    (tmp_path / "secret").write_bytes(b"no")
+    sources = ImageSources(store=UriObjectStore(f"file://{tmp_path}"))
+    assert sources.read("store://b/k/1.png", 10) == b"data"
+    for ref, limit, reason in [
+        ("store://b/k/2.png", 10, "image_not_found"),
+        ("store://b/k/1.png", 3, "image_too_large"),
+        ("store://b/..%2F..%2Fsecret", 10, "image_source_forbidden"),
+    ]:
+        with pytest.raises(ImageUnavailable) as refused:
+            sources.read(ref, limit)
+        assert refused.value.reason == reason, ref

@@ -46,6 +46,7 @@ from ringfence.core.errors import InvalidInput, RingfenceError
 from ringfence.core.files import atomic_write
 from ringfence.screening.engine import INPUT_COLUMNS, OUTPUT_SCHEMA, Engine
 from ringfence.screening.index import ScreeningData, content_version, dump_index
+from ringfence.screening.interfaces import ImageSources
 from ringfence.screening.runners.local import (
     DEFAULT_BATCH,
     _bounded_map,
@@ -327,15 +328,16 @@ class LocalPartitions:
         workers: int = 1,
         batch_size: int = DEFAULT_BATCH,
         compiled: bool = True,
+        sources: ImageSources | None = None,
     ) -> None:
         self.today, self.workers, self.batch_size = today, workers, batch_size
-        self._engine = Engine(data, compiled=compiled) if workers <= 1 else None
+        self._engine = Engine(data, compiled=compiled, sources=sources) if workers <= 1 else None
         self._pool: ProcessPoolExecutor | None = None
         if workers > 1:
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
                 initializer=_init_worker,
-                initargs=worker_args(dump_index(data), compiled, None),
+                initargs=worker_args(dump_index(data), compiled, sources),
             )
 
     def screen(self, dataset: Dataset, paths: list[str], staging: Staging) -> None:

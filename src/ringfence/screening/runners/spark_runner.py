@@ -26,6 +26,7 @@ from pyspark.sql import SparkSession
 
 from ringfence.screening.engine import OUTPUT_SCHEMA, Engine
 from ringfence.screening.index import ScreeningData, content_version, load_index, write_index
+from ringfence.screening.interfaces import ImageSources
 from ringfence.screening.runners.dataset import Dataset, Staging, filesystem
 from ringfence.screening.runners.local import DEFAULT_BATCH
 
@@ -41,19 +42,24 @@ _ENGINES: dict[str, Engine] = {}
 WRITTEN_SCHEMA = "file string, rows long"
 
 
-def _engine(index_file: str) -> Engine:
-    engine = _ENGINES.get(index_file)
+def _engine(index_file: str, sources: ImageSources | None) -> Engine:
+    key = f"{index_file}|{sources!r}"
+    engine = _ENGINES.get(key)
     if engine is None:
         _ENGINES.clear()
-        engine = _ENGINES[index_file] = Engine(load_index(Path(SparkFiles.get(index_file))))
+        index = load_index(Path(SparkFiles.get(index_file)))
+        engine = _ENGINES[key] = Engine(index, sources=sources)
     return engine
 
 
 def screen_arrow(
-    batches: Iterator[pa.RecordBatch], index_file: str, today: date
+    batches: Iterator[pa.RecordBatch],
+    index_file: str,
+    today: date,
+    sources: ImageSources | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The ``mapInArrow`` function: ``Engine.screen_batch`` on each batch of a partition."""
-    engine = _engine(index_file)
+    engine = _engine(index_file, sources)
     for batch in batches:
         out = engine.screen_batch(batch, today=today)
         yield pa.RecordBatch.from_arrays(out.columns, schema=_NULLABLE)
@@ -66,14 +72,14 @@ def _filesystem(uri: str) -> pafs.FileSystem:
 
 def screen_files(
     tasks: Iterator[pa.RecordBatch],
-    job: tuple[str, str, list[str], str, date, int],
+    job: tuple[str, str, list[str], str, date, int, ImageSources | None],
 ) -> Iterator[pa.RecordBatch]:
     """The ``mapInArrow`` function of an object-storage job: each task row names a partition
     (``n``, ``path``) that this worker reads, screens and writes as ``<staging>/NNNN.parquet``."""
-    source_uri, staging_uri, columns, index_file, today, batch_size = job
+    source_uri, staging_uri, columns, index_file, today, batch_size, sources = job
     source, target = _filesystem(source_uri), _filesystem(staging_uri)
     staging = filesystem(staging_uri)[1]
-    engine = _engine(index_file)
+    engine = _engine(index_file, sources)
     for task in tasks:
         for n, path in zip(
             task.column("n").to_pylist(), task.column("path").to_pylist(), strict=True
@@ -102,8 +108,10 @@ class SparkPartitions:
         batch_size: int = DEFAULT_BATCH,
         chunk_size: int = 256,
         session: SparkSession | None = None,
+        sources: ImageSources | None = None,
     ) -> None:
         self.today, self.chunk_size, self.batch_size = today, chunk_size, batch_size
+        self.sources = sources
         active = session or SparkSession.getActiveSession()
         self._owned = active is None
         if active is None:
@@ -128,9 +136,9 @@ class SparkPartitions:
             self._screen_on_store(dataset, paths, columns, staging)
             return
         frame = self.spark.read.parquet(*(dataset.uri_of(p) for p in paths)).select(*columns)
-        index_file, today = self.index_file, self.today
+        index_file, today, sources = self.index_file, self.today, self.sources
         screened = frame.mapInArrow(
-            lambda batches: screen_arrow(batches, index_file, today), SPARK_SCHEMA
+            lambda batches: screen_arrow(batches, index_file, today, sources), SPARK_SCHEMA
         )
         # Not Path.as_uri(): Hadoop would keep its %-escapes ("[" as %5B) in the directory name.
         screened.write.mode("overwrite").parquet(f"file://{staging.path}")
@@ -139,7 +147,15 @@ class SparkPartitions:
         self, dataset: Dataset, paths: list[str], columns: list[str], staging: Staging
     ) -> None:
         """One task per partition; the workers read and write the store themselves."""
-        job = (dataset.uri, staging.uri, columns, self.index_file, self.today, self.batch_size)
+        job = (
+            dataset.uri,
+            staging.uri,
+            columns,
+            self.index_file,
+            self.today,
+            self.batch_size,
+            self.sources,
+        )
         tasks = self.spark.sparkContext.parallelize(list(enumerate(paths)), len(paths))
         written = (
             self.spark.createDataFrame(tasks, "n int, path string")
