@@ -123,9 +123,14 @@ class _Store:
 
     def load(self) -> DeltaTable | None:
         deltalake = _deltalake()
-        if not deltalake.DeltaTable.is_deltatable(self.uri, storage_options=self.options):
-            return None
-        table: DeltaTable = deltalake.DeltaTable(self.uri, storage_options=self.options)
+        try:
+            if not deltalake.DeltaTable.is_deltatable(self.uri, storage_options=self.options):
+                return None
+            table: DeltaTable = deltalake.DeltaTable(self.uri, storage_options=self.options)
+        except (deltalake.exceptions.DeltaError, OSError) as exc:
+            raise InvalidInput(
+                f"{self.uri}: cannot read the table: {_first_line(exc)}", code="io_error"
+            ) from None
         return table
 
 
@@ -143,7 +148,7 @@ def _commit(
     """One commit: the add actions, the application transactions and the input partitions the
     data holds (in the commit's ``commitInfo``), or a refusal when another writer committed a
     conflicting one (a newer attempt) since ``table`` was read."""
-    from deltalake.exceptions import CommitFailedError  # noqa: PLC0415 - optional extra
+    from deltalake.exceptions import CommitFailedError, DeltaError  # noqa: PLC0415 - optional
     from deltalake.transaction import CommitProperties, Transaction  # noqa: PLC0415
 
     properties = CommitProperties(
@@ -159,6 +164,10 @@ def _commit(
             f"{table.table_uri}: {what} refused: another run committed to this table meanwhile "
             f"({_first_line(exc)})",
             code="run_in_progress",
+        ) from None
+    except (DeltaError, OSError) as exc:  # the store refused or could not be reached
+        raise InvalidInput(
+            f"{table.table_uri}: {what} failed: {_first_line(exc)}", code="io_error"
         ) from None
 
 
@@ -204,7 +213,7 @@ def screen_into_table(
                 storage_options=store.options,
                 raise_if_key_not_exists=False,
             )
-        except Exception as exc:  # delta-rs raises its own errors for a table made meanwhile
+        except (deltalake.exceptions.DeltaError, OSError) as exc:  # one made meanwhile, say
             raise InvalidInput(
                 f"{store.uri}: cannot create the table: {_first_line(exc)}", code="io_error"
             ) from None
