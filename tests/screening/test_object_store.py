@@ -381,3 +381,26 @@ def test_i21_a_uri_object_store(tmp_path: Path) -> None:
         with pytest.raises(ImageUnavailable) as refused:
             sources.read(ref, limit)
         assert refused.value.reason == reason, ref
+
+
+@pytest.mark.parametrize("engine", ["local", "spark"])
+def test_i21_s3_input_into_a_directory(
+    s3: S3,
+    tmp_path: Path,
+    listings: tuple[Path, int],
+    reference: list[dict[str, Any]],
+    demo_data: ScreeningData,
+    engine: str,
+) -> None:
+    """s3:// input with a local output directory: Spark's workers read the store with pyarrow
+    (no Hadoop S3A jar) and write into the directory run's staging."""
+    _engine_available(engine)
+    source = _upload(s3, listings[0], s3.bucket(), "in")
+    index = tmp_path / "registry.rfi"
+    write_index(demo_data, index)
+    out = tmp_path / "out"
+    done = _cli(source, "--out", str(out), "--engine", engine, "--index", str(index),
+                "--today", "2026-06-01", "--spark-master", "local[2]",
+                env=_worker_env())  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _sorted(read_output(out)) == reference
