@@ -262,12 +262,13 @@ def screen(
         ),
     ],
     out: Annotated[
-        Path,
+        str,
         typer.Option(
             "--out",
             "-o",
             help="Verdicts: a file (.parquet, .csv, .jsonl) or, for partitioned "
-            "input, a directory (resumable run).",
+            "input, a directory or the URI of a Delta table (s3://bucket/verdicts/): a "
+            "resumable run.",
         ),
     ],
     index: Annotated[
@@ -287,6 +288,13 @@ def screen(
     spark_master: Annotated[
         str | None, typer.Option(help="Spark master (local[4], yarn, k8s://...).")
     ] = None,
+    image_store: Annotated[
+        str | None,
+        typer.Option(
+            help="Where store://BUCKET/KEY images are read: a filesystem URI (s3:// reads "
+            "s3://BUCKET/KEY; file:///mirror reads /mirror/BUCKET/KEY)."
+        ),
+    ] = None,
 ) -> None:
     """Screen marketplace listings for unlicensed use of Olympic properties."""
     from datetime import UTC, datetime
@@ -294,7 +302,7 @@ def screen(
     from rich.progress import BarColumn, Progress, TextColumn
 
     from ringfence.screening.index import builtin_data, load_index
-    from ringfence.screening.interfaces import ImageSources
+    from ringfence.screening.interfaces import ImageSources, UriObjectStore
     from ringfence.screening.runners.local import screen_file
 
     if engine not in ENGINES:
@@ -305,14 +313,22 @@ def screen(
         day = date.fromisoformat(today) if today else None
     except ValueError:
         raise InvalidInput(f"--today: {today!r} is not a date", code="invalid_date") from None
+    out_path = Path(out)
     partitioned = (
         engine != "local"
         or "://" in source
+        or "://" in out
         or Path(source).is_dir()
-        or out.is_dir()
-        or not out.suffix  # a directory to be
+        or out_path.is_dir()
+        or not out_path.suffix  # a directory to be
     )
     data = load_index(index) if index is not None else builtin_data()
+    if image_store is not None and "://" not in image_store:
+        raise InvalidInput(
+            f"--image-store: {image_store!r} is not a URI (s3://, file:///dir...)",
+            code="invalid_uri",
+        )
+    store = UriObjectStore(image_store) if image_store else None
     with Progress(
         TextColumn("screening"),
         BarColumn(bar_width=None),
@@ -328,20 +344,27 @@ def screen(
             run_day = day or datetime.now(UTC).date()
             summary: object = screen_dataset(
                 source,
-                out,
+                out if "://" in out else out_path,
                 data=data,
                 today=run_day,
                 engine=lambda: _partition_engine(
-                    engine, data, run_day, workers, batch_size, ray_address, spark_master
+                    engine,
+                    data,
+                    run_day,
+                    workers,
+                    batch_size,
+                    ray_address,
+                    spark_master,
+                    ImageSources(store=store) if store else None,
                 ),
                 progress=lambda n: bar.advance(task, n),
             )
         else:
             summary = screen_file(
                 Path(source),
-                out,
+                out_path,
                 data=data,
-                sources=ImageSources(base=Path(source).resolve().parent),
+                sources=ImageSources(base=Path(source).resolve().parent, store=store),
                 workers=workers,
                 batch_size=batch_size,
                 today=day,
@@ -358,6 +381,7 @@ def _partition_engine(  # type: ignore[no-untyped-def]
     batch_size: int,
     ray_address: str | None,
     spark_master: str | None,
+    sources,  # ImageSources | None, imported lazily
 ):
     """The engine of a partitioned run; Ray and Spark only from their extras."""
     from ringfence.screening.runners.dataset import LocalPartitions, missing_extra
@@ -367,14 +391,18 @@ def _partition_engine(  # type: ignore[no-untyped-def]
             from ringfence.screening.runners.ray_runner import RayPartitions
         except ImportError:
             raise missing_extra("ray") from None
-        return RayPartitions(data, today=day, address=ray_address, batch_size=batch_size)
+        return RayPartitions(
+            data, today=day, address=ray_address, batch_size=batch_size, sources=sources
+        )
     if engine == "spark":
         try:
             from ringfence.screening.runners.spark_runner import SparkPartitions
         except ImportError:
             raise missing_extra("spark") from None
-        return SparkPartitions(data, today=day, master=spark_master, batch_size=batch_size)
-    return LocalPartitions(data, today=day, workers=workers, batch_size=batch_size)
+        return SparkPartitions(
+            data, today=day, master=spark_master, batch_size=batch_size, sources=sources
+        )
+    return LocalPartitions(data, today=day, workers=workers, batch_size=batch_size, sources=sources)
 
 
 # ------------------------------------------------------------------ keys

@@ -1,5 +1,6 @@
 """Where listing images come from: local files and ``file://`` URIs, and an object store behind
-a Protocol (``store://BUCKET/KEY``) with an in-memory and a directory implementation.
+a Protocol (``store://BUCKET/KEY``) with an in-memory, a directory and a filesystem-URI
+(S3 and the rest of pyarrow's and fsspec's) implementation.
 
 Framework-free like the rest of the engine; no image library is imported here."""
 
@@ -9,6 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
+
+import pyarrow.fs as pafs
+
+from ringfence.core.errors import RingfenceError
 
 STORE_SCHEME = "store"
 
@@ -60,6 +65,58 @@ class DirectoryObjectStore:
         if not path.is_relative_to(base):
             raise ImageUnavailable("image_source_forbidden", "outside the store")
         return read_limited(path, limit)
+
+
+_FILESYSTEMS: dict[
+    str, tuple[pafs.FileSystem, str]
+] = {}  # per process: a store's filesystem, opened once
+
+
+@dataclass(frozen=True)
+class UriObjectStore:
+    """A store behind a filesystem URI: ``store://b/k`` is ``ROOT/b/k``, and ``ROOT`` ``s3://``
+    makes it ``s3://b/k`` itself. Credentials and endpoint from the environment (``AWS_*``).
+    Picklable (the URI only), so Ray tasks and Spark workers get it as it is and open the
+    filesystem themselves, once per process."""
+
+    root: str
+
+    def uri(self, bucket: str, key: str) -> str:
+        if self.root.endswith("://"):
+            return f"{self.root}{bucket}/{key}"
+        return f"{self.root.rstrip('/')}/{bucket}/{key}"
+
+    def _opened(self) -> tuple[pafs.FileSystem, str]:
+        """The filesystem and the path on it that ``bucket/key`` follows."""
+        opened = _FILESYSTEMS.get(self.root)
+        if opened is None:
+            from ringfence.screening.runners.dataset import filesystem  # noqa: PLC0415 - cycle
+
+            fs, probe = filesystem(self.uri("b", "k"))
+            opened = _FILESYSTEMS[self.root] = (fs, probe.removesuffix("b/k"))
+        return opened
+
+    def get(self, bucket: str, key: str, limit: int) -> bytes:
+        if ".." in key.split("/") or bucket == "..":
+            raise ImageUnavailable("image_source_forbidden", "outside the store")
+        uri = self.uri(bucket, key)
+        try:
+            fs, base = self._opened()
+            path = f"{base}{bucket}/{key}"
+            info = fs.get_file_info(path)
+            if info.type != pafs.FileType.File:
+                raise ImageUnavailable("image_not_found", uri)
+            if (info.size or 0) > limit:
+                raise ImageUnavailable("image_too_large", f"{info.size} bytes")
+            with fs.open_input_stream(path) as handle:
+                data: bytes = handle.read(limit + 1)
+        except (OSError, ValueError, RingfenceError) as exc:
+            raise ImageUnavailable(
+                "image_not_found", f"{uri}: {str(exc).splitlines()[0]}"
+            ) from None
+        if len(data) > limit:
+            raise ImageUnavailable("image_too_large", f"over {limit} bytes")
+        return data
 
 
 def read_limited(path: Path, limit: int) -> bytes:

@@ -46,6 +46,7 @@ from ringfence.core.errors import InvalidInput, RingfenceError
 from ringfence.core.files import atomic_write
 from ringfence.screening.engine import INPUT_COLUMNS, OUTPUT_SCHEMA, Engine
 from ringfence.screening.index import ScreeningData, content_version, dump_index
+from ringfence.screening.interfaces import ImageSources
 from ringfence.screening.runners.local import (
     DEFAULT_BATCH,
     _bounded_map,
@@ -61,6 +62,7 @@ LOCK = "_lock"
 FORMAT = "ringfence-screening-run"
 VERSION = 1
 _SUFFIXES = (".parquet", ".pq")
+_BUCKET_SCHEMES = frozenset({"s3", "s3a", "s3n", "gs", "gcs", "r2"})
 _OUTPUT = re.compile(r"p\d{6}-\d{4}\.parquet")
 
 
@@ -138,9 +140,15 @@ class Dataset:
         return _guard(where, reader.iter_batches(batch_size=batch_size, columns=columns))
 
 
-def _filesystem(source: str) -> tuple[pafs.FileSystem, str]:
+def filesystem(source: str) -> tuple[pafs.FileSystem, str]:
+    """The filesystem of a local path or URI (pyarrow's, else fsspec's) and the path on it.
+    Credentials and endpoints come from the environment (for S3: ``AWS_*``), so a worker given
+    the same URI opens the same filesystem."""
     if "://" not in source:
         return pafs.LocalFileSystem(), str(Path(source).resolve())
+    scheme, _, rest = source.partition("://")
+    if scheme.lower() in _BUCKET_SCHEMES and not rest.split("/", 1)[0]:
+        raise InvalidInput(f"{source}: no bucket in the URI", code="invalid_uri")
     try:
         fs, path = pafs.FileSystem.from_uri(source)
         return fs, str(path)
@@ -162,7 +170,7 @@ def _filesystem(source: str) -> tuple[pafs.FileSystem, str]:
 
 def open_dataset(source: str) -> Dataset:
     """A Parquet file or directory of Parquet files, local or behind a URI."""
-    fs, root = _filesystem(source)
+    fs, root = filesystem(source)
     root = root.rstrip("/") or "/"
     try:
         info = fs.get_file_info(root)
@@ -190,6 +198,12 @@ def open_dataset(source: str) -> Dataset:
         paths=tuple(i.path for i in infos),
         sizes=tuple(int(i.size or 0) for i in infos),
     )
+
+
+def is_table_uri(out: str) -> bool:
+    """``--out`` names a Delta table behind a filesystem URI (``s3://``, ``gs://``,
+    ``file://``...) rather than a local directory."""
+    return "://" in out
 
 
 # ---------------------------------------------------------------------- the manifest
@@ -257,7 +271,7 @@ def run_arguments(dataset: Dataset, data: ScreeningData, today: date) -> dict[st
     }
 
 
-def _refuse_changed(target: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
+def refuse_changed(target: Path | str, old: dict[str, Any], new: dict[str, Any]) -> None:
     changed = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
     if changed:
         what = ", ".join(f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in changed)
@@ -271,12 +285,31 @@ def _refuse_changed(target: Path, old: dict[str, Any], new: dict[str, Any]) -> N
 # ---------------------------------------------------------------------- engines
 
 
+@dataclass(frozen=True)
+class Staging:
+    """Where an engine writes a chunk's Parquet files: a folder on a filesystem the driver and
+    every worker reach (a local directory, or a prefix of the output table on object storage).
+    ``uri`` opens it elsewhere (``filesystem(uri)``)."""
+
+    fs: pafs.FileSystem
+    path: str
+    uri: str
+
+    @classmethod
+    def local(cls, folder: Path) -> Staging:
+        return cls(pafs.LocalFileSystem(), str(folder), f"file://{folder}")
+
+    @property
+    def is_local(self) -> bool:
+        return isinstance(self.fs, pafs.LocalFileSystem)
+
+
 class PartitionEngine(Protocol):
-    """Screens chunks of partitions into Parquet files in a staging directory."""
+    """Screens chunks of partitions into Parquet files in a staging folder."""
 
     chunk_size: int  # partitions per commit
 
-    def screen(self, dataset: Dataset, paths: list[str], staging: Path) -> None: ...
+    def screen(self, dataset: Dataset, paths: list[str], staging: Staging) -> None: ...
 
     def close(self) -> None: ...
 
@@ -295,18 +328,20 @@ class LocalPartitions:
         workers: int = 1,
         batch_size: int = DEFAULT_BATCH,
         compiled: bool = True,
+        sources: ImageSources | None = None,
     ) -> None:
         self.today, self.workers, self.batch_size = today, workers, batch_size
-        self._engine = Engine(data, compiled=compiled) if workers <= 1 else None
+        self._engine = Engine(data, compiled=compiled, sources=sources) if workers <= 1 else None
         self._pool: ProcessPoolExecutor | None = None
         if workers > 1:
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
                 initializer=_init_worker,
-                initargs=worker_args(dump_index(data), compiled, None),
+                initargs=worker_args(dump_index(data), compiled, sources),
             )
 
-    def screen(self, dataset: Dataset, paths: list[str], staging: Path) -> None:
+    def screen(self, dataset: Dataset, paths: list[str], staging: Staging) -> None:
+        staging.fs.create_dir(staging.path, recursive=True)
         for n, path in enumerate(paths):
             batches = dataset.batches(path, self.batch_size)
             if self._pool is not None:
@@ -315,7 +350,8 @@ class LocalPartitions:
                 engine = self._engine
                 assert engine is not None
                 results = (engine.screen_batch(b, today=self.today) for b in batches)
-            with pq.ParquetWriter(staging / f"{n:04d}.parquet", OUTPUT_SCHEMA) as writer:
+            out = f"{staging.path}/{n:04d}.parquet"
+            with pq.ParquetWriter(out, OUTPUT_SCHEMA, filesystem=staging.fs) as writer:
                 for out in results:
                     writer.write_batch(out)
 
@@ -353,7 +389,7 @@ class RunSummary:
 
 def screen_dataset(
     source: str,
-    target: Path,
+    target: Path | str,
     *,
     data: ScreeningData,
     today: date,
@@ -363,9 +399,16 @@ def screen_dataset(
     """Screen the dataset ``source`` into the directory ``target``, resuming the run recorded
     there (same arguments) or starting one; ``engine`` makes the engine once there is work.
     A relative ``target`` is taken from the current directory here, once: the engines'
-    workers (and Hadoop's URIs) never see it relative."""
-    target = target.absolute()
+    workers (and Hadoop's URIs) never see it relative. A URI ``target`` (``s3://bucket/out``)
+    is a Delta Lake table committed without renames (``table.py``)."""
     dataset = open_dataset(source)
+    if isinstance(target, str) and is_table_uri(target):
+        from ringfence.screening.runners.table import screen_into_table  # noqa: PLC0415
+
+        return screen_into_table(
+            dataset, target, data=data, today=today, engine=engine, progress=progress
+        )
+    target = Path(target).absolute()
     if target.suffix.lower() in (*_SUFFIXES, ".csv", ".jsonl", ".json", ".ndjson"):
         raise InvalidInput(
             f"{target}: a partitioned run writes a directory; give --out a directory name",
@@ -453,7 +496,7 @@ def _run(
             )
         manifest = Manifest(arguments)
     else:
-        _refuse_changed(target, manifest.arguments, arguments)
+        refuse_changed(target, manifest.arguments, arguments)
         manifest.attempt += 1
     _clean(target, manifest)
     manifest.save(target)  # before any output: every later file is named by it, or an orphan
@@ -488,7 +531,7 @@ def _commit_chunk(
 ) -> int:
     staging = target / STAGING / secrets.token_hex(6)
     staging.mkdir(parents=True)
-    runner.screen(dataset, chunk, staging)
+    runner.screen(dataset, chunk, Staging.local(staging))
     produced = sorted(p for p in staging.rglob("*") if p.is_file() and p.suffix == ".parquet")
     rows = sum(int(pq.ParquetFile(p).metadata.num_rows) for p in produced)
     expected = sum(dataset.rows(p) for p in chunk)
@@ -522,8 +565,14 @@ def _clean(target: Path, manifest: Manifest) -> None:
             path.unlink()
 
 
-def read_output(target: Path) -> pa.Table:
-    """A finished run's output as one table (the files its manifest names)."""
+def read_output(target: Path | str) -> pa.Table:
+    """A finished run's output as one table (the files its manifest names, or the Delta
+    table's rows for a URI)."""
+    if isinstance(target, str) and is_table_uri(target):
+        from ringfence.screening.runners.table import read_table  # noqa: PLC0415
+
+        return read_table(target)
+    target = Path(target)
     manifest = Manifest.load(target)
     if manifest is None or not manifest.complete:
         raise InvalidInput(f"{target}: no finished run there", code="run_not_finished")

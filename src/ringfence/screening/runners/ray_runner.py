@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from pathlib import Path
 from typing import Any, cast
 
 import pyarrow as pa
@@ -17,20 +16,23 @@ import ray.data
 
 from ringfence.screening.engine import OUTPUT_SCHEMA, Engine
 from ringfence.screening.index import ScreeningData, dump_index, load_index
-from ringfence.screening.runners.dataset import Dataset
+from ringfence.screening.interfaces import ImageSources
+from ringfence.screening.runners.dataset import Dataset, Staging
 from ringfence.screening.runners.local import DEFAULT_BATCH
 
 _ENGINES: dict[str, Engine] = {}
 
 
-def _screen(table: pa.Table, index: list[Any], today: date) -> pa.Table:
+def _screen(
+    table: pa.Table, index: list[Any], today: date, sources: ImageSources | None = None
+) -> pa.Table:
     """``Engine.screen_batch`` over a block; the engine is loaded once per worker process from
     the object store (the reference is wrapped in a list so that Ray passes it as it is)."""
-    key = index[0].hex()
+    key = f"{index[0].hex()}|{sources!r}"
     engine = _ENGINES.get(key)
     if engine is None:
         _ENGINES.clear()  # one index per worker: a new run's replaces the last
-        engine = _ENGINES[key] = Engine(load_index(ray.get(index[0])))
+        engine = _ENGINES[key] = Engine(load_index(ray.get(index[0])), sources=sources)
     outs = [engine.screen_batch(b, today=today) for b in table.to_batches()]
     return pa.Table.from_batches(outs, schema=OUTPUT_SCHEMA)
 
@@ -48,6 +50,7 @@ class RayPartitions:
         address: str | None = None,
         batch_size: int = DEFAULT_BATCH,
         chunk_size: int = 64,
+        sources: ImageSources | None = None,
     ) -> None:
         self._owned = not ray.is_initialized()
         if self._owned:
@@ -59,21 +62,22 @@ class RayPartitions:
             )
             ray.data.DataContext.get_current().enable_progress_bars = False
         self.today, self.batch_size, self.chunk_size = today, batch_size, chunk_size
+        self.sources = sources
         self._index = [ray.put(dump_index(data))]  # in a list: the actors get the reference
 
-    def screen(self, dataset: Dataset, paths: list[str], staging: Path) -> None:
+    def screen(self, dataset: Dataset, paths: list[str], staging: Staging) -> None:
         columns = dataset.common_columns(paths)
         screened = (
             ray.data.read_parquet(paths, filesystem=dataset.fs)
             .select_columns(columns)
             .map_batches(
                 cast(Any, _screen),  # takes the index and date too (fn_args)
-                fn_args=(self._index, self.today),
+                fn_args=(self._index, self.today, self.sources),
                 batch_format="pyarrow",
                 batch_size=self.batch_size,
             )
         )
-        screened.write_parquet(str(staging))
+        screened.write_parquet(staging.path, filesystem=staging.fs)  # workers write there
 
     def close(self) -> None:
         if self._owned:

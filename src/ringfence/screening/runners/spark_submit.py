@@ -5,8 +5,10 @@
         $(python -c 'import ringfence.screening.runners.spark_submit as m; print(m.__file__)') \\
         hdfs:///listings/2026-11-25 /shared/verdicts/2026-11-25 --index registry.rfi
 
-The driver needs the output directory on a filesystem every executor also mounts (the run's
-manifest and atomic renames are local file operations); executors need ringfence installed
+An output directory must be on a filesystem every executor also mounts (the run's manifest and
+atomic renames are local file operations); an output URI (``s3://bucket/verdicts/``) is a Delta
+table the executors write to directly, with their own ``AWS_*`` environment
+(``spark.executorEnv.*``). Executors need ringfence installed
 (the same wheel) or shipped with ``--py-files``/``--archives``. Exit codes as the CLI's: 2 with
 one line on stderr for bad input."""
 
@@ -27,7 +29,7 @@ from ringfence.screening.runners.spark_runner import SparkPartitions
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ringfence-spark-screen", description=__doc__)
     parser.add_argument("source", help="Parquet file, directory or URI of partitions")
-    parser.add_argument("out", type=Path, help="output directory (resumable run)")
+    parser.add_argument("out", help="output directory or table URI (resumable run)")
     parser.add_argument("--index", type=Path, help="index file; the built-in registry if omitted")
     parser.add_argument("--today", help="date for listings without listed_at (YYYY-MM-DD)")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH)
