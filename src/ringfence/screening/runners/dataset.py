@@ -63,6 +63,7 @@ FORMAT = "ringfence-screening-run"
 VERSION = 1
 _SUFFIXES = (".parquet", ".pq")
 _BUCKET_SCHEMES = frozenset({"s3", "s3a", "s3n", "gs", "gcs", "r2"})
+_HADOOP_S3 = frozenset({"s3a", "s3n"})
 _OUTPUT = re.compile(r"p\d{6}-\d{4}\.parquet")
 
 
@@ -149,6 +150,8 @@ def filesystem(source: str) -> tuple[pafs.FileSystem, str]:
     scheme, _, rest = source.partition("://")
     if scheme.lower() in _BUCKET_SCHEMES and not rest.split("/", 1)[0]:
         raise InvalidInput(f"{source}: no bucket in the URI", code="invalid_uri")
+    if scheme.lower() in _HADOOP_S3:  # Hadoop's names for S3: the same objects
+        source = f"s3://{rest}"
     try:
         fs, path = pafs.FileSystem.from_uri(source)
         return fs, str(path)

@@ -26,7 +26,7 @@ killed attempt's) are invisible to every Delta reader and are deleted by the nex
 Readers need no ringfence: ``deltalake.DeltaTable(uri).to_pyarrow_table()``, DuckDB's
 ``delta_scan``, pandas through deltalake, Spark with Delta Lake. Credentials, region and
 endpoint come from the standard AWS environment (``AWS_ACCESS_KEY_ID``, ``AWS_ENDPOINT_URL``...),
-which delta-rs, pyarrow and s3fs all read."""
+which delta-rs and pyarrow both read."""
 
 from __future__ import annotations
 
