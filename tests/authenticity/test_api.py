@@ -338,3 +338,31 @@ def test_h18_s10_sale_time_outside_utc_is_422(
         ).status_code
         == 204
     )
+
+
+@pytest.mark.parametrize("lot", ["L-2026/07", "A?B", "x%y&z", "(1)+2;3"])
+def test_i19_every_gs1_lot_prints_codes_that_verify(
+    client: TestClient, heritage: dict[str, str], lot: str
+) -> None:
+    """GS1 character set 82 holds `/`, `?`, `%`: a lot made of them is valid, and the codes it
+    prints (percent-encoded in the URI) verify as genuine."""
+    assert client.post("/v1/products", json=PRODUCT, headers=heritage).status_code == 201
+    made = client.post(
+        "/v1/codes/batches", json={"gtin": GTIN, "count": 1, "lot": lot}, headers=heritage
+    )
+    assert made.status_code == 201, made.text
+    (uri,) = _uris(client, made.json(), heritage)
+    body = client.get(_path(uri)).json()
+    assert body["status"] == "genuine", (uri, body)
+
+
+@pytest.mark.parametrize("lot", ["bad lot/?", "", "é", "x" * 21])
+def test_i19_a_lot_outside_gs1_rules_is_refused_at_issue(
+    client: TestClient, heritage: dict[str, str], lot: str
+) -> None:
+    assert client.post("/v1/products", json=PRODUCT, headers=heritage).status_code == 201
+    made = client.post(
+        "/v1/codes/batches", json={"gtin": GTIN, "count": 1, "lot": lot}, headers=heritage
+    )
+    assert made.status_code == 422
+    assert made.json()["detail"][0]["loc"][-1] == "lot"

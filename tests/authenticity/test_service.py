@@ -17,7 +17,7 @@ from ringfence.authenticity.clones import Thresholds
 from ringfence.authenticity.enums import KeyStatus, ScanReason, ScanStatus
 from ringfence.authenticity.models import CodeUnit, Scan
 from ringfence.authenticity.schemas import ProductIn
-from ringfence.core.errors import Conflict, Forbidden, NotFound
+from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import SYSTEM, Principal, Role
 from ringfence.demo import DEMO_PRODUCT
 from ringfence.registry.service import compile_index
@@ -266,3 +266,11 @@ def test_a_batch_stores_one_unit_per_code(session: Session, issue: Issue) -> Non
         )
         == 7
     )
+
+
+def test_i19_the_service_refuses_a_lot_outside_gs1_rules(issue: Issue) -> None:
+    """The console's form hands the lot straight to the service: the rule holds there too."""
+    with pytest.raises(InvalidInput) as exc:
+        issue(count=1, lot="bad lot/?")
+    assert (exc.value.code, exc.value.loc) == ("invalid_lot", ("lot",))
+    assert issue(count=1, lot="L-2026/07").batch.lot == "L-2026/07"

@@ -448,7 +448,9 @@ async def verify(
     return await _verify(request, session, gtin, None, serial, s, country, format)
 
 
-@public.get("/v/01/{gtin}/10/{lot}/21/{serial}", **_VERIFY_DOC)  # type: ignore[arg-type]
+# `{lot:path}`: a lot may hold `/` (GS1 character set 82), printed as %2F, which the router
+# sees decoded; serials never hold one, so the last `/21/` ends the lot.
+@public.get("/v/01/{gtin}/10/{lot:path}/21/{serial}", **_VERIFY_DOC)  # type: ignore[arg-type]
 async def verify_with_lot(
     request: Request,
     session: SessionDep,

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Row, Table, bindparam, insert, or_, select, u
 from sqlalchemy.orm import Session, aliased
 
 from ringfence.authenticity.clones import ScanFact, Thresholds, clone_reason
-from ringfence.authenticity.codes import UnitCode, message, new_serials
+from ringfence.authenticity.codes import UnitCode, is_ai_value, message, new_serials
 from ringfence.authenticity.enums import BatchStatus, KeyStatus, ScanReason, ScanStatus
 from ringfence.authenticity.models import CodeBatch, CodeUnit, Product, Scan, SigningKey
 from ringfence.authenticity.schemas import BatchOut, JwkOut, KeyOut, ProductIn, ProductOut
@@ -271,6 +271,13 @@ def issue_batch(
     if not (principal.is_admin or principal.acts_as(Role.licensee, product.licensee_id)):
         raise Forbidden(
             "codes are issued by the product's licensee or the admin", code="not_your_party"
+        )
+    if lot is not None and not is_ai_value(lot):  # every caller: API, pages, CLI
+        raise InvalidInput(
+            f"lot {lot!r}: a batch/lot (GS1 AI 10) is 1 to 20 characters of GS1 set 82 "
+            "(letters, digits and !\"%&'()*+,-./:;<=>?_; no spaces)",
+            code="invalid_lot",
+            loc=("lot",),
         )
     on = on or utcnow().date()
     covering = index.covering_licence(product.licensee_id, product.marks, product.category_id, on)
