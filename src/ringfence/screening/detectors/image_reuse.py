@@ -35,6 +35,7 @@ import numpy.typing as npt
 import pdqhash
 
 from ringfence.screening.detectors.photo_match import (
+    MIN_INLIERS,
     FeatureIndex,
     PhotoFeatures,
     foreground,
@@ -168,6 +169,12 @@ def bank_hashes(rgb: npt.NDArray[np.uint8]) -> PhotoHashes:
     cut_hash = pdq(cut)[0] if cut is not None else None
     variants = [pdq(np.ascontiguousarray(v))[0] for v in bank_views(rgb)[1 if cut is None else 2 :]]
     return PhotoHashes(main, quality, cut_hash, variants)
+
+
+def recognisable(hashes: PhotoHashes, features: PhotoFeatures) -> bool:
+    """Whether an official photo can be recognised again: by its PDQ hash, by its keypoints
+    or by its subject's shape (a plain studio shot). A blank photo cannot."""
+    return hashes.quality >= MIN_QUALITY or len(features.points) >= MIN_INLIERS or features.plain
 
 
 def query_hashes(rgb: npt.NDArray[np.uint8]) -> list[tuple[bytes, int]]:
@@ -307,8 +314,12 @@ def find(
     hits = match(bank, rgb)
     listing = listing_features(rgb) if features is not None else None
     voted = features.candidates(listing.descriptors) if features and listing else []
+    shaped: list[int] = []
+    if features is not None and listing is not None and len(features.shapes):
+        subject = listing.subject  # found only when the bank has plain studio shots
+        shaped = features.shapes.candidates(subject) if subject is not None else []
     found: list[Match] = []
-    for owner in sorted({*hits, *voted}):
+    for owner in sorted({*hits, *voted, *shaped}):
         distance = hits.get(owner)
         record = records[owner] if owner < len(records) else None
         checked = verify(listing, record) if listing is not None and record is not None else None
