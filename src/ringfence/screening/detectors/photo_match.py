@@ -81,7 +81,7 @@ MAX_CANDIDATES = 8
 # far from it a pixel is subject; GrabCut's rounds; a subject's plausible share
 BORDER_SHARE = 0.03
 SMOOTH_TOLERANCE = 12.0
-SMOOTH_BORDER = 0.7
+SMOOTH_BORDER = 0.5
 SUBJECT_CONTRAST = 40.0
 BORDER_COLOUR = 0.002  # share of the border (in a widened bin) that makes a colour common
 GRABCUT_ROUNDS = 3
@@ -94,9 +94,10 @@ KEYPOINT_MARGIN = 9  # pixels at FEATURE_SIDE around the subject where bank keyp
 # unchanged for the backdrop to pin the colours (another product on the same backdrop)
 GAINS = (0.5, 2.0)
 WHITE_BALANCE = 1.3
-OFFSET = 80.0
+OFFSET = 128.0
 SATURATED = (8, 247)
-SAME_BACKDROP = 0.8
+SAME_BACKDROP = 0.7
+BACKDROP_TOLERANCE = 24
 MIN_BACKDROP_PIXELS = 150
 LIGHTING_PULL = 0.02
 LIGHTING_RESIDUAL = 20.0  # median, sum of channels: a copy's colours fit closely
@@ -498,8 +499,6 @@ def _dense(
     if region.sum() < MIN_COVER * subject.sum():
         return None
     corrected = _photometric(aligned, photo, region, cover)
-    if corrected is None:
-        return None
     # colour, forgiving one pixel of misalignment
     padded = np.pad(corrected, ((1, 1), (1, 1), (0, 0)), mode="edge")
     ref = photo.thumb.astype(np.int16)
@@ -528,69 +527,95 @@ def _photometric(
     photo: PhotoFeatures,
     region: npt.NDArray[np.bool_],
     cover: npt.NDArray[np.bool_],
-) -> npt.NDArray[np.int16] | None:
-    """The aligned listing's colours brought to the photo's lighting, or None when no
-    plausible change of brightness, contrast and white balance explains them.
+) -> npt.NDArray[np.int16]:
+    """The aligned listing's colours brought to the photo's lighting, when a change of
+    lighting (brightness, contrast, white balance) explains them; as they are otherwise.
 
     The change is a gain per channel and one offset (``ref = gain_c * listing_c + offset``),
-    fitted over the subject by least squares, pulled gently towards no change (a one-colour
-    product alone does not pin four numbers), fitted again without the pixels it explains
-    worst (a caption bar, misalignment), and held to ``GAINS``, ``WHITE_BALANCE`` and
-    ``OFFSET``. When the photo's backdrop shows in the listing unchanged (unsaturated pixels,
-    ``SAME_BACKDROP`` of them agreeing), the lighting did not change: the colours are compared
-    as they are, so another product shot on the same backdrop gains nothing from the fit.
-    Pixels the listing has clipped (at 0 or 255) agree when the photo's are at least as far
-    out as the fit puts them."""
+    fitted over the subject by least squares, pulled gently towards no change, fitted again
+    without the pixels it explains worst (a caption bar, misalignment), and held to
+    ``GAINS``, ``WHITE_BALANCE``, ``OFFSET`` and a close fit (``LIGHTING_RESIDUAL``). The
+    photo's backdrop, where the listing shows it, is the witness: the fit is believed only
+    when the backdrop agrees under it too (``SAME_BACKDROP`` of it within
+    ``BACKDROP_TOLERANCE``). Another product on the same backdrop needs a fit that the
+    unchanged backdrop refutes; on a new backdrop a change of lighting is not believed as
+    well (one product of one colour alone would let a fit turn it into another). Clipped
+    pixels (0 or 255) agree when the other side is as far out."""
+    identity = aligned.astype(np.int16)
     ref = photo.thumb.astype(np.float32)
     got = aligned.astype(np.float32)
-    lo, hi = SATURATED
-    ref_ok = ((ref > lo) & (ref < hi)).all(axis=2)
-    got_ok = ((got > lo) & (got < hi)).all(axis=2)
+    backdrop = None
     if photo.plain:
         around = cv2.dilate(photo.mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
-        backdrop = around & cover & ref_ok
-        if backdrop.sum() >= MIN_BACKDROP_PIXELS:
-            same = np.abs(got[backdrop] - ref[backdrop]).sum(axis=1) < COLOUR_TOLERANCE
-            if float(same.mean()) >= SAME_BACKDROP:
-                return aligned.astype(np.int16)
-    use = region & ref_ok & got_ok
-    if use.sum() < MIN_DETAIL_PIXELS:
-        return aligned.astype(np.int16)  # nothing unclipped to fit on: compare as it is
-    x, y = got[use], ref[use]  # (n, 3)
-    keep = np.ones(len(x), bool)
+        if (around & cover).sum() >= MIN_BACKDROP_PIXELS:
+            backdrop = around & cover
+    lo, hi = SATURATED
+    unclipped = (ref > lo) & (ref < hi) & (got > lo) & (got < hi)  # (h, w, 3)
+    if unclipped[region].any(axis=1).sum() < MIN_DETAIL_PIXELS:
+        return identity
+    x, y, valid = got[region], ref[region], unclipped[region]  # (n, 3) each
+    keep = valid.any(axis=1)
     for _ in range(2):
-        gains, offset = _fit_lighting(x[keep], y[keep])
-        residual = np.abs(x * gains + offset - y).sum(axis=1)
-        keep = residual <= 2 * float(np.median(residual)) + COLOUR_TOLERANCE / 3
+        gains, offset = _fit_lighting(x[keep], y[keep], valid[keep])
+        residual = (np.abs(x * gains + offset - y) * valid).sum(axis=1)
+        keep &= residual <= 2 * float(np.median(residual[keep])) + COLOUR_TOLERANCE / 3
     if not (
-        float(np.median(residual)) <= LIGHTING_RESIDUAL
+        float(np.median(residual[valid.any(axis=1)])) <= LIGHTING_RESIDUAL
         and GAINS[0] <= gains.min()
         and gains.max() <= GAINS[1]
         and gains.max() <= WHITE_BALANCE * gains.min()
         and abs(offset) <= OFFSET
     ):
-        return None
-    out = got * gains + offset
-    # a clipped channel says only "at least" (255) or "at most" (0) this bright
-    high, low = aligned >= 255 - lo, aligned <= lo
-    out = np.where(high & (ref >= out - COLOUR_TOLERANCE / 3), ref, out)
-    out = np.where(low & (ref <= out + COLOUR_TOLERANCE / 3), ref, out)
-    return np.asarray(np.clip(np.round(out), -255, 510), np.int16)
+        return identity
+    mapped = got * gains.astype(np.float32) + np.float32(offset)
+    if backdrop is not None and _agreement(mapped, aligned, ref, backdrop) < SAME_BACKDROP:
+        return identity  # the backdrop, unchanged or new, does not confirm the fit
+    return np.asarray(np.round(_unclipped(mapped, aligned, ref)), np.int16)
+
+
+def _unclipped(
+    mapped: npt.NDArray[np.float32], aligned: npt.NDArray[np.uint8], ref: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """``mapped`` (the listing in the photo's lighting) where clipping hides nothing, the
+    photo's own value where it does: a value past 255 (or 0) agrees with a clipped photo
+    pixel, and a clipped listing pixel says only "at least" (or "at most") this bright."""
+    lo, hi = SATURATED
+    slack = COLOUR_TOLERANCE / 3
+    out = np.clip(mapped, 0, 255)
+    out = np.where((aligned >= hi) & (ref >= out - slack), ref, out)
+    return np.where((aligned <= lo) & (ref <= out + slack), ref, out)
+
+
+def _agreement(
+    mapped: npt.NDArray[np.float32],
+    aligned: npt.NDArray[np.uint8],
+    ref: npt.NDArray[np.float32],
+    where: npt.NDArray[np.bool_],
+) -> float:
+    """Share of ``where`` where the listing's colours (``mapped``) agree closely with the
+    photo's (``BACKDROP_TOLERANCE``: a backdrop is smooth and easy to align)."""
+    out = _unclipped(mapped, aligned, ref)
+    return float((np.abs(out[where] - ref[where]).sum(axis=1) < BACKDROP_TOLERANCE).mean())
 
 
 def _fit_lighting(
-    x: npt.NDArray[np.float32], y: npt.NDArray[np.float32]
+    x: npt.NDArray[np.float32], y: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.float64], float]:
-    """Least squares ``y_c = gain_c * x_c + offset`` with a gentle pull towards gains of 1 and
-    an offset of 0 (``_photometric``)."""
-    n = len(x)
-    xs, xx = x.sum(axis=0, dtype=np.float64), (x.astype(np.float64) ** 2).sum(axis=0)
+    """Least squares ``y_c = gain_c * x_c + offset`` over the ``valid`` (pixel, channel)
+    values, with a gentle pull of the gains towards 1 (``_photometric``)."""
+    w = valid.astype(np.float64)
+    x64, y64 = x.astype(np.float64) * w, y.astype(np.float64) * w
+    n = w.sum(axis=0)
+    xs, xx = x64.sum(axis=0), (x64 * x64).sum(axis=0)
     normal = np.zeros((4, 4))
     normal[[0, 1, 2], [0, 1, 2]] = xx
     normal[3, :3] = normal[:3, 3] = xs
-    normal[3, 3] = 3 * n
-    rhs = np.append((x.astype(np.float64) * y).sum(axis=0), y.sum(dtype=np.float64))
-    pull = LIGHTING_PULL * np.diag(normal)
+    normal[3, 3] = n.sum()
+    rhs = np.append((x64 * y64).sum(axis=0), y64.sum())
+    # the pull is measured against what the data says about each gain (its spread), so a
+    # product of many colours is fitted freely and one of a single colour stays near 1
+    spread = xx - xs * xs / np.maximum(n, 1)
+    pull = LIGHTING_PULL * np.append(spread, 0.0) + 1e-6
     solution = np.linalg.solve(normal + np.diag(pull), rhs + pull * np.array([1, 1, 1, 0]))
     return solution[:3], float(solution[3])
 
