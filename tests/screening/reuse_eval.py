@@ -73,7 +73,11 @@ class Bank:
             image = rgb(gen.official(seed))
             hashes, features = bank_hashes(image), photo_features(image)
             self.accepted_pdq += hashes.quality >= MIN_QUALITY
-            ok = recognisable(hashes, features) if recognisable else hashes.quality >= MIN_QUALITY
+            ok = (
+                recognisable(hashes, features, image)
+                if recognisable
+                else hashes.quality >= MIN_QUALITY
+            )
             if not ok:
                 continue
             self.accepted += 1

@@ -118,7 +118,10 @@ def _print(rng: np.random.Generator, w: int, h: int) -> Image:
             cv2.circle(out, (w // 2, h // 2), r, _colour(rng), -1, cv2.LINE_AA)
     elif rng.random() < 0.5:
         photo = _motorcycle()
-        y, x = int(rng.integers(0, photo.shape[0] - 120)), int(rng.integers(0, photo.shape[1] - 120))
+        y, x = (
+            int(rng.integers(0, photo.shape[0] - 120)),
+            int(rng.integers(0, photo.shape[1] - 120)),
+        )
         out = cv2.resize(photo[y : y + 120, x : x + 120], (w, h))
     else:
         face = (_faces()[int(rng.integers(0, 200))] * 255).astype(np.uint8)
@@ -134,9 +137,14 @@ def product(seed: int, on: Image) -> Image:
     size = float(rng.uniform(0.55, 0.85)) * SIDE
     aspect = float(rng.uniform(0.75, 1.25))
     w, h = size * min(1.0, aspect), size * min(1.0, 1 / aspect)
-    x0, y0 = float(rng.uniform(0.04, 0.96) * (SIDE - w)), float(rng.uniform(0.04, 0.96) * (SIDE - h))
+    x0, y0 = (
+        float(rng.uniform(0.04, 0.96) * (SIDE - w)),
+        float(rng.uniform(0.04, 0.96) * (SIDE - h)),
+    )
     body = _colour(rng)
-    polys = [np.round((p / 16 * [w, h] + [x0, y0]) * 16).astype(np.int32) for p in _outline(shape, rng)]
+    polys = [
+        np.round((p / 16 * [w, h] + [x0, y0]) * 16).astype(np.int32) for p in _outline(shape, rng)
+    ]
     img = on.copy()
     # a soft shadow under and right of the product
     shadow = np.zeros((SIDE, SIDE), np.uint8)
@@ -185,7 +193,9 @@ def _crop(img: Image, rng: np.random.Generator) -> Image:
 def _border(img: Image, rng: np.random.Generator) -> Image:
     pad = int(img.shape[1] * rng.uniform(0.05, 0.12))
     colour = (255, 255, 255) if rng.random() < 0.5 else _colour(rng)
-    return np.asarray(cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=colour))
+    return np.asarray(
+        cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=colour)
+    )
 
 
 def _jpeg(img: Image, rng: np.random.Generator) -> Image:
@@ -199,15 +209,19 @@ def _turn(img: Image, rng: np.random.Generator) -> Image:
     h, w = img.shape[:2]
     angle = float(rng.choice([-5.0, 5.0]))
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return np.asarray(cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
+    return np.asarray(
+        cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    )
 
 
 def _caption(img: Image, rng: np.random.Generator) -> Image:
     out = img.copy()
-    h, w = out.shape[:2]
+    h, _w = out.shape[:2]
     bar = int(h * rng.uniform(0.1, 0.14))
     y = 0 if rng.random() < 0.5 else h - bar
-    ink, paper = ((0, 0, 0), (255, 255, 255)) if rng.random() < 0.5 else ((255, 255, 255), (200, 0, 0))
+    ink, paper = (
+        ((0, 0, 0), (255, 255, 255)) if rng.random() < 0.5 else ((255, 255, 255), (200, 0, 0))
+    )
     out[y : y + bar] = paper
     cv2.putText(out, "ORIGINAL  -  fast delivery", (6, y + bar * 3 // 4), cv2.FONT_HERSHEY_SIMPLEX,
                 bar / 40, ink, max(1, bar // 14), cv2.LINE_AA)  # fmt: skip
@@ -248,4 +262,6 @@ TRANSFORMS: dict[str, Callable[[Image, np.random.Generator], Image]] = {
 
 def copy(seed: int, transform: str) -> Image:
     """Official photo ``seed`` as a listing copies it, by ``transform``."""
-    return TRANSFORMS[transform](official(seed), _rng(seed, 3 + sorted(TRANSFORMS).index(transform)))
+    return TRANSFORMS[transform](
+        official(seed), _rng(seed, 3 + sorted(TRANSFORMS).index(transform))
+    )

@@ -30,12 +30,10 @@ def official_image(
     hashes = bank_hashes(image.rgb)
     features = photo_features(image.rgb)
     # a plain studio shot (one product on a flat backdrop) has a low PDQ quality: its feature
-    # record and its subject's outline recognise it; only a photo with nothing to recognise
-    # by any of them (one colour, or noise-flat) is refused
-    if not recognisable(hashes, features):
+    # record and its subject's shape recognise it; only a blank photo is refused
+    if not recognisable(hashes, features, image.rgb):
         raise InvalidInput(
-            f"{source or id}: nothing in the photo to recognise it by (blank or one colour: "
-            f"PDQ quality {hashes.quality}, {len(features.points)} keypoints, no subject)",
+            f"{source or id}: the photo is blank (one colour): nothing to recognise it by",
             code="image_blank",
         )
     return OfficialImageIn(

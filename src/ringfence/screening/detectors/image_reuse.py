@@ -63,6 +63,7 @@ CROPS = ((0.92, (0.0, 1.0)), (0.9, (0.5,)))
 ROTATIONS = (-5.0, -2.5, 2.5, 5.0)  # degrees
 PHOTO, CUTOUT = 0, 1  # kinds of hashes: of the photo (or a crop, rotation...), of its cut-out
 MIN_QUALITY = 40  # PDQ's quality metric: below it a hash says little (flat images)
+BLANK_LEVELS = 12
 HASH_SIDE = 256  # PDQ reads a 64x64 down-sample: hashing at 256 px loses nothing
 
 
@@ -171,10 +172,19 @@ def bank_hashes(rgb: npt.NDArray[np.uint8]) -> PhotoHashes:
     return PhotoHashes(main, quality, cut_hash, variants)
 
 
-def recognisable(hashes: PhotoHashes, features: PhotoFeatures) -> bool:
-    """Whether an official photo can be recognised again: by its PDQ hash, by its keypoints
-    or by its subject's shape (a plain studio shot). A blank photo cannot."""
-    return hashes.quality >= MIN_QUALITY or len(features.points) >= MIN_INLIERS or features.plain
+def blank(rgb: npt.NDArray[np.uint8]) -> bool:
+    """Whether a photo shows nothing to recognise it by: one colour, give or take noise (the
+    1st and 99th percentiles of every channel within ``BLANK_LEVELS``)."""
+    low, high = np.percentile(_small(rgb).reshape(-1, 3), [1, 99], axis=0)
+    return bool((high - low).max() < BLANK_LEVELS)
+
+
+def recognisable(hashes: PhotoHashes, features: PhotoFeatures, rgb: npt.NDArray[np.uint8]) -> bool:
+    """Whether ``bank add`` takes an official photo: anything but a blank one. A plain studio
+    shot (a low PDQ quality, few keypoints) is recognised by its subject's shape
+    (``photo_shape``); the hashes and keypoints of any other photo serve."""
+    strong = hashes.quality >= MIN_QUALITY or len(features.points) >= MIN_INLIERS
+    return strong or features.plain or not blank(rgb)
 
 
 def query_hashes(rgb: npt.NDArray[np.uint8]) -> list[tuple[bytes, int]]:

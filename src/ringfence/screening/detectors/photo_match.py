@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    from ringfence.screening.detectors.photo_shape import ShapeIndex, Subject
+    from ringfence.screening.detectors.photo_shape import Subject
 
 FEATURE_SIDE = 256  # keypoints are found on the photo scaled to this longer side
 BANK_KEYPOINTS = 300
@@ -174,7 +174,7 @@ def _border_colours(
     hist /= max(1.0, float(edge.sum()))
     for axis in range(3):  # widen by one bin each way, axis by axis
         padded = np.pad(hist, [(1, 1) if a == axis else (0, 0) for a in range(3)])
-        hist = sum(np.take(padded, range(k, k + 16), axis=axis) for k in range(3))
+        hist = np.sum([np.take(padded, range(k, k + 16), axis=axis) for k in range(3)], axis=0)
     return np.asarray(hist.ravel()[codes] >= common, bool)
 
 
@@ -204,7 +204,7 @@ def subject_mask(
         cv2.grabCut(
             np.ascontiguousarray(rgb[..., ::-1]),
             state,
-            None,
+            (0, 0, 0, 0),  # unused: started from the mask
             *models,
             GRABCUT_ROUNDS,
             cv2.GC_INIT_WITH_MASK,
@@ -318,7 +318,7 @@ def photo_features(rgb: npt.NDArray[np.uint8]) -> PhotoFeatures:
     near = None
     if fg is not None:  # keypoints on and around the subject only: never on the backdrop
         kernel = np.ones((2 * KEYPOINT_MARGIN + 1,) * 2, np.uint8)
-        near = cv2.dilate(fg.astype(np.uint8), kernel) * 255
+        near = np.asarray(cv2.dilate(fg.astype(np.uint8), kernel), np.uint8) * 255
     points, descriptors = _keypoints(small, BANK_KEYPOINTS, near)
     h, w = small.shape[:2]
     mask = np.ones((THUMB, THUMB), bool) if fg is None else _mask_thumb(fg)
@@ -595,7 +595,12 @@ def _agreement(
     """Share of ``where`` where the listing's colours (``mapped``) agree closely with the
     photo's (``BACKDROP_TOLERANCE``: a backdrop is smooth and easy to align)."""
     out = _unclipped(mapped, aligned, ref)
-    return float((np.abs(out[where] - ref[where]).sum(axis=1) < BACKDROP_TOLERANCE).mean())
+    diff = np.abs(out - ref).sum(axis=2)
+    h, w = diff.shape
+    padded = np.pad(out, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    for dy, dx in _SHIFTS:  # forgiving one pixel of misalignment, as the subject's check
+        diff = np.minimum(diff, np.abs(padded[dy : dy + h, dx : dx + w] - ref).sum(axis=2))
+    return float((diff[where] < BACKDROP_TOLERANCE).mean())
 
 
 def _fit_lighting(
@@ -617,7 +622,10 @@ def _fit_lighting(
     spread = xx - xs * xs / np.maximum(n, 1)
     pull = LIGHTING_PULL * np.append(spread, 0.0) + 1e-6
     solution = np.linalg.solve(normal + np.diag(pull), rhs + pull * np.array([1, 1, 1, 0]))
-    return solution[:3], float(solution[3])
+    gains, seen = solution[:3], n >= MIN_DETAIL_PIXELS
+    if seen.any() and not seen.all():  # a channel clipped throughout: as the others
+        gains = np.where(seen, gains, float(np.median(gains[seen])))
+    return gains, float(solution[3])
 
 
 def _correlation(

@@ -129,7 +129,8 @@ def listing_subject(image: npt.NDArray[np.uint8]) -> Subject | None:
     full[y0:y1, x0:x1] = fg
     mask = cv2.resize(full, (w, h), interpolation=cv2.INTER_NEAREST) > 0
     seen = (x0, y0 + top, x1, y0 + bottom)
-    return Subject(mask, tuple(round(v / f) for v in seen))  # type: ignore[arg-type]
+    x0, y0, x1, y1 = (round(v / f) for v in seen)
+    return Subject(mask, (x0, y0, x1, y1))
 
 
 def signature(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8] | None:
@@ -151,7 +152,8 @@ def photo_mask(photo: pm.PhotoFeatures) -> npt.NDArray[np.bool_] | None:
     found = quick_subject(thumb)
     if found is None:
         return None
-    big = cv2.resize(found.astype(np.uint8), (photo.width, photo.height), cv2.INTER_NEAREST)
+    size = (photo.width, photo.height)
+    big = cv2.resize(found.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
     return np.asarray(big, bool)
 
 
@@ -211,11 +213,11 @@ def _initial_fit(
     ob = _box(official, (0, 0, w, h))
     if lb is None or ob is None:
         return None
-    (l, lcut), (o, ocut) = lb, ob
+    (seen, lcut), (o, ocut) = lb, ob
     scales = []
     for a, b in ((0, 2), (1, 3)):
         if not (lcut[a] or lcut[b] or ocut[a] or ocut[b]):
-            scales.append((o[b] - o[a]) / max(1.0, l[b] - l[a]))
+            scales.append((o[b] - o[a]) / max(1.0, seen[b] - seen[a]))
     if len(scales) == 2 and abs(scales[0] / scales[1] - 1) > SCALE_AGREEMENT:
         return None
     if not scales:
@@ -224,11 +226,11 @@ def _initial_fit(
     shift = []
     for a, b in ((0, 2), (1, 3)):
         if not (lcut[a] or ocut[a]):
-            shift.append(o[a] - s * l[a])
+            shift.append(o[a] - s * seen[a])
         elif not (lcut[b] or ocut[b]):
-            shift.append(o[b] - s * l[b])
+            shift.append(o[b] - s * seen[b])
         else:
-            shift.append((o[a] + o[b]) / 2 - s * (l[a] + l[b]) / 2)
+            shift.append((o[a] + o[b]) / 2 - s * (seen[a] + seen[b]) / 2)
     return np.array([[s, 0.0, shift[0]], [0.0, s, shift[1]]])
 
 
@@ -241,7 +243,15 @@ def _refine(
     warp = cv2.invertAffineTransform(fit).astype(np.float32)  # photo -> listing pixels
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, ECC_STEPS, 1e-4)
     try:
-        _, warp = cv2.findTransformECC(template, moving, warp, cv2.MOTION_AFFINE, criteria, None, 5)
+        _, warp = cv2.findTransformECC(
+            template,
+            moving,
+            warp,
+            cv2.MOTION_AFFINE,
+            criteria,
+            None,
+            5,  # type: ignore[call-overload]
+        )
     except cv2.error:  # did not converge: keep the boxes' fit
         return fit
     return np.asarray(cv2.invertAffineTransform(warp), np.float64)
