@@ -498,19 +498,17 @@ def _dense(
     region = subject & cover
     if region.sum() < MIN_COVER * subject.sum():
         return None
-    corrected = _photometric(aligned, photo, region, cover)
-    # colour, forgiving one pixel of misalignment
-    padded = np.pad(corrected, ((1, 1), (1, 1), (0, 0)), mode="edge")
-    ref = photo.thumb.astype(np.int16)
-    diff = np.full(size, 1_000, np.int16)
-    for dy, dx in _SHIFTS:
-        diff = np.minimum(diff, np.abs(padded[dy : dy + THUMB, dx : dx + THUMB] - ref).sum(axis=2))
-    agree = diff < COLOUR_TOLERANCE
+    details = photo.details & region
+    checked = details.sum() >= MIN_DETAIL_PIXELS
+    # colour as it is; when that fails, in the photo's lighting (``_photometric``)
+    agree = _agreeing(aligned.astype(np.int16), photo)
     colour = float(agree[region].mean())
+    if colour < min_colour or (checked and agree[details].mean() < MIN_DETAIL):
+        agree = _agreeing(_photometric(aligned, photo, region, cover), photo)
+        colour = float(agree[region].mean())
     if colour < min_colour:
         return None
-    details = photo.details & region
-    if details.sum() >= MIN_DETAIL_PIXELS and (
+    if checked and (
         agree[details].mean() < MIN_DETAIL
         or _correlation(aligned, photo.thumb, details) < MIN_DETAIL_CORRELATION
     ):
@@ -520,6 +518,17 @@ def _dense(
     if photo.plain and _outline(aligned, photo, cover) < MIN_OUTLINE:
         return None
     return colour
+
+
+def _agreeing(colours: npt.NDArray[np.int16], photo: PhotoFeatures) -> npt.NDArray[np.bool_]:
+    """Where the aligned listing's colours agree with the thumbnail's, forgiving one pixel of
+    misalignment."""
+    padded = np.pad(colours, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    ref = photo.thumb.astype(np.int16)
+    diff = np.full((THUMB, THUMB), 1_000, np.int16)
+    for dy, dx in _SHIFTS:
+        diff = np.minimum(diff, np.abs(padded[dy : dy + THUMB, dx : dx + THUMB] - ref).sum(axis=2))
+    return np.asarray(diff < COLOUR_TOLERANCE, bool)
 
 
 def _photometric(

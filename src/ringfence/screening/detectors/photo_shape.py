@@ -42,7 +42,8 @@ SEGMENT_SIDE = 96  # both sides' subjects are found at this longer side
 COMMON_COLOUR = 0.02  # a photographic backdrop's colours: this share of the border (widened bins)
 FRAME_LEVELS = 8  # a flat frame's pixels lie this close to its corner's colour
 BAR_FILL = 0.97  # a caption bar: rows the subject fills this much, at the top or bottom
-ECC_STEPS = 40
+ECC_STEPS = 30
+ECC_SIDE = 64  # ECC aligns the masks scaled to this longer side
 # no keypoints vouch for a shape match: the colours must agree over more of the subject
 SHAPE_COLOUR = 0.88
 
@@ -237,24 +238,36 @@ def _initial_fit(
 def _refine(
     listing: Subject, official: npt.NDArray[np.bool_], fit: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
-    """The fit refined by ECC between the two masks (blurred); as it was if ECC fails."""
-    template = cv2.GaussianBlur(official.astype(np.float32), (7, 7), 0)
-    moving = cv2.GaussianBlur(listing.mask.astype(np.float32), (7, 7), 0)
-    warp = cv2.invertAffineTransform(fit).astype(np.float32)  # photo -> listing pixels
+    """The fit refined by ECC between the two masks, blurred and scaled to ECC_SIDE pixels
+    (ECC's cost); as it was when ECC fails."""
+
+    def small(mask: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.float32], float]:
+        f = min(1.0, ECC_SIDE / max(mask.shape))
+        size = (max(1, round(mask.shape[1] * f)), max(1, round(mask.shape[0] * f)))
+        scaled = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        return np.asarray(cv2.GaussianBlur(scaled, (5, 5), 0), np.float32), f
+
+    template, fo = small(official)
+    moving, fl = small(listing.mask)
+    to_listing = np.vstack([cv2.invertAffineTransform(fit), [0.0, 0.0, 1.0]])  # photo -> listing
+    scaled = np.diag([fl, fl, 1.0]) @ to_listing @ np.diag([1 / fo, 1 / fo, 1.0])
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, ECC_STEPS, 1e-4)
     try:
         _, warp = cv2.findTransformECC(
             template,
             moving,
-            warp,
+            scaled[:2].astype(np.float32),
             cv2.MOTION_AFFINE,
             criteria,
-            None,
-            5,  # type: ignore[call-overload]
+            None,  # type: ignore[arg-type]
+            3,
         )
     except cv2.error:  # did not converge: keep the boxes' fit
         return fit
-    return np.asarray(cv2.invertAffineTransform(warp), np.float64)
+    back = (
+        np.diag([1 / fl, 1 / fl, 1.0]) @ np.vstack([warp, [0.0, 0.0, 1.0]]) @ np.diag([fo, fo, 1.0])
+    )
+    return np.asarray(cv2.invertAffineTransform(back[:2]), np.float64)
 
 
 def verify_shape(listing: pm.ListingFeatures, photo: pm.PhotoFeatures) -> pm.Verified | None:
