@@ -253,14 +253,8 @@ def _refine(
     scaled = np.diag([fl, fl, 1.0]) @ to_listing @ np.diag([1 / fo, 1 / fo, 1.0])
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, ECC_STEPS, 1e-4)
     try:
-        _, warp = cv2.findTransformECC(
-            template,
-            moving,
-            scaled[:2].astype(np.float32),
-            cv2.MOTION_AFFINE,
-            criteria,
-            None,  # type: ignore[arg-type]
-            3,
+        _, warp = cv2.findTransformECC(  # type: ignore[call-overload]
+            template, moving, scaled[:2].astype(np.float32), cv2.MOTION_AFFINE, criteria, None, 3
         )
     except cv2.error:  # did not converge: keep the boxes' fit
         return fit
