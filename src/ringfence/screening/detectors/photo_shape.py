@@ -41,7 +41,10 @@ SCALE_AGREEMENT = 0.12  # width and height scales may differ by this share
 SEGMENT_SIDE = 96  # both sides' subjects are found at this longer side
 COMMON_COLOUR = 0.02  # a photographic backdrop's colours: this share of the border (widened bins)
 FRAME_LEVELS = 8  # a flat frame's pixels lie this close to its corner's colour
-BAR_FILL = 0.97  # a caption bar: rows the subject fills this much, at the top or bottom
+# a caption bar: rows within BAR_LEVELS of the first row's colour, BAR_FLAT of each row
+BAR_LEVELS = 30
+BAR_FLAT = 0.5
+PART_SHARE = 0.2  # a part of the subject: at least this share of its largest part
 ECC_STEPS = 30
 ECC_SIDE = 64  # ECC aligns the masks scaled to this longer side
 # no keypoints vouch for a shape match: the colours must agree over more of the subject
@@ -100,10 +103,31 @@ def quick_subject(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_] | None:
         likely = pm._border_colours(rgb, edge, COMMON_COLOUR)
     _, labels = cv2.connectedComponents(likely.astype(np.uint8), connectivity=4)
     touching = np.unique(labels[edge & likely])
-    fg = ~np.isin(labels, touching[touching > 0])
-    fg = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
+    inside = (~np.isin(labels, touching[touching > 0])).astype(np.uint8)
+    opened = np.asarray(cv2.morphologyEx(inside, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)))
+    count, parts, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    fg = opened > 0
+    if count > 2:  # the subject's large parts, not specks (letters, noise)
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        fg = np.isin(parts, 1 + np.nonzero(areas >= PART_SHARE * areas.max())[0])
     share = float(fg.mean())
     return fg if pm.SUBJECT_SHARE[0] <= share <= pm.SUBJECT_SHARE[1] else None
+
+
+def _bar(rows: npt.NDArray[np.uint8]) -> int:
+    """How many of the leading rows are a flat band that ends abruptly (a caption bar; a
+    flat backdrop's rows count too, which costs only the use of that side); 0 if none."""
+    first = np.median(rows[0], axis=0)
+    k = 0
+    while k < len(rows) // 4:
+        colour = np.median(rows[k], axis=0)
+        flat = np.abs(rows[k].astype(np.float32) - colour).sum(axis=1) < BAR_LEVELS
+        if np.abs(colour - first).sum() > BAR_LEVELS or flat.mean() < BAR_FLAT:
+            break
+        k += 1
+    if k < 3 or k >= len(rows) // 4:
+        return 0
+    return k if np.abs(np.median(rows[k], axis=0) - first).sum() > 2 * BAR_LEVELS else 0
 
 
 def listing_subject(image: npt.NDArray[np.uint8]) -> Subject | None:
@@ -116,18 +140,14 @@ def listing_subject(image: npt.NDArray[np.uint8]) -> Subject | None:
     x0, y0, x1, y1 = _frame(small)
     if x1 - x0 < sw // 3 or y1 - y0 < sh // 3:
         return None
-    found = quick_subject(np.ascontiguousarray(small[y0:y1, x0:x1]))
+    inner = np.ascontiguousarray(small[y0:y1, x0:x1])
+    found = quick_subject(inner)
     if found is None:
         return None
-    fg = found.copy()
-    top, bottom = 0, fg.shape[0]
-    while top < fg.shape[0] // 4 and fg[top].mean() >= BAR_FILL:
-        top += 1
-    while bottom > 3 * fg.shape[0] // 4 and fg[bottom - 1].mean() >= BAR_FILL:
-        bottom -= 1
-    fg[:top], fg[bottom:] = False, False
+    top, bottom = _bar(inner), len(inner) - _bar(inner[::-1])
+    found[:top], found[bottom:] = False, False  # what a caption bar hides is not seen
     full = np.zeros((sh, sw), np.uint8)
-    full[y0:y1, x0:x1] = fg
+    full[y0:y1, x0:x1] = found
     mask = cv2.resize(full, (w, h), interpolation=cv2.INTER_NEAREST) > 0
     seen = (x0, y0 + top, x1, y0 + bottom)
     x0, y0, x1, y1 = (round(v / f) for v in seen)
