@@ -2,8 +2,9 @@
 
 An official product photo is often one product of one colour on a flat or gradient backdrop:
 PDQ rates it low (little texture) and ORB finds only the few corners of its outline, too few
-to fit a transform (``photo_match.MIN_INLIERS``). Such a photo (a feature record with a
-subject and fewer than ``SHAPE_KEYPOINTS`` keypoints) is also matched by its shape:
+to fit a transform (``photo_match.MIN_INLIERS``), and a simple product few enough that a
+turned copy keeps too few. Such a photo (a feature record with a subject and fewer than
+``SHAPE_KEYPOINTS`` keypoints) is also matched by its shape when its keypoints fail:
 
 1. *the listing's subject*: the listing image without a flat frame around it and without a
    caption bar across its top or bottom, its backdrop fitted as a smooth surface to its
@@ -33,10 +34,10 @@ from ringfence.screening.detectors import photo_match as pm
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-SHAPE_KEYPOINTS = 40
+SHAPE_KEYPOINTS = 100
 SIGNATURE = 16  # the subject's box scaled to SIGNATURE x SIGNATURE cells
 MIN_SHAPE_IOU = 0.55
-MAX_SHAPE_CANDIDATES = 4
+MAX_SHAPE_CANDIDATES = 6
 SCALE_AGREEMENT = 0.12  # width and height scales may differ by this share
 SEGMENT_SIDE = 96  # both sides' subjects are found at this longer side
 COMMON_COLOUR = 0.02  # a photographic backdrop's colours: this share of the border (widened bins)
