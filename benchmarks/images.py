@@ -26,6 +26,11 @@ downloaded.
   ``--feature-bank`` photos' worth of random descriptors.
 
     .venv/bin/python benchmarks/images.py [--official 300] [--negatives 3000] [--no-write]
+
+Issue 17's sets (official reuse on the development and the test generator, per
+transformation, with Wilson intervals, and the reuse stage's CPU against decode + PDQ):
+
+    .venv/bin/python benchmarks/images.py reuse [--official 30] [--negatives 3] [--no-write]
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from scipy.stats import beta  # type: ignore[import-untyped]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' image generator
 
 from PIL import Image
+from tests.screening import reuse_dev, reuse_test
 from tests.screening.imagegen import (
     PHOTOS,
     TRANSFORMS,
@@ -58,6 +64,8 @@ from tests.screening.imagegen import (
     product_photo,
     with_emblem,
 )
+from tests.screening.reuse_eval import cost, evaluate
+from tests.screening.reuse_eval import lines as set_lines
 
 from docs_section import publish
 from ringfence.screening.detectors.emblems import Emblems, describe
@@ -442,7 +450,59 @@ def lookup(size: int, queries: int) -> list[str]:
     ]
 
 
+# ---------------------------------------------------------------------- reuse: issue 17
+
+
+def reuse_sets(n: int, negatives: int, cost_n: int) -> list[str]:
+    """Official image reuse on the development set (``reuse_dev``: thresholds were chosen on
+    it) and on the test set (``reuse_test``: written apart, never used to choose), with
+    Wilson intervals; and the reuse stage's CPU per listing image against decode + PDQ alone
+    in the same run."""
+    out: list[str] = []
+    for name, gen in (("Development set", reuse_dev), ("Test set", reuse_test)):
+        result = evaluate(gen, n, negatives)
+        out += [*set_lines(f"{name} (`tests/screening/{gen.__name__.rsplit('.', 1)[1]}.py`)",
+                           result), ""]  # fmt: skip
+    figures = cost(reuse_test, cost_n)
+    out += [
+        f"CPU per listing image, one core, {figures['images']:.0f} test-set JPEGs (copies and "
+        f"same-backdrop products) against a bank of {cost_n}: decode + PDQ alone "
+        f"{figures['baseline_mean']:.1f} ms; decode + the whole reuse stage "
+        f"{figures['reuse_mean']:.1f} ms mean, {figures['reuse_p99']:.1f} ms p99 "
+        f"({figures['ratio']:.1f} x the baseline).",
+    ]
+    return out
+
+
+def reuse_main() -> None:
+    parser = argparse.ArgumentParser(description="official image reuse on the issue 17 sets")
+    parser.add_argument("--official", type=int, default=30)
+    parser.add_argument("--negatives", type=int, default=3, help="per official photo")
+    parser.add_argument("--cost", type=int, default=40, help="official photos for the cost run")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(sys.argv[2:])
+    _pin_one_core()
+    lines = [
+        "## Official image reuse on the issue 17 sets",
+        "",
+        f"`.venv/bin/python benchmarks/images.py reuse` on {date.today().isoformat()}, "
+        f"{platform.python_implementation()} {platform.python_version()}, one core. Each set: "
+        "official product shots (printed and plain products on flat, gradient and "
+        "photographic backdrops), each copied by every transformation, and "
+        f"{args.negatives} other products shot on each official photo's backdrop. Recall "
+        "counts a photo that `bank add` refused as missed; a false match is a match to any "
+        "bank photo. Targets (issue 17): recall >= 0.98 for every transformation, false "
+        "matches <= 0.001.",
+        "",
+        *reuse_sets(args.official, args.negatives, args.cost),
+    ]
+    publish("images-reuse", lines, write=not args.no_write)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["reuse"]:
+        reuse_main()
+        return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -15,11 +15,11 @@ def official_image(
     data: bytes, *, id: str, product: str, licence: str, licensee: str, source: str | None
 ) -> OfficialImageIn:
     """The bank entry of one official photo; InvalidInput (with the per-image reason as the
-    code) when the photo cannot be read or is too flat to hash usefully."""
+    code) when the photo cannot be read or shows nothing to recognise (``image_blank``)."""
     require_images()
     from ringfence.screening.detectors.image_reuse import (  # noqa: PLC0415 - optional extra
-        MIN_QUALITY,
         bank_hashes,
+        recognisable,
     )
     from ringfence.screening.detectors.photo_match import pack, photo_features  # noqa: PLC0415
 
@@ -28,11 +28,13 @@ def official_image(
     except ImageRefused as exc:
         raise InvalidInput(f"{source or id}: {exc}", code=exc.reason) from None
     hashes = bank_hashes(image.rgb)
-    if hashes.quality < MIN_QUALITY:
+    features = photo_features(image.rgb)
+    # a plain studio shot (one product on a flat backdrop) has a low PDQ quality: its feature
+    # record and its subject's shape recognise it; only a blank photo is refused
+    if not recognisable(hashes, features, image.rgb):
         raise InvalidInput(
-            f"{source or id}: the photo is too flat to recognise (PDQ quality "
-            f"{hashes.quality} < {MIN_QUALITY})",
-            code="image_low_quality",
+            f"{source or id}: the photo is blank (one colour): nothing to recognise it by",
+            code="image_blank",
         )
     return OfficialImageIn(
         id=id,
@@ -43,6 +45,6 @@ def official_image(
         quality=hashes.quality,
         cutout=hashes.cutout.hex() if hashes.cutout else None,
         variants=[v.hex() for v in hashes.variants],
-        features=base64.b64encode(pack(photo_features(image.rgb))).decode(),
+        features=base64.b64encode(pack(features)).decode(),
         source=source,
     )

@@ -35,6 +35,7 @@ import numpy.typing as npt
 import pdqhash
 
 from ringfence.screening.detectors.photo_match import (
+    MIN_INLIERS,
     FeatureIndex,
     PhotoFeatures,
     foreground,
@@ -62,6 +63,7 @@ CROPS = ((0.92, (0.0, 1.0)), (0.9, (0.5,)))
 ROTATIONS = (-5.0, -2.5, 2.5, 5.0)  # degrees
 PHOTO, CUTOUT = 0, 1  # kinds of hashes: of the photo (or a crop, rotation...), of its cut-out
 MIN_QUALITY = 40  # PDQ's quality metric: below it a hash says little (flat images)
+BLANK_LEVELS = 12
 HASH_SIDE = 256  # PDQ reads a 64x64 down-sample: hashing at 256 px loses nothing
 
 
@@ -168,6 +170,21 @@ def bank_hashes(rgb: npt.NDArray[np.uint8]) -> PhotoHashes:
     cut_hash = pdq(cut)[0] if cut is not None else None
     variants = [pdq(np.ascontiguousarray(v))[0] for v in bank_views(rgb)[1 if cut is None else 2 :]]
     return PhotoHashes(main, quality, cut_hash, variants)
+
+
+def blank(rgb: npt.NDArray[np.uint8]) -> bool:
+    """Whether a photo shows nothing to recognise it by: one colour, give or take noise (the
+    1st and 99th percentiles of every channel within ``BLANK_LEVELS``)."""
+    low, high = np.percentile(_small(rgb).reshape(-1, 3), [1, 99], axis=0)
+    return bool((high - low).max() < BLANK_LEVELS)
+
+
+def recognisable(hashes: PhotoHashes, features: PhotoFeatures, rgb: npt.NDArray[np.uint8]) -> bool:
+    """Whether ``bank add`` takes an official photo: anything but a blank one. A plain studio
+    shot (a low PDQ quality, few keypoints) is recognised by its subject's shape
+    (``photo_shape``); the hashes and keypoints of any other photo serve."""
+    strong = hashes.quality >= MIN_QUALITY or len(features.points) >= MIN_INLIERS
+    return strong or features.plain or not blank(rgb)
 
 
 def query_hashes(rgb: npt.NDArray[np.uint8]) -> list[tuple[bytes, int]]:
@@ -307,8 +324,12 @@ def find(
     hits = match(bank, rgb)
     listing = listing_features(rgb) if features is not None else None
     voted = features.candidates(listing.descriptors) if features and listing else []
+    shaped: list[int] = []
+    if features is not None and listing is not None and len(features.shapes):
+        subject = listing.subject  # found only when the bank has plain studio shots
+        shaped = features.shapes.candidates(subject) if subject is not None else []
     found: list[Match] = []
-    for owner in sorted({*hits, *voted}):
+    for owner in sorted({*hits, *voted, *shaped}):
         distance = hits.get(owner)
         record = records[owner] if owner < len(records) else None
         checked = verify(listing, record) if listing is not None and record is not None else None

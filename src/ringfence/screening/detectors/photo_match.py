@@ -35,10 +35,14 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from ringfence.screening.detectors.photo_shape import Subject
 
 FEATURE_SIDE = 256  # keypoints are found on the photo scaled to this longer side
 BANK_KEYPOINTS = 300
@@ -71,6 +75,32 @@ MAX_BUCKET = 64
 VOTE_BITS = 48
 MIN_VOTES = 3
 MAX_CANDIDATES = 8
+
+# the subject (``subject_mask``): the border band the backdrop is fitted to, how far from the
+# fitted surface a border pixel may lie (sum of channels) and how much of the border must, how
+# far from it a pixel is subject; GrabCut's rounds; a subject's plausible share
+BORDER_SHARE = 0.03
+SMOOTH_TOLERANCE = 12.0
+SMOOTH_BORDER = 0.5
+SUBJECT_CONTRAST = 40.0
+BORDER_COLOUR = 0.002  # share of the border (in a widened bin) that makes a colour common
+GRABCUT_ROUNDS = 3
+SEGMENT_SIDE = 128  # the subject is found on the photo scaled to this longer side
+SUBJECT_SHARE = (0.03, 0.92)
+KEYPOINT_MARGIN = 9  # pixels at FEATURE_SIDE around the subject where bank keypoints may lie
+# photometric normalisation (``_photometric``): the per-channel gains and common offset a
+# copy's colours may have been changed by (brightness, contrast, white balance), how unequal
+# the gains may be (white balance), and the share of the unsaturated backdrop that must agree
+# unchanged for the backdrop to pin the colours (another product on the same backdrop)
+GAINS = (0.5, 2.0)
+WHITE_BALANCE = 1.3
+OFFSET = 128.0
+SATURATED = (8, 247)
+SAME_BACKDROP = 0.7
+BACKDROP_TOLERANCE = 24
+MIN_BACKDROP_PIXELS = 150
+LIGHTING_PULL = 0.02
+LIGHTING_RESIDUAL = 20.0  # median, sum of channels: a copy's colours fit closely
 
 MAGIC = b"RFF1"
 _HEADER = struct.Struct("<4sHHHB")  # magic, keypoints, height, width, plain background
@@ -106,6 +136,89 @@ def foreground(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_] | None:
     return None if fg.mean() < 0.05 else fg
 
 
+def _border(h: int, w: int) -> npt.NDArray[np.bool_]:
+    band = max(2, round(min(h, w) * BORDER_SHARE))
+    edge = np.zeros((h, w), bool)
+    edge[:band], edge[-band:], edge[:, :band], edge[:, -band:] = True, True, True, True
+    return edge
+
+
+def _backdrop_model(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32] | None:
+    """The photo's backdrop as a smooth surface (a quadratic in x and y per channel) fitted
+    to its border, robustly (the subject may touch the border); None when the border is not
+    smooth (a photographic backdrop)."""
+    h, w = rgb.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    xx, yy = xx / w - 0.5, yy / h - 0.5
+    basis = np.stack([np.ones_like(xx), xx, yy, xx * xx, xx * yy, yy * yy], axis=-1)
+    edge = _border(h, w)
+    a, b = basis[edge], rgb[edge].astype(np.float32)
+    keep = np.ones(len(a), bool)
+    for _ in range(2):  # fit, drop the border pixels far from the fit, fit again
+        coef = np.linalg.lstsq(a[keep], b[keep], rcond=None)[0]
+        residual = np.abs(a @ coef - b).sum(axis=1)
+        keep = residual < 2 * float(np.median(residual)) + SMOOTH_TOLERANCE
+    if (residual < 2 * SMOOTH_TOLERANCE).mean() < SMOOTH_BORDER:
+        return None
+    return np.asarray(basis @ coef, np.float32)
+
+
+def _border_colours(
+    rgb: npt.NDArray[np.uint8], edge: npt.NDArray[np.bool_], common: float = BORDER_COLOUR
+) -> npt.NDArray[np.bool_]:
+    """Pixels whose colour is common on the border (a histogram of the border's colours, 16
+    levels a channel, widened by one bin each way, back-projected)."""
+    bins = (rgb // 16).astype(np.int32)
+    codes = (bins[..., 0] * 16 + bins[..., 1]) * 16 + bins[..., 2]
+    hist = np.bincount(codes[edge], minlength=4096).reshape(16, 16, 16).astype(np.float32)
+    hist /= max(1.0, float(edge.sum()))
+    for axis in range(3):  # widen by one bin each way, axis by axis
+        padded = np.pad(hist, [(1, 1) if a == axis else (0, 0) for a in range(3)])
+        hist = np.sum([np.take(padded, range(k, k + 16), axis=axis) for k in range(3)], axis=0)
+    return np.asarray(hist.ravel()[codes] >= common, bool)
+
+
+def subject_mask(
+    rgb: npt.NDArray[np.uint8], side: int = SEGMENT_SIDE
+) -> npt.NDArray[np.bool_] | None:
+    """Where the photo's subject is (True), or None when no subject of a plausible size
+    stands out. GrabCut, started from a guess: the border band is backdrop; pixels near the
+    backdrop's smooth surface (``_backdrop_model``, a flat or gradient backdrop) or of a
+    colour common on the border are probably backdrop; the rest probably subject."""
+    full = rgb.shape[:2]
+    rgb = _scaled(rgb, side) if max(full) > side else rgb
+    h, w = rgb.shape[:2]
+    edge = _border(h, w)
+    model = _backdrop_model(rgb)
+    if model is not None:
+        likely = np.abs(rgb.astype(np.float32) - model).sum(axis=2) <= SUBJECT_CONTRAST
+    else:
+        likely = _border_colours(rgb, edge)
+    if likely.all() or not (likely & edge).any():
+        return None
+    state = np.where(likely, cv2.GC_PR_BGD, cv2.GC_PR_FGD).astype(np.uint8)
+    state[edge & likely] = cv2.GC_BGD
+    cv2.setRNGSeed(RANSAC_SEED)  # GrabCut's k-means starts from the RNG: same answer
+    models = (np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64))
+    try:
+        cv2.grabCut(
+            np.ascontiguousarray(rgb[..., ::-1]),
+            state,
+            (0, 0, 0, 0),  # unused: started from the mask
+            *models,
+            GRABCUT_ROUNDS,
+            cv2.GC_INIT_WITH_MASK,
+        )
+    except cv2.error:  # too few samples of one side for its colour model
+        return None
+    fg = ((state == cv2.GC_FGD) | (state == cv2.GC_PR_FGD)).astype(np.uint8)
+    fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    if fg.shape != full:
+        fg = cv2.resize(fg, (full[1], full[0]), interpolation=cv2.INTER_NEAREST)
+    share = float(fg.mean())
+    return fg.astype(bool) if SUBJECT_SHARE[0] <= share <= SUBJECT_SHARE[1] else None
+
+
 def _orb(features: int) -> cv2.ORB:
     return cv2.ORB_create(  # type: ignore[attr-defined, no-any-return]
         nfeatures=features, fastThreshold=10, edgeThreshold=15, patchSize=15
@@ -121,10 +234,10 @@ def _scaled(rgb: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.uint8]:
 
 
 def _keypoints(
-    rgb: npt.NDArray[np.uint8], features: int
+    rgb: npt.NDArray[np.uint8], features: int, mask: npt.NDArray[np.uint8] | None = None
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8]]:
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    keypoints, descriptors = _orb(features).detectAndCompute(grey, None)
+    keypoints, descriptors = _orb(features).detectAndCompute(grey, mask)
     if descriptors is None:
         return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
     points = np.array([k.pt for k in keypoints], np.float32).reshape(-1, 2)
@@ -170,10 +283,22 @@ class PhotoFeatures:
         return np.asarray(inside, bool)
 
     @cached_property
+    def shape_mask(self) -> npt.NDArray[np.bool_] | None:
+        """The subject as a listing's is found, for plain studio shots (``photo_shape``)."""
+        from ringfence.screening.detectors.photo_shape import photo_mask  # noqa: PLC0415
+
+        return photo_mask(self)
+
+    @cached_property
     def smooth_grey(self) -> npt.NDArray[np.float32]:
         """The thumbnail in grey, lightly blurred, for the texture check."""
         grey = cv2.GaussianBlur(cv2.cvtColor(self.thumb, cv2.COLOR_RGB2GRAY), (3, 3), 0)
         return np.asarray(grey, np.float32)
+
+
+def _resized_mask(mask: npt.NDArray[np.bool_], shape: tuple[int, ...]) -> npt.NDArray[np.bool_]:
+    small = cv2.resize(mask.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+    return np.asarray(small, bool)
 
 
 def _mask_thumb(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
@@ -184,8 +309,17 @@ def _mask_thumb(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
 def photo_features(rgb: npt.NDArray[np.uint8]) -> PhotoFeatures:
     """The feature record of an official photo."""
     small = _scaled(rgb, FEATURE_SIDE)
-    points, descriptors = _keypoints(small, BANK_KEYPOINTS)
-    fg = foreground(small)
+    fg = subject_mask(small)
+    if fg is None:  # GrabCut found no subject of a plausible size: the cheap way may
+        from ringfence.screening.detectors.photo_shape import quick_subject  # noqa: PLC0415
+
+        quick = quick_subject(_scaled(small, THUMB))
+        fg = None if quick is None else _resized_mask(quick, small.shape[:2])
+    near = None
+    if fg is not None:  # keypoints on and around the subject only: never on the backdrop
+        kernel = np.ones((2 * KEYPOINT_MARGIN + 1,) * 2, np.uint8)
+        near = np.asarray(cv2.dilate(fg.astype(np.uint8), kernel), np.uint8) * 255
+    points, descriptors = _keypoints(small, BANK_KEYPOINTS, near)
     h, w = small.shape[:2]
     mask = np.ones((THUMB, THUMB), bool) if fg is None else _mask_thumb(fg)
     thumb = np.asarray(cv2.resize(small, (THUMB, THUMB), interpolation=cv2.INTER_AREA), np.uint8)
@@ -262,6 +396,13 @@ class ListingFeatures:
     def descriptors(self) -> npt.NDArray[np.uint8]:
         return np.concatenate([d for _, d in self.views])
 
+    @cached_property
+    def subject(self) -> Subject | None:
+        """The listing's subject, for matching plain studio shots (``photo_shape``)."""
+        from ringfence.screening.detectors.photo_shape import listing_subject  # noqa: PLC0415
+
+        return listing_subject(self.image)
+
 
 def listing_features(rgb: npt.NDArray[np.uint8]) -> ListingFeatures:
     small = _scaled(rgb, FEATURE_SIDE)
@@ -286,10 +427,8 @@ def verify(listing: ListingFeatures, photo: PhotoFeatures) -> Verified | None:
     """The listing image confirmed as (a copy of) the official photo, or None (module
     docstring: geometry, colour, details, texture and outline)."""
     best: Verified | None = None
-    if len(photo.descriptors) < MIN_INLIERS:
-        return None
     for mirrored, (points, descriptors) in enumerate(listing.views):
-        if len(descriptors) < MIN_INLIERS:
+        if len(descriptors) < MIN_INLIERS or len(photo.descriptors) < MIN_INLIERS:
             continue
         matcher = cv2.BFMatcher(cv2.NORM_HAMMING)  # one a call: safe across threads
         pairs = matcher.knnMatch(descriptors, photo.descriptors, k=2)
@@ -321,6 +460,10 @@ def verify(listing: ListingFeatures, photo: PhotoFeatures) -> Verified | None:
                 int(inliers.sum()),
                 _box(fit, photo, listing, bool(mirrored)),
             )
+    if best is None:  # a plain studio shot: by its subject's shape (``photo_shape``)
+        from ringfence.screening.detectors.photo_shape import verify_shape  # noqa: PLC0415
+
+        return verify_shape(listing, photo)
     return best
 
 
@@ -328,6 +471,7 @@ def _dense(
     view: npt.NDArray[np.uint8],
     fit: npt.NDArray[np.float64],
     photo: PhotoFeatures,
+    min_colour: float = MIN_COLOUR,
 ) -> float | None:
     """Colour agreement of the aligned listing over the photo's subject, or None when the
     cover, the details, the texture or the outline check fails."""
@@ -354,18 +498,17 @@ def _dense(
     region = subject & cover
     if region.sum() < MIN_COVER * subject.sum():
         return None
-    # colour, forgiving one pixel of misalignment
-    padded = np.pad(aligned.astype(np.int16), ((1, 1), (1, 1), (0, 0)), mode="edge")
-    ref = photo.thumb.astype(np.int16)
-    diff = np.full(size, 1_000, np.int16)
-    for dy, dx in _SHIFTS:
-        diff = np.minimum(diff, np.abs(padded[dy : dy + THUMB, dx : dx + THUMB] - ref).sum(axis=2))
-    agree = diff < COLOUR_TOLERANCE
-    colour = float(agree[region].mean())
-    if colour < MIN_COLOUR:
-        return None
     details = photo.details & region
-    if details.sum() >= MIN_DETAIL_PIXELS and (
+    checked = details.sum() >= MIN_DETAIL_PIXELS
+    # colour as it is; when that fails, in the photo's lighting (``_photometric``)
+    agree = _agreeing(aligned.astype(np.int16), photo)
+    colour = float(agree[region].mean())
+    if colour < min_colour or (checked and agree[details].mean() < MIN_DETAIL):
+        agree = _agreeing(_photometric(aligned, photo, region, cover), photo)
+        colour = float(agree[region].mean())
+    if colour < min_colour:
+        return None
+    if checked and (
         agree[details].mean() < MIN_DETAIL
         or _correlation(aligned, photo.thumb, details) < MIN_DETAIL_CORRELATION
     ):
@@ -375,6 +518,123 @@ def _dense(
     if photo.plain and _outline(aligned, photo, cover) < MIN_OUTLINE:
         return None
     return colour
+
+
+def _agreeing(colours: npt.NDArray[np.int16], photo: PhotoFeatures) -> npt.NDArray[np.bool_]:
+    """Where the aligned listing's colours agree with the thumbnail's, forgiving one pixel of
+    misalignment."""
+    padded = np.pad(colours, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    ref = photo.thumb.astype(np.int16)
+    diff = np.full((THUMB, THUMB), 1_000, np.int16)
+    for dy, dx in _SHIFTS:
+        diff = np.minimum(diff, np.abs(padded[dy : dy + THUMB, dx : dx + THUMB] - ref).sum(axis=2))
+    return np.asarray(diff < COLOUR_TOLERANCE, bool)
+
+
+def _photometric(
+    aligned: npt.NDArray[np.uint8],
+    photo: PhotoFeatures,
+    region: npt.NDArray[np.bool_],
+    cover: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.int16]:
+    """The aligned listing's colours brought to the photo's lighting, when a change of
+    lighting (brightness, contrast, white balance) explains them; as they are otherwise.
+
+    The change is a gain per channel and one offset (``ref = gain_c * listing_c + offset``),
+    fitted over the subject by least squares, pulled gently towards no change, fitted again
+    without the pixels it explains worst (a caption bar, misalignment), and held to
+    ``GAINS``, ``WHITE_BALANCE``, ``OFFSET`` and a close fit (``LIGHTING_RESIDUAL``). The
+    photo's backdrop, where the listing shows it, is the witness: the fit is believed only
+    when the backdrop agrees under it too (``SAME_BACKDROP`` of it within
+    ``BACKDROP_TOLERANCE``). Another product on the same backdrop needs a fit that the
+    unchanged backdrop refutes; on a new backdrop a change of lighting is not believed as
+    well (one product of one colour alone would let a fit turn it into another). Clipped
+    pixels (0 or 255) agree when the other side is as far out."""
+    identity = aligned.astype(np.int16)
+    ref = photo.thumb.astype(np.float32)
+    got = aligned.astype(np.float32)
+    backdrop = None
+    if photo.plain:
+        around = cv2.dilate(photo.mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+        if (around & cover).sum() >= MIN_BACKDROP_PIXELS:
+            backdrop = around & cover
+    lo, hi = SATURATED
+    unclipped = (ref > lo) & (ref < hi) & (got > lo) & (got < hi)  # (h, w, 3)
+    if unclipped[region].any(axis=1).sum() < MIN_DETAIL_PIXELS:
+        return identity
+    x, y, valid = got[region], ref[region], unclipped[region]  # (n, 3) each
+    keep = valid.any(axis=1)
+    for _ in range(2):
+        gains, offset = _fit_lighting(x[keep], y[keep], valid[keep])
+        residual = (np.abs(x * gains + offset - y) * valid).sum(axis=1)
+        keep &= residual <= 2 * float(np.median(residual[keep])) + COLOUR_TOLERANCE / 3
+    if not (
+        float(np.median(residual[valid.any(axis=1)])) <= LIGHTING_RESIDUAL
+        and GAINS[0] <= gains.min()
+        and gains.max() <= GAINS[1]
+        and gains.max() <= WHITE_BALANCE * gains.min()
+        and abs(offset) <= OFFSET
+    ):
+        return identity
+    mapped = got * gains.astype(np.float32) + np.float32(offset)
+    if backdrop is not None and _agreement(mapped, aligned, ref, backdrop) < SAME_BACKDROP:
+        return identity  # the backdrop, unchanged or new, does not confirm the fit
+    return np.asarray(np.round(_unclipped(mapped, aligned, ref)), np.int16)
+
+
+def _unclipped(
+    mapped: npt.NDArray[np.float32], aligned: npt.NDArray[np.uint8], ref: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """``mapped`` (the listing in the photo's lighting) where clipping hides nothing, the
+    photo's own value where it does: a value past 255 (or 0) agrees with a clipped photo
+    pixel, and a clipped listing pixel says only "at least" (or "at most") this bright."""
+    lo, hi = SATURATED
+    slack = COLOUR_TOLERANCE / 3
+    out = np.clip(mapped, 0, 255)
+    out = np.where((aligned >= hi) & (ref >= out - slack), ref, out)
+    return np.where((aligned <= lo) & (ref <= out + slack), ref, out)
+
+
+def _agreement(
+    mapped: npt.NDArray[np.float32],
+    aligned: npt.NDArray[np.uint8],
+    ref: npt.NDArray[np.float32],
+    where: npt.NDArray[np.bool_],
+) -> float:
+    """Share of ``where`` where the listing's colours (``mapped``) agree closely with the
+    photo's (``BACKDROP_TOLERANCE``: a backdrop is smooth and easy to align)."""
+    out = _unclipped(mapped, aligned, ref)
+    diff = np.abs(out - ref).sum(axis=2)
+    h, w = diff.shape
+    padded = np.pad(out, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    for dy, dx in _SHIFTS:  # forgiving one pixel of misalignment, as the subject's check
+        diff = np.minimum(diff, np.abs(padded[dy : dy + h, dx : dx + w] - ref).sum(axis=2))
+    return float((diff[where] < BACKDROP_TOLERANCE).mean())
+
+
+def _fit_lighting(
+    x: npt.NDArray[np.float32], y: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.float64], float]:
+    """Least squares ``y_c = gain_c * x_c + offset`` over the ``valid`` (pixel, channel)
+    values, with a gentle pull of the gains towards 1 (``_photometric``)."""
+    w = valid.astype(np.float64)
+    x64, y64 = x.astype(np.float64) * w, y.astype(np.float64) * w
+    n = w.sum(axis=0)
+    xs, xx = x64.sum(axis=0), (x64 * x64).sum(axis=0)
+    normal = np.zeros((4, 4))
+    normal[[0, 1, 2], [0, 1, 2]] = xx
+    normal[3, :3] = normal[:3, 3] = xs
+    normal[3, 3] = n.sum()
+    rhs = np.append((x64 * y64).sum(axis=0), y64.sum())
+    # the pull is measured against what the data says about each gain (its spread), so a
+    # product of many colours is fitted freely and one of a single colour stays near 1
+    spread = xx - xs * xs / np.maximum(n, 1)
+    pull = LIGHTING_PULL * np.append(spread, 0.0) + 1e-6
+    solution = np.linalg.solve(normal + np.diag(pull), rhs + pull * np.array([1, 1, 1, 0]))
+    gains, seen = solution[:3], n >= MIN_DETAIL_PIXELS
+    if seen.any() and not seen.all():  # a channel clipped throughout: as the others
+        gains = np.where(seen, gains, float(np.median(gains[seen])))
+    return gains, float(solution[3])
 
 
 def _correlation(
@@ -465,15 +725,23 @@ class FeatureIndex:
         self.order = np.argsort(chunks, axis=0, kind="stable").astype(np.int32)
         self.sorted = np.take_along_axis(chunks, self.order, axis=0)
         self.words = self.descriptors.view("<u8")  # (N, 4)
+        from ringfence.screening.detectors.photo_shape import ShapeIndex  # noqa: PLC0415
+
+        self.shapes = ShapeIndex(())  # plain studio shots, by shape (set by ``of``)
 
     @classmethod
     def of(cls, records: Sequence[PhotoFeatures | None]) -> FeatureIndex:
         """The index of photo records (owner = position; None: a photo without one)."""
         kept = [(i, r.descriptors) for i, r in enumerate(records) if r is not None]
         if not kept:
-            return cls(np.zeros((0, 32), np.uint8), np.zeros(0, np.int32))
-        owners = np.concatenate([np.full(len(d), i, np.int32) for i, d in kept])
-        return cls(np.concatenate([d for _, d in kept]), owners)
+            index = cls(np.zeros((0, 32), np.uint8), np.zeros(0, np.int32))
+        else:
+            owners = np.concatenate([np.full(len(d), i, np.int32) for i, d in kept])
+            index = cls(np.concatenate([d for _, d in kept]), owners)
+        from ringfence.screening.detectors.photo_shape import ShapeIndex  # noqa: PLC0415
+
+        index.shapes = ShapeIndex(records)
+        return index
 
     @property
     def nbytes(self) -> int:
