@@ -240,15 +240,17 @@ def test_index_build_and_screen(loaded: Cli, tmp_path: Path) -> None:
     )
     assert code == 0
     assert "2 listings" in out
+    assert "note:" not in out
 
     def reasons() -> list[list[str]]:
         return [json.loads(line)["reasons"] for line in verdicts.read_text().splitlines()]
 
     # the imported licence is for the official store only, not for marketplace listings
     assert reasons() == [["channel_not_covered"], ["no_licence"]]
-    # without --index: the built-in registry, which holds no licences
-    code, _, _ = loaded("screen", str(listings), "--out", str(verdicts), "--today", "2027-01-01")
+    # without --index: the built-in registry, which holds no licences, and the run says so
+    code, out, _ = loaded("screen", str(listings), "--out", str(verdicts), "--today", "2027-01-01")
     assert code == 0
+    assert "no --index: the built-in registry holds no licences" in out
     assert reasons() == [["no_licence"], ["no_licence"]]
 
 

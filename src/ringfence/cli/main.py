@@ -371,6 +371,11 @@ def screen(
                 progress=lambda n: bar.advance(task, n),
             )
     echo(f"wrote {out}: {summary}")
+    if index is None and not data.registry.licences:
+        echo(
+            "note: no --index: the built-in registry holds no licences, so every seller was "
+            "screened as unlicensed (`ringfence index build --out FILE` compiles yours)"
+        )
 
 
 def _partition_engine(  # type: ignore[no-untyped-def]
