@@ -28,6 +28,7 @@ from ringfence.core.files import atomic_write
 from ringfence.registry.builtin import builtin_document
 from ringfence.registry.enums import MarkKind
 from ringfence.registry.schemas import RegistryDocument
+from ringfence.screening.sense import shipped_model_json
 
 FORMAT = "ringfence-screening-index"
 VERSION = 1
@@ -74,10 +75,12 @@ class ScreeningData:
     lexicon: list[str] = field(default_factory=list)
     prices: dict[str, tuple[str, int]] = field(default_factory=dict)
     fx: dict[str, float] = field(default_factory=dict)
+    # the sense model (screening/sense.py) as JSON; None: screening decides without it
+    sense: dict[str, Any] | None = None
     built_at: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "registry": self.registry.model_dump(mode="json"),
             "cues": self.cues,
             "rings": self.rings,
@@ -87,6 +90,9 @@ class ScreeningData:
             "fx": self.fx,
             "built_at": self.built_at,
         }
+        if self.sense is not None:  # an index without a model keeps its former content
+            out["sense"] = self.sense
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScreeningData:
@@ -98,6 +104,7 @@ class ScreeningData:
             lexicon=list(data["lexicon"]),
             prices={k: (str(v[0]), int(v[1])) for k, v in data["prices"].items()},
             fx={k: float(v) for k, v in data["fx"].items()},
+            sense=data.get("sense"),
             built_at=str(data.get("built_at", "")),
         )
 
@@ -197,6 +204,7 @@ def builtin_data(registry: RegistryDocument | None = None) -> ScreeningData:
             r["category"]: (r["currency"], int(r["floor_minor"])) for r in _rows("prices.csv", ",")
         },
         fx={r["currency"]: float(r["per_usd"]) for r in _rows("fx.csv", ",")},
+        sense=shipped_model_json(),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
