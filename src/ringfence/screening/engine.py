@@ -444,16 +444,17 @@ class Engine:
         return out, uncertain and not sure
 
     def sense_inputs(
-        self, listing: Listing, findings: Sequence[Finding]
+        self, listing: Listing, findings: Sequence[Finding], *, excepted: bool = False
     ) -> list[tuple[int, Mention, ListingContext]]:
         """What the sense model reads: for each text mention of a mark (terms, fuzzy, ring
         descriptions) not covered by a registry exception, its position in ``findings``, the
-        mention and its listing's context. Training reads the same (``sense_train``)."""
+        mention and its listing's context. Training reads the same (``sense_train``), with
+        ``excepted`` mentions (inside a registry exception) as well."""
         mentions = [
             i
             for i, f in enumerate(findings)
             if f.mark
-            and not f.exception
+            and (not f.exception or excepted)
             and f.detector in _SENSE_DETECTORS
             and f.field in _TEXTS
             and f.rule != "rings:emoji"

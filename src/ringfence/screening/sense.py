@@ -124,17 +124,7 @@ class SenseModel:
             if feature.startswith(_NAMED):
                 named.append((w, feature))
         p = _sigmoid(score)
-        # the words that decided: the strongest pushes in the direction of the answer
-        sign = 1.0 if p >= 0.5 else -1.0
-        named.sort(key=lambda item: (-sign * item[0], item[1]))
-        terms: list[str] = []
-        for w, feature in named:
-            if sign * w <= 0 or len(terms) >= TOP_TERMS:
-                break
-            word = feature.split(":", 1)[1].replace("_", " ")
-            if word not in terms:
-                terms.append(word)
-        return Sense(p, tuple(terms))
+        return Sense(p, _deciding_terms(named, p, mention))
 
     def decision(self, probability: float) -> str:
         """``olympic`` at or above the high threshold, ``uncertain`` in the band, ``other``
@@ -213,6 +203,22 @@ class SenseModel:
                 code="invalid_model",
             ) from None
         return cls.from_json(data, name)
+
+
+def _deciding_terms(named: list[tuple[float, str]], p: float, mention: Mention) -> tuple[str, ...]:
+    """The context words of the strongest pushes toward the answer (the mention's own words,
+    the start and end of the text left out)."""
+    sign = 1.0 if p >= 0.5 else -1.0
+    own = {*words(mention.text[mention.start : mention.end]), "^", "$", "#"}
+    terms: list[str] = []
+    for w, feature in sorted(named, key=lambda item: (-sign * item[0], item[1])):
+        if sign * w <= 0 or len(terms) >= TOP_TERMS:
+            break
+        parts = [x for x in feature.split(":", 1)[1].split("_") if x not in own]
+        term = " ".join(parts)
+        if term and term not in terms:
+            terms.append(term)
+    return tuple(terms)
 
 
 def shipped_model_json() -> dict[str, Any] | None:
