@@ -1,0 +1,841 @@
+"""Generated listing titles for the sense model's training and development data (issue 16).
+
+Every row is a whole listing title that mentions a word of an Olympic mark, labelled with the
+sense the listing uses: ``olympic`` (the Olympic property, written plainly or with an evasion)
+or ``other`` (a look-alike sense: a lifting bar, a street, a camera maker, a maths contest...).
+
+The titles come from *items* (a noun phrase around the mark word, per kind and language, the
+mark word in square brackets) dropped into *frames* (a title's shape per language: word order,
+seller words, sizes, a "title | description" form). A template is one frame of one language; the
+template id is ``<lang>-<frame number>``. ``build.py`` sends whole templates (and whole item
+lists' held-out tails) to the development split, so dev titles are shapes the training rows never
+use. This generator is written apart from the evaluation generator in ``tests/`` and shares no
+strings with it; nothing here is read at run time by ringfence.
+
+Deterministic: the same seed gives the same rows, in the same order, on every machine.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+SEED = 16
+ROWS_PER_KIND_LANG = 48  # titles drawn per (kind, language) pair with items
+DEV_FRAME_EVERY = 4  # frame numbers n with n % DEV_FRAME_EVERY == DEV_FRAME_EVERY - 1 go to dev
+DEV_ITEM_EVERY = 5  # likewise for items, when a list has at least DEV_ITEM_EVERY items
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    text: str
+    mark: str
+    label: str
+    lang: str
+    kind: str
+    template: str  # "<lang>-<frame>"
+    item_split: str  # "train" or "dev": whether the item is one of its list's held-out ones
+
+
+# --- items: (mark, kind) -> lang -> phrases; [brackets] hold the mark word
+
+OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
+    ("word-olympic", "lifting"): {
+        "en": [
+            "[Olympic] Barbell 7ft 20kg",
+            "[Olympic] Weight Plates 2 inch",
+            "Cast Iron [Olympic] Plate Set",
+            "[Olympic] Hex Trap Bar",
+            "[Olympic] EZ Curl Bar",
+            "Spring Collars for [Olympic] Bars",
+            "Bumper Plates [Olympic] 50mm",
+            "[Olympic] Lifting Belt Leather",
+            "[Olympic] Weightlifting Shoes",
+            "[Olympic] Bar Landmine Attachment",
+            "Women's [Olympic] Bar 15kg",
+            "[Olympic] Squat Rack with Safety Arms",
+        ],
+        "de": [
+            "[Olympia] Langhantel 220 cm",
+            "[Olympia] Hantelscheiben 50 mm",
+            "[Olympia] SZ-Curlstange",
+            "Hantelstange [Olympia] 20 kg",
+            "[Olympia] Gewichtheben Schuhe",
+            "Bumper Plates [Olympia] Gummi",
+        ],
+        "fr": [
+            "Barre [olympique] 20 kg 220 cm",
+            "Disques [olympiques] 50 mm fonte",
+            "Barre EZ [olympique] musculation",
+            "Colliers de serrage pour barre [olympique]",
+            "Disques bumper [olympiques] haltérophilie",
+        ],
+        "es": [
+            "Barra [olímpica] 20 kg 2,2 m",
+            "Discos [olímpicos] 50 mm",
+            "Barra Z [olímpica] para bíceps",
+            "Discos bumper [olímpicos] de goma",
+            "Topes para barra [olímpica]",
+        ],
+        "pt": [
+            "Barra [olímpica] 20 kg cromada",
+            "Anilhas [olímpicas] de ferro",
+            "Barra W [olímpica] para musculação",
+            "Presilhas para barra [olímpica]",
+        ],
+        "it": [
+            "Bilanciere [olimpico] 220 cm",
+            "Dischi [olimpici] in ghisa 50 mm",
+            "Bilanciere curvo [olimpico]",
+        ],
+        "ru": [
+            "[Олимпийский] гриф 220 см 20 кг",
+            "Диски [олимпийские] 50 мм",
+            "Гриф W-образный [олимпийский]",
+            "Замки для [олимпийского] грифа",
+        ],
+        "zh": [
+            "[奥林匹克]杠铃杆 2.2米",
+            "[奥林匹克]杠铃片 50mm大孔",
+            "[奥杆]健身房深蹲硬拉",
+        ],
+        "ja": [
+            "[オリンピック]バーベル シャフト 220cm",
+            "[オリンピック]プレート 50mm穴",
+        ],
+        "pl": ["Gryf [olimpijski] 220 cm", "Obciążenie [olimpijskie] talerze 50 mm"],
+        "nl": ["[Olympische] halterstang 20 kg", "[Olympische] halterschijven 50 mm"],
+    },
+    ("word-olympic", "shooting"): {
+        "en": [
+            "[Olympic] Trap Clay Targets",
+            "[Olympic] Trap Shotgun Choke",
+            "[Olympic] Skeet Shooting Vest",
+            "[Olympic] Trap Machine",
+            "Shooting Glasses for [Olympic] Trap",
+        ],
+        "de": ["[Olympisch] Trap Wurfscheiben", "Trap-Weste [olympisch] Schießsport"],
+        "fr": ["Fosse [olympique] plateaux", "Gilet de tir fosse [olympique]"],
+        "es": ["Foso [olímpico] platos de tiro", "Chaleco tiro foso [olímpico]"],
+        "it": ["Fossa [olimpica] piattelli", "Gilet tiro fossa [olimpica]"],
+    },
+    ("word-olympic", "pool"): {
+        "en": [
+            "[Olympic]-size Pool Lane Rope",
+            "[Olympic] Size Swimming Pool Cover",
+            "Inflatable Pool [Olympic] Size",
+            "[Olympic]-sized Pool Thermometer",
+        ],
+        "fr": ["Ligne d'eau pour piscine [olympique]", "Bâche piscine taille [olympique]"],
+        "es": ["Corchera para piscina [olímpica]", "Cubierta piscina [olímpica]"],
+        "de": ["Schwimmleine für [olympisches] Becken", "Poolabdeckung [Olympia]-Becken"],
+        "it": ["Corsia galleggiante piscina [olimpionica]"],
+        "pt": ["Raia para piscina [olímpica]"],
+    },
+    ("word-olympic", "place"): {
+        "en": [
+            "[Olympic] Peninsula Hiking Map",
+            "[Olympic] National Park Poster",
+            "[Olympic] Boulevard Street Sign",
+            "Lake [Olympic] Valley Ski Trail Map",
+            "[Olympic] Mountains Topo Map",
+            "[Olympic] Peninsula Travel Guide",
+            "Vintage [Olympic] Hotel Postcard",
+        ],
+        "ko": ["[올림픽]대로 교통 지도", "[올림픽]공원 산책로 안내 지도", "[올림픽]로 상가 임대"],
+        "zh": ["[奥林匹克]森林公园 门票 导览图", "北京[奥林匹克]公园 地铁站 明信片"],
+        "ru": ["Карта района [Олимпийский] проспект"],
+    },
+    ("word-olympia", "place"): {
+        "en": [
+            "[Olympia] Washington City Map",
+            "Ancient [Olympia] Greece Travel Guide",
+            "[Olympia] Theatre Dublin Print",
+            "[Olympia] London Exhibition Hall Map",
+            "[Olympia] WA Souvenir Magnet",
+            "[Olympus] Mons Mars Globe",
+        ],
+        "de": ["[Olympia]-Einkaufszentrum Karte", "Antikes [Olympia] Reiseführer Griechenland"],
+        "fr": [
+            "Guide de voyage [Olympie] antique",
+            "Carte postale du théâtre de l'[Olympia] Paris",
+        ],
+        "es": ["Guía de [Olimpia] Grecia antigua"],
+        "el": ["Χάρτης της Αρχαίας [Ολυμπίας]"],
+    },
+    ("symbol-olympic-rings", "place"): {
+        "zh": ["北京[五环]路 交通地图", "[五环]外 两居室 出租", "[五环]内 停车位 转让"],
+    },
+    ("word-olympia", "brand"): {
+        "en": [
+            "[Olympus] OM-D E-M10 Mirrorless Camera",
+            "[Olympus] Tough TG-7 Waterproof Camera",
+            "[Olympus] Digital Voice Recorder",
+            "[Olympus] Binoculars 8x42",
+            "[Olympus] Microscope CX23",
+            "[Olympia] Typewriter SM3 Vintage",
+            "[Olympia] Portable Typewriter Ribbon",
+            "[Olympia] Paper Shredder",
+            "[Olympia] Sports Knee Brace",
+            "[Olympus] Pen F Film Camera",
+            "Lens Cap for [Olympus] 14-42mm",
+        ],
+        "de": [
+            "[Olympus] Systemkamera Gehäuse",
+            "[Olympia] Schreibmaschine Monica",
+            "[Olympia] Aktenvernichter Partikelschnitt",
+            "[Olympia] Alarmanlage Funk",
+        ],
+        "ja": [
+            "[オリンパス] ミラーレス一眼 ボディ",
+            "[オリンパス] ICレコーダー",
+            "[オリンパス] 双眼鏡",
+        ],
+        "zh": ["[奥林巴斯] 微单相机 机身", "[奥林巴斯] 录音笔"],
+        "fr": ["Appareil photo [Olympus] hybride", "Machine à écrire [Olympia] ancienne"],
+        "es": ["Cámara [Olympus] réflex", "Máquina de escribir [Olympia] antigua"],
+        "ru": ["Фотоаппарат [Olympus] беззеркальный", "Пишущая машинка [Олимпия]"],
+        "pt": ["Câmera [Olympus] compacta", "Máquina de escrever [Olympia]"],
+    },
+    ("word-olympic", "brand"): {
+        "en": [
+            "[Olympic] Paints Exterior Stain",
+            "[Olympic] Deck Stain Semi-Transparent",
+            "[Olympic] Maximum Waterproofing Sealant",
+            "[Olympic] Cheese Slicer",
+            "[Olympic] Kitchen Sink Faucet",
+        ],
+        "pl": ["Odżywka [Olimp] Whey Protein", "Kreatyna [Olimp] Creapure"],
+        "ru": ["Протеин [Olimp] Sport Nutrition", "Шоколад [Олимпийский] фабрика"],
+    },
+    ("word-olympic", "company"): {
+        "en": [
+            "[Olympic] Steel Coil Offcut",
+            "[Olympic] Air Vintage Flight Bag",
+            "[Olympic] Airways Model Plane",
+            "[Olympic] Holidays Gift Voucher",
+            "[Olympic] Printing Services Business Cards",
+        ],
+        "el": ["Μοντέλο αεροπλάνου [Olympic] Air"],
+    },
+    ("word-olympia", "company"): {
+        "en": ["[Olympia] & York Building Print", "[Olympia] Moving Boxes Kit"],
+        "de": ["[Olympia] Business Systems Ersatzteil"],
+    },
+    ("word-olympia", "myth"): {
+        "en": [
+            "Mount [Olympus] Greek Gods Wall Art",
+            "Zeus on [Olympus] Statue Resin",
+            "Gods of [Olympus] Tarot Deck",
+            "Twelve [Olympians] Greek Mythology Poster",
+            "[Olympus] Mythology Board Game",
+        ],
+        "fr": ["Statuette des dieux de l'[Olympe]", "Mythologie grecque : les dieux de l'[Olympe]"],
+        "de": ["Götter des [Olymp] Wandbild", "Die Götter vom [Olymp] Kinderbuch"],
+        "es": ["Los dioses del [Olimpo] libro ilustrado", "Figura Zeus del [Olimpo]"],
+        "it": ["Gli dei dell'[Olimpo] libro", "Statua Zeus [Olimpo]"],
+        "ru": ["Боги [Олимпа] мифы Древней Греции", "Статуэтка Зевс [Олимп]"],
+        "pt": ["Deuses do [Olimpo] livro infantil"],
+        "zh": ["[奥林匹斯]众神 希腊神话 绘本"],
+        "ja": ["[オリュンポス]の神々 ギリシャ神話 図鑑"],
+    },
+    ("word-olympian", "myth"): {
+        "en": ["The Twelve [Olympian] Gods Art Print", "[Olympian] Gods Figurine Set"],
+    },
+    ("word-olympia", "fiction"): {
+        "en": [
+            "The Heroes of [Olympus] Book Set",
+            "[Olympus] Has Fallen Blu-ray",
+            "Assassin's Creed [Olympus] Artbook",
+            "[Olympus] Comic Vol. 2",
+        ],
+        "fr": ["La Chute de l'[Olympe] DVD"],
+        "es": ["Los héroes del [Olimpo] libro"],
+        "de": ["Helden des [Olymp] Buch"],
+    },
+    ("word-olympian", "fiction"): {
+        "en": [
+            "Percy Jackson and the [Olympians] Box Set",
+            "The Last [Olympian] Paperback",
+            "Percy Jackson and the [Olympians] Disney+ Poster",
+        ],
+        "es": ["Percy Jackson y los dioses del [Olimpo] libro"],
+        "fr": ["Percy Jackson et les [Olympiens] coffret"],
+    },
+    ("word-olympiad", "olympiad"): {
+        "en": [
+            "Math [Olympiad] Practice Workbook Grade 5",
+            "Science [Olympiad] Kit Battery Buggy",
+            "International Mathematical [Olympiad] Problems Book",
+            "Physics [Olympiad] Preparation Guide",
+            "Chemistry [Olympiad] Past Papers",
+            "Informatics [Olympiad] Training Handbook",
+            "Spelling [Olympiad] Flashcards",
+            "Science [Olympiad] Medal Ribbon",
+            "Biology [Olympiad] Study Notes",
+        ],
+        "es": [
+            "[Olimpiada] de Matemáticas cuaderno",
+            "Problemas de [Olimpiadas] de Química",
+            "[Olimpiada] de Física preparación libro",
+        ],
+        "pt": ["[Olimpíada] Brasileira de Matemática apostila", "[Olimpíada] de Química livro"],
+        "fr": ["[Olympiades] de mathématiques annales", "Préparer les [olympiades] de physique"],
+        "de": ["Mathematik-[Olympiade] Aufgabenbuch", "Chemie-[Olympiade] Übungen"],
+        "it": ["[Olimpiadi] di Matematica esercizi", "[Olimpiadi] di Fisica libro"],
+        "ru": [
+            "[Олимпиадные] задачи по математике 5 класс",
+            "[Олимпиада] по физике сборник",
+            "Всероссийская [олимпиада] школьников химия",
+        ],
+        "zh": [
+            "小学[奥数]举一反三",
+            "[数学奥林匹克]竞赛教程",
+            "高中物理[奥赛]题典",
+            "[奥林匹克]数学 三年级 练习册",
+        ],
+        "ja": ["数学[オリンピック] 過去問題集", "化学[オリンピック] 問題集"],
+        "ko": ["수학 [올림피아드] 문제집", "과학 [올림피아드] 대비 교재"],
+        "pl": ["[Olimpiada] matematyczna zadania"],
+    },
+    ("word-olympic", "club"): {
+        "en": [
+            "[Olympiacos] Home Jersey",
+            "[Olympique] Lyonnais Scarf",
+            "[Olympique] de Marseille Training Top",
+            "[Olympic] Swim Club Team Towel",
+            "Leeds [Olympic] Running Club Vest",
+        ],
+        "fr": [
+            "Maillot [Olympique] de Marseille domicile",
+            "Écharpe [Olympique] Lyonnais supporter",
+        ],
+        "es": ["Camiseta [Olympique] de Marsella"],
+        "el": ["Φανέλα [Ολυμπιακός] εντός έδρας"],
+        "ru": ["Шарф ФК [Олимпик] Донецк"],
+    },
+    ("word-olympia", "club"): {
+        "en": ["[Olympiakos] Piraeus Scarf", "[Olympia] Gym Membership Card Holder"],
+        "de": ["[Olympia] Turnverein Vereinsschal"],
+    },
+    ("word-olympic", "ship"): {
+        "en": [
+            "RMS [Olympic] Ship Model 1:400",
+            "RMS [Olympic] White Star Line Poster",
+            "White Star [Olympic] Liner Print",
+            "RMS [Olympic] 1911 Maiden Voyage Menu Reproduction",
+        ],
+        "de": ["RMS [Olympic] Schiffsmodell", "Ozeandampfer [Olympic] Bausatz"],
+        "fr": ["Paquebot RMS [Olympic] maquette"],
+    },
+    ("symbol-olympic-rings", "rings-generic"): {
+        "en": [
+            "[Five Rings] Binder Clips Set",
+            "Gymnastic [Rings] Wooden with Straps",
+            "Ring Toss Game [Five Rings]",
+            "[Five-Ring] Gas Burner Stove",
+            "[Five Rings] Key Ring Set",
+            "Stacking [Rings] Baby Toy",
+            "Loose Leaf Binder [Rings] 5 pcs",
+        ],
+        "zh": ["[五环]灶 燃气灶 猛火", "[五环]套圈 游戏 儿童"],
+        "de": ["Turnringe [Ringe] Holz", "Ringwurfspiel [fünf Ringe]"],
+        "fr": ["Anneaux de gym [anneaux] en bois", "Jeu de lancer d'[anneaux] cinq anneaux"],
+        "es": ["[Anillas] de gimnasia de madera"],
+    },
+    ("symbol-olympic-rings", "rings-book"): {
+        "en": [
+            "The Book of [Five Rings] Miyamoto Musashi",
+            "A Book of [Five Rings] Hardcover",
+            "Musashi [Five Rings] Strategy Classic",
+        ],
+        "ja": ["[五輪]書 宮本武蔵 現代語訳", "[五輪]の書 文庫"],
+        "zh": ["[五轮书] 宫本武藏"],
+        "fr": ["Le Traité des [Cinq Roues] Musashi"],
+        "es": ["El libro de los [cinco anillos] Musashi"],
+        "de": ["Das Buch der [fünf Ringe] Musashi"],
+    },
+    ("word-olympia", "person"): {
+        "en": [
+            "[Olympia] Dukakis Signed Photo",
+            "[Olympia] Le-Tan Clutch Bag",
+            "[Olympias] Queen of Macedon Biography",
+        ],
+        "fr": ["Biographie d'[Olympe] de Gouges", "Manet [Olympia] reproduction toile"],
+        "de": ["Manet [Olympia] Kunstdruck"],
+    },
+}
+
+OLYMPIC: dict[str, dict[str, list[str]]] = {
+    # mark -> lang -> items naming the Olympic property
+    "word-olympic": {
+        "en": [
+            "Official [Olympic] Team Hoodie",
+            "[Olympic] Games Pin Collection",
+            "[Olympic] Torch Replica",
+            "[Olympic] Gold Medal Replica",
+            "Team USA [Olympic] Jacket",
+            "[Olympic] Mascot Plush",
+            "[Olympic] Commemorative Coin",
+            "[Olympic] Village Lanyard",
+            "[Olympic] Flag 3x5 ft",
+            "Team GB [Olympic] Weightlifting Singlet",
+        ],
+        "fr": [
+            "Sweat équipe de France [olympique]",
+            "Pin's [olympique] collector",
+            "Médaille [olympique] réplique",
+            "Flamme [olympique] miniature",
+        ],
+        "de": [
+            "[Olympia] Team Deutschland Trikot",
+            "[Olympische] Fackel Nachbildung",
+            "[Olympia] Sammlermünze",
+            "[Olympische] Ringe Anstecknadel",
+        ],
+        "es": [
+            "Chaqueta equipo [olímpico] España",
+            "Antorcha [olímpica] réplica",
+            "Medalla [olímpica] de oro réplica",
+            "Pin [olímpico] coleccionable",
+        ],
+        "pt": [
+            "Camisa time Brasil [olímpico]",
+            "Tocha [olímpica] réplica",
+            "Medalha [olímpica] colecionável",
+        ],
+        "it": ["Felpa squadra [olimpica] Italia", "Torcia [olimpica] replica", "Spilla [olimpica]"],
+        "ru": [
+            "[Олимпийский] мишка сувенир",
+            "[Олимпийская] сборная толстовка",
+            "[Олимпийский] факел копия",
+        ],
+        "zh": ["[奥林匹克]纪念徽章 套装", "[奥林匹克]火炬 纪念品", "[奥林匹克]金牌 复刻"],
+        "ja": [
+            "[オリンピック] 記念ピンバッジ",
+            "[オリンピック] 公式 Tシャツ",
+            "[オリンピック] 聖火 トーチ レプリカ",
+        ],
+        "ko": ["[올림픽] 기념 배지", "[올림픽] 공식 티셔츠"],
+        "nl": ["[Olympische] TeamNL hoodie", "[Olympische] fakkel replica"],
+        "pl": ["Koszulka reprezentacji [olimpijskiej]", "Znicz [olimpijski] replika"],
+    },
+    "phrase-olympic-games": {
+        "en": [
+            "[Olympic Games] Paris 2024 T-Shirt",
+            "[Olympic Games] Ticket Holder",
+            "[Olympics] Opening Ceremony Poster",
+            "Winter [Olympics] Beanie",
+            "[Olympics] 2028 Souvenir Mug",
+        ],
+        "fr": [
+            "T-shirt [Jeux Olympiques] Paris 2024",
+            "Billet [Jeux Olympiques] porte-billet",
+            "Peluche [JO] Paris",
+        ],
+        "de": ["[Olympische Spiele] Fan-Schal", "[Olympische Spiele] Sammelbecher"],
+        "es": ["Camiseta [Juegos Olímpicos] París", "Taza [Juegos Olímpicos]"],
+        "pt": ["Camiseta [Jogos Olímpicos] Paris", "Caneca [Jogos Olímpicos]"],
+        "it": ["Maglietta [Giochi Olimpici] Milano Cortina"],
+        "zh": ["[奥运会]纪念T恤", "[奥运]吉祥物 毛绒公仔", "[冬奥会]纪念品 徽章"],
+        "ru": ["Футболка [Олимпийские игры] Сочи", "Кружка [Олимпийские игры]"],
+    },
+    "symbol-olympic-rings": {
+        "en": [
+            "[Olympic Rings] Necklace Pendant",
+            "[Olympic Rings] Car Decal",
+            "[Five Ring] Emblem Embroidered Patch",
+            "Interlocking [Rings] Logo Cap",
+            "[Five Interlocking Rings] Logo Sticker",
+        ],
+        "zh": ["[五环]标志 徽章 奥运", "[五环]图案 纪念T恤 奥运"],
+        "ja": ["[五輪]マーク ピンバッジ", "[五輪] 記念 ピン 東京"],
+        "de": ["[Olympische Ringe] Aufkleber"],
+        "fr": ["Autocollant [anneaux olympiques]"],
+    },
+    "word-olympian": {
+        "en": ["[Olympian] Signed Team Photo", "Future [Olympian] Baby Bodysuit Team USA"],
+        "fr": ["Maillot dédicacé [olympien] équipe de France"],
+    },
+    "word-olympiad": {
+        "en": ["Games of the XXXIII [Olympiad] Paris Pin"],
+        "fr": ["Affiche Jeux de la XXXIIIe [Olympiade] Paris 2024"],
+    },
+    "edition-paris-2024": {
+        "en": ["[Paris 2024] Official Mascot Plush", "[Paris 2024] Olympic Pin Set"],
+        "fr": ["Peluche mascotte [Paris 2024]", "Pin's officiel [Paris 2024]"],
+    },
+    "edition-milano-cortina-2026": {
+        "en": ["[Milano Cortina 2026] Team Beanie"],
+        "it": ["Felpa ufficiale [Milano Cortina 2026]"],
+    },
+    "edition-la28": {"en": ["[LA28] Olympic Games Cap", "[LA28] Official Tee"]},
+    "mascot-bing-dwen-dwen": {
+        "en": ["[Bing Dwen Dwen] Plush Panda Keychain"],
+        "zh": ["[冰墩墩] 毛绒 公仔 正版", "[冰墩墩] 钥匙扣 冬奥"],
+    },
+    "mascot-miraitowa": {
+        "ja": ["[ミライトワ] ぬいぐるみ 東京2020"],
+        "en": ["[Miraitowa] Plush Tokyo 2020"],
+    },
+    "mascot-olympic-phryge": {
+        "fr": ["Peluche [Phryge] olympique", "[Phryge] mascotte porte-clés"],
+        "en": ["[Olympic Phryge] Mascot Plush"],
+    },
+}
+
+EVASION_KINDS = (
+    "spaced",
+    "separator",
+    "leet",
+    "homoglyph",
+    "multi-letter",
+    "glued",
+    "hashtag",
+    "mixed-case",
+    "misspelling",
+)
+
+# --- frames: lang -> title shapes. {i} item, {a} attribute, {s} seller word, {x} extra
+
+FRAMES: dict[str, list[str]] = {
+    "en": [
+        "{i}",
+        "{i} {a}",
+        "{s} {i} - {a}",
+        "{a} {i}, {x}",
+        "{i} | {x}",
+        "New {i} ({a})",
+        "{i} {a} {x}",
+        "{s} {i}",
+        "{i} - {x} - {a}",
+        "[{s}] {i} {a}",
+        "Genuine {i}, {a}, {x}",
+        "{i} for Sale {a}",
+    ],
+    "fr": [
+        "{i}",
+        "{i} {a}",
+        "{s} - {i} {a}",
+        "{i}, {x}",
+        "{i} | {x}",
+        "Neuf : {i} ({a})",
+        "{a} {i}",
+        "{i} - {a} - {x}",
+    ],
+    "de": [
+        "{i}",
+        "{i} {a}",
+        "{s} {i} - {a}",
+        "{i}, {x}",
+        "{i} | {x}",
+        "NEU {i} ({a})",
+        "{a} {i}",
+        "{i} - {x}",
+    ],
+    "es": [
+        "{i}",
+        "{i} {a}",
+        "{s} - {i} {a}",
+        "{i}, {x}",
+        "{i} | {x}",
+        "Nuevo {i} ({a})",
+        "{a} {i}",
+        "{i} - {x} - {a}",
+    ],
+    "pt": [
+        "{i}",
+        "{i} {a}",
+        "{s} {i} - {a}",
+        "{i}, {x}",
+        "{i} | {x}",
+        "Novo {i} ({a})",
+        "{a} {i}",
+        "{i} - {x}",
+    ],
+    "it": [
+        "{i}",
+        "{i} {a}",
+        "{s} {i} - {a}",
+        "{i}, {x}",
+        "{i} | {x}",
+        "Nuovo {i} ({a})",
+        "{a} {i}",
+        "{i} - {x}",
+    ],
+    "ru": [
+        "{i}",
+        "{i} {a}",
+        "{s} {i} - {a}",
+        "{i}, {x}",
+        "{i} | {x}",
+        "Новый {i} ({a})",
+        "{a} {i}",
+        "{i} - {x}",
+    ],
+    "pl": [
+        "{i}",
+        "{i} {a}",
+        "{s} {i} - {a}",
+        "{i}, {x}",
+        "{i} | {x}",
+        "Nowy {i} ({a})",
+        "{a} {i}",
+        "{i} - {x}",
+    ],
+    "nl": [
+        "{i}",
+        "{i} {a}",
+        "{s} {i} - {a}",
+        "{i}, {x}",
+        "{i} | {x}",
+        "Nieuw {i} ({a})",
+        "{a} {i}",
+        "{i} - {x}",
+    ],
+    "el": [
+        "{i}",
+        "{i} {a}",
+        "{s} {i} - {a}",
+        "{i}, {x}",
+        "{i} | {x}",
+        "Καινούργιο {i} ({a})",
+        "{a} {i}",
+        "{i} - {x}",
+    ],
+    "zh": [
+        "{i}",
+        "{i} {a}",
+        "【{s}】{i} {a}",
+        "{i} {x}",
+        "{i} | {x}",
+        "新款 {i}（{a}）",
+        "{a} {i}",
+        "{s} {i} {x}",
+    ],
+    "ja": [
+        "{i}",
+        "{i} {a}",
+        "【{s}】{i} {a}",
+        "{i} {x}",
+        "{i} | {x}",
+        "新品 {i}（{a}）",
+        "{a} {i}",
+        "{s} {i} {x}",
+    ],
+    "ko": [
+        "{i}",
+        "{i} {a}",
+        "[{s}] {i} {a}",
+        "{i} {x}",
+        "{i} | {x}",
+        "새상품 {i} ({a})",
+        "{a} {i}",
+        "{s} {i} {x}",
+    ],
+}
+
+SELLER: dict[str, list[str]] = {
+    "en": [
+        "FitPro",
+        "Top Seller",
+        "UK Stock",
+        "Free P&P",
+        "HomeGym",
+        "Bargain",
+        "Brand New",
+        "USA Seller",
+    ],
+    "fr": ["Livraison gratuite", "Neuf", "Destockage", "Stock France", "Promo"],
+    "de": ["Versand kostenlos", "Neuware", "Restposten", "Händler", "Top Angebot"],
+    "es": ["Envío gratis", "Nuevo", "Oferta", "Stock España", "Liquidación"],
+    "pt": ["Frete grátis", "Novo", "Promoção", "Pronta entrega"],
+    "it": ["Spedizione gratuita", "Nuovo", "Offerta", "Disponibile"],
+    "ru": ["Бесплатная доставка", "Новинка", "Распродажа", "В наличии"],
+    "pl": ["Darmowa wysyłka", "Nowość", "Wyprzedaż"],
+    "nl": ["Gratis verzending", "Nieuw", "Uitverkoop"],
+    "el": ["Δωρεάν αποστολή", "Προσφορά"],
+    "zh": ["包邮", "正品", "现货", "热卖", "官方店"],
+    "ja": ["送料無料", "新品", "即納", "限定"],
+    "ko": ["무료배송", "정품", "특가"],
+}
+
+ATTR: dict[str, list[str]] = {
+    "en": [
+        "Black",
+        "2-Pack",
+        "Large",
+        "Vintage",
+        "1990s",
+        "Blue",
+        "Set of 4",
+        "Used",
+        "XL",
+        "Mint",
+    ],
+    "fr": ["Noir", "Lot de 2", "Taille L", "Vintage", "Bleu", "Occasion", "Édition 2023"],
+    "de": ["Schwarz", "2er Set", "Größe L", "Vintage", "Blau", "Gebraucht", "Neu OVP"],
+    "es": ["Negro", "Pack de 2", "Talla L", "Vintage", "Azul", "Usado", "Edición 2023"],
+    "pt": ["Preto", "Kit com 2", "Tamanho G", "Vintage", "Azul", "Usado"],
+    "it": ["Nero", "Set da 2", "Taglia L", "Vintage", "Blu", "Usato"],
+    "ru": ["Черный", "Набор 2 шт", "Размер L", "Винтаж", "Синий", "Б/у"],
+    "pl": ["Czarny", "Zestaw 2 szt", "Rozmiar L", "Używany"],
+    "nl": ["Zwart", "Set van 2", "Maat L", "Gebruikt"],
+    "el": ["Μαύρο", "Σετ 2", "Μεταχειρισμένο"],
+    "zh": ["黑色", "2件套", "大号", "复古", "蓝色", "二手"],
+    "ja": ["ブラック", "2個セット", "Lサイズ", "ヴィンテージ", "中古"],
+    "ko": ["블랙", "2개 세트", "L 사이즈", "중고"],
+}
+
+EXTRA: dict[str, list[str]] = {
+    "en": ["Fast Shipping", "Gift Idea", "Great Condition", "Ships Worldwide", "30-Day Returns"],
+    "fr": ["Expédition rapide", "Idée cadeau", "Très bon état", "Retour 30 jours"],
+    "de": ["Schneller Versand", "Geschenkidee", "Sehr guter Zustand", "Rechnung mit MwSt"],
+    "es": ["Envío rápido", "Idea regalo", "Muy buen estado", "Devolución 30 días"],
+    "pt": ["Envio rápido", "Ideia de presente", "Ótimo estado"],
+    "it": ["Spedizione veloce", "Idea regalo", "Ottime condizioni"],
+    "ru": ["Быстрая доставка", "Подарок", "Отличное состояние"],
+    "pl": ["Szybka wysyłka", "Pomysł na prezent"],
+    "nl": ["Snelle levering", "Cadeau-idee"],
+    "el": ["Γρήγορη αποστολή", "Ιδέα για δώρο"],
+    "zh": ["顺丰发货", "送礼佳品", "七天无理由退换"],
+    "ja": ["即日発送", "ギフトに", "美品"],
+    "ko": ["당일발송", "선물용"],
+}
+
+# --- evasions, applied to the bracketed word of an Olympic item --------------------------------
+
+_LEET = {"o": "0", "O": "0", "i": "1", "I": "1", "a": "4", "A": "4", "e": "3", "E": "3", "s": "5"}
+_HOMO = {"O": "О", "o": "о", "a": "а", "e": "е", "p": "р", "c": "с", "y": "у", "i": "і", "P": "Р"}
+_MULTI = (("m", "rn"), ("d", "cl"), ("w", "vv"), ("l", "I"), ("i", "l"))
+_SEPS = ("*", "_", "·", "-", ".", " . ", "/")
+_MISSPELL = (("y", "i"), ("c", "k"), ("mp", "mb"), ("pi", "ip"), ("ic", "ik"))
+_GLUE = ("official{w}Merch", "{w}Shop", "my{w}Store", "{w}Fans", "best{w}Gear")
+_TAGS = ("#Team{w}Shop", "#{w}", "#{w}2024", "#Go{w}")
+
+
+def _is_cjk(word: str) -> bool:
+    return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in word)
+
+
+def evade(word: str, kind: str, rng: random.Random) -> str | None:
+    """The word written with one evasion, or None when the evasion does not apply to it."""
+    cjk = _is_cjk(word)
+    if kind == "spaced":
+        return " ".join(word.replace(" ", ""))
+    if kind == "separator":
+        sep = rng.choice(_SEPS)
+        return sep.join(word.replace(" ", ""))
+    if cjk:
+        return None  # the other evasions below are Latin-script ones
+    if kind == "leet":
+        chars = [(_LEET.get(c, c) if rng.random() < 0.6 else c) for c in word]
+        out = "".join(chars)
+        return out if out != word else None
+    if kind == "homoglyph":
+        idx = [n for n, c in enumerate(word) if c in _HOMO]
+        if not idx:
+            return None
+        chars = list(word)
+        for n in rng.sample(idx, k=min(len(idx), rng.randint(1, 2))):
+            chars[n] = _HOMO[chars[n]]
+        return "".join(chars)
+    if kind == "multi-letter":
+        options = [(a, b) for a, b in _MULTI if a in word]
+        if not options:
+            return None
+        a, b = rng.choice(options)
+        return word.replace(a, b, 1)
+    if kind == "glued":
+        return rng.choice(_GLUE).format(w=word.replace(" ", ""))
+    if kind == "hashtag":
+        return rng.choice(_TAGS).format(w=word.replace(" ", ""))
+    if kind == "mixed-case":
+        out = "".join(c.upper() if n % 2 else c.lower() for n, c in enumerate(word))
+        return out if out != word else word.upper()
+    if kind == "misspelling":
+        options = [(a, b) for a, b in _MISSPELL if a in word.lower()]
+        if not options:
+            return None
+        a, b = rng.choice(options)
+        low = word.lower()
+        at = low.index(a)
+        out = word[:at] + b + word[at + len(a) :]
+        return out[0].upper() + out[1:] if word[:1].isupper() else out
+    raise ValueError(f"unknown evasion {kind!r}")
+
+
+_BRACKET = re.compile(r"\[([^\]]+)\]")
+
+
+def _fill(frame: str, item: str, lang: str, rng: random.Random) -> str:
+    text = frame.format(
+        i=item,
+        a=rng.choice(ATTR[lang]),
+        s=rng.choice(SELLER[lang]),
+        x=rng.choice(EXTRA[lang]),
+    )
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _split_of(index: int, size: int) -> str:
+    if size >= DEV_ITEM_EVERY and index % DEV_ITEM_EVERY == DEV_ITEM_EVERY - 1:
+        return "dev"
+    return "train"
+
+
+def frame_split(number: int) -> str:
+    return "dev" if number % DEV_FRAME_EVERY == DEV_FRAME_EVERY - 1 else "train"
+
+
+def _draw(
+    items: list[str], lang: str, n: int, rng: random.Random
+) -> Iterator[tuple[str, int, str]]:
+    """n (item, frame number, item split) draws, every item and frame used in turn."""
+    frames = FRAMES[lang]
+    dev_frames = [n for n in range(len(frames)) if frame_split(n) == "dev"]
+    for k in range(n):
+        idx = k % len(items)
+        split = _split_of(idx, len(items))
+        # a held-out item only ever meets held-out frames, so no training template carries it
+        frame_no = rng.choice(dev_frames) if split == "dev" else rng.randrange(len(frames))
+        yield items[idx], frame_no, split
+
+
+def generate(seed: int = SEED) -> list[Row]:
+    rng = random.Random(seed)
+    rows: list[Row] = []
+    for (mark, kind), by_lang in OTHER.items():
+        for lang, items in by_lang.items():
+            n = max(ROWS_PER_KIND_LANG // 2, min(ROWS_PER_KIND_LANG, 6 * len(items)))
+            for item, frame_no, split in _draw(items, lang, n, rng):
+                plain = _BRACKET.sub(r"\1", item)
+                text = _fill(FRAMES[lang][frame_no], plain, lang, rng)
+                rows.append(Row(text, mark, "other", lang, kind, f"{lang}-{frame_no}", split))
+    for mark, by_lang in OLYMPIC.items():
+        for lang, items in by_lang.items():
+            n = min(ROWS_PER_KIND_LANG * 2, 14 * len(items))
+            for item, frame_no, split in _draw(items, lang, n, rng):
+                kind = "plain"
+                word = _BRACKET.search(item)
+                assert word is not None, item
+                written = word.group(1)
+                if rng.random() < 0.6:
+                    evasion = rng.choice(EVASION_KINDS)
+                    evaded = evade(written, evasion, rng)
+                    if evaded is not None:
+                        written, kind = evaded, evasion
+                filled = item[: word.start()] + written + item[word.end() :]
+                plain = _BRACKET.sub(r"\1", filled)
+                text = _fill(FRAMES[lang][frame_no], plain, lang, rng)
+                rows.append(Row(text, mark, "olympic", lang, kind, f"{lang}-{frame_no}", split))
+    return rows
+
+
+if __name__ == "__main__":
+    from collections import Counter
+
+    out = generate()
+    print(len(out), Counter((r.label, r.kind) for r in out).most_common())
