@@ -74,9 +74,7 @@ def test_i16_words_outside_the_window_do_not_move_the_mention() -> None:
 
 def test_i16_evidence_names_the_context_words_that_decided() -> None:
     model = model_of(0.0, w_hex=-4.0, r1_hex=-1.0, w_bar=-2.0, w_chrome=0.3)
-    read = model.predict(
-        Mention("Olympic hex bar chrome", 0, 7, "word-olympic"), ListingContext()
-    )
+    read = model.predict(Mention("Olympic hex bar chrome", 0, 7, "word-olympic"), ListingContext())
     assert read.probability < 0.05
     assert read.terms[:2] == ("hex", "bar")
     assert "chrome" not in read.terms  # it pushed the other way
@@ -118,7 +116,9 @@ def test_i16_bad_model_file_is_a_clear_error(blob: bytes, code: str) -> None:
         ({"bias": None}, "invalid_model"),
     ],
 )
-def test_i16_bad_model_in_an_index_is_refused_when_loaded(change: dict[str, object], code: str) -> None:
+def test_i16_bad_model_in_an_index_is_refused_when_loaded(
+    change: dict[str, object], code: str
+) -> None:
     content = model_of().to_json() | change
     data = replace(builtin_data(), sense=content)
     with pytest.raises(InvalidInput) as err:
@@ -156,10 +156,13 @@ def test_i16_high_probability_keeps_infringing_and_low_clears() -> None:
     assert lookalike.verdict == "clean"
     assert lookalike.reasons == ("sense_lookalike",)
     (finding,) = [f for f in lookalike.evidence if f.mark]
-    assert finding.exception is not None and finding.exception.startswith("sense:")
-    assert "hex" in finding.exception and "hex" in finding.context
+    assert finding.exception is not None
+    assert finding.exception.startswith("sense:")
+    assert "hex" in finding.exception
+    assert "hex" in finding.context
     as_json = json.loads(lookalike.evidence_json())[0]
-    assert as_json["context"][0] == "hex" and as_json["sense"] < 0.3
+    assert as_json["context"][0] == "hex"
+    assert as_json["sense"] < 0.3
 
 
 def test_i16_registry_exception_overrides_the_model() -> None:

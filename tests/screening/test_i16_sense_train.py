@@ -12,12 +12,23 @@ import pytest
 from ringfence.core.errors import InvalidInput
 from ringfence.screening.sense import SenseModel
 from ringfence.screening.sense_train import Example, read_examples, train, wilson
-from tests.cli.conftest import Cli, cli, loaded  # noqa: F401 - the CLI fixtures
+from tests.cli.conftest import Cli
 
 FIXTURE = Path(__file__).parent / "sense_fixture"
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "training" / "sense"
 HEADER = "text\tmark\tlabel\tlang\tkind\tsource\n"
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Cli:
+    return Cli(monkeypatch, capsys, f"sqlite:///{tmp_path / 'cli.db'}")
+
+
+@pytest.fixture
+def loaded(cli: Cli) -> Cli:
+    assert cli("db", "upgrade")[0] == 0
+    return cli
 
 
 def test_i16_training_is_deterministic() -> None:
@@ -71,7 +82,8 @@ def test_i16_one_label_only_is_refused(tmp_path: Path) -> None:
 
 def test_i16_wilson_interval() -> None:
     low, high = wilson(0, 100)
-    assert low == 0.0 and 0.03 < high < 0.04
+    assert low == 0.0
+    assert 0.03 < high < 0.04
     low, high = wilson(50, 100)
     assert low < 0.5 < high
 
@@ -84,7 +96,8 @@ def test_i16_sense_train_cli_writes_the_model(cli: Cli, tmp_path: Path) -> None:
     code, stdout, _ = cli("sense", "train", "--data", str(FIXTURE), "--out", str(out))
     assert code == 0
     assert out.read_bytes() == train(FIXTURE).model.dumps()
-    assert "24 examples" in stdout and "dev set" in stdout
+    assert "24 examples" in stdout
+    assert "dev set" in stdout
 
 
 def test_i16_sense_train_cli_folds_in_decisions(loaded: Cli, tmp_path: Path) -> None:
@@ -111,7 +124,7 @@ def test_i16_sense_train_cli_bad_input_is_one_line_exit_2(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "empty").mkdir()
     data = [] if "--data" in args else ["--data", str(FIXTURE if args else tmp_path / "empty")]
-    code, out, err = cli("sense", "train", *data, *args)
+    code, _out, err = cli("sense", "train", *data, *args)
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1
@@ -123,4 +136,5 @@ def test_i16_sense_train_cli_bad_row_is_one_line_exit_2(cli: Cli, tmp_path: Path
     (tmp_path / "train.tsv").write_text(HEADER + "x\tword-olympic\tyes\ten\tk\ts\n")
     code, _, err = cli("sense", "train", "--data", str(tmp_path), "--out", str(tmp_path / "m"))
     assert code == 2
-    assert "train.tsv:2: label 'yes'" in err and len(err.strip().splitlines()) == 1
+    assert "train.tsv:2: label 'yes'" in err
+    assert len(err.strip().splitlines()) == 1

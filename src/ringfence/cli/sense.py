@@ -65,5 +65,6 @@ def train(
             share, low, high = k.rate()
             echo(
                 f"  {k.kind:<24} {k.label:<8} n={k.n:<5} flagged {k.flagged:>4} "
-                f"({share:.3f}, {low:.3f}-{high:.3f}) infringing {k.infringing}"
+                f"({share:.3f}, {low:.3f}-{high:.3f}) infringing {k.infringing:>4} "
+                f"not read by the model {k.unread}"
             )

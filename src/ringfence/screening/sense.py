@@ -57,7 +57,7 @@ _PRICE_BANDS = (5, 20, 50, 200, 1_000)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Feature prefixes that name words (the evidence names these, never character n-grams).
-_NAMED = ("l1:", "r1:", "r2:", "l:", "r:", "b:", "w:", "t:", "cat:", "m:")
+_NAMED = ("l1:", "r1:", "r2:", "l:", "r:", "b:", "w:", "t:", "cat:")
 
 
 class SenseModelError(InvalidInput):
@@ -214,6 +214,8 @@ def _deciding_terms(named: list[tuple[float, str]], p: float, mention: Mention) 
     for w, feature in sorted(named, key=lambda item: (-sign * item[0], item[1])):
         if sign * w <= 0 or len(terms) >= TOP_TERMS:
             break
+        if feature == "cat:none":
+            continue
         parts = [x for x in feature.split(":", 1)[1].split("_") if x not in own]
         term = " ".join(parts)
         if term and term not in terms:
@@ -260,7 +262,7 @@ def _plain(text: str) -> str:
 def script(text: str) -> str:
     """The main script of a text: latin, cjk, cyrillic, greek, arabic, other."""
     counts: dict[str, int] = {}
-    for c in text:
+    for c in unicodedata.normalize("NFKC", text):
         if not c.isalpha():
             continue
         if c.isascii() or "\u00c0" <= c <= "\u024f":

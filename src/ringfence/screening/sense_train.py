@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ringfence.core.errors import InvalidInput
-from ringfence.screening.engine import Engine, Listing
+from ringfence.screening.engine import INFRINGING, REVIEW, Engine, Listing
 from ringfence.screening.index import ScreeningData, builtin_data
 from ringfence.screening.sense import (
     DEFAULT_INFRINGING,
@@ -33,10 +33,11 @@ COLUMNS = ("text", "mark", "label", "lang", "kind", "source")
 LABELS = ("olympic", "other")
 C = 2.0  # inverse L2 strength
 MIN_WEIGHT = 1e-4  # smaller weights are left out of the file
-# Threshold goals on the development set (issue 16): recall and look-alikes flagged.
-RECALL_GOAL = 0.99
+# Threshold goals on the development set (issue 16): look-alikes flagged at most this share;
+# no look-alike infringing, and never an infringing threshold below the floor.
 FLAGGED_GOAL = 0.01
-INFRINGING_FLAGGED_GOAL = 0.005
+INFRINGING_FLOOR = 0.8
+FLAGGED = frozenset({INFRINGING, REVIEW})
 _GRID = tuple(round(k / 100, 2) for k in range(1, 100))
 
 
@@ -58,6 +59,7 @@ class KindFigures:
     n: int
     flagged: int
     infringing: int
+    unread: int  # no mention reached the model (none found, or all inside registry exceptions)
 
     def rate(self) -> tuple[float, float, float]:
         """The flagged share and its Wilson 95% interval."""
@@ -190,7 +192,7 @@ def train(
         (np.ones(len(indices)), np.array(indices, dtype=np.int64), np.array(indptr)),
         shape=(len(slots), 1 << DIM_BITS),
     )
-    fit = LogisticRegression(C=C, solver="lbfgs", max_iter=2_000, tol=1e-6)
+    fit = LogisticRegression(C=C, solver="lbfgs", max_iter=2_000, tol=1e-6, class_weight="balanced")
     fit.fit(x, np.array(labels))
     present = sorted({s for row in slots for s in row})
     coef = fit.coef_[0]
@@ -203,7 +205,7 @@ def train(
     )
     dev_probs, dev_skipped = _probabilities(model, engine, dev_rows)
     model.review, model.infringing = choose_thresholds(dev_probs)
-    return Training(model, len(labels), skipped, figures(model, dev_probs), dev_skipped)
+    return Training(model, len(labels), skipped, figures(model, engine, dev_probs), dev_skipped)
 
 
 def _digest(*parts: Sequence[Example]) -> str:
@@ -216,63 +218,65 @@ def _digest(*parts: Sequence[Example]) -> str:
 
 def _probabilities(
     model: SenseModel, engine: Engine, rows: Iterable[Example]
-) -> tuple[list[tuple[Example, float]], int]:
-    """P(olympic) of each example as screening computes it (0 when no candidate: the engine
-    never flags it)."""
-    out: list[tuple[Example, float]] = []
+) -> tuple[list[tuple[Example, float | None]], int]:
+    """P(olympic) of each example as screening computes it (None when the candidate stage
+    finds no mention: the engine never flags it)."""
+    out: list[tuple[Example, float | None]] = []
     skipped = 0
     for example in rows:
         listing = Listing("dev", "dev", example.text)
         findings = engine.candidates(listing)
-        inputs = engine.sense_inputs(listing, findings, excepted=True) if findings else []
+        inputs = engine.sense_inputs(listing, findings) if findings else []
         if not inputs:
             skipped += 1
-            out.append((example, 0.0))
+            out.append((example, None))
             continue
         chosen = next((x for x in inputs if x[1].mark == example.mark), inputs[0])
         out.append((example, model.predict(chosen[1], chosen[2]).probability))
     return out, skipped
 
 
-def choose_thresholds(probs: Sequence[tuple[Example, float]]) -> tuple[float, float]:
-    """The review threshold: the highest that keeps dev recall >= RECALL_GOAL while flagging
-    at most FLAGGED_GOAL of look-alikes; failing both, the best recall minus flagged share.
-    The infringing threshold: the lowest (at least the review threshold and 0.5) at which at
-    most INFRINGING_FLAGGED_GOAL of dev look-alikes would be infringing."""
-    olympic = [p for e, p in probs if e.label == "olympic"]
-    other = [p for e, p in probs if e.label == "other"]
+def choose_thresholds(probs: Sequence[tuple[Example, float | None]]) -> tuple[float, float]:
+    """Chosen on the dev examples that reach the model (with a candidate mention).
+
+    The review threshold: the lowest (the most recall) at which at most FLAGGED_GOAL of the
+    look-alikes are flagged. The infringing threshold: the lowest at which no look-alike is
+    infringing, and never below INFRINGING_FLOOR (a mention must read clearly Olympic before
+    a verdict is given without an analyst). Between them, ``review``."""
+    olympic = [p for e, p in probs if e.label == "olympic" and p is not None]
+    other = [p for e, p in probs if e.label == "other" and p is not None]
     if not olympic or not other:
         return DEFAULT_REVIEW, DEFAULT_INFRINGING
-
-    def recall(t: float) -> float:
-        return sum(p >= t for p in olympic) / len(olympic)
 
     def flagged(t: float) -> float:
         return sum(p >= t for p in other) / len(other)
 
-    good = [t for t in _GRID if recall(t) >= RECALL_GOAL and flagged(t) <= FLAGGED_GOAL]
-    review = (
-        max(good) if good else max(_GRID, key=lambda t: (recall(t) - flagged(t), -abs(t - 0.5)))
-    )
-    floor = max(review, 0.5)
+    review = next((t for t in _GRID if flagged(t) <= FLAGGED_GOAL), _GRID[-1])
     infringing = next(
-        (t for t in _GRID if t >= floor and flagged(t) <= INFRINGING_FLAGGED_GOAL), _GRID[-1]
+        (t for t in _GRID if t >= max(review, INFRINGING_FLOOR) and flagged(t) == 0), _GRID[-1]
     )
     return review, infringing
 
 
-def figures(model: SenseModel, probs: Sequence[tuple[Example, float]]) -> list[KindFigures]:
-    """Per kind (and label): flagged and infringing counts at the model's thresholds."""
-    groups: dict[tuple[str, str], list[float]] = {}
+def figures(
+    model: SenseModel, engine: Engine, probs: Sequence[tuple[Example, float | None]]
+) -> list[KindFigures]:
+    """Per kind (and label): the verdicts of the whole engine with the model, for a seller
+    without a licence: flagged (``review`` or ``infringing``) and ``infringing``; and how many
+    reached no model (no candidate, or a registry exception covers every mention)."""
+    screening = Engine(replace(engine.data, sense=model.to_json()), compiled=False)
+    groups: dict[tuple[str, str], list[tuple[str, bool]]] = {}
     for e, p in probs:
-        groups.setdefault((e.kind or "-", e.label), []).append(p)
+        verdict = screening.screen(Listing("dev", "dev", e.text)).verdict
+        groups.setdefault((e.kind or "-", e.label), []).append((verdict, p is None))
     return [
         KindFigures(
             kind,
             label,
-            len(ps),
-            sum(p >= model.review for p in ps),
-            sum(p >= model.infringing for p in ps),
+            len(vs),
+            sum(v in FLAGGED for v, _ in vs),
+            sum(v == INFRINGING for v, _ in vs),
+            sum(unread for _, unread in vs),
         )
-        for (kind, label), ps in sorted(groups.items())
+        for (kind, label), vs in sorted(groups.items())
     ]
