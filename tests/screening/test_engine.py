@@ -133,8 +133,17 @@ DECISIONS = [
         "LIC:heritage-apparel",
         "Olympic mug",
         {"category": "home.drinkware.mugs", "ship_to": ("CN",)},
+        # issue 16: the bare word on a mug, nothing telling its sense: an analyst reads it
+        "review",
+        ("category_not_covered", "uncertain_sense"),
+    ),
+    (
+        "licensed, wrong category, Olympic sense clear",
+        "LIC:heritage-apparel",
+        "Olympic Games mug",
+        {"category": "home.drinkware.mugs", "ship_to": ("CN",)},
         "infringing",
-        ("category_not_covered",),
+        ("mark_not_covered", "category_not_covered"),
     ),
     (
         "licensed, territory outside",
@@ -160,7 +169,16 @@ DECISIONS = [
         "infringing",
         ("licence_suspended", "channel_not_covered"),
     ),
-    ("unlicensed", UNLICENSED, "Olympic tee", {}, "infringing", ("no_licence",)),
+    ("unlicensed", UNLICENSED, "Olympic Games tee", {}, "infringing", ("no_licence",)),
+    # issue 16: the bare word, nothing telling its sense: review, never a verdict by itself
+    (
+        "unlicensed, sense uncertain",
+        UNLICENSED,
+        "Olympic tee",
+        {},
+        "review",
+        ("no_licence", "uncertain_sense"),
+    ),
     (
         "no category, licensed seller",
         "LIC:heritage-apparel",
@@ -189,7 +207,7 @@ DECISIONS = [
     (
         "price far below",
         UNLICENSED,
-        "Olympic tee",
+        "Olympic Games tee",
         {"price": 2.0, "currency": "USD"},
         "infringing",
         ("no_licence", "price_too_low"),
@@ -205,10 +223,18 @@ DECISIONS = [
     (
         "symbol cue",
         UNLICENSED,
-        "Olympic tee 1:1 AAA+",
+        "Olympic Games tee 1:1 AAA+",
         {},
         "infringing",
         ("counterfeit_cue", "no_licence"),
+    ),
+    (
+        "symbol cue, sense uncertain",
+        UNLICENSED,
+        "Olympic tee 1:1 AAA+",
+        {},
+        "review",
+        ("counterfeit_cue", "no_licence", "uncertain_sense"),
     ),
 ]
 

@@ -114,16 +114,17 @@ class SenseModel:
         """P(olympic) of one mention, with the context words that pushed it most."""
         mask = (1 << self.dim_bits) - 1
         weights = self.weights
-        score = self.bias
+        found: list[float] = [self.bias]
         named: list[tuple[float, str]] = []
         for feature in features(mention, listing):
             w = weights.get(zlib.crc32(feature.encode()) & mask)
             if w is None:
                 continue
-            score += w
+            found.append(w)
             if feature.startswith(_NAMED):
                 named.append((w, feature))
-        p = _sigmoid(score)
+        # fsum is exact: the same sum whatever order the set gives the features in
+        p = _sigmoid(math.fsum(found))
         return Sense(p, _deciding_terms(named, p, mention))
 
     def decision(self, probability: float) -> str:
