@@ -133,7 +133,8 @@ DECISIONS = [
         "LIC:heritage-apparel",
         "Olympic mug",
         {"category": "home.drinkware.mugs", "ship_to": ("CN",)},
-        # issue 16: the bare word on a mug, nothing telling its sense: an analyst reads it
+        # issue 16: the bare word on a mug, nothing around it to tell its sense (the sense
+        # model reads P = 0.6): an analyst decides, never a verdict by itself
         "review",
         ("category_not_covered", "uncertain_sense"),
     ),
@@ -169,16 +170,7 @@ DECISIONS = [
         "infringing",
         ("licence_suspended", "channel_not_covered"),
     ),
-    ("unlicensed", UNLICENSED, "Olympic Games tee", {}, "infringing", ("no_licence",)),
-    # issue 16: the bare word, nothing telling its sense: review, never a verdict by itself
-    (
-        "unlicensed, sense uncertain",
-        UNLICENSED,
-        "Olympic tee",
-        {},
-        "review",
-        ("no_licence", "uncertain_sense"),
-    ),
+    ("unlicensed", UNLICENSED, "Olympic tee", {}, "infringing", ("no_licence",)),
     (
         "no category, licensed seller",
         "LIC:heritage-apparel",
@@ -207,7 +199,7 @@ DECISIONS = [
     (
         "price far below",
         UNLICENSED,
-        "Olympic Games tee",
+        "Olympic tee",
         {"price": 2.0, "currency": "USD"},
         "infringing",
         ("no_licence", "price_too_low"),
@@ -223,18 +215,10 @@ DECISIONS = [
     (
         "symbol cue",
         UNLICENSED,
-        "Olympic Games tee 1:1 AAA+",
+        "Olympic tee 1:1 AAA+",
         {},
         "infringing",
         ("counterfeit_cue", "no_licence"),
-    ),
-    (
-        "symbol cue, sense uncertain",
-        UNLICENSED,
-        "Olympic tee 1:1 AAA+",
-        {},
-        "review",
-        ("counterfeit_cue", "no_licence", "uncertain_sense"),
     ),
 ]
 

@@ -15,6 +15,7 @@ import pytest
 from ringfence.core.errors import InvalidInput
 from ringfence.screening.engine import INFRINGING, REVIEW, Engine, Listing
 from ringfence.screening.index import builtin_data, dump_index, load_index
+from ringfence.screening.normalize import normalize_term
 from ringfence.screening.sense import (
     ListingContext,
     Mention,
@@ -27,6 +28,7 @@ from ringfence.screening.sense_train import train
 
 D = date(2026, 6, 1)
 FIXTURE = Path(__file__).parent / "sense_fixture"
+READ = frozenset(normalize_term(t) for t in ("Olympic", "Olympic Games", "Olympia"))
 
 
 def slot(feature: str) -> int:
@@ -40,6 +42,7 @@ def model_of(bias: float = 0.0, **weights: float) -> SenseModel:
         weights={slot(k.replace("_", ":", 1)): v for k, v in weights.items()},
         review=0.3,
         infringing=0.8,
+        forms=READ,
     )
 
 
@@ -172,6 +175,16 @@ def test_i16_registry_exception_overrides_the_model() -> None:
     assert v.verdict == "clean"
     assert v.reasons == ("exception",)
     assert all(f.sense is None for f in v.evidence)
+
+
+def test_i16_marks_without_lookalikes_are_not_read() -> None:
+    model = replace(
+        model_of(-6.0), forms=frozenset({normalize_term("Olympia")})
+    )  # reads Olympia only
+    engine = engine_with(model)
+    assert engine.screen(Listing("L", "S", "Olympic medal hoodie"), today=D).verdict == INFRINGING
+    olympia = engine.screen(Listing("L", "S", "Olympia typewriter"), today=D)
+    assert olympia.reasons == ("sense_lookalike",)
 
 
 def test_i16_emoji_rings_are_not_read_by_the_text_model() -> None:

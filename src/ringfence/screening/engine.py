@@ -416,12 +416,13 @@ class Engine:
     def _read_sense(
         self, model: SenseModel, listing: Listing, findings: list[Finding]
     ) -> tuple[list[Finding], bool]:
-        """The sense stage: each text mention of a mark (terms, fuzzy, ring descriptions) not
-        already covered by a registry exception gets the model's P(olympic). Below the review
-        threshold it stops counting (kept as evidence, ``exception: "sense: ..."``); in the band
-        the listing can be no more than ``review``. Returns the findings and whether a mention
-        that counts is uncertain while nothing else (emoji rings, images) is sure."""
-        inputs = self.sense_inputs(listing, findings)
+        """The sense stage: each text mention (terms, fuzzy, ring descriptions) of a mark the
+        model reads, not already covered by a registry exception, gets the model's P(olympic).
+        Below the review threshold it stops counting (kept as evidence, ``exception: "sense:
+        ..."``); in the band the listing can be no more than ``review``. Returns the findings
+        and whether a mention that counts is uncertain while nothing else (emoji rings,
+        images) is sure."""
+        inputs = [x for x in self.sense_inputs(listing, findings) if model.reads(x[1])]
         if not inputs:
             return findings, False
         mentions = {i for i, _, _ in inputs}

@@ -184,8 +184,9 @@ def is_symbolic(text: str) -> bool:
     )
 
 
-def builtin_data(registry: RegistryDocument | None = None) -> ScreeningData:
-    """The screening data shipped with ringfence, over the given (or built-in) registry."""
+def builtin_data(registry: RegistryDocument | None = None, *, sense: bool = True) -> ScreeningData:
+    """The screening data shipped with ringfence, over the given (or built-in) registry; with
+    the shipped sense model unless ``sense`` is false (training makes a new one)."""
     if registry is None:
         registry = builtin_document()
     return ScreeningData(
@@ -204,7 +205,7 @@ def builtin_data(registry: RegistryDocument | None = None) -> ScreeningData:
             r["category"]: (r["currency"], int(r["floor_minor"])) for r in _rows("prices.csv", ",")
         },
         fx={r["currency"]: float(r["per_usd"]) for r in _rows("fx.csv", ",")},
-        sense=shipped_model_json(),
+        sense=shipped_model_json() if sense else None,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 

@@ -36,12 +36,13 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.resources import files
 from itertools import pairwise
 from typing import Any
 
 from ringfence.core.errors import InvalidInput
+from ringfence.screening.normalize import normalize_term
 
 FORMAT = "ringfence-sense-model"
 VERSION = 1
@@ -106,9 +107,17 @@ class SenseModel:
     data_digest: str = ""
     examples: int = 0
     dim_bits: int = DIM_BITS
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The mention forms the model reads (normalised: "olympic", "olympia", "five rings"): those
+    # used in a look-alike sense in its training data. A form with none there ("paris 2024",
+    # "olympic rings", "teamnl") is not second-guessed by a model that never saw it used
+    # otherwise.
+    forms: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------ evaluation
+
+    def reads(self, mention: Mention) -> bool:
+        """Whether the model decides this mention (its form has look-alike senses)."""
+        return form(mention) in self.forms
 
     def predict(self, mention: Mention, listing: ListingContext) -> Sense:
         """P(olympic) of one mention, with the context words that pushed it most."""
@@ -147,8 +156,8 @@ class SenseModel:
             "thresholds": {"review": self.review, "infringing": self.infringing},
             "data_digest": self.data_digest,
             "examples": self.examples,
+            "forms": sorted(self.forms),
             "weights": [[k, round(v, 6)] for k, v in sorted(self.weights.items())],
-            **({"extra": self.extra} if self.extra else {}),
         }
 
     @classmethod
@@ -168,6 +177,9 @@ class SenseModel:
             infringing = float(thresholds["infringing"])
             dim_bits = int(data["dim_bits"])
             weights = {int(k): float(v) for k, v in data["weights"]}
+            forms = data["forms"]
+            if not isinstance(forms, list) or not all(isinstance(m, str) for m in forms):
+                raise ValueError("forms must be a list of texts")
             model = cls(
                 bias=float(data["bias"]),
                 weights=weights,
@@ -176,7 +188,7 @@ class SenseModel:
                 data_digest=str(data["data_digest"]),
                 examples=int(data["examples"]),
                 dim_bits=dim_bits,
-                extra=dict(data.get("extra") or {}),
+                forms=frozenset(forms),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise SenseModelError(
@@ -298,7 +310,9 @@ def features(mention: Mention, listing: ListingContext) -> set[str]:
     text = mention.text
     before = words(text[: mention.start])[-WINDOW_WORDS:]
     after = words(text[mention.end :])[:WINDOW_WORDS]
-    out: set[str] = {f"mark:{mention.mark}", f"m:{_plain(text[mention.start : mention.end])}"}
+    # Context only: the mention's own words are no feature, so that a mention with nothing
+    # around it reads as the intercept (the prior), not as the training mix of that word.
+    out: set[str] = set()
     out.update(f"l:{w}" for w in before)
     out.update(f"r:{w}" for w in after)
     out.update(f"w:{w}" for w in (*before, *after))
@@ -315,7 +329,8 @@ def features(mention: Mention, listing: ListingContext) -> set[str]:
     )
     for n in CHAR_NGRAMS:
         out.update(f"c:{chars[i : i + n]}" for i in range(len(chars) - n + 1))
-    out.update(f"t:{w}" for w in words(listing.title or text))
+    own = set(words(text[mention.start : mention.end]))
+    out.update(f"t:{w}" for w in words(listing.title or text) if w not in own)
     if listing.category:
         out.add(f"cat:{listing.category}")
         out.add(f"cat:{listing.category.split('.', 1)[0]}")
@@ -331,6 +346,11 @@ def features(mention: Mention, listing: ListingContext) -> set[str]:
         out.add("context")
     out.update(f"x:{r}" for r in listing.exceptions)
     return out
+
+
+def form(mention: Mention) -> str:
+    """A mention's normalised text ("0lymp1c" and "OLYMPIC" are both "olympic")."""
+    return normalize_term(mention.text[mention.start : mention.end])
 
 
 def hashed(feature_sets: Iterable[set[str]], dim_bits: int = DIM_BITS) -> list[list[int]]:

@@ -26,12 +26,14 @@ from ringfence.screening.sense import (
     SenseModel,
     digest_rows,
     features,
+    form,
     hashed,
 )
 
 COLUMNS = ("text", "mark", "label", "lang", "kind", "source")
 LABELS = ("olympic", "other")
 C = 2.0  # inverse L2 strength
+MIN_LOOKALIKES = 3  # look-alike examples a mention form needs for the model to read it
 MIN_WEIGHT = 1e-4  # smaller weights are left out of the file
 # Threshold goals on the development set (issue 16): look-alikes flagged at most this share;
 # no look-alike infringing, and never an infringing threshold below the floor.
@@ -124,13 +126,13 @@ def read_examples(path: Path) -> list[Example]:
 
 def candidate_engine(data: ScreeningData | None = None) -> Engine:
     """The engine that finds training mentions: the built-in data without a sense model."""
-    return Engine(replace(data or builtin_data(), sense=None), compiled=False)
+    return Engine(replace(data or builtin_data(sense=False), sense=None), compiled=False)
 
 
-def example_features(engine: Engine, example: Example) -> set[str] | None:
-    """The features of the example's mention of its mark (else of its first mention of any
-    mark), as screening would read them; None when the candidate stage finds no mention.
-    Mentions inside registry exceptions count too: training learns from the contexts the
+def example_features(engine: Engine, example: Example) -> tuple[str, set[str]] | None:
+    """The form and the features of the example's mention of its mark (else of its first
+    mention of any mark), as screening would read them; None when the candidate stage finds
+    no mention. Mentions inside registry exceptions count too: training learns from the contexts the
     exceptions were written for."""
     listing = Listing("training", "training", example.text)
     findings = engine.candidates(listing)
@@ -140,7 +142,7 @@ def example_features(engine: Engine, example: Example) -> set[str] | None:
     if not inputs:
         return None
     chosen = next((x for x in inputs if x[1].mark == example.mark), inputs[0])
-    return features(chosen[1], chosen[2])
+    return form(chosen[1]), features(chosen[1], chosen[2])
 
 
 def train(
@@ -170,13 +172,17 @@ def train(
     feats: list[set[str]] = []
     labels: list[int] = []
     skipped = 0
+    lookalikes: dict[str, int] = {}
     for example in examples:
-        fs = example_features(engine, example)
-        if fs is None:
+        found = example_features(engine, example)
+        if found is None:
             skipped += 1
             continue
+        mention_form, fs = found
         feats.append(fs)
         labels.append(1 if example.label == "olympic" else 0)
+        if example.label == "other":
+            lookalikes[mention_form] = lookalikes.get(mention_form, 0) + 1
     if len(set(labels)) < 2:
         raise InvalidInput(
             f"{directory}: training needs examples of both labels with a candidate mention",
@@ -202,6 +208,7 @@ def train(
         weights=weights,
         data_digest=_digest(train_rows, dev_rows, extra),
         examples=len(labels),
+        forms=frozenset(f for f, n in lookalikes.items() if n >= MIN_LOOKALIKES),
     )
     dev_probs, dev_skipped = _probabilities(model, engine, dev_rows)
     model.review, model.infringing = choose_thresholds(dev_probs)
@@ -227,6 +234,7 @@ def _probabilities(
         listing = Listing("dev", "dev", example.text)
         findings = engine.candidates(listing)
         inputs = engine.sense_inputs(listing, findings) if findings else []
+        inputs = [x for x in inputs if model.reads(x[1])]
         if not inputs:
             skipped += 1
             out.append((example, None))
