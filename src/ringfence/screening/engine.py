@@ -46,7 +46,7 @@ from ringfence.screening.normalize import (
     trace,
 )
 from ringfence.screening.screen_images import IMAGES, ImageScreening
-from ringfence.screening.sense import ListingContext, Mention, SenseModel
+from ringfence.screening.sense import ListingContext, Mention, SenseModel, disguised
 
 try:
     from ringfence.screening import _kernel
@@ -419,7 +419,8 @@ class Engine:
         """The sense stage: each text mention (terms, fuzzy, ring descriptions) of a mark the
         model reads, not already covered by a registry exception, gets the model's P(olympic).
         Below the review threshold it stops counting (kept as evidence, ``exception: "sense:
-        ..."``); in the band the listing can be no more than ``review``. Returns the findings
+        ..."``), unless written with an evasion (``sense.disguised``: then uncertain); in
+        the band the listing can be no more than ``review``. Returns the findings
         and whether a mention that counts is uncertain while nothing else (emoji rings,
         images) is sure."""
         inputs = [x for x in self.sense_inputs(listing, findings) if model.reads(x[1])]
@@ -433,6 +434,8 @@ class Engine:
             f = findings[i]
             read = model.predict(mention, context)
             decided = model.decision(read.probability)
+            if decided == "other" and disguised(mention):
+                decided = "uncertain"  # nobody disguises the word on a barbell
             exception = None
             if decided == "other":
                 words = ", ".join(read.terms) or "its context"

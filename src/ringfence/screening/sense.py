@@ -310,9 +310,9 @@ def features(mention: Mention, listing: ListingContext) -> set[str]:
     text = mention.text
     before = words(text[: mention.start])[-WINDOW_WORDS:]
     after = words(text[mention.end :])[:WINDOW_WORDS]
-    # Context only: the mention's own words are no feature, so that a mention with nothing
-    # around it reads as the intercept (the prior), not as the training mix of that word.
-    out: set[str] = set()
+    # Context, and how the mention is written: its own words are no feature, so that a plain
+    # mention with nothing around it reads as the prior, not as the training mix of that word.
+    out: set[str] = written(text[mention.start : mention.end])
     out.update(f"l:{w}" for w in before)
     out.update(f"r:{w}" for w in after)
     out.update(f"w:{w}" for w in (*before, *after))
@@ -351,6 +351,43 @@ def features(mention: Mention, listing: ListingContext) -> set[str]:
 def form(mention: Mention) -> str:
     """A mention's normalised text ("0lymp1c" and "OLYMPIC" are both "olympic")."""
     return normalize_term(mention.text[mention.start : mention.end])
+
+
+_REPEAT3 = re.compile(r"(\w)\1\1", re.UNICODE)
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+
+
+def written(span: str) -> set[str]:
+    """How the mention is written, when not as a plain word (``e:`` features): invisible
+    characters, compatibility forms (fullwidth, mathematical letters), digits or symbols among
+    its letters, letters of several scripts, a letter three times, a capital inside a word,
+    letters spelt apart. Nobody disguises the word on a barbell."""
+    out: set[str] = set()
+    if any(unicodedata.category(c) == "Cf" or c == "\u00ad" for c in span):
+        out.add("e:invisible")
+    plain = unicodedata.normalize("NFKC", span)
+    if plain != span:
+        out.add("e:compat")
+    tokens = plain.split()
+    if any(any(c.isdigit() for c in t) and any(c.isalpha() for c in t) for t in tokens):
+        out.add("e:digits")
+    if any(not (c.isalnum() or c.isspace() or unicodedata.category(c) == "Cf") for c in plain):
+        out.add("e:symbols")
+    if len({script(c) for c in plain if c.isalpha()}) > 1:
+        out.add("e:scripts")
+    if _REPEAT3.search(plain.casefold()):
+        out.add("e:repeat")
+    if any(_INNER_CAPITAL.search(t) and not t.isupper() for t in tokens):
+        out.add("e:case")
+    if sum(len(t) == 1 for t in tokens) >= 3:
+        out.add("e:spaced")
+    return out or {"e:plain"}
+
+
+def disguised(mention: Mention) -> bool:
+    """Written with an evasion (``written``): such a mention is never cleared as a look-alike,
+    whatever its context; at most its sense is uncertain."""
+    return written(mention.text[mention.start : mention.end]) != {"e:plain"}
 
 
 def hashed(feature_sets: Iterable[set[str]], dim_bits: int = DIM_BITS) -> list[list[int]]:
