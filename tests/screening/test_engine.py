@@ -170,7 +170,16 @@ DECISIONS = [
         "infringing",
         ("licence_suspended", "channel_not_covered"),
     ),
-    ("unlicensed", UNLICENSED, "Olympic tee", {}, "infringing", ("no_licence",)),
+    ("unlicensed", UNLICENSED, "Olympic Games tee", {}, "infringing", ("no_licence",)),
+    # issue 16: the bare word on a tee, nothing around it to tell its sense: review
+    (
+        "unlicensed, sense uncertain",
+        UNLICENSED,
+        "Olympic tee",
+        {},
+        "review",
+        ("no_licence", "uncertain_sense"),
+    ),
     (
         "no category, licensed seller",
         "LIC:heritage-apparel",
@@ -199,7 +208,7 @@ DECISIONS = [
     (
         "price far below",
         UNLICENSED,
-        "Olympic tee",
+        "Olympic Games tee",
         {"price": 2.0, "currency": "USD"},
         "infringing",
         ("no_licence", "price_too_low"),
