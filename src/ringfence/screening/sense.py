@@ -37,6 +37,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.resources import files
 from itertools import pairwise
 from typing import Any
@@ -261,39 +262,46 @@ def _sigmoid(x: float) -> float:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased words, diacritics kept apart (``química`` -> ``quimica``)."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    return _WORD.findall(plain)
+    """Lower-cased words, diacritics left out (``química`` -> ``quimica``)."""
+    return _WORD.findall(_fold(text))
 
 
 def _plain(text: str) -> str:
+    return " ".join(_WORD.findall(_fold(text)))
+
+
+def _fold(text: str) -> str:
+    if text.isascii():  # most catalogues: no compatibility forms, no diacritics
+        return text.lower()
     folded = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join(_WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
+    return "".join(c for c in folded if not unicodedata.combining(c))
 
 
 def script(text: str) -> str:
     """The main script of a text: latin, cjk, cyrillic, greek, arabic, other."""
     counts: dict[str, int] = {}
     for c in unicodedata.normalize("NFKC", text):
-        if not c.isalpha():
-            continue
-        if c.isascii() or "\u00c0" <= c <= "\u024f":
-            s = "latin"
-        elif "\u0400" <= c <= "\u052f":
-            s = "cyrillic"
-        elif "\u0370" <= c <= "\u03ff":
-            s = "greek"
-        elif "\u0600" <= c <= "\u06ff":
-            s = "arabic"
-        elif "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af":
-            s = "cjk"
-        else:
-            s = "other"
-        counts[s] = counts.get(s, 0) + 1
+        if c.isalpha():
+            s = _char_script(c)
+            counts[s] = counts.get(s, 0) + 1
     if not counts:
         return "none"
     return max(sorted(counts), key=lambda s: counts[s])
+
+
+@lru_cache(maxsize=16_384)
+def _char_script(c: str) -> str:
+    if c.isascii() or "\u00c0" <= c <= "\u024f":
+        return "latin"
+    if "\u0400" <= c <= "\u052f":
+        return "cyrillic"
+    if "\u0370" <= c <= "\u03ff":
+        return "greek"
+    if "\u0600" <= c <= "\u06ff":
+        return "arabic"
+    if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af":
+        return "cjk"
+    return "other"
 
 
 def price_band(price_usd: float | None) -> str:
@@ -312,7 +320,7 @@ def features(mention: Mention, listing: ListingContext) -> set[str]:
     after = words(text[mention.end :])[:WINDOW_WORDS]
     # Context, and how the mention is written: its own words are no feature, so that a plain
     # mention with nothing around it reads as the prior, not as the training mix of that word.
-    out: set[str] = written(text[mention.start : mention.end])
+    out: set[str] = set(written(text[mention.start : mention.end]))
     out.update(f"l:{w}" for w in before)
     out.update(f"r:{w}" for w in after)
     out.update(f"w:{w}" for w in (*before, *after))
@@ -357,7 +365,8 @@ _REPEAT3 = re.compile(r"(\w)\1\1", re.UNICODE)
 _INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
 
 
-def written(span: str) -> set[str]:
+@lru_cache(maxsize=4_096)
+def written(span: str) -> frozenset[str]:
     """How the mention is written, when not as a plain word (``e:`` features): invisible
     characters, compatibility forms (fullwidth, mathematical letters), digits or symbols among
     its letters, letters of several scripts, a letter three times, a capital inside a word,
@@ -373,7 +382,7 @@ def written(span: str) -> set[str]:
         out.add("e:digits")
     if any(not (c.isalnum() or c.isspace() or unicodedata.category(c) == "Cf") for c in plain):
         out.add("e:symbols")
-    if len({script(c) for c in plain if c.isalpha()}) > 1:
+    if len({_char_script(c) for c in plain if c.isalpha()}) > 1:
         out.add("e:scripts")
     if _REPEAT3.search(plain.casefold()):
         out.add("e:repeat")
@@ -381,7 +390,7 @@ def written(span: str) -> set[str]:
         out.add("e:case")
     if sum(len(t) == 1 for t in tokens) >= 3:
         out.add("e:spaced")
-    return out or {"e:plain"}
+    return frozenset(out or {"e:plain"})
 
 
 def disguised(mention: Mention) -> bool:
