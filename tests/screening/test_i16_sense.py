@@ -23,6 +23,7 @@ from ringfence.screening.sense import (
     SenseModelError,
     hashed,
     shipped_model_json,
+    written,
 )
 from ringfence.screening.sense_train import train
 
@@ -175,6 +176,40 @@ def test_i16_registry_exception_overrides_the_model() -> None:
     assert v.verdict == "clean"
     assert v.reasons == ("exception",)
     assert all(f.sense is None for f in v.evidence)
+
+
+def test_i16_a_disguised_mention_is_never_cleared() -> None:
+    engine = engine_with(model_of(-6.0))  # every mention reads as a look-alike
+    plain = engine.screen(Listing("L", "S", "Olympic hoodie"), today=D)
+    assert plain.reasons == ("sense_lookalike",)
+    for title in (
+        "0lymp1c hoodie",
+        "Оlympic hoodie",
+        "OLYMPlC hoodie",
+        "Olym\u200bpic hoodie",
+    ):
+        v = engine.screen(Listing("L", "S", title), today=D)
+        assert v.verdict == REVIEW, title
+        assert "uncertain_sense" in v.reasons
+
+
+@pytest.mark.parametrize(
+    ("span", "classes"),
+    [
+        ("Olympic", {"e:plain"}),
+        ("OLYMPIC", {"e:plain"}),
+        ("0lymp1c", {"e:digits"}),
+        ("Olymp!c", {"e:symbols"}),
+        ("Оlympic", {"e:scripts"}),  # Cyrillic O
+        ("ＯＬＹＭＰＩＣ", {"e:compat"}),
+        ("Olym\u200bpic", {"e:invisible"}),
+        ("Ollllympic", {"e:repeat"}),
+        ("OlympIc", {"e:case"}),
+        ("O l y m p i c", {"e:spaced"}),
+    ],
+)
+def test_i16_how_a_mention_is_written(span: str, classes: set[str]) -> None:
+    assert written(span) == classes
 
 
 def test_i16_marks_without_lookalikes_are_not_read() -> None:
