@@ -8,8 +8,12 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import sessionmaker
 
+from ringfence.core.db import make_engine, unit_of_work
 from ringfence.core.errors import InvalidInput
+from ringfence.enforcement.enums import CaseSource, CaseStatus, CaseSubject, Decision, ReasonCode
+from ringfence.enforcement.models import Case
 from ringfence.screening.sense import SenseModel
 from ringfence.screening.sense_train import Example, read_examples, train, wilson
 from tests.cli.conftest import Cli
@@ -100,13 +104,52 @@ def test_i16_sense_train_cli_writes_the_model(cli: Cli, tmp_path: Path) -> None:
     assert "dev set" in stdout
 
 
+def _decided_case(url: str, n: int, title: str, decision: Decision, status: CaseStatus) -> None:
+    engine = make_engine(url)
+    with unit_of_work(sessionmaker(bind=engine)) as session:
+        reason = (
+            ReasonCode.false_positive if decision is Decision.dismiss else ReasonCode.counterfeit
+        )
+        session.add(
+            Case(
+                rights_holder_id="IOC",
+                subject=CaseSubject.listing,
+                source=CaseSource.screening,
+                status=status,
+                marketplace_id="MKT:test",
+                listing_id=f"L-{n}",
+                listing_version="v1",
+                seller_id="S",
+                title=title,
+                marks=["word-olympic"],
+                territories=["FR"],
+                risk=0.8,
+                reach=1,
+                trusted=False,
+                decision=decision,
+                reason_code=reason,
+            )
+        )
+    engine.dispose()
+
+
 def test_i16_sense_train_cli_folds_in_decisions(loaded: Cli, tmp_path: Path) -> None:
-    out = tmp_path / "sense.model"
+    assert loaded("registry", "builtin")[0] == 0
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    _decided_case(url, 1, "Olympic hex plates rack", Decision.dismiss, CaseStatus.dismissed)
+    _decided_case(url, 2, "Olympic medal replica", Decision.takedown, CaseStatus.taken_down)
+    # requested, not confirmed: teaches nothing
+    _decided_case(url, 3, "Olympic pin", Decision.takedown, CaseStatus.takedown_requested)
+    plain, folded = tmp_path / "plain.model", tmp_path / "folded.model"
+    assert loaded("sense", "train", "--data", str(FIXTURE), "--out", str(plain))[0] == 0
     code, stdout, err = loaded(
-        "sense", "train", "--data", str(FIXTURE), "--out", str(out), "--with-decisions"
+        "sense", "train", "--data", str(FIXTURE), "--out", str(folded), "--with-decisions"
     )
     assert code == 0, err
-    assert "from decisions" in stdout
+    assert "26 examples (2 from decisions" in stdout
+    with_decisions = SenseModel.loads(folded.read_bytes())
+    assert with_decisions.examples == SenseModel.loads(plain.read_bytes()).examples + 2
+    assert with_decisions.data_digest != SenseModel.loads(plain.read_bytes()).data_digest
 
 
 @pytest.mark.parametrize(
