@@ -2,6 +2,7 @@
 
     python training/sense/build.py            # writes train.tsv and dev.tsv beside this file
     python training/sense/build.py --check    # exit 1 if the committed files differ from a rebuild
+    python training/sense/build.py --stats    # rows per split, label and kind
 
 Sources (each id is described in SOURCES.md, with its origin, commit and licence):
 - real titles labelled by reading: one raw/<source>.tsv per source; a whole source goes to one
@@ -17,10 +18,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import io
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -32,6 +36,7 @@ LABELS = frozenset({"olympic", "other"})
 REAL_SPLIT = {
     "off_lifyzer": "train",
     "goodbooks10k": "dev",
+    "cameradb": "dev",
 }
 
 # registry exception reason -> look-alike kind, with per-text overrides
@@ -115,15 +120,27 @@ def registry_examples() -> list[Example]:
     return rows
 
 
-def generated_examples() -> dict[str, list[Example]]:
-    sys.path.insert(0, str(HERE))
-    import generate  # noqa: PLC0415 - a sibling script, not a package
+def _load_generator() -> ModuleType:
+    """generate.py beside this file, under a name no other module on sys.path can shadow."""
+    name = "ringfence_training_sense_generate"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, HERE / "generate.py")
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {HERE / 'generate.py'}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
+
+def generated_examples() -> dict[str, list[Example]]:
+    generate = _load_generator()
     out: dict[str, list[Example]] = {"train": [], "dev": []}
     for row in generate.generate():
-        split = "dev" if generate.frame_split(int(row.template.split("-")[1])) == "dev" else "train"
-        if row.item_split == "dev" and split != "dev":
-            raise AssertionError(f"held-out item in a training template: {row}")
+        split = generate.frame_split(int(row.template.split("-")[1]))
+        if row.item_split != split:
+            raise SystemExit(f"item and template disagree on the split: {row}")
         out[split].append(Example(row.text, row.mark, row.label, row.lang, row.kind, "gen"))
     return out
 
@@ -171,8 +188,19 @@ def render(examples: list[Example]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed files")
+    parser.add_argument("--stats", action="store_true", help="print rows per split, label, kind")
     args = parser.parse_args(argv)
     built = build()
+    if args.stats:
+        for name, examples in built.items():
+            counts = Counter((e.label, e.kind) for e in examples)
+            langs = Counter(e.lang for e in examples)
+            sources = Counter(e.source for e in examples)
+            print(f"{name}: {len(examples)} rows; sources {dict(sorted(sources.items()))}")
+            print("  languages: " + ", ".join(f"{k} {v}" for k, v in sorted(langs.items())))
+            for (label, kind), n in sorted(counts.items()):
+                print(f"  {label:8} {kind:14} {n}")
+        return 0
     status = 0
     for name, examples in built.items():
         path = HERE / f"{name}.tsv"

@@ -25,7 +25,10 @@ from dataclasses import dataclass
 SEED = 16
 ROWS_PER_KIND_LANG = 48  # titles drawn per (kind, language) pair with items
 DEV_FRAME_EVERY = 4  # frame numbers n with n % DEV_FRAME_EVERY == DEV_FRAME_EVERY - 1 go to dev
-DEV_ITEM_EVERY = 5  # likewise for items, when a list has at least DEV_ITEM_EVERY items
+MERCH_ROWS_PER_ITEM = 4  # titles per merchandise item (mark form + head noun)
+LOOKALIKE_MERCH_ROWS_PER_ITEM = 3  # titles per look-alike form on a merchandise head
+EVASION_SHARE = 0.6  # share of Olympic titles written with an evasion
+DEV_ITEM_EVERY = 3  # item n of a list with >= 3 items is held out when n % 3 == 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,7 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
             "[オリンピック]プレート 50mm穴",
         ],
         "pl": ["Gryf [olimpijski] 220 cm", "Obciążenie [olimpijskie] talerze 50 mm"],
+        "ar": ["بار [أولمبي] للأثقال 20 كجم", "أقراص أوزان [أولمبية] 50 مم"],
         "nl": ["[Olympische] halterstang 20 kg", "[Olympische] halterschijven 50 mm"],
     },
     ("word-olympic", "shooting"): {
@@ -120,6 +124,7 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "fr": ["Fosse [olympique] plateaux", "Gilet de tir fosse [olympique]"],
         "es": ["Foso [olímpico] platos de tiro", "Chaleco tiro foso [olímpico]"],
         "it": ["Fossa [olimpica] piattelli", "Gilet tiro fossa [olimpica]"],
+        "ru": ["Патроны для стенда [олимпийский] трап", "Тарелочки для [олимпийского] трапа"],
     },
     ("word-olympic", "pool"): {
         "en": [
@@ -133,6 +138,9 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "de": ["Schwimmleine für [olympisches] Becken", "Poolabdeckung [Olympia]-Becken"],
         "it": ["Corsia galleggiante piscina [olimpionica]"],
         "pt": ["Raia para piscina [olímpica]"],
+        "ru": ["Разделительная дорожка для [олимпийского] бассейна"],
+        "zh": ["[奥林匹克]标准泳池 分道线", "[奥运]标准 泳池 盖布"],
+        "ja": ["[オリンピック]サイズ プール コースロープ"],
     },
     ("word-olympic", "place"): {
         "en": [
@@ -146,7 +154,8 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         ],
         "ko": ["[올림픽]대로 교통 지도", "[올림픽]공원 산책로 안내 지도", "[올림픽]로 상가 임대"],
         "zh": ["[奥林匹克]森林公园 门票 导览图", "北京[奥林匹克]公园 地铁站 明信片"],
-        "ru": ["Карта района [Олимпийский] проспект"],
+        "ru": ["Карта района [Олимпийский] проспект", "СК [Олимпийский] Москва открытка 1980-х"],
+        "ja": ["[オリンピック]公園 駐車場 回数券"],
     },
     ("word-olympia", "place"): {
         "en": [
@@ -198,6 +207,9 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "es": ["Cámara [Olympus] réflex", "Máquina de escribir [Olympia] antigua"],
         "ru": ["Фотоаппарат [Olympus] беззеркальный", "Пишущая машинка [Олимпия]"],
         "pt": ["Câmera [Olympus] compacta", "Máquina de escrever [Olympia]"],
+        "it": ["Fotocamera [Olympus] mirrorless", "Macchina da scrivere [Olympia] anni 60"],
+        "ko": ["[올림푸스] 미러리스 카메라", "[올림푸스] 보이스 레코더"],
+        "pl": ["Aparat [Olympus] bezlusterkowiec"],
     },
     ("word-olympic", "brand"): {
         "en": [
@@ -209,6 +221,7 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         ],
         "pl": ["Odżywka [Olimp] Whey Protein", "Kreatyna [Olimp] Creapure"],
         "ru": ["Протеин [Olimp] Sport Nutrition", "Шоколад [Олимпийский] фабрика"],
+        "ja": ["[オリンピック]限定 自転車 27インチ", "[オリンピック] プライベートブランド 米 5kg"],
     },
     ("word-olympic", "company"): {
         "en": [
@@ -217,11 +230,16 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
             "[Olympic] Airways Model Plane",
             "[Olympic] Holidays Gift Voucher",
             "[Olympic] Printing Services Business Cards",
+            "[Olympic] Van Lines Moving Blanket",
+            "[Olympic] Diner Coffee Mug Retro",
+            "[Olympic] Pawn Shop Gift Card",
         ],
         "el": ["Μοντέλο αεροπλάνου [Olympic] Air"],
     },
     ("word-olympia", "company"): {
         "en": ["[Olympia] & York Building Print", "[Olympia] Moving Boxes Kit"],
+        "fr": ["Carte cadeau [Olympia] Voyages"],
+        "ru": ["Сертификат фитнес-клуб [Олимп]", "Абонемент СК [Олимп] 12 месяцев"],
         "de": ["[Olympia] Business Systems Ersatzteil"],
     },
     ("word-olympia", "myth"): {
@@ -254,6 +272,9 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "fr": ["La Chute de l'[Olympe] DVD"],
         "es": ["Los héroes del [Olimpo] libro"],
         "de": ["Helden des [Olymp] Buch"],
+        "it": ["Eroi dell'[Olimpo] libro Riordan"],
+        "ja": ["[オリンポス]の神々と7人の英雄 小説"],
+        "ru": ["Герои [Олимпа] Рик Риордан книга"],
     },
     ("word-olympian", "fiction"): {
         "en": [
@@ -299,6 +320,8 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "ja": ["数学[オリンピック] 過去問題集", "化学[オリンピック] 問題集"],
         "ko": ["수학 [올림피아드] 문제집", "과학 [올림피아드] 대비 교재"],
         "pl": ["[Olimpiada] matematyczna zadania"],
+        "nl": ["Wiskunde [Olympiade] oefenboek"],
+        "ar": ["كتاب [أولمبياد] الرياضيات للمدارس"],
     },
     ("word-olympic", "club"): {
         "en": [
@@ -315,6 +338,9 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "es": ["Camiseta [Olympique] de Marsella"],
         "el": ["Φανέλα [Ολυμπιακός] εντός έδρας"],
         "ru": ["Шарф ФК [Олимпик] Донецк"],
+        "it": ["Sciarpa [Olympique] Marsiglia ultras"],
+        "pt": ["Camisa [Olympique] de Marselha 2023"],
+        "de": ["Trikot [Olympique] Lyon Auswärts"],
     },
     ("word-olympia", "club"): {
         "en": ["[Olympiakos] Piraeus Scarf", "[Olympia] Gym Membership Card Holder"],
@@ -326,7 +352,10 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
             "RMS [Olympic] White Star Line Poster",
             "White Star [Olympic] Liner Print",
             "RMS [Olympic] 1911 Maiden Voyage Menu Reproduction",
+            "[Olympic]-class Liners Titanic Britannic Book",
+            "RMS [Olympic] Lifebuoy Replica Wall Decor",
         ],
+        "es": ["Maqueta del transatlántico RMS [Olympic]"],
         "de": ["RMS [Olympic] Schiffsmodell", "Ozeandampfer [Olympic] Bausatz"],
         "fr": ["Paquebot RMS [Olympic] maquette"],
     },
@@ -339,11 +368,15 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
             "[Five Rings] Key Ring Set",
             "Stacking [Rings] Baby Toy",
             "Loose Leaf Binder [Rings] 5 pcs",
+            "Onion [Rings] Air Fryer Basket",
+            "[5-Ring] Binder A4 Blue",
         ],
         "zh": ["[五环]灶 燃气灶 猛火", "[五环]套圈 游戏 儿童"],
         "de": ["Turnringe [Ringe] Holz", "Ringwurfspiel [fünf Ringe]"],
         "fr": ["Anneaux de gym [anneaux] en bois", "Jeu de lancer d'[anneaux] cinq anneaux"],
         "es": ["[Anillas] de gimnasia de madera"],
+        "ja": ["[五輪]ピアス 重ね付け シルバー", "[5連リング] キーホルダー"],
+        "ru": ["Гимнастические [кольца] деревянные", "Игра кольцеброс [пять колец]"],
     },
     ("symbol-olympic-rings", "rings-book"): {
         "en": [
@@ -356,15 +389,81 @@ OTHER: dict[tuple[str, str], dict[str, list[str]]] = {
         "fr": ["Le Traité des [Cinq Roues] Musashi"],
         "es": ["El libro de los [cinco anillos] Musashi"],
         "de": ["Das Buch der [fünf Ringe] Musashi"],
+        "it": ["Il libro dei [cinque anelli] Musashi"],
+        "ru": ["Книга [пяти колец] Миямото Мусаси"],
+        "pt": ["O livro dos [cinco anéis] Musashi"],
     },
     ("word-olympia", "person"): {
         "en": [
             "[Olympia] Dukakis Signed Photo",
             "[Olympia] Le-Tan Clutch Bag",
             "[Olympias] Queen of Macedon Biography",
+            "[Olympia] Kelly Vintage Skater Poster",
+            "Saint [Olympias] Icon Hand Painted",
         ],
         "fr": ["Biographie d'[Olympe] de Gouges", "Manet [Olympia] reproduction toile"],
         "de": ["Manet [Olympia] Kunstdruck"],
+        "es": ["Lámina Manet [Olympia] museo d'Orsay"],
+        "it": ["Manet [Olympia] stampa su tela"],
+        "ru": ["Репродукция Мане [Олимпия] холст"],
+    },
+    ("word-olympia", "nature"): {
+        "en": [
+            "Live [Olympia] Oysters Dozen",
+            "[Olympia] Oyster Shucking Knife",
+            "[Olympic] Marmot Plush Toy",
+            "[Olympic] Mountains Wildflower Seed Mix",
+            "[Olympia] Rose Bare Root Plant",
+            "[Olympic] Salamander Field Guide",
+            "[Olympic] Torch Rose Seeds (Hybrid Tea)",
+        ],
+        "de": ["[Olympia]-Auster Zuchtset", "Rose [Olympia] wurzelnackt"],
+        "fr": ["Rosier [Olympia] à racines nues", "Huîtres [Olympia] du Pacifique"],
+        "es": ["Ostras [Olympia] vivas"],
+    },
+    ("word-olympic", "music"): {
+        "en": [
+            "The [Olympics] Doo-Wop Vinyl 45",
+            "[Olympic] Runners Band LP Record",
+            "The [Olympics] Western Movie Single 1958",
+        ],
+        "de": ["The [Olympics] Rock'n'Roll Single"],
+        "ja": ["ザ・[オリンピックス] ドゥーワップ レコード"],
+    },
+    ("word-olympia", "music"): {
+        "en": [
+            "Bryan Ferry [Olympia] CD Album",
+            "Live at the [Olympia] Paris Vinyl",
+            "[Olympia] Records Jazz LP",
+        ],
+        "fr": [
+            "Johnny Hallyday [Olympia] 1961 vinyle",
+            "Concert à l'[Olympia] DVD",
+            "Brel à l'[Olympia] CD",
+        ],
+        "de": ["Live im [Olympia] Paris Schallplatte"],
+        "ja": ["[オランピア] ライブ盤 レコード"],
+    },
+    ("word-olympic", "history"): {
+        "en": [
+            "The Ancient [Olympic] Games Archaeology Book",
+            "Ancient Greek [Olympics] 776 BC Poster",
+            "Athletics at the Ancient [Olympic] Festival, Vase Print",
+        ],
+        "de": ["Die antiken [Olympischen] Spiele Sachbuch"],
+        "es": ["Los [Juegos Olímpicos] de la antigua Grecia libro"],
+        "it": ["Le antiche [Olimpiadi] greche libro"],
+        "ru": ["Античные [Олимпийские] игры книга по истории"],
+        "zh": ["古代[奥林匹克]运动会 考古图录"],
+        "fr": ["Les [Jeux olympiques] antiques, livre d'archéologie"],
+    },
+    ("word-olympian", "history"): {
+        "en": ["Pindar [Olympian] Odes Loeb Classical", "Pindar's [Olympian] Odes Greek Text"],
+        "fr": ["Pindare, [Olympiques] et Pythiques"],
+    },
+    ("word-olympia", "history"): {
+        "en": ["Ancient [Olympia] Stadium Coin Replica", "Temple of Zeus at [Olympia] Engraving"],
+        "de": ["Antikes [Olympia] Zeustempel Modell"],
     },
 }
 
@@ -382,17 +481,23 @@ OLYMPIC: dict[str, dict[str, list[str]]] = {
             "[Olympic] Village Lanyard",
             "[Olympic] Flag 3x5 ft",
             "Team GB [Olympic] Weightlifting Singlet",
+            "Tokyo 2020 [Olympic] Trap Final Ticket",
+            "Paris 2024 [Olympic] Swimming Session Ticket",
+            "Team USA [Olympic] Weightlifting Warm-Up Jacket",
+            "[Olympic] Park London 2012 Souvenir Map",
         ],
         "fr": [
             "Sweat équipe de France [olympique]",
             "Pin's [olympique] collector",
             "Médaille [olympique] réplique",
             "Flamme [olympique] miniature",
+            "Billet finale haltérophilie [olympique] Paris 2024",
         ],
         "de": [
             "[Olympia] Team Deutschland Trikot",
             "[Olympische] Fackel Nachbildung",
             "[Olympia] Sammlermünze",
+            "[Olympia] 2024 Ticket Gewichtheben Finale",
             "[Olympische] Ringe Anstecknadel",
         ],
         "es": [
@@ -421,6 +526,7 @@ OLYMPIC: dict[str, dict[str, list[str]]] = {
         "ko": ["[올림픽] 기념 배지", "[올림픽] 공식 티셔츠"],
         "nl": ["[Olympische] TeamNL hoodie", "[Olympische] fakkel replica"],
         "pl": ["Koszulka reprezentacji [olimpijskiej]", "Znicz [olimpijski] replika"],
+        "ar": ["قميص الفريق [الأولمبي]", "شعلة [أولمبية] تذكارية"],
     },
     "phrase-olympic-games": {
         "en": [
@@ -441,14 +547,15 @@ OLYMPIC: dict[str, dict[str, list[str]]] = {
         "it": ["Maglietta [Giochi Olimpici] Milano Cortina"],
         "zh": ["[奥运会]纪念T恤", "[奥运]吉祥物 毛绒公仔", "[冬奥会]纪念品 徽章"],
         "ru": ["Футболка [Олимпийские игры] Сочи", "Кружка [Олимпийские игры]"],
+        "el": ["Μπλουζάκι [Ολυμπιακοί Αγώνες] Αθήνα 2004", "Κούπα [Ολυμπιακών Αγώνων]"],
+        "ja": ["[オリンピック競技大会] 公式 ポスター"],
+        "ko": ["[동계올림픽] 기념 머플러"],
     },
     "symbol-olympic-rings": {
         "en": [
             "[Olympic Rings] Necklace Pendant",
             "[Olympic Rings] Car Decal",
-            "[Five Ring] Emblem Embroidered Patch",
-            "Interlocking [Rings] Logo Cap",
-            "[Five Interlocking Rings] Logo Sticker",
+            "[Olympic Rings] Cufflinks Gold Tone",
         ],
         "zh": ["[五环]标志 徽章 奥运", "[五环]图案 纪念T恤 奥运"],
         "ja": ["[五輪]マーク ピンバッジ", "[五輪] 記念 ピン 東京"],
@@ -481,10 +588,514 @@ OLYMPIC: dict[str, dict[str, list[str]]] = {
         "en": ["[Miraitowa] Plush Tokyo 2020"],
     },
     "mascot-olympic-phryge": {
-        "fr": ["Peluche [Phryge] olympique", "[Phryge] mascotte porte-clés"],
+        "fr": ["Peluche [Phryge olympique]", "[Phryge olympique] mascotte porte-clés"],
         "en": ["[Olympic Phryge] Mascot Plush"],
     },
 }
+
+OLYMPIC_NAMED: dict[tuple[str, str], dict[str, list[str]]] = {
+    # (mark, kind) -> lang -> items naming the property without its word: the symbol described
+    # in words, a mascot by the short name people write
+    ("symbol-olympic-rings", "symbol-words"): {
+        "en": [
+            "[Five Ring] Emblem Embroidered Patch",
+            "Interlocking [Rings] Logo Cap",
+            "[Five Interlocking Rings] Logo Sticker",
+            "Blue Yellow Black Green Red [Rings] Logo Pin",
+            "[5 Rings] Games Logo Keychain",
+        ],
+        "fr": ["Écusson [cinq anneaux entrelacés] brodé", "Pin's logo [cinq anneaux] des Jeux"],
+        "de": ["Aufnäher [fünf verschlungene Ringe]", "Anstecker [fünf Ringe] Spiele Logo"],
+        "es": ["Parche [cinco aros entrelazados]", "Pin logo [cinco aros] de los Juegos"],
+        "zh": ["[五环]标志 车贴", "[五色环]标志 徽章"],
+        "ru": ["Значок [пять колец] символ Игр", "Нашивка [пять переплетённых колец]"],
+    },
+    ("mascot-olympic-phryge", "mascot-name"): {
+        "en": ["[Phryge] Plush 30cm", "[Phryges] Keychain Paris", "[Phryge] Mascot Hat"],
+        "fr": ["Peluche [Phryge] 25 cm", "Porte-clés [Phryges] Paris"],
+        "es": ["Peluche [Phryge] mascota París"],
+        "de": ["[Phryge] Plüschtier Maskottchen"],
+        "it": ["Peluche [Phryge] Parigi"],
+        "ja": ["[フリージュ] ぬいぐるみ パリ"],
+    },
+    ("mascot-bing-dwen-dwen", "mascot-name"): {
+        "zh": ["[墩墩] 毛绒公仔 冬奥", "[冰墩墩]同款 钥匙扣"],
+        "en": ["[Bing Dwen] Panda Plush Winter Games"],
+        "ja": ["[ビンドゥンドゥン] ぬいぐるみ 北京"],
+    },
+}
+
+# Olympic merchandise built from a mark form and a head noun: (mark, form) pairs and heads per
+# language, "{h}" and "{f}" placed by the language's pattern. Every third head is held out for dev.
+MERCH_FORMS: dict[str, list[tuple[str, str]]] = {
+    "en": [
+        ("word-olympic", "[Olympic]"),
+        ("phrase-olympic-games", "[Olympic Games]"),
+        ("phrase-olympic-games", "[Olympics]"),
+        ("word-olympic", "Paris 2024 [Olympic]"),
+        ("word-olympic", "LA28 [Olympic]"),
+        ("phrase-olympic-games", "Winter [Olympics]"),
+        ("edition-milano-cortina-2026", "[Milano Cortina 2026]"),
+        ("word-olympic", "Team GB [Olympic]"),
+        ("word-olympic", "Tokyo 2020 [Olympic]"),
+    ],
+    "fr": [
+        ("phrase-olympic-games", "des [Jeux Olympiques]"),
+        ("phrase-olympic-games", "[JO] Paris 2024"),
+        ("edition-paris-2024", "[Paris 2024]"),
+        ("word-olympic", "équipe de France [olympique]"),
+        ("phrase-olympic-games", "[Jeux Olympiques] d'hiver"),
+    ],
+    "de": [
+        ("word-olympia", "[Olympia]"),
+        ("phrase-olympic-games", "[Olympische Spiele]"),
+        ("word-olympia", "[Olympia] 2024 Team Deutschland"),
+        ("edition-milano-cortina-2026", "[Milano Cortina 2026]"),
+    ],
+    "es": [
+        ("phrase-olympic-games", "de los [Juegos Olímpicos]"),
+        ("phrase-olympic-games", "[Juegos Olímpicos] París 2024"),
+        ("word-olympic", "del equipo [olímpico] español"),
+    ],
+    "pt": [
+        ("phrase-olympic-games", "dos [Jogos Olímpicos]"),
+        ("word-olympic", "Rio 2016 [olímpico]"),
+        ("word-olympic", "do Time Brasil [olímpico]"),
+    ],
+    "it": [
+        ("phrase-olympic-games", "dei [Giochi Olimpici]"),
+        ("edition-milano-cortina-2026", "[Milano Cortina 2026]"),
+        ("word-olympic", "Italia Team [olimpico]"),
+    ],
+    "ru": [
+        ("phrase-olympic-games", "[Олимпийские игры]"),
+        ("word-olympiad", "[Олимпиада]-80"),
+        ("phrase-olympic-games", "[Олимпийских игр] Сочи 2014"),
+    ],
+    "zh": [
+        ("phrase-olympic-games", "[奥运]"),
+        ("phrase-olympic-games", "[奥运会]"),
+        ("phrase-olympic-games", "北京[冬奥]"),
+        ("word-olympic", "[奥林匹克]"),
+        ("phrase-olympic-games", "北京2008[奥运]"),
+    ],
+    "ja": [
+        ("word-olympic", "[オリンピック]"),
+        ("word-olympic", "東京2020[オリンピック]"),
+        ("symbol-olympic-rings", "東京[五輪]"),
+    ],
+    "ko": [
+        ("word-olympic", "[올림픽]"),
+        ("phrase-olympic-games", "평창 [동계올림픽]"),
+    ],
+}
+
+MERCH_PATTERN = {
+    "en": "{f} {h}",
+    "fr": "{h} {f}",
+    "de": "{f} {h}",
+    "es": "{h} {f}",
+    "pt": "{h} {f}",
+    "it": "{h} {f}",
+    "ru": "{h} {f}",
+    "zh": "{f}{h}",
+    "ja": "{f} {h}",
+    "ko": "{f} {h}",
+}
+
+MERCH_HEADS: dict[str, list[str]] = {
+    "en": [
+        "Enamel Pin",
+        "T-Shirt",
+        "Hoodie",
+        "Baseball Cap",
+        "Coffee Mug",
+        "Keychain",
+        "Poster",
+        "Commemorative Coin",
+        "Stamp Set",
+        "Mascot Plush",
+        "Torch Replica",
+        "Medal Replica",
+        "Flag",
+        "Scarf",
+        "Sticker Pack",
+        "Fridge Magnet",
+        "Lanyard",
+        "Official Programme",
+        "Opening Ceremony Ticket",
+        "Trading Cards",
+        "Bobblehead",
+        "Water Bottle",
+        "Backpack",
+        "Tote Bag",
+        "Volunteer Jacket",
+        "Snow Globe",
+        "Jigsaw Puzzle",
+        "Phone Case",
+        "Wrist Watch",
+        "Replica Jersey",
+        "Beanie",
+        "Shot Glass",
+    ],
+    "fr": [
+        "Pin's",
+        "T-shirt",
+        "Sweat à capuche",
+        "Casquette",
+        "Mug",
+        "Porte-clés",
+        "Affiche",
+        "Pièce commémorative",
+        "Carnet de timbres",
+        "Peluche mascotte",
+        "Réplique de la flamme",
+        "Médaille réplique",
+        "Drapeau",
+        "Écharpe",
+        "Autocollants",
+        "Magnet",
+        "Tour de cou",
+        "Programme officiel",
+        "Billet cérémonie d'ouverture",
+        "Cartes à collectionner",
+        "Gourde",
+        "Sac à dos",
+        "Tote bag",
+        "Veste de volontaire",
+        "Boule à neige",
+        "Puzzle",
+        "Coque de téléphone",
+        "Montre",
+        "Maillot",
+        "Bonnet",
+    ],
+    "de": [
+        "Anstecknadel",
+        "T-Shirt",
+        "Kapuzenpullover",
+        "Kappe",
+        "Tasse",
+        "Schlüsselanhänger",
+        "Poster",
+        "Gedenkmünze",
+        "Briefmarken",
+        "Maskottchen Plüsch",
+        "Fackel Nachbildung",
+        "Medaille Replik",
+        "Fahne",
+        "Schal",
+        "Aufkleber",
+        "Kühlschrankmagnet",
+        "Schlüsselband",
+        "Programmheft",
+        "Eintrittskarte Eröffnungsfeier",
+        "Sammelkarten",
+        "Trinkflasche",
+        "Rucksack",
+        "Stoffbeutel",
+        "Schneekugel",
+        "Puzzle",
+        "Handyhülle",
+        "Armbanduhr",
+        "Mütze",
+    ],
+    "es": [
+        "Pin",
+        "Camiseta",
+        "Sudadera",
+        "Gorra",
+        "Taza",
+        "Llavero",
+        "Póster",
+        "Moneda conmemorativa",
+        "Sellos",
+        "Peluche mascota",
+        "Réplica de la antorcha",
+        "Réplica de medalla",
+        "Bandera",
+        "Bufanda",
+        "Pegatinas",
+        "Imán",
+        "Lanyard",
+        "Programa oficial",
+        "Entrada ceremonia de apertura",
+        "Cromos",
+        "Botella",
+        "Mochila",
+        "Bolsa de tela",
+        "Bola de nieve",
+        "Puzle",
+        "Funda de móvil",
+        "Reloj",
+        "Gorro",
+    ],
+    "pt": [
+        "Pin",
+        "Camiseta",
+        "Moletom",
+        "Boné",
+        "Caneca",
+        "Chaveiro",
+        "Pôster",
+        "Moeda comemorativa",
+        "Selos",
+        "Pelúcia mascote",
+        "Réplica da tocha",
+        "Réplica de medalha",
+        "Bandeira",
+        "Cachecol",
+        "Adesivos",
+        "Ímã de geladeira",
+        "Cordão para crachá",
+        "Programa oficial",
+        "Ingresso cerimônia de abertura",
+        "Figurinhas",
+        "Garrafa",
+        "Mochila",
+        "Ecobag",
+        "Globo de neve",
+        "Quebra-cabeça",
+        "Capinha de celular",
+        "Relógio",
+        "Gorro",
+    ],
+    "it": [
+        "Spilla",
+        "Maglietta",
+        "Felpa",
+        "Cappellino",
+        "Tazza",
+        "Portachiavi",
+        "Poster",
+        "Moneta commemorativa",
+        "Francobolli",
+        "Peluche mascotte",
+        "Replica della torcia",
+        "Medaglia replica",
+        "Bandiera",
+        "Sciarpa",
+        "Adesivi",
+        "Magnete",
+        "Programma ufficiale",
+        "Biglietto cerimonia di apertura",
+        "Figurine",
+        "Borraccia",
+        "Zaino",
+        "Borsa di tela",
+        "Palla di neve",
+        "Puzzle",
+        "Cover per telefono",
+        "Orologio",
+        "Berretto",
+    ],
+    "ru": [
+        "Значок",
+        "Футболка",
+        "Толстовка",
+        "Кепка",
+        "Кружка",
+        "Брелок",
+        "Плакат",
+        "Памятная монета",
+        "Марки",
+        "Плюшевый талисман",
+        "Копия факела",
+        "Копия медали",
+        "Флаг",
+        "Шарф",
+        "Наклейки",
+        "Магнит",
+        "Программа",
+        "Билет на церемонию открытия",
+        "Коллекционные карточки",
+        "Бутылка",
+        "Рюкзак",
+        "Сумка",
+        "Снежный шар",
+        "Пазл",
+        "Чехол для телефона",
+        "Часы",
+        "Шапка",
+    ],
+    "zh": [
+        "纪念徽章",
+        "T恤",
+        "卫衣",
+        "棒球帽",
+        "马克杯",
+        "钥匙扣",
+        "海报",
+        "纪念币",
+        "邮票",
+        "吉祥物毛绒公仔",
+        "火炬模型",
+        "奖牌复刻",
+        "旗帜",
+        "围巾",
+        "贴纸",
+        "冰箱贴",
+        "挂绳",
+        "秩序册",
+        "开幕式门票",
+        "收藏卡",
+        "水杯",
+        "双肩包",
+        "帆布袋",
+        "水晶球",
+        "拼图",
+        "手机壳",
+        "手表",
+        "毛线帽",
+    ],
+    "ja": [
+        "ピンバッジ",
+        "Tシャツ",
+        "パーカー",
+        "キャップ",
+        "マグカップ",
+        "キーホルダー",
+        "ポスター",
+        "記念硬貨",
+        "切手シート",
+        "マスコット ぬいぐるみ",
+        "聖火トーチ レプリカ",
+        "メダル レプリカ",
+        "フラッグ",
+        "マフラータオル",
+        "ステッカー",
+        "マグネット",
+        "ネックストラップ",
+        "公式プログラム",
+        "開会式 チケット",
+        "トレーディングカード",
+        "ボトル",
+        "リュック",
+        "トートバッグ",
+        "スノードーム",
+        "ジグソーパズル",
+        "スマホケース",
+        "腕時計",
+        "ニット帽",
+    ],
+    "ko": [
+        "배지",
+        "티셔츠",
+        "후드티",
+        "모자",
+        "머그컵",
+        "키링",
+        "포스터",
+        "기념주화",
+        "우표",
+        "마스코트 인형",
+        "성화 봉 모형",
+        "메달 복제품",
+        "깃발",
+        "머플러",
+        "스티커",
+        "마그넷",
+        "공식 프로그램",
+        "개막식 입장권",
+        "트레이딩 카드",
+        "물병",
+        "백팩",
+        "에코백",
+        "스노우볼",
+        "퍼즐",
+        "휴대폰 케이스",
+        "손목시계",
+        "비니",
+    ],
+}
+
+
+# Look-alike senses on the same merchandise heads (a T-shirt of Olympic National Park, a Math
+# Olympiad mug): the head noun alone never tells the label. (mark, kind, form) per language.
+LOOKALIKE_FORMS: dict[str, list[tuple[str, str, str]]] = {
+    "en": [
+        ("word-olympic", "place", "[Olympic] National Park"),
+        ("word-olympia", "place", "[Olympia], Washington"),
+        ("word-olympic", "club", "[Olympique] de Marseille"),
+        ("word-olympia", "club", "[Olympiacos] FC"),
+        ("word-olympiad", "olympiad", "Math [Olympiad]"),
+        ("word-olympiad", "olympiad", "Science [Olympiad] Team"),
+        ("word-olympia", "myth", "Mount [Olympus] Gods"),
+        ("word-olympic", "ship", "RMS [Olympic] 1911"),
+        ("word-olympia", "brand", "[Olympus] Camera"),
+        ("word-olympic", "lifting", "[Olympic] Weightlifting Club"),
+        ("word-olympia", "fiction", "Heroes of [Olympus]"),
+        ("word-olympic", "place", "[Olympic] Peninsula"),
+    ],
+    "fr": [
+        ("word-olympic", "club", "de l'[Olympique] de Marseille"),
+        ("word-olympic", "club", "[Olympique] Lyonnais"),
+        ("word-olympia", "music", "de l'[Olympia] de Paris"),
+        ("word-olympiad", "olympiad", "des [Olympiades] de mathématiques"),
+        ("word-olympia", "myth", "des dieux de l'[Olympe]"),
+    ],
+    "de": [
+        ("word-olympiad", "olympiad", "Mathematik-[Olympiade]"),
+        ("word-olympia", "myth", "Götter des [Olymp]"),
+        ("word-olympia", "brand", "[Olympia] Schreibmaschinen"),
+        ("word-olympic", "club", "[Olympique] Marseille Fanclub"),
+    ],
+    "es": [
+        ("word-olympiad", "olympiad", "de la [Olimpiada] de Matemáticas"),
+        ("word-olympia", "myth", "de los dioses del [Olimpo]"),
+        ("word-olympic", "club", "del [Olympique] de Marsella"),
+    ],
+    "pt": [
+        ("word-olympiad", "olympiad", "da [Olimpíada] Brasileira de Matemática"),
+        ("word-olympia", "myth", "dos deuses do [Olimpo]"),
+    ],
+    "it": [
+        ("word-olympiad", "olympiad", "delle [Olimpiadi] di Matematica"),
+        ("word-olympia", "myth", "degli dei dell'[Olimpo]"),
+    ],
+    "ru": [
+        ("word-olympiad", "olympiad", "[олимпиады] школьников"),
+        ("word-olympic", "place", "СК [Олимпийский]"),
+        ("word-olympic", "club", "ФК [Олимпик]"),
+    ],
+    "zh": [
+        ("word-olympiad", "olympiad", "[奥数]班"),
+        ("word-olympic", "place", "[奥林匹克]森林公园"),
+        ("symbol-olympic-rings", "place", "北京[五环]路"),
+    ],
+    "ja": [
+        ("word-olympiad", "olympiad", "数学[オリンピック]"),
+        ("word-olympia", "brand", "[オリンパス]"),
+    ],
+    "ko": [
+        ("word-olympiad", "olympiad", "수학[올림피아드]"),
+        ("word-olympic", "place", "[올림픽]공원"),
+    ],
+}
+
+
+def lookalike_merch_items(lang: str) -> list[tuple[str, str, str, str]]:
+    """(mark, kind, item, split): every merchandise head with one look-alike form, in turn."""
+    forms = LOOKALIKE_FORMS[lang]
+    heads = MERCH_HEADS[lang]
+    out = []
+    for n, head in enumerate(heads):
+        mark, kind, form = forms[n % len(forms)]
+        item = MERCH_PATTERN[lang].format(f=form, h=head)
+        out.append((mark, kind, item, _split_of(n, len(heads))))
+    return out
+
+
+def merch_items(lang: str) -> list[tuple[str, str, str]]:
+    """(mark, item, split) for the language: every head with one form, forms taken in turn."""
+    forms = MERCH_FORMS[lang]
+    out = []
+    for n, head in enumerate(MERCH_HEADS[lang]):
+        mark, form = forms[n % len(forms)]
+        item = MERCH_PATTERN[lang].format(f=form, h=head)
+        out.append((mark, item, _split_of(n, len(MERCH_HEADS[lang]))))
+    return out
+
 
 EVASION_KINDS = (
     "spaced",
@@ -498,7 +1109,8 @@ EVASION_KINDS = (
     "misspelling",
 )
 
-# --- frames: lang -> title shapes. {i} item, {a} attribute, {s} seller word, {x} extra
+# --- frames: lang -> title shapes. {i} item, {a} attribute, {s} seller word, {x} extra,
+# {p} price, {d} a short description
 
 FRAMES: dict[str, list[str]] = {
     "en": [
@@ -514,6 +1126,10 @@ FRAMES: dict[str, list[str]] = {
         "[{s}] {i} {a}",
         "Genuine {i}, {a}, {x}",
         "{i} for Sale {a}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{a} - {i} - {p}",
+        "Lot: {i} ({a}) | {d}",
     ],
     "fr": [
         "{i}",
@@ -524,6 +1140,10 @@ FRAMES: dict[str, list[str]] = {
         "Neuf : {i} ({a})",
         "{a} {i}",
         "{i} - {a} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "Lot {i} {a} {p}",
+        "{s} : {i} | {d}",
     ],
     "de": [
         "{i}",
@@ -534,6 +1154,10 @@ FRAMES: dict[str, list[str]] = {
         "NEU {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p} {s}",
+        "Konvolut {i} | {d}",
     ],
     "es": [
         "{i}",
@@ -544,6 +1168,10 @@ FRAMES: dict[str, list[str]] = {
         "Nuevo {i} ({a})",
         "{a} {i}",
         "{i} - {x} - {a}",
+        "{i} {p}",
+        "{i} | {d}",
+        "Lote {i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "pt": [
         "{i}",
@@ -554,6 +1182,10 @@ FRAMES: dict[str, list[str]] = {
         "Novo {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "Kit {i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "it": [
         "{i}",
@@ -564,6 +1196,10 @@ FRAMES: dict[str, list[str]] = {
         "Nuovo {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "Lotto {i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "ru": [
         "{i}",
@@ -574,6 +1210,10 @@ FRAMES: dict[str, list[str]] = {
         "Новый {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "pl": [
         "{i}",
@@ -584,6 +1224,10 @@ FRAMES: dict[str, list[str]] = {
         "Nowy {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "nl": [
         "{i}",
@@ -594,6 +1238,10 @@ FRAMES: dict[str, list[str]] = {
         "Nieuw {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "el": [
         "{i}",
@@ -604,6 +1252,24 @@ FRAMES: dict[str, list[str]] = {
         "Καινούργιο {i} ({a})",
         "{a} {i}",
         "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p}",
+        "{s}: {i} | {d}",
+    ],
+    "ar": [
+        "{i}",
+        "{i} {a}",
+        "{s} - {i} {a}",
+        "{i}، {x}",
+        "{i} | {x}",
+        "جديد {i} ({a})",
+        "{a} {i}",
+        "{i} - {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{i} {a} {p}",
+        "{s}: {i} | {d}",
     ],
     "zh": [
         "{i}",
@@ -614,6 +1280,10 @@ FRAMES: dict[str, list[str]] = {
         "新款 {i}（{a}）",
         "{a} {i}",
         "{s} {i} {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{s}{i}{a}",
+        "{i} {a} {p} | {d}",
     ],
     "ja": [
         "{i}",
@@ -624,6 +1294,10 @@ FRAMES: dict[str, list[str]] = {
         "新品 {i}（{a}）",
         "{a} {i}",
         "{s} {i} {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{s}★{i}★{a}",
+        "{i} {a} {p} | {d}",
     ],
     "ko": [
         "{i}",
@@ -634,7 +1308,54 @@ FRAMES: dict[str, list[str]] = {
         "새상품 {i} ({a})",
         "{a} {i}",
         "{s} {i} {x}",
+        "{i} {p}",
+        "{i} | {d}",
+        "{s} {i} {a} {p}",
+        "{i} {a} | {d}",
     ],
+}
+
+PRICE: dict[str, list[str]] = {
+    "en": ["$19.99", "£24.50", "$7", "£120", "$349.00"],
+    "fr": ["19,99 €", "45 €", "7,50 €", "120 €"],
+    "de": ["19,99 €", "45 EUR", "7,50 €", "VB 120 €"],
+    "es": ["19,99 €", "45 €", "$1.299 MXN", "120 €"],
+    "pt": ["R$ 89,90", "R$ 25", "19,99 €"],
+    "it": ["19,99 €", "45 €", "120 €"],
+    "ru": ["990 руб.", "1 490 ₽", "250 ₽"],
+    "pl": ["49,99 zł", "120 zł"],
+    "nl": ["€ 19,95", "€ 45"],
+    "el": ["19,99 €", "45 €"],
+    "ar": ["99 ر.س", "250 د.إ"],
+    "zh": ["¥39", "￥128", "¥9.9"],
+    "ja": ["¥1,980", "2,500円", "980円"],
+    "ko": ["19,900원", "45,000원"],
+}
+
+DESC: dict[str, list[str]] = {
+    "en": [
+        "Please see photos for condition",
+        "Ships within 24 hours from our warehouse",
+        "Smoke-free home, combined postage available",
+        "Brand new in original packaging",
+    ],
+    "fr": ["Voir photos pour l'état", "Expédié sous 24 h", "Neuf dans son emballage d'origine"],
+    "de": [
+        "Zustand siehe Fotos",
+        "Versand innerhalb von 24 Stunden",
+        "Privatverkauf, keine Rücknahme",
+    ],
+    "es": ["Ver fotos para el estado", "Envío en 24 horas", "Nuevo en su embalaje original"],
+    "pt": ["Ver fotos para o estado", "Envio em 24 horas", "Novo na embalagem original"],
+    "it": ["Vedi foto per le condizioni", "Spedizione in 24 ore"],
+    "ru": ["Состояние на фото", "Отправка в течение 24 часов", "Новый в упаковке"],
+    "pl": ["Stan na zdjęciach", "Wysyłka w 24 godziny"],
+    "nl": ["Staat zie foto's", "Binnen 24 uur verzonden"],
+    "el": ["Δείτε τις φωτογραφίες", "Αποστολή σε 24 ώρες"],
+    "ar": ["انظر الصور لمعرفة الحالة", "الشحن خلال 24 ساعة"],
+    "zh": ["实物拍摄 请看图", "24小时内发货", "全新未拆封"],
+    "ja": ["状態は写真をご確認ください", "24時間以内に発送", "新品未開封"],
+    "ko": ["상태는 사진 참고", "24시간 내 발송"],
 }
 
 SELLER: dict[str, list[str]] = {
@@ -660,6 +1381,7 @@ SELLER: dict[str, list[str]] = {
     "zh": ["包邮", "正品", "现货", "热卖", "官方店"],
     "ja": ["送料無料", "新品", "即納", "限定"],
     "ko": ["무료배송", "정품", "특가"],
+    "ar": ["شحن مجاني", "جديد", "عرض خاص"],
 }
 
 ATTR: dict[str, list[str]] = {
@@ -687,6 +1409,7 @@ ATTR: dict[str, list[str]] = {
     "zh": ["黑色", "2件套", "大号", "复古", "蓝色", "二手"],
     "ja": ["ブラック", "2個セット", "Lサイズ", "ヴィンテージ", "中古"],
     "ko": ["블랙", "2개 세트", "L 사이즈", "중고"],
+    "ar": ["أسود", "طقم 2", "مقاس كبير", "مستعمل"],
 }
 
 EXTRA: dict[str, list[str]] = {
@@ -703,6 +1426,7 @@ EXTRA: dict[str, list[str]] = {
     "zh": ["顺丰发货", "送礼佳品", "七天无理由退换"],
     "ja": ["即日発送", "ギフトに", "美品"],
     "ko": ["당일발송", "선물용"],
+    "ar": ["توصيل سريع", "فكرة هدية"],
 }
 
 # --- evasions, applied to the bracketed word of an Olympic item --------------------------------
@@ -776,6 +1500,8 @@ def _fill(frame: str, item: str, lang: str, rng: random.Random) -> str:
         a=rng.choice(ATTR[lang]),
         s=rng.choice(SELLER[lang]),
         x=rng.choice(EXTRA[lang]),
+        p=rng.choice(PRICE[lang]),
+        d=rng.choice(DESC[lang]),
     )
     return re.sub(r"\s{2,}", " ", text).strip()
 
@@ -793,15 +1519,37 @@ def frame_split(number: int) -> str:
 def _draw(
     items: list[str], lang: str, n: int, rng: random.Random
 ) -> Iterator[tuple[str, int, str]]:
-    """n (item, frame number, item split) draws, every item and frame used in turn."""
+    """n (item, frame number, split) draws, the items used in turn. A held-out item only ever
+    meets held-out frames and a training item only training frames, so a dev row shares neither
+    its item phrase nor its title shape with any training row."""
     frames = FRAMES[lang]
-    dev_frames = [n for n in range(len(frames)) if frame_split(n) == "dev"]
+    by_split = {
+        split: [f for f in range(len(frames)) if frame_split(f) == split]
+        for split in ("train", "dev")
+    }
     for k in range(n):
         idx = k % len(items)
         split = _split_of(idx, len(items))
-        # a held-out item only ever meets held-out frames, so no training template carries it
-        frame_no = rng.choice(dev_frames) if split == "dev" else rng.randrange(len(frames))
-        yield items[idx], frame_no, split
+        yield items[idx], rng.choice(by_split[split]), split
+
+
+def _olympic_row(
+    mark: str, item: str, lang: str, frame_no: int, split: str, rng: random.Random
+) -> Row:
+    """An Olympic title: the bracketed word written plainly or, mostly, with one evasion."""
+    kind = "plain"
+    word = _BRACKET.search(item)
+    if word is None:
+        raise ValueError(f"no [mark word] in {item!r}")
+    written = word.group(1)
+    if rng.random() < EVASION_SHARE:
+        evasion = rng.choice(EVASION_KINDS)
+        evaded = evade(written, evasion, rng)
+        if evaded is not None:
+            written, kind = evaded, evasion
+    filled = item[: word.start()] + written + item[word.end() :]
+    text = _fill(FRAMES[lang][frame_no], _BRACKET.sub(r"\1", filled), lang, rng)
+    return Row(text, mark, "olympic", lang, kind, f"{lang}-{frame_no}", split)
 
 
 def generate(seed: int = SEED) -> list[Row]:
@@ -809,26 +1557,35 @@ def generate(seed: int = SEED) -> list[Row]:
     rows: list[Row] = []
     for (mark, kind), by_lang in OTHER.items():
         for lang, items in by_lang.items():
-            n = max(ROWS_PER_KIND_LANG // 2, min(ROWS_PER_KIND_LANG, 6 * len(items)))
+            n = max(ROWS_PER_KIND_LANG // 4, min(ROWS_PER_KIND_LANG, 8 * len(items)))
             for item, frame_no, split in _draw(items, lang, n, rng):
                 plain = _BRACKET.sub(r"\1", item)
                 text = _fill(FRAMES[lang][frame_no], plain, lang, rng)
                 rows.append(Row(text, mark, "other", lang, kind, f"{lang}-{frame_no}", split))
     for mark, by_lang in OLYMPIC.items():
         for lang, items in by_lang.items():
-            n = min(ROWS_PER_KIND_LANG * 2, 14 * len(items))
+            n = min(ROWS_PER_KIND_LANG * 5 // 2, 16 * len(items))
             for item, frame_no, split in _draw(items, lang, n, rng):
-                kind = "plain"
-                word = _BRACKET.search(item)
-                assert word is not None, item
-                written = word.group(1)
-                if rng.random() < 0.6:
-                    evasion = rng.choice(EVASION_KINDS)
-                    evaded = evade(written, evasion, rng)
-                    if evaded is not None:
-                        written, kind = evaded, evasion
-                filled = item[: word.start()] + written + item[word.end() :]
-                plain = _BRACKET.sub(r"\1", filled)
+                rows.append(_olympic_row(mark, item, lang, frame_no, split, rng))
+    for lang in MERCH_HEADS:
+        frames = FRAMES[lang]
+        for mark, item, split in merch_items(lang):
+            choices = [f for f in range(len(frames)) if frame_split(f) == split]
+            for _ in range(MERCH_ROWS_PER_ITEM):
+                rows.append(_olympic_row(mark, item, lang, rng.choice(choices), split, rng))
+    for lang in LOOKALIKE_FORMS:
+        frames = FRAMES[lang]
+        for mark, kind, item, split in lookalike_merch_items(lang):
+            choices = [f for f in range(len(frames)) if frame_split(f) == split]
+            for _ in range(LOOKALIKE_MERCH_ROWS_PER_ITEM):
+                frame_no = rng.choice(choices)
+                text = _fill(frames[frame_no], _BRACKET.sub(r"\1", item), lang, rng)
+                rows.append(Row(text, mark, "other", lang, kind, f"{lang}-{frame_no}", split))
+    for (mark, kind), by_lang in OLYMPIC_NAMED.items():
+        for lang, items in by_lang.items():
+            n = max(ROWS_PER_KIND_LANG // 4, min(ROWS_PER_KIND_LANG, 8 * len(items)))
+            for item, frame_no, split in _draw(items, lang, n, rng):
+                plain = _BRACKET.sub(r"\1", item)
                 text = _fill(FRAMES[lang][frame_no], plain, lang, rng)
                 rows.append(Row(text, mark, "olympic", lang, kind, f"{lang}-{frame_no}", split))
     return rows
