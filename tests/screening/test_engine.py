@@ -141,7 +141,7 @@ DECISIONS = [
     (
         "licensed, wrong category, Olympic sense clear",
         "LIC:heritage-apparel",
-        "Olympic Games mug",
+        "Olympic Games official mug",
         {"category": "home.drinkware.mugs", "ship_to": ("CN",)},
         "infringing",
         ("mark_not_covered", "category_not_covered"),
@@ -170,7 +170,7 @@ DECISIONS = [
         "infringing",
         ("licence_suspended", "channel_not_covered"),
     ),
-    ("unlicensed", UNLICENSED, "Olympic Games tee", {}, "infringing", ("no_licence",)),
+    ("unlicensed", UNLICENSED, "Olympic Games official tee", {}, "infringing", ("no_licence",)),
     # issue 16: the bare word on a tee, nothing around it to tell its sense: review
     (
         "unlicensed, sense uncertain",
@@ -208,7 +208,7 @@ DECISIONS = [
     (
         "price far below",
         UNLICENSED,
-        "Olympic Games tee",
+        "Olympic Games official tee",
         {"price": 2.0, "currency": "USD"},
         "infringing",
         ("no_licence", "price_too_low"),
@@ -224,10 +224,19 @@ DECISIONS = [
     (
         "symbol cue",
         UNLICENSED,
-        "Olympic tee 1:1 AAA+",
+        "Olympic Games official tee 1:1 AAA+",
         {},
         "infringing",
         ("counterfeit_cue", "no_licence"),
+    ),
+    (
+        # issue 16: a cue, but nothing telling the word's sense: review, never a verdict
+        "symbol cue, sense uncertain",
+        UNLICENSED,
+        "Olympic tee 1:1 AAA+",
+        {},
+        "review",
+        ("counterfeit_cue", "no_licence", "uncertain_sense"),
     ),
 ]
 

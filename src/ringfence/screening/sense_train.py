@@ -35,9 +35,10 @@ LABELS = ("olympic", "other")
 C = 1.0  # inverse L2 strength
 MIN_LOOKALIKES = 3  # look-alike examples a mention form needs for the model to read it
 MIN_WEIGHT = 1e-4  # smaller weights are left out of the file
-# Threshold goals on the development set (issue 16): look-alikes flagged at most this share;
-# no look-alike infringing, and never an infringing threshold below the floor.
-FLAGGED_GOAL = 0.01
+# Threshold goals on the development set: Olympic mentions flagged (review or infringing);
+# look-alikes infringing at most this share; never an infringing threshold below the floor.
+RECALL_GOAL = 0.99
+INFRINGING_LOOKALIKES = 0.02
 INFRINGING_FLOOR = 0.8
 FLAGGED = frozenset({INFRINGING, REVIEW})
 _GRID = tuple(round(k / 100, 2) for k in range(1, 100))
@@ -245,23 +246,29 @@ def _probabilities(
 
 
 def choose_thresholds(probs: Sequence[tuple[Example, float | None]]) -> tuple[float, float]:
-    """Chosen on the dev examples that reach the model (with a candidate mention).
+    """Chosen on the dev examples that reach the model (with a candidate mention it reads).
 
-    The review threshold: the lowest (the most recall) at which at most FLAGGED_GOAL of the
-    look-alikes are flagged. The infringing threshold: the lowest at which no look-alike is
-    infringing, and never below INFRINGING_FLOOR (a mention must read clearly Olympic before
-    a verdict is given without an analyst). Between them, ``review``."""
+    The review threshold: the highest that keeps RECALL_GOAL of the Olympic mentions flagged
+    (a missed infringement is silent; a look-alike in review costs an analyst's look). The
+    infringing threshold: the lowest, never below INFRINGING_FLOOR, at which at most
+    INFRINGING_LOOKALIKES of the dev look-alikes would be infringing (a wrongful takedown is
+    the costly error). Between them, ``review``."""
     olympic = [p for e, p in probs if e.label == "olympic" and p is not None]
     other = [p for e, p in probs if e.label == "other" and p is not None]
     if not olympic or not other:
         return DEFAULT_REVIEW, DEFAULT_INFRINGING
-
-    def flagged(t: float) -> float:
-        return sum(p >= t for p in other) / len(other)
-
-    review = next((t for t in _GRID if flagged(t) <= FLAGGED_GOAL), _GRID[-1])
+    review = max(
+        (t for t in _GRID if sum(p >= t for p in olympic) >= RECALL_GOAL * len(olympic)),
+        default=_GRID[0],
+    )
     infringing = next(
-        (t for t in _GRID if t >= max(review, INFRINGING_FLOOR) and flagged(t) == 0), _GRID[-1]
+        (
+            t
+            for t in _GRID
+            if t >= max(review, INFRINGING_FLOOR)
+            and sum(p >= t for p in other) <= INFRINGING_LOOKALIKES * len(other)
+        ),
+        _GRID[-1],
     )
     return review, infringing
 
