@@ -133,8 +133,18 @@ DECISIONS = [
         "LIC:heritage-apparel",
         "Olympic mug",
         {"category": "home.drinkware.mugs", "ship_to": ("CN",)},
+        # issue 16: the bare word on a mug, nothing around it to tell its sense (the sense
+        # model reads P = 0.6): an analyst decides, never a verdict by itself
+        "review",
+        ("category_not_covered", "uncertain_sense"),
+    ),
+    (
+        "licensed, wrong category, Olympic sense clear",
+        "LIC:heritage-apparel",
+        "Olympic Games official mug",
+        {"category": "home.drinkware.mugs", "ship_to": ("CN",)},
         "infringing",
-        ("category_not_covered",),
+        ("mark_not_covered", "category_not_covered"),
     ),
     (
         "licensed, territory outside",
@@ -160,7 +170,16 @@ DECISIONS = [
         "infringing",
         ("licence_suspended", "channel_not_covered"),
     ),
-    ("unlicensed", UNLICENSED, "Olympic tee", {}, "infringing", ("no_licence",)),
+    ("unlicensed", UNLICENSED, "Olympic Games official tee", {}, "infringing", ("no_licence",)),
+    # issue 16: the bare word on a tee, nothing around it to tell its sense: review
+    (
+        "unlicensed, sense uncertain",
+        UNLICENSED,
+        "Olympic tee",
+        {},
+        "review",
+        ("no_licence", "uncertain_sense"),
+    ),
     (
         "no category, licensed seller",
         "LIC:heritage-apparel",
@@ -189,7 +208,7 @@ DECISIONS = [
     (
         "price far below",
         UNLICENSED,
-        "Olympic tee",
+        "Olympic Games official tee",
         {"price": 2.0, "currency": "USD"},
         "infringing",
         ("no_licence", "price_too_low"),
@@ -205,10 +224,19 @@ DECISIONS = [
     (
         "symbol cue",
         UNLICENSED,
-        "Olympic tee 1:1 AAA+",
+        "Olympic Games official tee 1:1 AAA+",
         {},
         "infringing",
         ("counterfeit_cue", "no_licence"),
+    ),
+    (
+        # issue 16: a cue, but nothing telling the word's sense: review, never a verdict
+        "symbol cue, sense uncertain",
+        UNLICENSED,
+        "Olympic tee 1:1 AAA+",
+        {},
+        "review",
+        ("counterfeit_cue", "no_licence", "uncertain_sense"),
     ),
 ]
 

@@ -119,7 +119,8 @@ def test_every_hostile_file_is_one_reason_in_one_batch(image_engine: Engine) -> 
     for row in out[:-1]:
         assert row["verdict"] == "clean"
         assert row["reasons"] == [expected[row["listing_id"]]]
-    assert out[-1]["verdict"] == "infringing"
+    # issue 16: the bare word on a mug is of uncertain sense: review (before: infringing)
+    assert out[-1]["verdict"] == "review"
 
 
 def test_compiled_and_reference_paths_agree_with_images(

@@ -117,7 +117,8 @@ def test_invalid_utf8_and_bad_json_lines_are_error_rows(
     )
     screen_file(jsonl, tmp_path / "out2.jsonl", data=demo_data, today=D)
     verdicts = [r["verdict"] for r in _read_output(tmp_path / "out2.jsonl")]
-    assert verdicts == ["infringing", "error", "error"]
+    # issue 16: "Olympic tee" is of uncertain sense (review); the point here is the error rows
+    assert verdicts == ["review", "error", "error"]
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,11 @@ def test_screening_sees_registry_changes(client: TestClient, keys: Keys) -> None
     lic = client.get("/v1/licences/IOC-2026-0001", headers=admin).json()
     client.put("/v1/licences/IOC-2026-0001", json=lic | {"status": "revoked"}, headers=admin)
     result = client.post("/v1/screen", json=body, headers=admin).json()["results"][0]
-    assert (result["verdict"], result["reasons"]) == ("infringing", ["licence_revoked"])
+    # issue 16: "Olympic tee" alone is of uncertain sense: review, with the revoked licence
+    assert (result["verdict"], result["reasons"]) == (
+        "review",
+        ["licence_revoked", "uncertain_sense"],
+    )
 
 
 def test_screening_limits_and_roles(client: TestClient, keys: Keys) -> None:

@@ -50,6 +50,12 @@ class FindingIn(_Model):
     mark: Plain | None = Field(default=None, max_length=100)
     exception: Plain | None = Field(default=None, max_length=500)
     weak: bool = False
+    sense: float | None = Field(
+        default=None, ge=0, le=1, description="The sense model's P(olympic)."
+    )
+    context: list[Plain] = Field(
+        default_factory=list, max_length=10, description="The context words that decided the sense."
+    )
     # the evasion the mention was written with ("spaced", "multi_letter"...; issue 16)
     evasion: Plain | None = Field(default=None, max_length=50)
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, Select, false, func, select, true
@@ -1806,3 +1806,40 @@ def evidence_pack(
                 files[ev.sha256] = {"filename": ev.filename, "present": False}
         pack.writestr("case.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     return buffer.getvalue()
+
+
+# ------------------------------------------------------------------ sense training
+
+# Dismissals that say the listing used a look-alike sense of the word, not the property
+# ("legitimate_use" is not one: resale of genuine goods uses the property lawfully).
+LOOKALIKE_REASONS = frozenset({ReasonCode.false_positive, ReasonCode.exception_applies})
+CONFIRMED_TAKEDOWNS = frozenset({CaseStatus.taken_down, CaseStatus.closed_taken_down})
+
+
+class DecisionExample(NamedTuple):
+    """A listing's title and a mark, labelled by an analyst's decision on its case."""
+
+    text: str
+    mark: str
+    label: str  # "olympic" or "other", as in training/sense/*.tsv
+    case_id: int
+
+
+def decision_examples(session: Session) -> list[DecisionExample]:
+    """Labelled mentions from decided listing cases, for ``ringfence sense train
+    --with-decisions``: a case dismissed as a false positive (or because an exception applies)
+    makes each of its marks an ``other`` example of its title; a takedown the marketplace
+    confirmed (taken down, or closed with the takedown standing) makes them ``olympic``. In
+    case order, so training on the same database gives the same model."""
+    lookalike = (Case.decision == Decision.dismiss) & Case.reason_code.in_(LOOKALIKE_REASONS)
+    confirmed = (Case.decision == Decision.takedown) & Case.status.in_(CONFIRMED_TAKEDOWNS)
+    rows = session.execute(
+        select(Case.id, Case.title, Case.marks, Case.decision)
+        .where(Case.subject == CaseSubject.listing, lookalike | confirmed)
+        .order_by(Case.id)
+    )
+    out: list[DecisionExample] = []
+    for case_id, title, marks, decision in rows:
+        label = "other" if decision is Decision.dismiss else "olympic"
+        out.extend(DecisionExample(title, mark, label, case_id) for mark in sorted(set(marks)))
+    return out

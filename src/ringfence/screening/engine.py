@@ -10,6 +10,7 @@ import math
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -48,6 +49,7 @@ from ringfence.screening.normalize import (
     trace,
 )
 from ringfence.screening.screen_images import IMAGES, ImageScreening
+from ringfence.screening.sense import ListingContext, Mention, SenseModel, disguised
 
 try:
     from ringfence.screening import _kernel
@@ -150,6 +152,10 @@ class _Scan(NamedTuple):
 
 
 _PROPERTY_KINDS = frozenset({"variant", "ring"})
+# Findings the sense model reads: text mentions of a mark (not emoji rings, not images).
+_SENSE_DETECTORS = frozenset({"terms", "fuzzy", "rings"})
+_TEXTS = frozenset({"title", "description"})
+UNCERTAIN_SENSE = "uncertain_sense"
 
 
 class Engine:
@@ -176,6 +182,7 @@ class Engine:
         self.price = PriceCheck(data.prices, data.fx)
         self.categories = frozenset(c.id for c in data.registry.categories)
         self.has_rings_mark = any(m.id == RINGS_MARK for m in data.registry.marks)
+        self.sense = SenseModel.from_json(data.sense) if data.sense is not None else None
         self.kernel: _kernel.Kernel | None = None
         if compiled and _kernel is None:
             _warn_no_kernel()
@@ -214,6 +221,16 @@ class Engine:
         self, listing: Listing, *, today: date | None = None, sources: ImageSources | None = None
     ) -> Verdict:
         """Screen one listing; ``sources`` overrides where its images may be read from."""
+        findings = self.candidates(listing, sources=sources)
+        if findings is None:
+            return Verdict(listing.listing_id, CLEAN, 0.0)
+        return self._decide(listing, findings, today or datetime.now(UTC).date())
+
+    def candidates(
+        self, listing: Listing, *, sources: ImageSources | None = None
+    ) -> list[Finding] | None:
+        """The first stage: every finding of every detector, before the sense stage and the
+        decision; None when the listing uses no property at all (the clean majority)."""
         scans = [self._scan("title", listing.title)]
         if listing.description:
             scans.append(self._scan("description", listing.description[:MAX_SCANNED_DESCRIPTION]))
@@ -226,7 +243,7 @@ class Engine:
         if not (scans[0].uses_property() or (len(scans) > 1 and scans[1].uses_property())):
             fuzzy = self._fuzzy(scans)
             if not fuzzy and not pictures:
-                return Verdict(listing.listing_id, CLEAN, 0.0)
+                return None
         findings = [f for s in scans for f in self._findings(s, listing)]
         if not fuzzy and _ambiguous_only(findings):
             # a short name without context can be part of a misspelt long one ("Phryge" in
@@ -247,7 +264,7 @@ class Engine:
                         0,
                     )
                 )
-        return self._decide(listing, findings, today or datetime.now(UTC).date())
+        return findings
 
     def _scan(self, field_name: str, text: str) -> _Scan:
         view = (self.kernel.view(text) if self.kernel is not None else None) or normalize(text)
@@ -390,7 +407,16 @@ class Engine:
         return out
 
     def _decide(self, listing: Listing, findings: list[Finding], today: date) -> Verdict:
+        uncertain = False
+        if self.sense is not None:
+            findings, uncertain = self._read_sense(self.sense, listing, findings)
         verdict = self._decide_marks(listing, findings, today)
+        if uncertain and verdict.verdict == INFRINGING:
+            # the sense model is unsure: an analyst reads it, never a verdict by itself
+            reasons = tuple(dict.fromkeys((*verdict.reasons, UNCERTAIN_SENSE)))
+            verdict = verdict._replace(
+                verdict=REVIEW, risk=round(min(0.69, max(0.3, verdict.risk)), 4), reasons=reasons
+            )
         refused = tuple(dict.fromkeys(f.rule for f in findings if f.detector == IMAGES))
         reuse = [f for f in findings if f.detector == "image_reuse" and not f.exception]
         if reuse:
@@ -410,15 +436,94 @@ class Engine:
             )
         return verdict
 
+    def _read_sense(
+        self, model: SenseModel, listing: Listing, findings: list[Finding]
+    ) -> tuple[list[Finding], bool]:
+        """The sense stage: each text mention (terms, fuzzy, ring descriptions) of a mark the
+        model reads, not already covered by a registry exception, gets the model's P(olympic).
+        Below the review threshold it stops counting (kept as evidence, ``exception: "sense:
+        ..."``), unless written with an evasion (``sense.disguised``: then uncertain); in
+        the band the listing can be no more than ``review``. Returns the findings
+        and whether a mention that counts is uncertain while nothing else (emoji rings,
+        images) is sure."""
+        inputs = [x for x in self.sense_inputs(listing, findings) if model.reads(x[1])]
+        if not inputs:
+            return findings, False
+        mentions = {i for i, _, _ in inputs}
+        out = list(findings)
+        sure = any(f.mark and not f.exception and i not in mentions for i, f in enumerate(findings))
+        uncertain = False
+        for i, mention, context in inputs:
+            f = findings[i]
+            read = model.predict(mention, context)
+            decided = model.decision(read.probability)
+            if decided == "other" and disguised(mention):
+                decided = "uncertain"  # nobody disguises the word on a barbell
+            exception = None
+            if decided == "other":
+                words = ", ".join(read.terms) or "its context"
+                exception = f"sense: look-alike use ({words})"
+            elif decided == "olympic":
+                sure = True
+            else:
+                uncertain = True
+            out[i] = replace(f, sense=read.probability, context=read.terms, exception=exception)
+        return out, uncertain and not sure
+
+    def sense_inputs(
+        self, listing: Listing, findings: Sequence[Finding], *, excepted: bool = False
+    ) -> list[tuple[int, Mention, ListingContext]]:
+        """What the sense model reads: for each text mention of a mark (terms, fuzzy, ring
+        descriptions) not covered by a registry exception, its position in ``findings``, the
+        mention and its listing's context. Training reads the same (``sense_train``), with
+        ``excepted`` mentions (inside a registry exception) as well."""
+        mentions = [
+            i
+            for i, f in enumerate(findings)
+            if f.mark
+            and (not f.exception or excepted)
+            and f.detector in _SENSE_DETECTORS
+            and f.field in _TEXTS
+            and f.rule != "rings:emoji"
+        ]
+        if not mentions:
+            return []
+        marks = {f.mark for f in findings if f.mark and not f.exception}
+        price_usd = (
+            self.price.usd(listing.price, listing.currency)
+            if listing.price is not None and listing.currency
+            else None
+        )
+        base = ListingContext(
+            title=listing.title,
+            category=listing.category,
+            price_usd=price_usd,
+            cue=any(f.detector == "cues" for f in findings),
+            context=any(f.rule == "rings:emoji" for f in findings),
+            exceptions=tuple(
+                sorted({f.exception.split(":", 1)[0] for f in findings if f.exception})
+            ),
+        )
+        together = replace(base, other_mark=True)
+        out = []
+        for i in mentions:
+            f = findings[i]
+            text = listing.title if f.field == "title" else listing.description
+            mark = f.mark or ""
+            context = together if marks - {mark} else base
+            out.append((i, Mention(text, f.start, f.end, mark), context))
+        return out
+
     def _decide_marks(self, listing: Listing, findings: list[Finding], today: date) -> Verdict:
         used = [f for f in findings if f.mark and not f.exception]
         if not used:
             excepted = tuple(f for f in findings if f.exception)
+            sensed = any(f.exception.startswith("sense:") for f in excepted if f.exception)
             return Verdict(
                 listing.listing_id,
                 CLEAN,
                 0.0,
-                reasons=("exception",) if excepted else (),
+                reasons=(("sense_lookalike",) if sensed else ("exception",)) if excepted else (),
                 evidence=excepted,
             )
         marks = tuple(sorted({f.mark for f in used if f.mark}))

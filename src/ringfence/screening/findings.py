@@ -18,6 +18,8 @@ class Finding:
     mark: str | None = None  # the Olympic property, when the finding is one
     exception: str | None = None  # the exception that covers it ("place_name: Olympic Peninsula")
     weak: bool = False  # fuzzy, mid-word or ambiguous-with-context: review rather than verdict
+    sense: float | None = None  # text mentions: the sense model's P(olympic) (screening/sense.py)
+    context: tuple[str, ...] = ()  # the context words that decided the sense
     image: str | None = None  # image findings: the image reference as given in image_paths
     box: tuple[int, int, int, int] | None = None  # the region: x0, y0, x1, y1 in its pixels
     licence: str | None = None  # official image reuse: the licence of the official photo
@@ -47,6 +49,10 @@ class Finding:
             out["exception"] = self.exception
         if self.weak:
             out["weak"] = True
+        if self.sense is not None:
+            out["sense"] = round(self.sense, 3)
+        if self.context:
+            out["context"] = list(self.context)
         if self.image is not None:
             out["image"] = self.image
         if self.box is not None:

@@ -28,6 +28,7 @@ from ringfence.core.files import atomic_write
 from ringfence.registry.builtin import builtin_document
 from ringfence.registry.enums import MarkKind
 from ringfence.registry.schemas import RegistryDocument
+from ringfence.screening.sense import shipped_model_json
 
 FORMAT = "ringfence-screening-index"
 VERSION = 1
@@ -77,12 +78,14 @@ class ScreeningData:
     lexicon: list[str] = field(default_factory=list)
     prices: dict[str, tuple[str, int]] = field(default_factory=dict)
     fx: dict[str, float] = field(default_factory=dict)
+    # the sense model (screening/sense.py) as JSON; None: screening decides without it
+    sense: dict[str, Any] | None = None
     built_at: str = ""
     # brand-like words glued to marks: {"position": "prefix"|"suffix"|"both", "text": ...}
     affixes: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "registry": self.registry.model_dump(mode="json"),
             "cues": self.cues,
             "rings": self.rings,
@@ -93,6 +96,9 @@ class ScreeningData:
             "built_at": self.built_at,
             "affixes": self.affixes,
         }
+        if self.sense is not None:  # an index without a model keeps its former content
+            out["sense"] = self.sense
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScreeningData:
@@ -104,6 +110,7 @@ class ScreeningData:
             lexicon=list(data["lexicon"]),
             prices={k: (str(v[0]), int(v[1])) for k, v in data["prices"].items()},
             fx={k: float(v) for k, v in data["fx"].items()},
+            sense=data.get("sense"),
             built_at=str(data.get("built_at", "")),
             # an index written before issue 16 has none: glued marks stay weak evidence
             affixes=[
@@ -214,8 +221,9 @@ def is_symbolic(text: str) -> bool:
     )
 
 
-def builtin_data(registry: RegistryDocument | None = None) -> ScreeningData:
-    """The screening data shipped with ringfence, over the given (or built-in) registry."""
+def builtin_data(registry: RegistryDocument | None = None, *, sense: bool = True) -> ScreeningData:
+    """The screening data shipped with ringfence, over the given (or built-in) registry; with
+    the shipped sense model unless ``sense`` is false (training makes a new one)."""
     if registry is None:
         registry = builtin_document()
     return ScreeningData(
@@ -235,6 +243,7 @@ def builtin_data(registry: RegistryDocument | None = None) -> ScreeningData:
         },
         fx={r["currency"]: float(r["per_usd"]) for r in _rows("fx.csv", ",")},
         affixes=[{"position": r["position"], "text": r["text"]} for r in _rows("affixes.tsv")],
+        sense=shipped_model_json() if sense else None,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 

@@ -21,6 +21,11 @@ class PriceCheck:
             node = node.rpartition(".")[0]
         return None
 
+    def usd(self, price: float, currency: str) -> float | None:
+        """The price in US dollars at the index's rates; None for an unknown currency."""
+        rate = self._fx.get(currency)
+        return price / rate if rate else None
+
     def too_low(self, price: float, currency: str, category: str | None) -> float | None:
         """The ratio price/floor when it is below RATIO, else None (also when unknown)."""
         floor = self.floor_for(category)
