@@ -30,6 +30,7 @@ import argparse
 import json
 import platform
 import re
+import sys
 import time
 import unicodedata
 from collections import Counter, defaultdict
@@ -37,6 +38,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' corpus and set
 
 from tests.screening.corpus import (
     EVASIONS,

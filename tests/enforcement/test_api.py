@@ -317,7 +317,7 @@ def test_dismissal_with_an_exception_stops_the_flag(client: TestClient, ned: H, 
     listing = {
         "listing_id": "exc-1",
         "seller_id": "x",
-        "title": "TeamNL Bakery cookies",
+        "title": "TeamNL Flame cookies",
         "ship_to": ["NL"],
     }
     body = {"marketplace": "MKT:tmall", "listings": [listing]}
@@ -330,7 +330,7 @@ def test_dismissal_with_an_exception_stops_the_flag(client: TestClient, ned: H, 
             "reason_code": "exception_applies",
             "add_exception": {
                 "mark": "emblem-noc-ned",
-                "text": "TeamNL Bakery",
+                "text": "TeamNL Flame",
                 "reason": "grandfathered_brand",
             },
         },
@@ -348,11 +348,11 @@ def test_dismissal_with_an_exception_stops_the_flag(client: TestClient, ned: H, 
 # ------------------------------------------------------------------ issue 16: scoped exceptions
 
 
-def _bakery(client: TestClient, tmall: H, listing_id: str, **over: Any) -> dict[str, Any]:
+def _flame(client: TestClient, tmall: H, listing_id: str, **over: Any) -> dict[str, Any]:
     listing = {
         "listing_id": listing_id,
         "seller_id": "x",
-        "title": "Olympic Bakery butter cookies",
+        "title": "Olympic Flame butter cookies",
         "ship_to": ["FR"],
         "category": "home",
     } | over
@@ -367,7 +367,7 @@ def test_i16_api_refuses_a_bare_word_previews_and_revokes(
     client: TestClient, keys: Keys, tmall: H
 ) -> None:
     ioc = keys("IOC", Role.rights_holder)
-    first = _bakery(client, tmall, "i16-1")
+    first = _flame(client, tmall, "i16-1")
     assert first["verdict"] in {"infringing", "review"}
     case_id = first["case_id"]
     assert client.get(f"/v1/cases/{case_id}", headers=ioc).json()["category"] == "home"
@@ -382,33 +382,33 @@ def test_i16_api_refuses_a_bare_word_previews_and_revokes(
     assert client.get(f"/v1/cases/{case_id}", headers=ioc).json()["status"] == "open"
     preview = client.post(
         f"/v1/cases/{case_id}/exception-preview",
-        json=decision["add_exception"] | {"text": "Olympic Bakery"},
+        json=decision["add_exception"] | {"text": "Olympic Flame"},
         headers=ioc,
     )
     assert preview.status_code == 200, preview.text
     scoped = preview.json()["exception"]
     assert (scoped["text"], scoped["territories"], scoped["category"]) == (
-        "Olympic Bakery",
+        "Olympic Flame",
         ["FR"],
         "home",
     )
     assert scoped["id"] is None
-    decision["add_exception"]["text"] = "Olympic Bakery"
+    decision["add_exception"]["text"] = "Olympic Flame"
     decided = client.post(f"/v1/cases/{case_id}/decision", json=decision, headers=ioc)
     assert decided.status_code == 200, decided.text
-    assert _bakery(client, tmall, "i16-2")["verdict"] == "clean"
-    assert _bakery(client, tmall, "i16-3", ship_to=["DE"])["verdict"] in {"infringing", "review"}
-    assert _bakery(client, tmall, "i16-4", category="toys")["verdict"] in {"infringing", "review"}
+    assert _flame(client, tmall, "i16-2")["verdict"] == "clean"
+    assert _flame(client, tmall, "i16-3", ship_to=["DE"])["verdict"] in {"infringing", "review"}
+    assert _flame(client, tmall, "i16-4", category="toys")["verdict"] in {"infringing", "review"}
     made = client.get(f"/v1/cases/{case_id}/exceptions", headers=ioc).json()
-    assert [x["text"] for x in made] == ["Olympic Bakery"]
+    assert [x["text"] for x in made] == ["Olympic Flame"]
     # Only the mark's owner revokes it; DELETE and POST .../revoke are the same command.
     fra = keys("NOC:FRA", Role.rights_holder)
     assert client.delete(f"/v1/exceptions/{made[0]['id']}", headers=fra).status_code == 404
     assert client.delete(f"/v1/exceptions/{made[0]['id']}", headers=tmall).status_code == 403
     revoked = client.delete(f"/v1/exceptions/{made[0]['id']}", headers=ioc)
     assert revoked.status_code == 200, revoked.text
-    assert revoked.json()["text"] == "Olympic Bakery"
-    assert _bakery(client, tmall, "i16-5")["verdict"] in {"infringing", "review"}
+    assert revoked.json()["text"] == "Olympic Flame"
+    assert _flame(client, tmall, "i16-5")["verdict"] in {"infringing", "review"}
     again = client.post(f"/v1/exceptions/{made[0]['id']}/revoke", headers=ioc)
     assert again.status_code == 404
     assert again.json()["detail"][0]["code"] == "exception_not_found"

@@ -37,8 +37,8 @@ FLAGGED = {"infringing", "review"}
 
 def olympic_case(session: Session, settings: Settings, **over: Any) -> Any:
     body: dict[str, Any] = {
-        "listing_id": "bakery-1",
-        "title": "Olympic Bakery butter cookies",
+        "listing_id": "flame-1",
+        "title": "Olympic Flame butter cookies",
         "marks": [WORD],
         "territories": ["FR"],
         "category": "home",
@@ -82,7 +82,7 @@ def verdict(session: Session, title: str, ship_to: tuple[str, ...], category: st
     ["Olympic", "olympic", "OLYMPIC", "The Olympic", "0lympic", "Olympic 2024", "  Olympic  "],
 )
 def test_i16_a_bare_mark_word_is_refused(session: Session, settings: Settings, text: str) -> None:
-    case = olympic_case(session, settings, title=f"{text.strip()} Bakery butter cookies")
+    case = olympic_case(session, settings, title=f"{text.strip()} Flame butter cookies")
     with pytest.raises(InvalidInput) as refused:
         dismiss(session, settings, case.id, text)
     assert refused.value.code == "exception_too_broad"
@@ -95,8 +95,8 @@ def test_i16_a_bare_mark_word_is_refused(session: Session, settings: Settings, t
     ("text", "code"),
     [
         ("Olympic Bread", "exception_not_in_listing"),  # not the listing's phrase
-        ("Bakery butter", "exception_without_mark"),  # no mark in it
-        ("lympic Bakery", "exception_not_in_listing"),  # not on word boundaries
+        ("Flame butter", "exception_without_mark"),  # no mark in it
+        ("lympic Flame", "exception_not_in_listing"),  # not on word boundaries
     ],
 )
 def test_i16_the_phrase_is_the_listings_and_holds_the_mark(
@@ -113,22 +113,22 @@ def test_i16_a_dismissal_never_unprotects_outside_its_phrase_territories_and_cat
 ) -> None:
     case = olympic_case(session, settings)
     cases = [
-        ("Olympic Bakery butter cookies", ("FR",), "home"),
-        ("Olympic Bakery butter cookies", ("DE",), "home"),  # another territory
-        ("Olympic Bakery butter cookies", ("FR",), "apparel"),  # another category
-        ("Olympic Bakery butter cookies", ("FR",), None),  # no category
+        ("Olympic Flame butter cookies", ("FR",), "home"),
+        ("Olympic Flame butter cookies", ("DE",), "home"),  # another territory
+        ("Olympic Flame butter cookies", ("FR",), "apparel"),  # another category
+        ("Olympic Flame butter cookies", ("FR",), None),  # no category
         ("Olympic hoodie", ("FR",), "home"),  # the mark outside the phrase
         ("Olympic cookies", ("FR",), "home"),
     ]
     before = [verdict(session, *c) for c in cases]
     assert all(v in FLAGGED for v in before), before
-    dismiss(session, settings, case.id, "Olympic Bakery")
+    dismiss(session, settings, case.id, "Olympic Flame")
     after = [verdict(session, *c) for c in cases]
     assert after[0] == "clean"
     assert after[1:] == before[1:]
     saved = [x for x in get_mark(session, principal=IOC, mark_id=WORD).exceptions if x.case]
     assert [(x.text, x.territories, x.category, x.case) for x in saved] == [
-        ("Olympic Bakery", ["FR"], "home", case.id)
+        ("Olympic Flame", ["FR"], "home", case.id)
     ]
     assert saved[0].id is not None
     assert saved[0].created_by == "IOC (key k-ioc)"
@@ -136,8 +136,8 @@ def test_i16_a_dismissal_never_unprotects_outside_its_phrase_territories_and_cat
 
 def test_i16_a_category_covers_its_subcategories_only(session: Session, settings: Settings) -> None:
     case = olympic_case(session, settings, category="home.drinkware")
-    dismiss(session, settings, case.id, "Olympic Bakery")
-    title = "Olympic Bakery butter cookies"
+    dismiss(session, settings, case.id, "Olympic Flame")
+    title = "Olympic Flame butter cookies"
     assert verdict(session, title, ("FR",), "home.drinkware.mugs") == "clean"
     assert verdict(session, title, ("FR",), "home") in FLAGGED
     assert verdict(session, title, ("FR",), "home.textiles") in FLAGGED
@@ -149,14 +149,14 @@ def test_i16_territories_are_the_cases_and_the_marks(session: Session, settings:
         session,
         settings,
         listing_id="ned-2",
-        title="TeamNL Bakery cookies",
+        title="TeamNL Flame cookies",
         territories=["DE", "NL"],
         category="home",
     )
     with pytest.raises(InvalidInput) as outside:
-        dismiss(session, settings, case.id, "TeamNL Bakery", NED, NED_MARK, territories=["BE"])
+        dismiss(session, settings, case.id, "TeamNL Flame", NED, NED_MARK, territories=["BE"])
     assert outside.value.code == "exception_outside_case"
-    dismiss(session, settings, case.id, "TeamNL Bakery", NED, NED_MARK)
+    dismiss(session, settings, case.id, "TeamNL Flame", NED, NED_MARK)
     saved = [x for x in get_mark(session, principal=NED, mark_id=NED_MARK).exceptions if x.case]
     assert [(x.territories, x.category) for x in saved] == [(["NL"], "home")]
 
@@ -166,7 +166,7 @@ def test_i16_a_case_without_territories_makes_no_exception(
 ) -> None:
     case = olympic_case(session, settings, territories=[])
     with pytest.raises(InvalidInput) as refused:
-        dismiss(session, settings, case.id, "Olympic Bakery")
+        dismiss(session, settings, case.id, "Olympic Flame")
     assert refused.value.code == "exception_needs_territory"
 
 
@@ -175,12 +175,12 @@ def test_i16_an_noc_scopes_only_its_own_marks_and_cases(
 ) -> None:
     case = olympic_case(session, settings)
     with pytest.raises(NotFound):  # the IOC's case: not NED's to see
-        dismiss(session, settings, case.id, "Olympic Bakery", NED)
-    ned_case = open_one(session, settings, listing_id="ned-3", title="TeamNL Bakery Olympic tins")
+        dismiss(session, settings, case.id, "Olympic Flame", NED)
+    ned_case = open_one(session, settings, listing_id="ned-3", title="TeamNL Flame Olympic tins")
     with pytest.raises(NotFound):  # its own case, but the IOC's mark
-        dismiss(session, settings, ned_case.id, "Bakery Olympic tins", NED, WORD)
+        dismiss(session, settings, ned_case.id, "Flame Olympic tins", NED, WORD)
     with pytest.raises(Forbidden):  # the marketplace may not decide
-        dismiss(session, settings, ned_case.id, "TeamNL Bakery", TMALL, NED_MARK)
+        dismiss(session, settings, ned_case.id, "TeamNL Flame", TMALL, NED_MARK)
 
 
 def _kept(
@@ -209,10 +209,10 @@ def test_i16_the_preview_counts_the_kept_listings_that_would_change(
 ) -> None:
     at = T0 - timedelta(days=1)
     listings = {
-        "a": ("Olympic Bakery butter cookies", ["FR"], "home"),  # changes
-        "b": ("Olympic Bakery tins", ["FR"], "home.drinkware"),  # changes
-        "c": ("Olympic Bakery butter cookies", ["DE"], "home"),  # another territory
-        "d": ("Olympic Bakery butter cookies", ["FR"], "apparel"),  # another category
+        "a": ("Olympic Flame butter cookies", ["FR"], "home"),  # changes
+        "b": ("Olympic Flame tins", ["FR"], "home.drinkware"),  # changes
+        "c": ("Olympic Flame butter cookies", ["DE"], "home"),  # another territory
+        "d": ("Olympic Flame butter cookies", ["FR"], "apparel"),  # another category
         "e": ("Olympic hoodie", ["FR"], "home"),  # outside the phrase
     }
     opened = {}
@@ -226,11 +226,11 @@ def test_i16_the_preview_counts_the_kept_listings_that_would_change(
             category=category,
         )
         _kept(session, opened[key], f"p-{key}", at)
-    old = olympic_case(session, settings, listing_id="p-old", title="Olympic Bakery rolls")
+    old = olympic_case(session, settings, listing_id="p-old", title="Olympic Flame rolls")
     _kept(session, old, "p-old", T0 - timedelta(days=40))  # before the window
     _kept(session, None, "p-clean", at, "clean")
     spec = ExceptionPreviewIn(
-        mark=WORD, text="Olympic Bakery", reason=ExceptionReason.grandfathered_brand, days=30
+        mark=WORD, text="Olympic Flame", reason=ExceptionReason.grandfathered_brand, days=30
     )
     preview = service.preview_exception(
         session, principal=IOC, case_id=opened["a"].id, data=spec, now=T0
@@ -240,7 +240,7 @@ def test_i16_the_preview_counts_the_kept_listings_that_would_change(
     assert sum(preview.changes.values()) == 2
     assert all(k.endswith("->clean") for k in preview.changes)
     assert {e.case_id for e in preview.examples} == {opened["a"].id, opened["b"].id}
-    assert (preview.exception.text, preview.exception.territories) == ("Olympic Bakery", ["FR"])
+    assert (preview.exception.text, preview.exception.territories) == ("Olympic Flame", ["FR"])
     assert preview.exception.category == "home"
     # Nothing is saved by a preview.
     assert all(x.case is None for x in get_mark(session, principal=IOC, mark_id=WORD).exceptions)
@@ -253,12 +253,12 @@ def test_i16_the_preview_counts_the_kept_listings_that_would_change(
 
 def test_i16_revoking_restores_protection(session: Session, settings: Settings) -> None:
     case = olympic_case(session, settings)
-    title, where = "Olympic Bakery butter cookies", ("FR",)
+    title, where = "Olympic Flame butter cookies", ("FR",)
     before = verdict(session, title, where, "home")
-    dismiss(session, settings, case.id, "Olympic Bakery")
+    dismiss(session, settings, case.id, "Olympic Flame")
     assert verdict(session, title, where, "home") == "clean"
     made = service.case_exceptions(session, principal=IOC, case_id=case.id)
-    assert [x.text for x in made] == ["Olympic Bakery"]
+    assert [x.text for x in made] == ["Olympic Flame"]
     exception_id = made[0].id
     assert exception_id is not None
     with pytest.raises(NotFound):  # another holder's exception is not found
@@ -282,7 +282,7 @@ def test_i16_an_exception_keeps_its_id_when_its_mark_is_saved(
     from ringfence.registry.service import save_mark
 
     case = olympic_case(session, settings)
-    dismiss(session, settings, case.id, "Olympic Bakery")
+    dismiss(session, settings, case.id, "Olympic Flame")
     mark = get_mark(session, principal=IOC, mark_id=WORD)
     ids = [x.id for x in mark.exceptions]
     saved = save_mark(
