@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from ringfence.registry.builtin import builtin_document
 from ringfence.screening.detectors.terms import Affixes, lookalike_forms, year_forms
-from ringfence.screening.engine import MAX_SCANNED_DESCRIPTION, Engine, Listing, Verdict
+from ringfence.screening.engine import Engine, Listing, Verdict
 from ringfence.screening.findings import Finding
 from ringfence.screening.index import ScreeningData, builtin_data, dump_index, load_index
+from tests.screening.test_fast_path import assert_kernel_clean_is_clean
 
 D = date(2026, 6, 1)
 NEW_CLASSES = {"multi_letter", "spaced", "affix", "described", "nickname"}
@@ -552,13 +553,7 @@ TEXTS = st.lists(PIECES, max_size=12).map("".join)
 def test_i16_kernel_never_calls_clean_what_the_candidate_stage_proposes(
     engines: tuple[Engine, Engine], text: str
 ) -> None:
-    fast, _ = engines
-    assert fast.kernel is not None
-    statuses, _ = fast.kernel.scan_array(pa.array([text]), MAX_SCANNED_DESCRIPTION, False)
-    if statuses[0] == 0:  # CLEAN
-        scan = fast._scan("description", text)
-        assert not scan.uses_property()
-        assert fast.fuzzy.find(scan.view) == []
+    assert_kernel_clean_is_clean(engines[0], text)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

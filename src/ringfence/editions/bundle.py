@@ -741,12 +741,7 @@ def _check_merged(session: Session, plan: merge.Plan) -> None:
         if not wanted:
             continue
         table = _t(name)
-        pk = _pk(table)
-        keys = sorted({_key(table, r) for r in wanted}, key=_sort_key)
-        got: list[Row] = []
-        for chunk in _chunks(keys, 500):
-            cond = pk[0].in_([k[0] for k in chunk]) if len(pk) == 1 else tuple_(*pk).in_(chunk)
-            got.extend(dict(r) for r in session.execute(select(table).where(cond)).mappings())
+        got = list(merge.rows_by_key(session, table, [_key(table, r) for r in wanted]).values())
         order = [
             merge.content(table, r) for r in sorted(got, key=lambda r: _sort_key(_key(table, r)))
         ]

@@ -139,7 +139,8 @@ def _follow(table: Table, row: Row, ids: dict[str, dict[int, int]]) -> Row:
     return out
 
 
-def _existing(session: Session, table: Table, keys: list[tuple[Any, ...]]) -> dict[Any, Row]:
+def rows_by_key(session: Session, table: Table, keys: list[tuple[Any, ...]]) -> dict[Any, Row]:
+    """The rows here with these primary keys, by key (in chunks of a bounded IN list)."""
     pk = _pk(table)
     found: dict[Any, Row] = {}
     for start in range(0, len(keys), _CHUNK):
@@ -152,7 +153,7 @@ def _existing(session: Session, table: Table, keys: list[tuple[Any, ...]]) -> di
 
 def _plan_table(session: Session, table: Table, rows: list[Row], out: Plan) -> TablePlan:
     step = TablePlan()
-    existing = _existing(session, table, [_key(table, r) for r in rows])
+    existing = rows_by_key(session, table, [_key(table, r) for r in rows])
     # A row of a renumbered table may be here under another id (renumbered by an earlier
     # import, or allocated in another order): looked for by contents, unless the table is empty.
     renumbered = _renumbered(table) and session.scalar(select(table).limit(1)) is not None
