@@ -213,7 +213,7 @@ def _png() -> bytes:
 @pytest.fixture(scope="module")
 def image_reader() -> Callable[[bytes], None]:
     pytest.importorskip("PIL")
-    from ringfence.registry.bank import official_image
+    from ringfence.screening.bank import official_image
 
     def read(content: bytes) -> None:
         _refused(

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 
 from ringfence.core.security import Role
 from ringfence.core.settings import Settings
-from ringfence.enforcement.api import get_notice_connector
 from ringfence.enforcement.interfaces import InMemoryConnector
 from ringfence.enforcement.service import counter_notice_token
+from ringfence.web.enforcement.api import get_notice_connector
 from tests.conftest import Keys
 
 H = dict[str, str]

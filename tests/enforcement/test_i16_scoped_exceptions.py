@@ -16,6 +16,7 @@ from ringfence.core.settings import Settings
 from ringfence.enforcement import events, service
 from ringfence.enforcement.enums import Decision, ReasonCode
 from ringfence.enforcement.schemas import DecisionIn, ExceptionPreviewIn, ExceptionSpec
+from ringfence.flows import exceptions
 from ringfence.registry.enums import ExceptionReason
 from ringfence.registry.service import export_document, get_mark
 from ringfence.screening.engine import Engine, Listing
@@ -232,7 +233,7 @@ def test_i16_the_preview_counts_the_kept_listings_that_would_change(
     spec = ExceptionPreviewIn(
         mark=WORD, text="Olympic Flame", reason=ExceptionReason.grandfathered_brand, days=30
     )
-    preview = service.preview_exception(
+    preview = exceptions.preview_exception(
         session, principal=IOC, case_id=opened["a"].id, data=spec, now=T0
     )
     assert (preview.screened, preview.flagged, preview.rescreened) == (6, 5, 5)
@@ -247,7 +248,7 @@ def test_i16_the_preview_counts_the_kept_listings_that_would_change(
     # A bare word is refused by the preview as by the decision.
     bare = spec.model_copy(update={"text": "Olympic"})
     with pytest.raises(InvalidInput) as refused:
-        service.preview_exception(session, principal=IOC, case_id=opened["a"].id, data=bare)
+        exceptions.preview_exception(session, principal=IOC, case_id=opened["a"].id, data=bare)
     assert refused.value.code == "exception_too_broad"
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ringfence.enforcement.pages import highlight
 from ringfence.web.charts import bars, columns
+from ringfence.web.enforcement.pages import highlight
 
 
 def test_highlight_marks_the_spans_and_escapes_the_rest() -> None:

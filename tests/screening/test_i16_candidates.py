@@ -568,7 +568,7 @@ def test_i16_fast_and_reference_batches_agree_on_evasions(
 
 def test_i16_evasion_travels_to_cases_and_the_api(engines: tuple[Engine, Engine]) -> None:
     from ringfence.enforcement.schemas import FindingIn
-    from ringfence.web.screening import FindingOut
+    from ringfence.web.screening.api import FindingOut
 
     _, reference = engines
     finding = _screen(reference, "Olyrnpic hoodie").evidence[0]

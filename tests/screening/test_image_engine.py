@@ -10,8 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from ringfence.registry.bank import official_image
 from ringfence.registry.schemas import MarkImageIn, OfficialImageIn
+from ringfence.screening.bank import official_image
 from ringfence.screening.engine import Engine, listing_from_row
 from ringfence.screening.index import ScreeningData, dump_index, load_index
 from ringfence.screening.interfaces import ImageSources, MemoryObjectStore

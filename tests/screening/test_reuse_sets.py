@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from ringfence.core.errors import InvalidInput
-from ringfence.registry.bank import official_image
+from ringfence.screening.bank import official_image
 from ringfence.screening.detectors.image_reuse import HashBank, bank_hashes, find
 from ringfence.screening.detectors.photo_match import (
     FeatureIndex,

@@ -17,12 +17,12 @@ from ringfence.authenticity.enums import ScanStatus
 from ringfence.authenticity.schemas import ProductIn
 from ringfence.authenticity.service import ScanRequest, batch_codes, register_product, verify
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput
+from ringfence.core.money import royalty
 from ringfence.core.security import SYSTEM, Principal, Role
 from ringfence.registry.service import compile_index
 from ringfence.shop import service
 from ringfence.shop.enums import EntryKind, OfferStatus, OrderStatus
 from ringfence.shop.models import LedgerEntry, Offer, OfferStock, Order
-from ringfence.shop.money import royalty
 from ringfence.shop.payments import CAPTURE_FAILS, DECLINED, TIMEOUT, SandboxProvider
 from ringfence.shop.schemas import OfferIn, OrderOut, StorefrontIn
 from tests.shop.conftest import GTIN, NOW, TODAY, checkout_body, seed_shop

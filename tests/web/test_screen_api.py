@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from ringfence.core.security import Role
-from ringfence.web.screening import FindingOut, ScreenResponse
+from ringfence.web.screening.api import FindingOut, ScreenResponse
 from tests.conftest import Keys
 
 

@@ -27,7 +27,7 @@ from ringfence.authenticity.signing import b64url, generate, sign_many, signatur
 from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role, constant_time_equals
-from ringfence.editions.service import ensure_writable
+from ringfence.registry.archive import ensure_writable
 from ringfence.registry.builtin import IOC_ID
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import PartyKind
@@ -41,6 +41,32 @@ _UNITS = cast(Table, CodeUnit.__table__)
 _SCANS = cast(Table, Scan.__table__)
 
 # ------------------------------------------------------------------ signing keys
+
+# What a scan of each kind tells the person who scanned it (the API and the verify page).
+MESSAGES = {
+    ScanReason.issued: "This code was issued for an officially licensed product.",
+    ScanReason.not_issued: (
+        "This code was not issued for any officially licensed product. The item may be counterfeit."
+    ),
+    ScanReason.batch_recalled: "The licensee has withdrawn the batch this code belongs to.",
+    ScanReason.key_revoked: "The key that signed this code has been revoked.",
+    ScanReason.many_countries: (
+        "This genuine code has been scanned in too many countries in a short time: it has "
+        "probably been copied onto other items."
+    ),
+    ScanReason.many_devices: (
+        "This genuine code has been scanned on too many devices in a short time: it has "
+        "probably been copied onto other items."
+    ),
+    ScanReason.too_many_scans: (
+        "This genuine code has been scanned far more often than one item is: it has probably "
+        "been copied onto other items."
+    ),
+    ScanReason.scanned_away_from_sale: (
+        "This code's item was sold elsewhere and is now being scanned in other countries: it "
+        "has probably been copied onto other items."
+    ),
+}
 
 
 def _key_out(key: SigningKey) -> KeyOut:

@@ -25,9 +25,9 @@ def bank_add(
 ) -> None:
     """Hash official photos into the bank, for a licence (created or replaced by id)."""
     from ringfence.core.security import Principal, Role
-    from ringfence.registry.bank import official_image
     from ringfence.registry.models import Licence
     from ringfence.registry.service import save_images
+    from ringfence.screening.bank import official_image
     from ringfence.screening.images import MAX_BYTES
     from ringfence.screening.interfaces import ImageUnavailable, read_limited
 

@@ -209,7 +209,8 @@ def cases_decide(
 
     from ringfence.core.db import unit_of_work
     from ringfence.enforcement.schemas import DecisionIn, ExceptionPreviewIn
-    from ringfence.enforcement.service import decide, preview_exception
+    from ringfence.enforcement.service import decide
+    from ringfence.flows.exceptions import preview_exception
 
     if (except_mark is None) != (except_text is None):
         raise InvalidInput("--except-mark and --except-text go together", code="invalid_decision")

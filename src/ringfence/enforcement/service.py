@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, Select, false, func, select, true
@@ -41,7 +41,6 @@ from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ringfence.core.files import atomic_write
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
-from ringfence.editions.service import archived_edition_of
 from ringfence.enforcement import events
 from ringfence.enforcement.enums import (
     APPEAL_REASONS,
@@ -87,6 +86,7 @@ from ringfence.enforcement.schemas import (
     StrikesOut,
 )
 from ringfence.registry import service as registry
+from ringfence.registry.archive import archived_edition_of
 from ringfence.registry.enums import WORLDWIDE, PartyKind
 from ringfence.registry.models import Mark, MarkException, Party
 from ringfence.registry.schemas import ExceptionIn, MarkIn
@@ -94,7 +94,6 @@ from ringfence.screening.engine import ERROR, Engine, Listing, listing_from_row
 from ringfence.screening.index import builtin_data
 from ringfence.screening.normalize import normalize
 from ringfence.screening.rows import screen_rows
-from ringfence.streaming.models import ListingVerdict
 
 IOC = "IOC"
 OPENERS = frozenset({Role.admin, Role.rights_holder, Role.marketplace})
@@ -1039,12 +1038,21 @@ def _scoped_out(mark_id: str, x: ExceptionIn) -> ScopedException:
     )
 
 
+class KeptVerdicts(Protocol):
+    """The listing verdicts kept since a moment (the streaming domain keeps them): how many
+    listings were screened, how many were flagged (opened a case), and the latest ``limit``
+    flagged ones as (listing id, case id), newest first."""
+
+    def __call__(self, since: datetime, limit: int) -> tuple[int, int, list[tuple[str, int]]]: ...
+
+
 def preview_exception(
     session: Session,
     *,
     principal: Principal,
     case_id: int,
     data: ExceptionPreviewIn,
+    kept: KeptVerdicts,
     now: datetime | None = None,
 ) -> ExceptionPreviewOut:
     """What dismissing ``case_id`` with this exception would change, before it is saved: the
@@ -1066,19 +1074,11 @@ def preview_exception(
         replace(before.data, registry=doc.model_copy(update={"marks": marks})), compiled=False
     )
     since = now - timedelta(days=data.days)
-    kept = ListingVerdict.screened_at >= since
-    screened = session.scalar(select(func.count()).select_from(ListingVerdict).where(kept)) or 0
-    flagged_query = (
-        select(ListingVerdict.listing_id, Case)
-        .join(Case, ListingVerdict.case_id == Case.id)
-        .where(kept)
-    )
-    flagged = session.scalar(select(func.count()).select_from(flagged_query.subquery())) or 0
-    rows = session.execute(
-        flagged_query.order_by(ListingVerdict.screened_at.desc(), ListingVerdict.id.desc()).limit(
-            PREVIEW_LISTINGS
-        )
-    ).all()
+    screened, flagged, latest = kept(since, PREVIEW_LISTINGS)
+    cases = {
+        c.id: c for c in session.scalars(select(Case).where(Case.id.in_([c for _, c in latest])))
+    }
+    rows = [(listing_id, cases[case]) for listing_id, case in latest if case in cases]
     changes: dict[str, int] = {}
     examples: list[PreviewExample] = []
     today = now.date()

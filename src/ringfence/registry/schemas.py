@@ -208,7 +208,7 @@ class LicenceIn(_Model):
 PdqHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
-MAX_FEATURES = 64 * 1024  # photo_match.MAX_RECORD
+MAX_FEATURES = 64 * 1024  # feature_record.MAX_RECORD
 
 
 class OfficialImageIn(_Model):

@@ -21,7 +21,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 from ringfence.core.db import Base, utcnow
 from ringfence.core.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
-from ringfence.editions.service import ensure_edition_writable, ensure_writable
+from ringfence.registry import feature_record
+from ringfence.registry.archive import ensure_edition_writable, ensure_writable
 from ringfence.registry.builtin import IOC_ID
 from ringfence.registry.decision import LicenceIndex, licensor_rights
 from ringfence.registry.enums import WORLDWIDE, Channel, LicenceStatus, PartyKind
@@ -177,21 +178,12 @@ def image_out(img: OfficialImage) -> OfficialImageIn:
 
 
 def _features_problem(encoded: str) -> str | None:
-    """What is wrong with an image's base64 feature record, or None. The record's structure
-    is checked where the images extra is installed; elsewhere only its base64 and its magic."""
+    """What is wrong with an image's base64 feature record, or None."""
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         return "not base64"
-    try:
-        from ringfence.screening.detectors.photo_match import unpack  # noqa: PLC0415
-    except ImportError:
-        return None if data.startswith(b"RFF1") else "not a feature record"  # photo_match.MAGIC
-    try:
-        unpack(data)
-    except ValueError as exc:
-        return str(exc)
-    return None
+    return feature_record.problem(data)
 
 
 def _apply_image(session: Session, data: OfficialImageIn) -> None:

@@ -8,10 +8,10 @@ from datetime import datetime
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ringfence.authenticity.schemas import valid_gtin
+from ringfence.core.money import MINOR_UNITS
 from ringfence.core.schemas import InputModel
 from ringfence.registry.schemas import _check_territory
 from ringfence.shop.enums import OfferStatus, OrderStatus
-from ringfence.shop.money import MINOR_UNITS
 
 MAX_QUANTITY = 100
 MAX_MINOR = 10**12 - 1  # a price in minor units

@@ -50,8 +50,9 @@ from ringfence.authenticity.models import Product
 from ringfence.authenticity.service import issue_batch
 from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RingfenceError
+from ringfence.core.money import royalty
 from ringfence.core.security import SYSTEM, Principal, Role
-from ringfence.editions.service import ensure_writable
+from ringfence.registry.archive import ensure_writable
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import Channel, PartyKind
 from ringfence.registry.models import Licence, Party
@@ -66,7 +67,6 @@ from ringfence.shop.models import (
     PaymentIntent,
     Storefront,
 )
-from ringfence.shop.money import royalty
 from ringfence.shop.payments import PaymentError, PaymentProvider
 from ringfence.shop.schemas import (
     CheckoutIn,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -132,3 +132,23 @@ def record_verdict(
             row.case_id = opened[0].id
             session.flush()
     return row, created
+
+
+def kept_verdicts(
+    session: Session, since: datetime, limit: int
+) -> tuple[int, int, list[tuple[str, int]]]:
+    """The verdicts kept since ``since``: how many listings were screened, how many opened a
+    case, and the latest ``limit`` of those as (listing id, case id), newest first
+    (``enforcement.service.KeptVerdicts``, for the preview of an exception)."""
+    kept = ListingVerdict.screened_at >= since
+    screened = session.scalar(select(func.count()).select_from(ListingVerdict).where(kept)) or 0
+    flagged_query = select(ListingVerdict.listing_id, ListingVerdict.case_id).where(
+        kept, ListingVerdict.case_id.is_not(None)
+    )
+    flagged = session.scalar(select(func.count()).select_from(flagged_query.subquery())) or 0
+    latest = session.execute(
+        flagged_query.order_by(ListingVerdict.screened_at.desc(), ListingVerdict.id.desc()).limit(
+            limit
+        )
+    ).all()
+    return screened, flagged, [(lid, case) for lid, case in latest if case is not None]

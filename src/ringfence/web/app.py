@@ -24,29 +24,29 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import ringfence
-from ringfence.authenticity.api import public as verification_router
-from ringfence.authenticity.api import router as authenticity_router
-from ringfence.authenticity.api import scan_batcher
-from ringfence.authenticity.pages import router as authenticity_pages
 from ringfence.core.db import make_engine, make_session_factory, read_only_engine
 from ringfence.core.logging import configure_logging
 from ringfence.core.settings import Settings, get_settings
-from ringfence.editions.api import router as editions_router
-from ringfence.enforcement.api import router as enforcement_router
-from ringfence.enforcement.pages import router as enforcement_pages
-from ringfence.registry.api import router as registry_router
-from ringfence.registry.pages import router as registry_pages
-from ringfence.shop.api import router as shop_router
 from ringfence.shop.batching import CheckoutBatcher
-from ringfence.shop.pages import router as shop_pages
 from ringfence.shop.payments import provider_for
 from ringfence.web import errors
+from ringfence.web.authenticity.api import public as verification_router
+from ringfence.web.authenticity.api import router as authenticity_router
+from ringfence.web.authenticity.api import scan_batcher
+from ringfence.web.authenticity.pages import router as authenticity_pages
 from ringfence.web.clients import country_lookup
+from ringfence.web.editions.api import router as editions_router
+from ringfence.web.enforcement.api import router as enforcement_router
+from ringfence.web.enforcement.pages import router as enforcement_pages
 from ringfence.web.index_cache import IndexCache
 from ringfence.web.limits import BodyGuard
 from ringfence.web.pages import router as web_pages
 from ringfence.web.ratelimit import RateLimiter
-from ringfence.web.screening import router as screening_router
+from ringfence.web.registry.api import router as registry_router
+from ringfence.web.registry.pages import router as registry_pages
+from ringfence.web.screening.api import router as screening_router
+from ringfence.web.shop.api import router as shop_router
+from ringfence.web.shop.pages import router as shop_pages
 
 SIGN_IN_PER_MINUTE, SIGN_IN_BURST = 30.0, 20  # password guesses per client address
 

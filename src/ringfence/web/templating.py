@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-from ringfence.shop.money import MINOR_UNITS
+from ringfence.core.money import MINOR_UNITS
 from ringfence.web import i18n
 
 # Every page: only this site's own scripts, styles and forms; images also from data: URIs (the

@@ -31,7 +31,6 @@ The score of a confirmed match is the colour agreement.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,13 +40,14 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ringfence.registry import feature_record
+from ringfence.registry.feature_record import FEATURE_SIDE, HEADER, MAGIC, THUMB
+
 if TYPE_CHECKING:
     from ringfence.screening.detectors.photo_shape import Subject
 
-FEATURE_SIDE = 256  # keypoints are found on the photo scaled to this longer side
 BANK_KEYPOINTS = 300
 QUERY_KEYPOINTS = 600
-THUMB = 96
 CELL = 12
 RATIO = 0.8
 MAX_MATCH_BITS = 64
@@ -102,10 +102,7 @@ MIN_BACKDROP_PIXELS = 150
 LIGHTING_PULL = 0.02
 LIGHTING_RESIDUAL = 20.0  # median, sum of channels: a copy's colours fit closely
 
-MAGIC = b"RFF1"
-_HEADER = struct.Struct("<4sHHHB")  # magic, keypoints, height, width, plain background
 _POINT_SCALE = 64  # points are stored as uint16 in 1/64 pixel
-MAX_RECORD = 64 * 1024
 
 
 def foreground(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_] | None:
@@ -336,7 +333,7 @@ def pack(features: PhotoFeatures) -> bytes:
         raise ValueError("thumbnail not encodable")
     return b"".join(
         (
-            _HEADER.pack(MAGIC, n, features.height, features.width, int(features.plain)),
+            HEADER.pack(MAGIC, n, features.height, features.width, int(features.plain)),
             points.tobytes(),
             features.descriptors.tobytes(),
             np.packbits(features.mask).tobytes(),
@@ -347,19 +344,11 @@ def pack(features: PhotoFeatures) -> bytes:
 
 def unpack(data: bytes) -> PhotoFeatures:
     """The record from ``pack``'s bytes; ValueError naming what is wrong with them."""
-    if len(data) > MAX_RECORD:
-        raise ValueError(f"feature record over {MAX_RECORD} bytes")
-    if len(data) < _HEADER.size:
-        raise ValueError("feature record truncated")
-    magic, n, height, width, plain = _HEADER.unpack_from(data)
-    if magic != MAGIC:
-        raise ValueError("not a feature record")
-    if not (0 < height <= FEATURE_SIDE and 0 < width <= FEATURE_SIDE) or n > 4 * QUERY_KEYPOINTS:
-        raise ValueError("feature record header out of range")
-    at = _HEADER.size
-    sizes = (n * 4, n * 32, THUMB * THUMB // 8)
-    if len(data) < at + sum(sizes) + 4:
-        raise ValueError("feature record truncated")
+    if (problem := feature_record.problem(data)) is not None:
+        raise ValueError(problem)
+    _magic, n, height, width, plain = HEADER.unpack_from(data)
+    at = HEADER.size
+    sizes = feature_record.sections(n)
     points = np.frombuffer(data, "<u2", n * 2, at).reshape(n, 2).astype(np.float32)
     at += sizes[0]
     descriptors = np.frombuffer(data, np.uint8, n * 32, at).reshape(n, 32).copy()

@@ -1,7 +1,7 @@
 """The licensee portal (my licences and what they cover, my products, requesting and
 downloading code batches as CSV or a printable QR sheet) and the buyer's "report a fake" form
 on the verify page. Reads and commands go through the services with the signed-in user's
-principal; the report form opens a case through ``enforcement.service.open_case``."""
+principal; the report form opens a case through ``flows.reports.report_fake``."""
 
 from __future__ import annotations
 
@@ -13,13 +13,9 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from ringfence.authenticity import service
 from ringfence.authenticity.labels import csv_lines, qr
-from ringfence.authenticity.models import Product
 from ringfence.authenticity.schemas import MAX_BATCH
-from ringfence.core.errors import InvalidInput
-from ringfence.core.security import SYSTEM, Role
-from ringfence.enforcement.enums import CaseSource
-from ringfence.enforcement.schemas import CaseIn
-from ringfence.enforcement.service import open_case
+from ringfence.core.security import Role
+from ringfence.flows import reports
 from ringfence.registry.service import list_licences
 from ringfence.web.clients import client_address
 from ringfence.web.deps import IndexDep
@@ -30,7 +26,6 @@ router = APIRouter(include_in_schema=False, tags=["pages"], default_response_cla
 
 PORTAL = (Role.licensee, Role.admin)
 SHEET_MAX = 200  # QR codes on one printable sheet
-REPORTS_CHANNEL = "buyer-reports"  # the "marketplace" of cases opened from the verify page
 
 
 @router.get("/portal")
@@ -160,25 +155,15 @@ def report_fake(
     IOC when the code names no registered product)."""
     limiter: RateLimiter = request.app.state.verify_limiter
     limiter.hit(client_address(request))
-    where = where.strip()
-    if not where:
-        raise InvalidInput("say where you bought the item", code="where_required")
-    product = page.db.get(Product, gtin) if gtin.isdigit() else None
-    open_case(
+    reports.report_fake(
         page.db,
-        principal=SYSTEM,
-        data=CaseIn(
-            source=CaseSource.buyer_report,
-            marketplace=REPORTS_CHANNEL,
-            listing_id=f"{gtin}/{serial}"[:100] or "unknown",
-            listing_version=page.visitor[:16],
-            seller_id=(seller.strip() or "unknown-seller")[:100],
-            title=f"{where}: {details.strip()}"[:2000],
-            marks=list(product.marks) if product else [],
-            reporter="buyer:web",
-            note=details.strip() or None,
-        ),
         settings=page.settings,
+        gtin=gtin,
+        serial=serial,
+        where=where,
+        seller=seller,
+        details=details,
+        visitor=page.visitor,
     )
     page.db.commit()
     return page.redirect("/verify", done="reported")

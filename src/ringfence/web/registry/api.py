@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 
 from ringfence.core.errors import InvalidInput
 from ringfence.registry import service
-from ringfence.registry.bank import official_image
 from ringfence.registry.enums import PartyKind
 from ringfence.registry.schemas import (
     AuthorizeRequest,
@@ -27,6 +26,7 @@ from ringfence.registry.schemas import (
     PartyIn,
     Text,
 )
+from ringfence.screening.bank import official_image
 from ringfence.web.deps import CurrentPrincipal, IndexCacheDep, IndexDep, SessionDep
 
 router = APIRouter(prefix="/v1")

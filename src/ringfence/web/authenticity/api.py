@@ -12,11 +12,9 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from ringfence.authenticity import service
-from ringfence.authenticity.clones import Thresholds
 from ringfence.authenticity.codes import parse_uri, unit_code
-from ringfence.authenticity.enums import ScanReason, ScanStatus
+from ringfence.authenticity.enums import ScanStatus
 from ringfence.authenticity.labels import csv_lines, qr
-from ringfence.authenticity.models import Product
 from ringfence.authenticity.schemas import (
     BatchOut,
     BulkVerifyIn,
@@ -32,13 +30,9 @@ from ringfence.authenticity.schemas import (
     VerifyOut,
 )
 from ringfence.core.batching import Batcher
-from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput
-from ringfence.core.security import SYSTEM
 from ringfence.core.settings import Settings
-from ringfence.enforcement.enums import CaseSource
-from ringfence.enforcement.schemas import CaseIn
-from ringfence.enforcement.service import open_case
+from ringfence.flows import scans as scan_flow
 from ringfence.registry.schemas import iso_territories
 from ringfence.web.clients import CountryLookup, client_address, device_of, network_prefix
 from ringfence.web.deps import CurrentPrincipal, IndexDep, SessionDep, SettingsDep
@@ -46,7 +40,6 @@ from ringfence.web.page import get_page
 from ringfence.web.ratelimit import RateLimiter
 
 router = APIRouter(tags=["authenticity"])
-CLONE_CHANNEL = "authenticity-scans"  # the "marketplace" of cases opened by clone detection
 public = APIRouter(tags=["verification"])
 
 TITLES = {
@@ -54,30 +47,6 @@ TITLES = {
     ScanStatus.not_genuine: "Not genuine",
     ScanStatus.revoked: "Withdrawn",
     ScanStatus.suspicious: "Suspicious",
-}
-MESSAGES = {
-    ScanReason.issued: "This code was issued for an officially licensed product.",
-    ScanReason.not_issued: (
-        "This code was not issued for any officially licensed product. The item may be counterfeit."
-    ),
-    ScanReason.batch_recalled: "The licensee has withdrawn the batch this code belongs to.",
-    ScanReason.key_revoked: "The key that signed this code has been revoked.",
-    ScanReason.many_countries: (
-        "This genuine code has been scanned in too many countries in a short time: it has "
-        "probably been copied onto other items."
-    ),
-    ScanReason.many_devices: (
-        "This genuine code has been scanned on too many devices in a short time: it has "
-        "probably been copied onto other items."
-    ),
-    ScanReason.too_many_scans: (
-        "This genuine code has been scanned far more often than one item is: it has probably "
-        "been copied onto other items."
-    ),
-    ScanReason.scanned_away_from_sale: (
-        "This code's item was sold elsewhere and is now being scanned in other countries: it "
-        "has probably been copied onto other items."
-    ),
 }
 
 
@@ -347,36 +316,9 @@ def scan_batcher(factory: sessionmaker[Session], settings: Settings) -> Batcher:
     in batches (docs/authenticity.md)."""
 
     def work(session: Session, scans: Sequence[service.ScanRequest]) -> list[VerifyOut]:
-        return _scans_answered(session, settings, list(scans))
+        return scan_flow.answer(session, settings, list(scans))
 
     return Batcher(factory, {"scan": work}, name="scans")
-
-
-def _scans_answered(
-    session: Session, settings: Settings, scans: list[service.ScanRequest]
-) -> list[VerifyOut]:
-    """Verify and log scans and open a case for each code that has just turned suspicious, in
-    the session's transaction (the caller commits)."""
-    now = utcnow()
-    results = service.verify(session, requests=scans, limits=Thresholds.of(settings), now=now)
-    for scan, result in zip(scans, results, strict=True):
-        if result.newly_suspicious:
-            _report_clone(session, settings, result, scan.country)
-    return [
-        VerifyOut(
-            status=r.status,
-            reason=r.reason,
-            message=MESSAGES[r.reason],
-            gtin=r.code.gtin,
-            serial=r.code.serial,
-            lot=r.code.lot,
-            product=r.product,
-            licensor=r.licensor,
-            licensee=r.licensee,
-            checked_at=now,
-        )
-        for r in results
-    ]
 
 
 @router.post("/v1/codes/verify", response_model=list[VerifyOut])
@@ -393,36 +335,9 @@ def verify_many(
         except InvalidInput as exc:
             raise InvalidInput(exc.msg, code=exc.code, loc=("codes", i)) from None
         scans.append(service.ScanRequest(code, body.country, None, f"party:{principal.party_id}"))
-    answered = _scans_answered(session, settings, scans)
+    answered = scan_flow.answer(session, settings, scans)
     session.commit()
     return answered
-
-
-def _report_clone(
-    session: Session, settings: Settings, result: service.Verification, country: str | None
-) -> None:
-    """A code that has just turned suspicious opens an enforcement case for the owner of the
-    product's marks, in the same transaction as the scan that tripped it. The "listing" is the
-    unit code itself (deduplicated like a listing): who printed the copies is what the case is
-    there to find out."""
-    code = result.code
-    product = session.get_one(Product, code.gtin)
-    open_case(
-        session,
-        principal=SYSTEM,
-        data=CaseIn(
-            source=CaseSource.authenticity_scan,
-            marketplace=CLONE_CHANNEL,
-            listing_id=f"{code.gtin}/{code.serial}",
-            seller_id="unknown",
-            title=f"Cloned authenticity code on {product.name} ({result.reason.value})",
-            marks=list(product.marks),
-            territories=[country] if country else [],
-            risk=1.0,
-            note=MESSAGES[result.reason],
-        ),
-        settings=settings,
-    )
 
 
 _VERIFY_DOC = {

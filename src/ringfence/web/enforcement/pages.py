@@ -39,6 +39,7 @@ from ringfence.enforcement.schemas import (
     ExceptionPreviewIn,
     ExceptionSpec,
 )
+from ringfence.flows import exceptions
 from ringfence.registry.enums import ExceptionReason
 from ringfence.web.charts import bars, columns
 from ringfence.web.deps import EngineDep
@@ -321,7 +322,7 @@ def decide(
         text = " ".join(exception_text.split()) or chosen["text"]
         add = ExceptionSpec(mark=chosen["mark"], text=text, reason=exception_reason)
         if confirmed != "1":
-            preview = service.preview_exception(
+            preview = exceptions.preview_exception(
                 page.db,
                 principal=principal,
                 case_id=case_id,

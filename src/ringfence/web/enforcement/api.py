@@ -39,6 +39,7 @@ from ringfence.enforcement.schemas import (
     ScreenedOut,
     StrikesOut,
 )
+from ringfence.flows import exceptions
 from ringfence.web.deps import (
     CurrentPrincipal,
     EngineDep,
@@ -243,7 +244,7 @@ def preview_exception(
     """What dismissing the case with this exception (``add_exception`` of a decision) would
     change, before it is saved: the scoped exception, and how many flagged listings of the kept
     listing verdicts would change verdict, with examples. Nothing is written."""
-    return service.preview_exception(session, principal=principal, case_id=case_id, data=body)
+    return exceptions.preview_exception(session, principal=principal, case_id=case_id, data=body)
 
 
 @router.get("/cases/{case_id}/exceptions", response_model=list[ScopedException])
