@@ -1097,6 +1097,348 @@ def merch_items(lang: str) -> list[tuple[str, str, str]]:
     return out
 
 
+# --- added for issue 16, second round: forms the registry now carries (mottos in the registry's
+# languages, translations and inflections, editions' names in other languages, the symbol's
+# singular forms) and more look-alike brands across product categories. Written from public
+# facts (each form is in marks.tsv or rings.tsv with its basis), not from any evaluation set.
+
+OLYMPIC_NAMED_MORE: dict[tuple[str, str], dict[str, list[str]]] = {
+    ("motto-olympic", "motto"): {
+        "en": [
+            "[Faster, Higher, Stronger] Vintage Tee",
+            "[Citius Altius Fortius] Embroidered Cap",
+            "[Faster Higher Stronger Together] Water Bottle",
+            "Mug [Citius, Altius, Fortius - Communiter]",
+            "[Faster, Higher, Stronger] Wall Art Print",
+            "Pin [Citius Altius Fortius] Gold Tone",
+        ],
+        "fr": [
+            "T-shirt [Plus vite, plus haut, plus fort]",
+            "Mug [Citius Altius Fortius]",
+            "Affiche [Plus vite, plus haut, plus fort - Ensemble]",
+        ],
+        "de": [
+            "Tasse [Schneller, höher, stärker]",
+            "T-Shirt [Schneller höher stärker gemeinsam]",
+            "Poster [Citius Altius Fortius]",
+        ],
+        "es": [
+            "Camiseta [Más rápido, más alto, más fuerte]",
+            "Taza [Más rápido, más alto, más fuerte - juntos]",
+            "Gorra [Citius Altius Fortius]",
+        ],
+        "pt": [
+            "Camiseta [Mais rápido, mais alto, mais forte]",
+            "Caneca [Citius Altius Fortius]",
+            "Boné [Mais rápido, mais alto, mais forte - juntos]",
+        ],
+        "it": [
+            "Maglietta [Più veloce, più in alto, più forte]",
+            "Tazza [Citius Altius Fortius]",
+            "Felpa [Più veloce, più in alto, più forte - insieme]",
+        ],
+        "nl": [
+            "Mok [Sneller, hoger, sterker]",
+            "T-shirt [Sneller hoger sterker samen]",
+            "Poster [Citius Altius Fortius]",
+        ],
+        "ru": [
+            "Футболка [Быстрее, выше, сильнее]",
+            "Кружка [Быстрее выше сильнее вместе]",
+            "Значок [Citius Altius Fortius]",
+        ],
+        "pl": [
+            "Kubek [Szybciej, wyżej, mocniej]",
+            "Koszulka [Citius Altius Fortius]",
+            "Plakat [Szybciej wyżej mocniej]",
+        ],
+        "zh": ["[更快更高更强] 纪念T恤", "[更快、更高、更强——更团结] 徽章", "[更快更高更强]马克杯"],
+        "ja": [
+            "[より速く、より高く、より強く] Tシャツ",
+            "[Citius Altius Fortius] マグカップ",
+            "[より速く、より高く、より強く－共に] ポスター",
+        ],
+        "ko": ["[더 빠르게, 더 높게, 더 강하게] 티셔츠", "[Citius Altius Fortius] 머그컵"],
+        "ar": ["قميص [أسرع، أعلى، أقوى]", "كوب [Citius Altius Fortius]"],
+    },
+    ("phrase-olympic-games", "translation"): {
+        "pl": [
+            "Koszulka [Igrzyska Olimpijskie] 2024",
+            "Kubek [Igrzysk Olimpijskich] Paryż",
+            "Przypinka [olimpijska] reprezentacji Polski",
+            "Medal [olimpijski] replika",
+        ],
+        "nl": [
+            "Mok [Olympische Spelen] Parijs",
+            "[Olympische Winterspelen] sjaal TeamNL",
+            "Speldje [Olympische] ploeg",
+        ],
+        "el": [
+            "Μπλουζάκι [Ολυμπιακοί Αγώνες] Παρίσι",
+            "Καρφίτσα [Ολυμπιακών Αγώνων] 2004",
+            "Κούπα [Ολυμπιακοί Αγώνες] Αθήνα",
+        ],
+        "ru": [
+            "Значок [олимпийская] сборная России",
+            "Футболка [Олимпийских игр] 2014",
+            "Кружка [олимпийские] кольца сувенир",
+            "Медаль [олимпийская] копия",
+        ],
+        "ar": [
+            "قميص [الألعاب الأولمبية] باريس",
+            "ميدالية [أولمبية] تذكارية",
+            "وشاح الفريق [الأولمبي]",
+        ],
+        "es": [
+            "Sudadera [Juegos Olímpicos de Invierno]",
+            "Pin [JJOO] París 2024",
+            "Bufanda selección [olímpica] española",
+            "Réplica antorcha [olímpicas] llama",
+        ],
+        "it": [
+            "Sciarpa [Olimpiadi invernali] 2026",
+            "Spilla squadra [olimpica] italiana",
+            "Cappellino [olimpici] Italia Team",
+        ],
+        "pt": ["Camisa [Jogos Olímpicos de Inverno]", "Bandeira time [olímpica] Brasil"],
+        "de": [
+            "Schal [Olympische Winterspiele] 2026",
+            "Pin [Olympische Sommerspiele] Paris",
+            "Trikot [olympisches] Team Deutschland",
+        ],
+        "ko": ["[올림픽 경기 대회] 기념 메달", "[올림픽] 국가대표 티셔츠"],
+        "ja": ["[東京五輪] 公式 ピンバッジ", "[東京五輪] 記念 タオル"],
+        "zh": ["[奥运] 纪念 徽章 套装", "[冬奧] 紀念 徽章"],
+        "en": [
+            "[Summer Olympics] 2024 Pin",
+            "[Winter Olympics] Team Beanie",
+            "[Summer Olympics] Souvenir Mug",
+        ],
+    },
+    ("edition-paris-2024", "edition-variant"): {
+        "it": [
+            "Maglietta [Parigi 2024]",
+            "Spilla ufficiale [Parigi 2024]",
+            "Peluche mascotte [Parigi 2024]",
+        ],
+        "nl": ["Mok [Parijs 2024]", "Speldje [Parijs 2024]"],
+        "pl": ["Koszulka [Paryż 2024]", "Maskotka [Paryż 2024]"],
+        "ru": ["Значок [Париж 2024]", "Футболка [Париж 2024]"],
+        "zh": ["[巴黎2024] 纪念徽章", "[巴黎奥运] 吉祥物 公仔", "[巴黎2024] 纪念T恤"],
+        "ja": [
+            "[パリ2024] ピンバッジ",
+            "[パリ五輪] 公式 タオル",
+            "[パリ2024] マスコット ぬいぐるみ",
+        ],
+        "ko": ["[파리 2024] 기념 배지", "[파리 2024] 마스코트 인형"],
+        "ar": ["قميص [باريس 2024]", "دبوس [باريس 2024]"],
+        "el": ["Μπλουζάκι [Παρίσι 2024]", "Καρφίτσα [Παρίσι 2024]"],
+    },
+    ("edition-la28", "edition-variant"): {
+        "en": [
+            "[Los Angeles 2028] Souvenir Pin",
+            "[LA 28] Games Hoodie",
+            "[Los Angeles 2028] Team Cap",
+        ],
+        "es": ["Gorra [Los Ángeles 2028]", "Pin [Los Ángeles 2028]"],
+        "zh": ["[洛杉矶2028] 纪念徽章", "[洛杉矶奥运] T恤"],
+        "ja": ["[ロサンゼルス2028] ピンバッジ", "[ロス五輪] Tシャツ"],
+        "ko": ["[로스앤젤레스 2028] 기념 모자"],
+        "ru": ["Значок [Лос-Анджелес 2028]"],
+    },
+    ("edition-milano-cortina-2026", "edition-variant"): {
+        "en": [
+            "[Milan Cortina 2026] Beanie",
+            "[Milan-Cortina 2026] Pin Badge",
+            "[Milan Cortina 2026] Mascot Plush",
+        ],
+        "de": ["Mütze [Mailand-Cortina 2026]", "Pin [Mailand Cortina 2026]"],
+        "fr": ["Bonnet [Milan-Cortina 2026]", "Peluche mascotte [Milan-Cortina 2026]"],
+        "es": ["Gorro [Milán Cortina 2026]", "Pin [Milán-Cortina 2026]"],
+        "zh": ["[米兰冬奥会] 纪念徽章", "[米兰-科尔蒂纳2026] 吉祥物"],
+        "ja": ["[ミラノ・コルティナ2026] ピンバッジ", "[ミラノ・コルティナ五輪] マフラー"],
+        "ko": ["[밀라노 코르티나 2026] 기념 배지"],
+        "ru": ["Шапка [Милан-Кортина 2026]"],
+    },
+    ("edition-tokyo-2020", "edition-variant"): {
+        "de": ["Pin [Tokio 2020] Maskottchen", "T-Shirt [Tokio 2020]"],
+        "es": ["Camiseta [Tokio 2020]", "Pin [Tokio 2020]"],
+        "ru": ["Значок [Токио 2020]"],
+        "zh": ["[东京2020] 纪念徽章", "[东京奥运] 纪念T恤"],
+        "ko": ["[도쿄 2020] 기념 배지"],
+        "pl": ["Koszulka [Tokio 2020]"],
+    },
+    ("edition-beijing-2022", "edition-variant"): {
+        "fr": ["Peluche [Pékin 2022] mascotte", "Pin's [Pékin 2022]"],
+        "de": ["Maskottchen [Peking 2022] Plüsch", "Pin [Peking 2022]"],
+        "es": ["Peluche [Pekín 2022]"],
+        "it": ["Peluche [Pechino 2022]"],
+        "pt": ["Pelúcia [Pequim 2022]"],
+        "ru": ["Значок [Пекин 2022]"],
+        "zh": ["[北京冬奥] 纪念徽章", "[北京冬奥会] 纪念品 套装"],
+        "ko": ["[베이징 2022] 기념 배지"],
+    },
+    ("edition-london-2012", "edition-variant"): {
+        "fr": ["Pin's [Londres 2012]", "T-shirt [Londres 2012]"],
+        "es": ["Camiseta [Londres 2012]", "Pin [Londres 2012]"],
+        "it": ["Spilla [Londra 2012]"],
+        "nl": ["Speldje [Londen 2012]"],
+        "ru": ["Значок [Лондон 2012]"],
+        "zh": ["[伦敦2012] 纪念徽章"],
+        "ja": ["[ロンドン2012] ピンバッジ"],
+    },
+    ("edition-athens-2004", "edition-variant"): {
+        "fr": ["Pin's [Athènes 2004]"],
+        "de": ["Pin [Athen 2004]"],
+        "es": ["Pin [Atenas 2004]"],
+        "it": ["Spilla [Atene 2004]"],
+        "el": ["Καρφίτσα [Αθήνα 2004]", "Μπλουζάκι [Αθήνα 2004]"],
+        "ru": ["Значок [Афины 2004]"],
+    },
+    ("edition-sochi-2014", "edition-variant"): {
+        "fr": ["Peluche [Sotchi 2014]"],
+        "de": ["Maskottchen [Sotschi 2014]"],
+        "ru": ["Значок [Сочи 2014]", "Талисман [Сочи 2014] мишка"],
+        "zh": ["[索契2014] 纪念徽章"],
+    },
+    ("edition-moscow-1980", "edition-variant"): {
+        "ru": ["Значок [Москва-80] мишка", "Марка [Олимпиада-80] СССР", "Вымпел [Москва 1980]"],
+        "de": ["Anstecknadel [Moskau 1980]"],
+        "fr": ["Pin's [Moscou 1980]"],
+    },
+    ("symbol-olympic-rings", "symbol-words"): {
+        "en": [
+            "[Olympic Ring] Necklace Gold",
+            "[Five Ring Logo] Embroidered Hoodie",
+            "[5 Olympic Rings] Car Sticker",
+            "[Olympic Circles] Logo Keyring",
+        ],
+        "fr": ["Collier [anneau olympique]", "Sticker [5 anneaux] des Jeux"],
+        "de": ["Kette [olympischer Ring]", "Aufkleber [5 Ringe] Spiele"],
+        "es": ["Collar [aro olímpico]", "Pegatina [5 aros] Juegos"],
+        "it": ["Adesivo [cerchi olimpici]", "Spilla [5 cerchi] Giochi"],
+        "nl": ["Sticker [olympische ringen]", "Speldje [vijf ringen] Spelen"],
+        "pl": ["Naklejka [koła olimpijskie]", "Przypinka [pięć kół] Igrzysk"],
+        "pt": ["Adesivo [aros olímpicos]", "Pin [5 anéis] dos Jogos"],
+        "ja": ["[オリンピックリング] ネックレス", "[五輪マーク] ステッカー"],
+        "ko": ["[올림픽 링] 목걸이", "[오륜 마크] 스티커"],
+        "ar": ["قلادة [الحلقات الأولمبية]", "ملصق [الحلقات الخمس] الأولمبية"],
+    },
+}
+
+OTHER_MORE: dict[tuple[str, str], dict[str, list[str]]] = {
+    ("word-olympia", "brand"): {
+        "en": [
+            "[Olympus] TG-6 Tough Camera Red",
+            "[Olympia] Typewriter Carrying Case",
+            "[Olympus] WS-853 Voice Recorder",
+            "[Olympia] Tile Porcelain Floor 12x24",
+            "[Olympus] Stylus Epic Film Camera",
+            "[Olympia] Luggage Rolling Duffel 22 inch",
+            "[Olympea] Eau de Parfum 80ml",
+            "[Olympia] Provisions Salami Chorizo",
+            "[Olympus] Endoscope Light Source",
+            "[Olympia] Beer Tin Sign Vintage",
+            "[Olympus] PT-059 Underwater Housing",
+            "[Olympia] Gaming Chair Ergonomic",
+            "[Olympus] LS-P5 Audio Recorder",
+            "[Olympia] Cash Register CM 941",
+            "[Olympus] M.Zuiko 45mm f/1.8 Lens",
+        ],
+        "de": [
+            "[Olympia] Kassensystem CM 962",
+            "[Olympia] Tischrechner mit Druckwerk",
+            "[Olympus] Objektiv 40-150mm",
+            "[Olympia] Türsprechanlage",
+            "[Olympia] Laminiergerät A4",
+            "[Olympus] Diktiergerät DS-9500",
+        ],
+        "fr": [
+            "Objectif [Olympus] M.Zuiko 12-40",
+            "Broyeuse [Olympia] coupe croisée",
+            "Parfum [Olympéa] Paco Rabanne 50 ml",
+        ],
+        "es": [
+            "Objetivo [Olympus] 14-150 mm",
+            "Calculadora [Olympia] con impresora",
+            "Perfume [Olympéa] mujer 80 ml",
+        ],
+        "it": [
+            "Condizionatore [Olimpia] Splendid portatile",
+            "Obiettivo [Olympus] 12-45 mm",
+            "Deumidificatore [Olimpia] Splendid",
+        ],
+        "pl": ["Obiektyw [Olympus] 25 mm", "Niszczarka [Olympia] dokumentów"],
+        "ja": [
+            "[オリンパス] 顕微鏡 CX23",
+            "[オリンパス] デジタル一眼 レンズ",
+            "[オリンパス] 内視鏡 部品",
+        ],
+        "zh": ["[奥林巴斯] 镜头 12-40mm", "[奥林巴斯] 显微镜 CX23"],
+        "ru": ["Объектив [Olympus] 14-42 мм", "Калькулятор [Olympia] настольный"],
+    },
+    ("word-olympic", "brand"): {
+        "en": [
+            "[Olympic] Paint Elite Woodland Oil Stain",
+            "[Olympic] Eyewear Polarized Sunglasses",
+            "[Olympic] Steel Sheet Metal 16 Gauge",
+            "[Olympic] Cascade Tent 4 Person",
+            "[Olympian] Labs Collagen Peptides",
+            "[Olympic] Trails Mountain Bike Helmet",
+            "[Olympic] Mountain Coffee Whole Bean",
+            "[Olympian] Labs Keto Protein Powder",
+            "[Olympic] Provisions Greek Yogurt",
+            "[Olympic] Kitchen Mixer Bowl Replacement",
+            "[Olympic] Fence Post Caps Pack of 10",
+            "[Olympic] Tools Socket Wrench Set",
+        ],
+        "pl": [
+            "Suplement [Olimp] Chela-Mag B6",
+            "Białko [Olimp] Whey Protein Complex",
+            "Witaminy [Olimp] Gold-Vit C",
+        ],
+        "de": ["[Olimp] Whey Protein Complex 700 g", "[Olympic] Ersatzteile Nähmaschine"],
+        "ru": ["Витамины [Olimp] Chela-Mag", "Протеин [Olimp] Whey 2 кг"],
+        "es": ["Proteína [Olimp] Whey 700 g", "Vitaminas [Olimp] Chela-Mag B6"],
+        "ja": ["[オリンピック] ホームセンター 収納ケース"],
+    },
+    ("symbol-olympic-rings", "rings-generic"): {
+        "en": [
+            "[Five Ring] Binder Clips",
+            "[5 Ring] Stacking Toy Baby",
+            "Gymnastic [Ring] Straps Set",
+            "[Five Ring] Burner Gas Stove",
+            "[5 Ring] Pop-Up Play Tent",
+            "[Five Ring] Key Holder Steel",
+        ],
+        "fr": ["Classeur [5 anneaux] A4", "Jeu de lancer [5 anneaux] enfants"],
+        "de": ["Ordner [5 Ringe] A4", "Ringwurfspiel [5 Ringe] Holz"],
+        "es": ["Carpeta [5 anillas] A4", "Juego de lanzar [5 aros] infantil"],
+        "nl": ["Multomap [vijf ringen] A4"],
+    },
+    ("word-olympic", "lifting"): {
+        "pl": ["Sztanga [olimpijska] 20 kg", "Talerze [olimpijskie] 50 mm gumowane"],
+        "ru": ["Штанга [олимпийская] 20 кг", "Блины [олимпийские] 50 мм"],
+        "it": ["Bilanciere [olimpica] 20 kg", "Dischi [olimpici] bumper"],
+        "es": ["Barra [olímpica] 15 kg mujer", "Discos [olímpicos] de hierro 10 kg"],
+    },
+    ("word-olympic", "pool"): {
+        "pl": ["Pokrywa na basen [olimpijski]"],
+        "ru": ["Бассейн [олимпийский] абонемент"],
+    },
+}
+
+
+def _merge(into: dict, more: dict) -> None:
+    for key, by_lang in more.items():
+        for lang, items in by_lang.items():
+            into.setdefault(key, {}).setdefault(lang, []).extend(items)
+
+
+_merge(OLYMPIC_NAMED, OLYMPIC_NAMED_MORE)
+_merge(OTHER, OTHER_MORE)
+
+
 EVASION_KINDS = (
     "spaced",
     "separator",

@@ -11,7 +11,7 @@ Features of a mention (each a string, hashed with CRC-32 into ``2**DIM_BITS`` sl
 * the words of a window around the span (``w:``), on each side (``l:``, ``r:``), the word just
   before (``l1:``) and the words just after (``r1:``, ``r2:``: the head noun the mention
   modifies, "Olympic *barbell*"), word bigrams of the window (``b:``);
-* character 3- and 4-grams of the window's text, the mention blanked out (``c:``): morphology
+* character 3-, 4- and 5-grams of the window's text, the mention blanked out (``c:``): morphology
   and scripts written without spaces (数学奥林匹克);
 * the mention as written, normalised (``m:``), and its mark (``mark:``);
 * every word of the listing's title (``t:``);
@@ -46,11 +46,11 @@ from ringfence.core.errors import InvalidInput
 from ringfence.screening.normalize import normalize_term
 
 FORMAT = "ringfence-sense-model"
-VERSION = 1
+VERSION = 2  # 2: character 3- to 5-grams (issue 16, second round)
 DIM_BITS = 20
 WINDOW_WORDS = 4  # words each side of the mention
 WINDOW_CHARS = 24  # characters each side for the character n-grams
-CHAR_NGRAMS = (3, 4)
+CHAR_NGRAMS = (3, 4, 5)
 TOP_TERMS = 3  # context terms named in the evidence
 # Defaults when a model file carries none (a model trained without a development set).
 DEFAULT_REVIEW = 0.3
