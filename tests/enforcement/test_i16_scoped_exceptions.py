@@ -39,7 +39,7 @@ FLAGGED = {"infringing", "review"}
 def olympic_case(session: Session, settings: Settings, **over: Any) -> Any:
     body: dict[str, Any] = {
         "listing_id": "flame-1",
-        "title": "Olympic Flame butter cookies",
+        "title": "Official Olympic Flame butter cookies tin",
         "marks": [WORD],
         "territories": ["FR"],
         "category": "home",
@@ -114,10 +114,10 @@ def test_i16_a_dismissal_never_unprotects_outside_its_phrase_territories_and_cat
 ) -> None:
     case = olympic_case(session, settings)
     cases = [
-        ("Olympic Flame butter cookies", ("FR",), "home"),
-        ("Olympic Flame butter cookies", ("DE",), "home"),  # another territory
-        ("Olympic Flame butter cookies", ("FR",), "apparel"),  # another category
-        ("Olympic Flame butter cookies", ("FR",), None),  # no category
+        ("Official Olympic Flame butter cookies tin", ("FR",), "home"),
+        ("Official Olympic Flame butter cookies tin", ("DE",), "home"),  # another territory
+        ("Official Olympic Flame butter cookies tin", ("FR",), "apparel"),  # another category
+        ("Official Olympic Flame butter cookies tin", ("FR",), None),  # no category
         ("Olympic hoodie", ("FR",), "home"),  # the mark outside the phrase
         ("Olympic cookies", ("FR",), "home"),
     ]
@@ -138,7 +138,7 @@ def test_i16_a_dismissal_never_unprotects_outside_its_phrase_territories_and_cat
 def test_i16_a_category_covers_its_subcategories_only(session: Session, settings: Settings) -> None:
     case = olympic_case(session, settings, category="home.drinkware")
     dismiss(session, settings, case.id, "Olympic Flame")
-    title = "Olympic Flame butter cookies"
+    title = "Official Olympic Flame butter cookies tin"
     assert verdict(session, title, ("FR",), "home.drinkware.mugs") == "clean"
     assert verdict(session, title, ("FR",), "home") in FLAGGED
     assert verdict(session, title, ("FR",), "home.textiles") in FLAGGED
@@ -210,10 +210,10 @@ def test_i16_the_preview_counts_the_kept_listings_that_would_change(
 ) -> None:
     at = T0 - timedelta(days=1)
     listings = {
-        "a": ("Olympic Flame butter cookies", ["FR"], "home"),  # changes
+        "a": ("Official Olympic Flame butter cookies tin", ["FR"], "home"),  # changes
         "b": ("Olympic Flame tins", ["FR"], "home.drinkware"),  # changes
-        "c": ("Olympic Flame butter cookies", ["DE"], "home"),  # another territory
-        "d": ("Olympic Flame butter cookies", ["FR"], "apparel"),  # another category
+        "c": ("Official Olympic Flame butter cookies tin", ["DE"], "home"),  # another territory
+        "d": ("Official Olympic Flame butter cookies tin", ["FR"], "apparel"),  # another category
         "e": ("Olympic hoodie", ["FR"], "home"),  # outside the phrase
     }
     opened = {}
@@ -254,7 +254,7 @@ def test_i16_the_preview_counts_the_kept_listings_that_would_change(
 
 def test_i16_revoking_restores_protection(session: Session, settings: Settings) -> None:
     case = olympic_case(session, settings)
-    title, where = "Olympic Flame butter cookies", ("FR",)
+    title, where = "Official Olympic Flame butter cookies tin", ("FR",)
     before = verdict(session, title, where, "home")
     dismiss(session, settings, case.id, "Olympic Flame")
     assert verdict(session, title, where, "home") == "clean"

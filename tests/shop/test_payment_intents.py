@@ -28,6 +28,7 @@ from ringfence.core.migrate import upgrade
 from ringfence.core.security import SYSTEM
 from ringfence.core.settings import Settings
 from ringfence.demo import load_demo
+from ringfence.flows import checkout as purchase
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.service import compile_index
 from ringfence.shop import service
@@ -215,13 +216,13 @@ def test_h18_r1_an_intent_never_charged_closes_when_its_reservation_runs_out(
 
 
 def test_h18_r1_a_retry_pays_the_order_its_first_request_left_waiting(shop: Shop) -> None:
-    """The storefront's checkout (service.checkout): a retry with the key after a charge that
+    """The storefront's checkout (flows.checkout): a retry with the key after a charge that
     was never recorded settles the same payment, and takes nothing more."""
     provider = SandboxProvider()
     first = _place(shop, key="basket-1").order
     taken = service.charge(provider, first, "tok_visa")
     with shop.factory() as session:
-        retry = service.checkout(
+        retry = purchase.checkout(
             session,
             store_id="IOC",
             buyer="guest",

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from ringfence.authenticity.codes import gtin14, is_ai_value
 from ringfence.authenticity.enums import BatchStatus, KeyStatus, ScanReason, ScanStatus
 from ringfence.core.errors import InvalidInput
-from ringfence.core.schemas import InputModel, UtcDatetime
+from ringfence.core.schemas import InputModel, RowOut, UtcDatetime, column
 from ringfence.registry.schemas import _check_territory
 
 MAX_BATCH = 1_000_000
@@ -38,11 +38,11 @@ class ProductIn(InputModel):
     _check_gtin = field_validator("gtin")(valid_gtin)
 
 
-class ProductOut(BaseModel):
+class ProductOut(RowOut):
     gtin: str
     name: str
-    licensee: str
-    category: str
+    licensee: str = column("licensee_id")
+    category: str = column("category_id")
     marks: list[str]
     created_at: datetime
 
@@ -56,13 +56,13 @@ class IssueIn(InputModel):
     _check_lot = field_validator("lot")(_lot)
 
 
-class BatchOut(BaseModel):
+class BatchOut(RowOut):
     id: str
     gtin: str
     lot: str | None
-    licence: str
-    licensor: str
-    licensee: str
+    licence: str = column("licence_id")
+    licensor: str = column("licensor_id")
+    licensee: str = column("licensee_id")
     key_id: str
     count: int
     status: BatchStatus

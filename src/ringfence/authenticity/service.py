@@ -172,17 +172,6 @@ def published_keys(session: Session) -> list[JwkOut]:
 # ------------------------------------------------------------------ products
 
 
-def _product_out(p: Product) -> ProductOut:
-    return ProductOut(
-        gtin=p.gtin,
-        name=p.name,
-        licensee=p.licensee_id,
-        category=p.category_id,
-        marks=list(p.marks),
-        created_at=p.created_at,
-    )
-
-
 def _may_see_licensee(session: Session, principal: Principal, licensee_id: str) -> bool:
     """The licensee itself (a licensee-role key), its managing rights holder, or the admin."""
     return principal.acts_as(Role.licensee, licensee_id) or manages(session, principal, licensee_id)
@@ -220,7 +209,7 @@ def register_product(session: Session, *, principal: Principal, data: ProductIn)
     )
     session.add(product)
     session.flush()
-    return _product_out(product)
+    return ProductOut.model_validate(product)
 
 
 def _get_product(session: Session, principal: Principal, gtin: str) -> Product:
@@ -231,7 +220,7 @@ def _get_product(session: Session, principal: Principal, gtin: str) -> Product:
 
 
 def get_product(session: Session, *, principal: Principal, gtin: str) -> ProductOut:
-    return _product_out(_get_product(session, principal, gtin))
+    return ProductOut.model_validate(_get_product(session, principal, gtin))
 
 
 def list_products(session: Session, *, principal: Principal) -> list[ProductOut]:
@@ -249,27 +238,10 @@ def list_products(session: Session, *, principal: Principal) -> list[ProductOut]
             query = query.where(Product.licensee_id.in_(managed))
         else:
             return []
-    return [_product_out(p) for p in session.scalars(query)]
+    return [ProductOut.model_validate(p) for p in session.scalars(query)]
 
 
 # ------------------------------------------------------------------ issuance
-
-
-def _batch_out(b: CodeBatch) -> BatchOut:
-    return BatchOut(
-        id=b.id,
-        gtin=b.gtin,
-        lot=b.lot,
-        licence=b.licence_id,
-        licensor=b.licensor_id,
-        licensee=b.licensee_id,
-        key_id=b.key_id,
-        count=b.count,
-        status=b.status,
-        created_at=b.created_at,
-        recalled_at=b.recalled_at,
-        recall_reason=b.recall_reason,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,7 +316,7 @@ def issue_batch(
             for s, sig in zip(serials, signatures, strict=True)
         ],
     )
-    return IssuedBatch(_batch_out(batch), codes)
+    return IssuedBatch(BatchOut.model_validate(batch), codes)
 
 
 _UNIT_COLUMNS = "code_units (gtin, serial, batch_id, sig_digest)"
@@ -374,7 +346,7 @@ def _get_batch(session: Session, principal: Principal, batch_id: str) -> CodeBat
 
 
 def get_batch(session: Session, *, principal: Principal, batch_id: str) -> BatchOut:
-    return _batch_out(_get_batch(session, principal, batch_id))
+    return BatchOut.model_validate(_get_batch(session, principal, batch_id))
 
 
 def list_batches(
@@ -391,7 +363,7 @@ def list_batches(
             query = query.where(CodeBatch.licensor_id == party)
         else:
             return []
-    return [_batch_out(b) for b in session.scalars(query)]
+    return [BatchOut.model_validate(b) for b in session.scalars(query)]
 
 
 def batch_codes(
@@ -437,7 +409,7 @@ def recall_batch(session: Session, *, principal: Principal, batch_id: str, reaso
     batch.status = BatchStatus.recalled
     batch.recalled_at = utcnow()
     batch.recall_reason = reason
-    return _batch_out(batch)
+    return BatchOut.model_validate(batch)
 
 
 def _get_unit(session: Session, principal: Principal, gtin: str, serial: str) -> CodeUnit:

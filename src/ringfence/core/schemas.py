@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+class RowOut(BaseModel):
+    """An answer read from an ORM row: ``Answer.model_validate(row)``, no hand-written mapper.
+    A field named otherwise than its column names the column with :func:`column`."""
+
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, validate_by_alias=True)
+
+
+def column(name: str) -> Any:
+    """The ORM attribute a :class:`RowOut` field is read from (``rights_holder`` from
+    ``rights_holder_id``); the field's own name is still accepted."""
+    return Field(validation_alias=name)
 
 
 class InputModel(BaseModel):

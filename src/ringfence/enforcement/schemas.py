@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from ringfence.core.schemas import RowOut, column
 from ringfence.enforcement.enums import (
     AppealStatus,
     CaseSource,
@@ -115,7 +116,7 @@ class ScreenedOut(BaseModel):
     reason: str | None = None
 
 
-class EvidenceOut(BaseModel):
+class EvidenceOut(RowOut):
     id: int
     kind: str
     data: dict[str, Any]
@@ -127,10 +128,10 @@ class EvidenceOut(BaseModel):
     created_at: datetime
 
 
-class NoticeOut(BaseModel):
+class NoticeOut(RowOut):
     id: int
     action: str
-    marketplace: str
+    marketplace: str = column("marketplace_id")
     status: NoticeStatus
     idempotency_key: str
     attempts: int
@@ -149,7 +150,7 @@ class DeliveryOut(BaseModel):
     waited: float
 
 
-class AppealOut(BaseModel):
+class AppealOut(RowOut):
     id: int
     status: AppealStatus
     statement: str
@@ -159,13 +160,13 @@ class AppealOut(BaseModel):
     reason_code: ReasonCode | None
 
 
-class CaseOut(BaseModel):
+class CaseOut(RowOut):
     id: int
-    rights_holder: str
+    rights_holder: str = column("rights_holder_id")
     subject: CaseSubject
     source: CaseSource
     status: CaseStatus
-    marketplace: str
+    marketplace: str = column("marketplace_id")
     listing_id: str | None
     listing_version: str
     seller_id: str
@@ -175,8 +176,8 @@ class CaseOut(BaseModel):
     category: str | None = None
     risk: float
     reach: int
-    reporter: str | None
-    trusted_reporter: bool
+    reporter: str | None = column("reporter_id")
+    trusted_reporter: bool = column("trusted")
     decision: Decision | None
     reason_code: ReasonCode | None
     decided_by: str | None

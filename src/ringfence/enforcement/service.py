@@ -140,74 +140,6 @@ def _audit(
     )
 
 
-def case_out(case: Case) -> CaseOut:
-    return CaseOut(
-        id=case.id,
-        rights_holder=case.rights_holder_id,
-        subject=case.subject,
-        source=case.source,
-        status=case.status,
-        marketplace=case.marketplace_id,
-        listing_id=case.listing_id,
-        listing_version=case.listing_version,
-        seller_id=case.seller_id,
-        title=case.title,
-        marks=list(case.marks),
-        territories=list(case.territories),
-        category=case.category,
-        risk=case.risk,
-        reach=case.reach,
-        reporter=case.reporter_id,
-        trusted_reporter=case.trusted,
-        decision=case.decision,
-        reason_code=case.reason_code,
-        decided_by=case.decided_by,
-        decided_at=case.decided_at,
-        counter_notice_due=case.counter_notice_due,
-        created_at=case.created_at,
-    )
-
-
-def _evidence_out(e: Evidence) -> EvidenceOut:
-    return EvidenceOut(
-        id=e.id,
-        kind=e.kind,
-        data=dict(e.data),
-        sha256=e.sha256,
-        filename=e.filename,
-        content_type=e.content_type,
-        size=e.size,
-        added_by=e.added_by,
-        created_at=e.created_at,
-    )
-
-
-def _notice_out(n: Notice) -> NoticeOut:
-    return NoticeOut(
-        id=n.id,
-        action=n.action,
-        marketplace=n.marketplace_id,
-        status=n.status,
-        idempotency_key=n.idempotency_key,
-        attempts=n.attempts,
-        last_error=n.last_error,
-        sent_at=n.sent_at,
-        confirmed_at=n.confirmed_at,
-    )
-
-
-def _appeal_out(a: Appeal) -> AppealOut:
-    return AppealOut(
-        id=a.id,
-        status=a.status,
-        statement=a.statement,
-        filed_at=a.filed_at,
-        decide_by=a.decide_by,
-        decided_at=a.decided_at,
-        reason_code=a.reason_code,
-    )
-
-
 # --------------------------------------------------------------------------- scoping
 
 
@@ -501,7 +433,7 @@ def open_case(
             actor=actor,
             now=now,
         )
-    return case_out(case), created
+    return CaseOut.model_validate(case), created
 
 
 def open_case_from_verdict(
@@ -724,7 +656,7 @@ def add_file(
         content_type=content_type.split(";", maxsplit=1)[0].strip().lower(),
         size=len(content),
     )
-    return _evidence_out(row)
+    return EvidenceOut.model_validate(row)
 
 
 # --------------------------------------------------------------------------- queries
@@ -750,7 +682,7 @@ def list_cases(
         )
     else:
         query = query.order_by(Case.id)
-    return [case_out(c) for c in session.scalars(query.limit(limit).offset(offset))]
+    return [CaseOut.model_validate(c) for c in session.scalars(query.limit(limit).offset(offset))]
 
 
 def _cases_query(
@@ -772,10 +704,10 @@ def get_case(session: Session, *, principal: Principal, case_id: int) -> CaseDet
     notices = session.scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id))
     appeal = session.scalars(select(Appeal).where(Appeal.case_id == case.id)).one_or_none()
     return CaseDetail(
-        **case_out(case).model_dump(),
-        evidence=[_evidence_out(e) for e in evidence],
-        notices=[_notice_out(n) for n in notices],
-        appeal=_appeal_out(appeal) if appeal else None,
+        **CaseOut.model_validate(case).model_dump(),
+        evidence=[EvidenceOut.model_validate(e) for e in evidence],
+        notices=[NoticeOut.model_validate(n) for n in notices],
+        appeal=AppealOut.model_validate(appeal) if appeal else None,
     )
 
 
@@ -830,7 +762,7 @@ def decide(
 ) -> CaseOut:
     """Take down, dismiss, mark licensed or escalate, with a reason code of that decision."""
     case = _analyst_case(session, principal, case_id)
-    return case_out(_decide(session, principal, case, data, settings, _now(now)))
+    return CaseOut.model_validate(_decide(session, principal, case, data, settings, _now(now)))
 
 
 def _decide(
@@ -1201,7 +1133,9 @@ def bulk_decide(
                 code="seller_mismatch",
                 loc=("case_ids",),
             )
-    return [case_out(_decide(session, principal, c, data, settings, now)) for c in cases]
+    return [
+        CaseOut.model_validate(_decide(session, principal, c, data, settings, now)) for c in cases
+    ]
 
 
 # --------------------------------------------------------------------------- notices
@@ -1363,7 +1297,7 @@ def confirm_removal(
         notice=notice.id,
         counter_notice_due=case.counter_notice_due.isoformat(),
     )
-    return case_out(case)
+    return CaseOut.model_validate(case)
 
 
 # --------------------------------------------------------------------------- appeals
@@ -1419,7 +1353,7 @@ def file_counter_notice(
         now=now,
         appeal_id=appeal.id,
     )
-    return _appeal_out(appeal)
+    return AppealOut.model_validate(appeal)
 
 
 def withdraw_counter_notice(
@@ -1447,7 +1381,7 @@ def withdraw_counter_notice(
     session.flush()
     _audit(session, case, "appeal.withdrawn", actor, now, appeal=appeal.id)
     _close_takedown(session, case, actor, settings, now)
-    return _appeal_out(appeal)
+    return AppealOut.model_validate(appeal)
 
 
 def _seller_case(session: Session, case_id: int, token: str, settings: Settings) -> Case:
@@ -1491,7 +1425,7 @@ def add_counter_notice_file(
         content_type=content_type.split(";", maxsplit=1)[0].strip().lower(),
         size=len(content),
     )
-    return _evidence_out(row)
+    return EvidenceOut.model_validate(row)
 
 
 def decide_appeal(
@@ -1505,7 +1439,7 @@ def decide_appeal(
     now: datetime | None = None,
 ) -> CaseOut:
     case = _analyst_case(session, principal, case_id)
-    return case_out(
+    return CaseOut.model_validate(
         _decide_appeal(session, case, outcome, reason_code, _actor(principal), settings, _now(now))
     )
 
@@ -1759,7 +1693,7 @@ def export_csv(session: Session, *, principal: Principal, status: Sequence[CaseS
     writer = spreadsheet.Writer(out)  # formulas neutralised, lists joined by ";"
     writer.writerow(CSV_COLUMNS)
     for case in session.scalars(_cases_query(principal, status, None).order_by(Case.id)):
-        row = case_out(case).model_dump(mode="json")
+        row = CaseOut.model_validate(case).model_dump(mode="json")
         writer.writerow([row[c] for c in CSV_COLUMNS])
     return out.getvalue()
 

@@ -72,8 +72,19 @@ def current_revision(session: Session) -> int:
     return session.scalar(select(RegistryRevision.revision).where(RegistryRevision.id == 1)) or 0
 
 
+_CHANGED = "registry_changed"
+
+
+def registry_changed(session: Session) -> bool:
+    """Whether the session has changed the registry since it was last asked (the unit of work
+    asks after its commit, to tell the engine cache)."""
+    return bool(session.info.pop(_CHANGED, False))
+
+
 def _bump_revision(session: Session) -> None:
-    """Move the counter (its row is created by the first migration) atomically, in SQL."""
+    """Move the counter (its row is created by the first migration) atomically, in SQL; the
+    session remembers that it changed the registry."""
+    session.info[_CHANGED] = True
     session.execute(
         update(RegistryRevision)
         .where(RegistryRevision.id == 1)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ringfence.authenticity.schemas import valid_gtin
 from ringfence.core.money import MINOR_UNITS
-from ringfence.core.schemas import InputModel
+from ringfence.core.schemas import InputModel, RowOut
 from ringfence.registry.schemas import _check_territory
 from ringfence.shop.enums import OfferStatus, OrderStatus
 
@@ -37,7 +37,7 @@ class StorefrontIn(InputModel):
         return sorted({_check_territory(v) for v in values})
 
 
-class StorefrontOut(BaseModel):
+class StorefrontOut(RowOut):
     id: str
     name: str
     currency: str

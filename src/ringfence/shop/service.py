@@ -91,12 +91,6 @@ class PaymentDeclined(RingfenceError):
 # ------------------------------------------------------------------ storefronts
 
 
-def _store_out(s: Storefront) -> StorefrontOut:
-    return StorefrontOut(
-        id=s.id, name=s.name, currency=s.currency, ships_to=list(s.ships_to), open=s.open
-    )
-
-
 def _runs_store(principal: Principal, store_id: str) -> bool:
     """The admin, or the store's party acting as its rights holder (not a licensee-role key)."""
     return principal.is_admin or principal.acts_as(Role.rights_holder, store_id)
@@ -122,11 +116,14 @@ def create_storefront(
     store = Storefront(id=data.id, name=data.name, currency=data.currency, ships_to=data.ships_to)
     session.add(store)
     session.flush()
-    return _store_out(store)
+    return StorefrontOut.model_validate(store)
 
 
 def list_storefronts(session: Session) -> list[StorefrontOut]:
-    return [_store_out(s) for s in session.scalars(select(Storefront).order_by(Storefront.id))]
+    return [
+        StorefrontOut.model_validate(s)
+        for s in session.scalars(select(Storefront).order_by(Storefront.id))
+    ]
 
 
 def _get_store(session: Session, store_id: str) -> Storefront:
@@ -143,7 +140,7 @@ def set_store_open(
     ensure_writable(session, store_id)
     store = _get_store(session, store_id)
     store.open = is_open
-    return _store_out(store)
+    return StorefrontOut.model_validate(store)
 
 
 # ------------------------------------------------------------------ offers
@@ -1083,46 +1080,6 @@ def pay_order(
     if refund_due(payment, settled):
         reconcile_intents(session, provider=provider, order_ids=[order_id], now=now)
     return settled
-
-
-def checkout(
-    session: Session,
-    *,
-    store_id: str,
-    buyer: str,
-    data: CheckoutIn,
-    index: LicenceIndex,
-    provider: PaymentProvider,
-    idempotency_key: str | None = None,
-    reservation: timedelta = timedelta(minutes=15),
-) -> Placed:
-    """A whole purchase in one session: place the order and commit (the order and its payment
-    intent stand before the payment call), charge, record the payment and commit. The one
-    service that commits, because the payment must fall between two transactions (the API
-    batches the same steps across requests: shop/batching.py). A replayed Idempotency-Key
-    returns the first order (``created`` False) once its payment's outcome is known: an order
-    still waiting for it is charged again under the same reference (the provider takes
-    nothing twice) and settled. After a failed payment the order comes back cancelled, with
-    the reason (:func:`answer` turns that into PaymentDeclined)."""
-    placed = place_order(
-        session,
-        store_id=store_id,
-        buyer=buyer,
-        data=data,
-        index=index,
-        idempotency_key=idempotency_key,
-        reservation=reservation,
-    )
-    session.commit()
-    if placed.order.status is not OrderStatus.placed:
-        return placed
-    payment = charge(provider, placed.order, data.payment_token)
-    (order,) = settle_orders(session, [payment])
-    session.commit()
-    if refund_due(payment, order):
-        reconcile_intents(session, provider=provider, order_ids=[order.id])
-        session.commit()
-    return Placed(order, created=placed.created)
 
 
 def answer(placed: Placed) -> Placed:

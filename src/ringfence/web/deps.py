@@ -16,35 +16,42 @@ from ringfence.core.errors import Unauthenticated
 from ringfence.core.security import Principal
 from ringfence.core.settings import Settings
 from ringfence.registry.decision import LicenceIndex
+from ringfence.registry.service import registry_changed
 from ringfence.screening.engine import Engine
 from ringfence.web.index_cache import IndexCache
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request. Write endpoints commit explicitly before they answer, so a
-    failed commit is an error response and never a half-applied change.
+    """The unit of work of a request: one session; when the route has returned, what it wrote
+    is committed and, when the registry changed, the engine cache is told (after the commit);
+    when it raised, nothing is committed. Routes and services never commit (docs/architecture.md).
+    The commit runs before the response is sent (``scope="function"`` below), so a failed
+    commit is an error response and never a half-applied change.
 
-    An async dependency on purpose: its clean-up, which gives the connection back to the pool,
-    runs on the event loop. A sync one runs it in a worker thread; under load every worker
-    thread can be inside a route waiting for a connection while the connections wait for a
-    thread to be given back: a deadlock (seen at 200 concurrent requests).
+    An async dependency on purpose: its clean-up, which commits and gives the connection back
+    to the pool, runs on the event loop. A sync one runs it in a worker thread; under load every
+    worker thread can be inside a route waiting for a connection while the connections wait for
+    a thread to be given back: a deadlock (seen at 200 concurrent requests).
 
     A request that only reads (GET, HEAD) gets a READ_ONLY session: on SQLite it never takes
     the write lock (core/db.py), so reads run side by side and never queue behind a writer."""
     state = request.app.state
-    factory = (
-        state.read_session_factory if request.method in READ_METHODS else state.session_factory
-    )
+    reads = request.method in READ_METHODS
+    factory = state.read_session_factory if reads else state.session_factory
     session: Session = factory()
     try:
         yield session
+        if not reads and session.in_transaction():
+            session.commit()
+            if registry_changed(session):
+                state.index_cache.invalidate()
     finally:
         session.close()  # rolls back whatever was not committed
 
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 # Dependencies that only read app state are ``async def``: FastAPI runs a plain ``def`` one in

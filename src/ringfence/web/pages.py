@@ -65,7 +65,6 @@ def login(
             email=email,
             error=page._("Wrong e-mail or password."),
         )
-    page.db.commit()
     page.set_cookie(cookies.SESSION, token, max_age=SESSION_DAYS * 24 * 3600)
     return page.redirect(_safe_next(next) or HOMES[who.principal.role])
 
@@ -74,7 +73,6 @@ def login(
 def logout(page: PageDep) -> Response:
     if page.session_token:
         sign_out(page.db, page.session_token)
-        page.db.commit()
     page.set_cookie(cookies.SESSION, None)
     return page.redirect("/")
 

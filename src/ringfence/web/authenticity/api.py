@@ -74,11 +74,9 @@ def rotate_key(
     party_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> KeyOut:
     """A new active key for the party; the previous one is retired (its codes stay valid)."""
-    key = service.rotate_key(
+    return service.rotate_key(
         session, principal=principal, party_id=party_id, secret=_secret(settings)
     )
-    session.commit()
-    return key
 
 
 @router.post("/v1/codes/keys/{key_id}/revoke", response_model=KeyOut)
@@ -86,9 +84,7 @@ def revoke_key(
     key_id: str, body: RevokeKeyIn, principal: CurrentPrincipal, session: SessionDep
 ) -> KeyOut:
     """Every code the key signed answers revoked from now on."""
-    key = service.revoke_key(session, principal=principal, key_id=key_id, reason=body.reason)
-    session.commit()
-    return key
+    return service.revoke_key(session, principal=principal, key_id=key_id, reason=body.reason)
 
 
 # ------------------------------------------------------------------ products
@@ -98,9 +94,7 @@ def revoke_key(
 def register_product(
     body: ProductIn, principal: CurrentPrincipal, session: SessionDep
 ) -> ProductOut:
-    product = service.register_product(session, principal=principal, data=body)
-    session.commit()
-    return product
+    return service.register_product(session, principal=principal, data=body)
 
 
 @router.get("/v1/products", response_model=list[ProductOut])
@@ -135,7 +129,6 @@ def issue_batch(
         count=body.count,
         lot=body.lot,
     )
-    session.commit()
     return issued.batch
 
 
@@ -199,11 +192,7 @@ def recall_batch(
     batch_id: str, body: RecallIn, principal: CurrentPrincipal, session: SessionDep
 ) -> BatchOut:
     """Every code of the batch answers revoked from now on."""
-    batch = service.recall_batch(
-        session, principal=principal, batch_id=batch_id, reason=body.reason
-    )
-    session.commit()
-    return batch
+    return service.recall_batch(session, principal=principal, batch_id=batch_id, reason=body.reason)
 
 
 @router.post("/v1/codes/units/{gtin}/{serial}/sold", status_code=204)
@@ -214,7 +203,6 @@ def mark_sold(
     service.mark_sold(
         session, principal=principal, gtin=gtin, serial=serial, country=body.country, at=body.at
     )
-    session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -335,9 +323,7 @@ def verify_many(
         except InvalidInput as exc:
             raise InvalidInput(exc.msg, code=exc.code, loc=("codes", i)) from None
         scans.append(service.ScanRequest(code, body.country, None, f"party:{principal.party_id}"))
-    answered = scan_flow.answer(session, settings, scans)
-    session.commit()
-    return answered
+    return scan_flow.answer(session, settings, scans)
 
 
 _VERIFY_DOC = {

@@ -78,7 +78,6 @@ def request_codes(
         count=count,
         lot=lot.strip() or None,
     )
-    page.db.commit()
     return page.redirect(f"/portal/codes/{issued.batch.id}", done="issued")
 
 
@@ -165,5 +164,4 @@ def report_fake(
         details=details,
         visitor=page.visitor,
     )
-    page.db.commit()
     return page.redirect("/verify", done="reported")

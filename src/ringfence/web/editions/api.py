@@ -55,7 +55,6 @@ def advance(
     """One step along planned -> preparing -> live -> closing -> archived; 409
     `illegal_transition` for any other move."""
     edition = service.advance(session, principal=principal, edition_id=edition_id, to=body.to)
-    session.commit()
     return _out(edition)
 
 
@@ -70,9 +69,7 @@ def handover(body: HandoverIn, principal: CurrentPrincipal, session: SessionDep)
         dry_run=body.dry_run,
     )
     if body.dry_run:
-        session.rollback()
-    else:
-        session.commit()
+        session.rollback()  # nothing of a dry run is committed
     return HandoverOut(
         source=plan.source,
         target=plan.target,

@@ -39,11 +39,10 @@ from ringfence.enforcement.schemas import (
     ScreenedOut,
     StrikesOut,
 )
-from ringfence.flows import exceptions
+from ringfence.flows import exceptions, notices
 from ringfence.web.deps import (
     CurrentPrincipal,
     EngineDep,
-    IndexCacheDep,
     SessionDep,
     SettingsDep,
 )
@@ -109,7 +108,6 @@ def open_case(
     """Open a case on a listing (or a seller). The same listing version again returns the
     existing case with ``created: false`` (200) and adds the new findings to it."""
     case, created = service.open_case(session, principal=principal, data=body, settings=settings)
-    session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
     return OpenedCase(created=created, case=case)
@@ -125,7 +123,7 @@ def screen_and_open(
 ) -> list[ScreenedOut]:
     """Screen up to 1,000 listings and open a case for each infringing or review verdict
     (deduplicated by listing version)."""
-    out = service.screen_and_open(
+    return service.screen_and_open(
         session,
         principal=principal,
         engine=engine,
@@ -134,8 +132,6 @@ def screen_and_open(
         settings=settings,
         today=body.on,
     )
-    session.commit()
-    return out
 
 
 @router.get("/cases", response_model=list[CaseOut])
@@ -187,7 +183,6 @@ def bulk_decision(
     principal: CurrentPrincipal,
     settings: SettingsDep,
     connector: ConnectorDep,
-    cache: IndexCacheDep,
     body: BulkDecisionIn,
 ) -> BulkDecisionOut:
     """One decision over many listings of one seller."""
@@ -200,12 +195,9 @@ def bulk_decision(
         data=decision,
         settings=settings,
     )
-    session.commit()
-    if body.add_exception or body.add_to_licence:
-        cache.invalidate()  # the registry changed: screen with the new exception or seller
-    for case in decided:
-        service.dispatch_notices(session, connector=connector, settings=settings, case_id=case.id)
-    session.commit()
+    notices.deliver_after_commit(
+        session, connector=connector, settings=settings, case_ids=[c.id for c in decided]
+    )
     return BulkDecisionOut(decided=decided)
 
 
@@ -220,7 +212,6 @@ def decide(
     principal: CurrentPrincipal,
     settings: SettingsDep,
     connector: ConnectorDep,
-    cache: IndexCacheDep,
     case_id: CaseId,
     body: DecisionIn,
 ) -> CaseOut:
@@ -229,11 +220,9 @@ def decide(
     out = service.decide(
         session, principal=principal, case_id=case_id, data=body, settings=settings
     )
-    session.commit()
-    if body.add_exception or body.add_to_licence:
-        cache.invalidate()  # the registry changed: screen with the new exception or seller
-    service.dispatch_notices(session, connector=connector, settings=settings, case_id=case_id)
-    session.commit()
+    notices.deliver_after_commit(
+        session, connector=connector, settings=settings, case_ids=[case_id]
+    )
     return out
 
 
@@ -255,29 +244,24 @@ def case_exceptions(
     return service.case_exceptions(session, principal=principal, case_id=case_id)
 
 
-def _revoke(
-    session: SessionDep, principal: Principal, cache: IndexCacheDep, exception_id: int
-) -> ScopedException:
-    out = service.revoke_exception(session, principal=principal, exception_id=exception_id)
-    session.commit()
-    cache.invalidate()  # the registry changed: the mark is protected again
-    return out
+def _revoke(session: SessionDep, principal: Principal, exception_id: int) -> ScopedException:
+    return service.revoke_exception(session, principal=principal, exception_id=exception_id)
 
 
 @router.delete("/exceptions/{exception_id}", response_model=ScopedException)
 def revoke_exception(
-    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, exception_id: CaseId
+    session: SessionDep, principal: CurrentPrincipal, exception_id: CaseId
 ) -> ScopedException:
     """Revoke an exception of a mark of yours: the mark is protected again where it applied."""
-    return _revoke(session, principal, cache, exception_id)
+    return _revoke(session, principal, exception_id)
 
 
 @router.post("/exceptions/{exception_id}/revoke", response_model=ScopedException)
 def revoke_exception_post(
-    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, exception_id: CaseId
+    session: SessionDep, principal: CurrentPrincipal, exception_id: CaseId
 ) -> ScopedException:
     """The same as ``DELETE /v1/exceptions/{exception_id}``, for clients without DELETE."""
-    return _revoke(session, principal, cache, exception_id)
+    return _revoke(session, principal, exception_id)
 
 
 @router.post(
@@ -294,7 +278,7 @@ def add_evidence(
 ) -> EvidenceOut:
     """Upload a screenshot or document as the raw body (Content-Type: image/png, image/jpeg,
     image/webp, application/pdf or text/plain; X-Filename: its name)."""
-    out = service.add_file(
+    return service.add_file(
         session,
         principal=principal,
         case_id=case_id,
@@ -303,8 +287,6 @@ def add_evidence(
         filename=filename,
         settings=settings,
     )
-    session.commit()
-    return out
 
 
 @router.post("/cases/{case_id}/removal-confirmation", response_model=CaseOut)
@@ -312,9 +294,7 @@ def confirm_removal(
     session: SessionDep, principal: CurrentPrincipal, settings: SettingsDep, case_id: CaseId
 ) -> CaseOut:
     """The marketplace confirms it removed the listing; the counter-notice window starts."""
-    out = service.confirm_removal(session, principal=principal, case_id=case_id, settings=settings)
-    session.commit()
-    return out
+    return service.confirm_removal(session, principal=principal, case_id=case_id, settings=settings)
 
 
 @router.post(
@@ -330,11 +310,9 @@ def counter_notice(
     body: CounterNoticeIn,
 ) -> AppealOut:
     """For the seller (no API key): counter-notify within the window with the case's token."""
-    out = service.file_counter_notice(
+    return service.file_counter_notice(
         session, case_id=case_id, token=token, statement=body.statement, settings=settings
     )
-    session.commit()
-    return out
 
 
 @router.post("/cases/{case_id}/counter-notice/withdrawal", response_model=AppealOut)
@@ -342,9 +320,7 @@ def withdraw_counter_notice(
     session: SessionDep, settings: SettingsDep, case_id: CaseId, token: TokenHeader
 ) -> AppealOut:
     """For the seller: withdraw the counter-notice; the takedown stands."""
-    out = service.withdraw_counter_notice(session, case_id=case_id, token=token, settings=settings)
-    session.commit()
-    return out
+    return service.withdraw_counter_notice(session, case_id=case_id, token=token, settings=settings)
 
 
 @router.post(
@@ -362,7 +338,7 @@ def counter_notice_evidence(
     filename: FilenameHeader,
 ) -> EvidenceOut:
     """For the seller: a file supporting the counter-notice (raw body, as for evidence)."""
-    out = service.add_counter_notice_file(
+    return service.add_counter_notice_file(
         session,
         case_id=case_id,
         token=token,
@@ -371,8 +347,6 @@ def counter_notice_evidence(
         filename=filename,
         settings=settings,
     )
-    session.commit()
-    return out
 
 
 @router.post("/cases/{case_id}/appeal-decision", response_model=CaseOut)
@@ -393,9 +367,9 @@ def appeal_decision(
         reason_code=body.reason_code,
         settings=settings,
     )
-    session.commit()
-    service.dispatch_notices(session, connector=connector, settings=settings, case_id=case_id)
-    session.commit()
+    notices.deliver_after_commit(
+        session, connector=connector, settings=settings, case_ids=[case_id]
+    )
     return out
 
 
@@ -503,7 +477,6 @@ def dispatch(
     """Deliver every pending or failed notice (admin)."""
     _admin(principal)
     delivered, failed = service.dispatch_notices(session, connector=connector, settings=settings)
-    session.commit()
     return DispatchOut(delivered=delivered, failed=failed)
 
 
@@ -513,6 +486,4 @@ def deadlines(
 ) -> DeadlinesOut:
     """Run the deadline scheduler now (admin); ``ringfence scheduler run`` does the same."""
     _admin(principal)
-    out = service.run_deadlines(session, settings=settings)
-    session.commit()
-    return out
+    return service.run_deadlines(session, settings=settings)

@@ -348,7 +348,6 @@ def decide(
         decision=decision, reason_code=reason_code, note=note or None, add_exception=add
     )
     service.decide(page.db, principal=principal, case_id=case_id, data=data, settings=page.settings)
-    page.db.commit()
     if then == "next":  # decide-and-next: the next case of the queue, or the queue when empty
         following = _next_in_queue(page, case_id)
         if following is not None:
@@ -368,7 +367,6 @@ def revoke_exception(
     """Revoke an exception (from its case's page or its mark's): the mark is protected again."""
     principal = page.require(*ANALYSTS)
     removed = service.revoke_exception(page.db, principal=principal, exception_id=exception_id)
-    page.db.commit()
     if then == "case" and removed.case is not None:
         return page.redirect(f"/console/cases/{removed.case}", done="revoked")
     return page.redirect(f"/console/marks/{quote(removed.mark, safe='')}", done="revoked")
@@ -391,7 +389,6 @@ def decide_appeal(
         reason_code=reason_code,
         settings=page.settings,
     )
-    page.db.commit()
     return page.redirect(f"/console/cases/{case_id}", done="decided")
 
 
@@ -400,7 +397,6 @@ def confirm_removal(page: PageDep, case_id: CaseId) -> Response:
     """The marketplace took the listing down: the seller's counter-notice window opens."""
     principal = page.require(Role.marketplace, Role.admin)
     service.confirm_removal(page.db, principal=principal, case_id=case_id, settings=page.settings)
-    page.db.commit()
     return page.redirect(f"/console/cases/{case_id}", done="removed")
 
 
@@ -427,7 +423,6 @@ def bulk(
             data=data,
             settings=page.settings,
         )
-    page.db.commit()
     return page.redirect("/console/queue", done="bulk_decided")
 
 
@@ -492,7 +487,6 @@ async def screen_upload(
         rows=rows,
         settings=page.settings,
     )
-    page.db.commit()
     out = io.StringIO()
     writer = spreadsheet.Writer(out)
     writer.writerow(("listing_id", "verdict", "case_id", "created", "reason"))

@@ -27,7 +27,7 @@ from ringfence.registry.schemas import (
     Text,
 )
 from ringfence.screening.bank import official_image
-from ringfence.web.deps import CurrentPrincipal, IndexCacheDep, IndexDep, SessionDep
+from ringfence.web.deps import CurrentPrincipal, IndexDep, SessionDep
 
 router = APIRouter(prefix="/v1")
 PathId = Annotated[str, Path(max_length=100)]
@@ -55,13 +55,8 @@ def list_parties(
 @router.post(
     "/parties", response_model=PartyIn, status_code=status.HTTP_201_CREATED, tags=["parties"]
 )
-def create_party(
-    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, body: PartyIn
-) -> PartyIn:
-    out = service.save_party(session, principal=principal, data=body, create=True)
-    session.commit()
-    cache.invalidate()
-    return out
+def create_party(session: SessionDep, principal: CurrentPrincipal, body: PartyIn) -> PartyIn:
+    return service.save_party(session, principal=principal, data=body, create=True)
 
 
 @router.get("/parties/{party_id}", response_model=PartyIn, tags=["parties"])
@@ -73,24 +68,16 @@ def get_party(session: SessionDep, principal: CurrentPrincipal, party_id: PathId
 def replace_party(
     session: SessionDep,
     principal: CurrentPrincipal,
-    cache: IndexCacheDep,
     party_id: PathId,
     body: PartyIn,
 ) -> PartyIn:
     _same_id(party_id, body.id)
-    out = service.save_party(session, principal=principal, data=body, create=False)
-    session.commit()
-    cache.invalidate()
-    return out
+    return service.save_party(session, principal=principal, data=body, create=False)
 
 
 @router.delete("/parties/{party_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["parties"])
-def delete_party(
-    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, party_id: PathId
-) -> Response:
+def delete_party(session: SessionDep, principal: CurrentPrincipal, party_id: PathId) -> Response:
     service.delete_party(session, principal=principal, party_id=party_id)
-    session.commit()
-    cache.invalidate()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -103,13 +90,8 @@ def list_marks(session: SessionDep, principal: CurrentPrincipal) -> list[MarkIn]
 
 
 @router.post("/marks", response_model=MarkIn, status_code=status.HTTP_201_CREATED, tags=["marks"])
-def create_mark(
-    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, body: MarkIn
-) -> MarkIn:
-    out = service.save_mark(session, principal=principal, data=body, create=True)
-    session.commit()
-    cache.invalidate()
-    return out
+def create_mark(session: SessionDep, principal: CurrentPrincipal, body: MarkIn) -> MarkIn:
+    return service.save_mark(session, principal=principal, data=body, create=True)
 
 
 @router.get("/marks/{mark_id}", response_model=MarkIn, tags=["marks"])
@@ -121,24 +103,16 @@ def get_mark(session: SessionDep, principal: CurrentPrincipal, mark_id: PathId) 
 def replace_mark(
     session: SessionDep,
     principal: CurrentPrincipal,
-    cache: IndexCacheDep,
     mark_id: PathId,
     body: MarkIn,
 ) -> MarkIn:
     _same_id(mark_id, body.id)
-    out = service.save_mark(session, principal=principal, data=body, create=False)
-    session.commit()
-    cache.invalidate()
-    return out
+    return service.save_mark(session, principal=principal, data=body, create=False)
 
 
 @router.delete("/marks/{mark_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["marks"])
-def delete_mark(
-    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, mark_id: PathId
-) -> Response:
+def delete_mark(session: SessionDep, principal: CurrentPrincipal, mark_id: PathId) -> Response:
     service.delete_mark(session, principal=principal, mark_id=mark_id)
-    session.commit()
-    cache.invalidate()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -153,13 +127,8 @@ def list_licences(session: SessionDep, principal: CurrentPrincipal) -> list[Lice
 @router.post(
     "/licences", response_model=LicenceIn, status_code=status.HTTP_201_CREATED, tags=["licences"]
 )
-def create_licence(
-    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, body: LicenceIn
-) -> LicenceIn:
-    out = service.save_licence(session, principal=principal, data=body, create=True)
-    session.commit()
-    cache.invalidate()
-    return out
+def create_licence(session: SessionDep, principal: CurrentPrincipal, body: LicenceIn) -> LicenceIn:
+    return service.save_licence(session, principal=principal, data=body, create=True)
 
 
 @router.get("/licences/{licence_id}", response_model=LicenceIn, tags=["licences"])
@@ -171,24 +140,18 @@ def get_licence(session: SessionDep, principal: CurrentPrincipal, licence_id: Pa
 def replace_licence(
     session: SessionDep,
     principal: CurrentPrincipal,
-    cache: IndexCacheDep,
     licence_id: PathId,
     body: LicenceIn,
 ) -> LicenceIn:
     _same_id(licence_id, body.id)
-    out = service.save_licence(session, principal=principal, data=body, create=False)
-    session.commit()
-    cache.invalidate()
-    return out
+    return service.save_licence(session, principal=principal, data=body, create=False)
 
 
 @router.delete("/licences/{licence_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["licences"])
 def delete_licence(
-    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, licence_id: PathId
+    session: SessionDep, principal: CurrentPrincipal, licence_id: PathId
 ) -> Response:
     service.delete_licence(session, principal=principal, licence_id=licence_id)
-    session.commit()
-    cache.invalidate()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -313,7 +276,7 @@ def list_bank_images(session: SessionDep, principal: CurrentPrincipal) -> list[O
     tags=["image bank"],
 )
 def add_bank_image(
-    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, body: BankPhotoIn
+    session: SessionDep, principal: CurrentPrincipal, body: BankPhotoIn
 ) -> OfficialImageIn:
     """Hash an official photo (PDQ and its views) into the bank, for its licence."""
     try:
@@ -328,8 +291,6 @@ def add_bank_image(
         source=body.source,
     )  # fmt: skip
     [out] = service.save_images(session, principal=principal, images=[image])
-    session.commit()
-    cache.invalidate()
     return out
 
 
@@ -337,9 +298,7 @@ def add_bank_image(
     "/bank/images/{image_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["image bank"]
 )
 def delete_bank_image(
-    session: SessionDep, principal: CurrentPrincipal, cache: IndexCacheDep, image_id: PathId
+    session: SessionDep, principal: CurrentPrincipal, image_id: PathId
 ) -> Response:
     service.delete_image(session, principal=principal, image_id=image_id)
-    session.commit()
-    cache.invalidate()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -88,7 +88,6 @@ def add_exception(
         raise InvalidInput(str(first["msg"]), code="invalid_exception") from None
     changed = found.model_copy(update={"exceptions": [*found.exceptions, exception]})
     service.save_mark(page.db, principal=principal, data=changed, create=False)
-    page.db.commit()
     return page.redirect(f"/console/marks/{mark_id}", done="exception_added")
 
 

@@ -61,23 +61,17 @@ def list_storefronts(session: SessionDep) -> list[StorefrontOut]:
 def create_storefront(
     body: StorefrontIn, principal: CurrentPrincipal, session: SessionDep
 ) -> StorefrontOut:
-    store = service.create_storefront(session, principal=principal, data=body)
-    session.commit()
-    return store
+    return service.create_storefront(session, principal=principal, data=body)
 
 
 @router.post("/v1/shop/stores/{store_id}/open", response_model=StorefrontOut)
 def open_store(store_id: str, principal: CurrentPrincipal, session: SessionDep) -> StorefrontOut:
-    store = service.set_store_open(session, principal=principal, store_id=store_id, is_open=True)
-    session.commit()
-    return store
+    return service.set_store_open(session, principal=principal, store_id=store_id, is_open=True)
 
 
 @router.post("/v1/shop/stores/{store_id}/close", response_model=StorefrontOut)
 def close_store(store_id: str, principal: CurrentPrincipal, session: SessionDep) -> StorefrontOut:
-    store = service.set_store_open(session, principal=principal, store_id=store_id, is_open=False)
-    session.commit()
-    return store
+    return service.set_store_open(session, principal=principal, store_id=store_id, is_open=False)
 
 
 @router.post("/v1/shop/stores/{store_id}/offers", response_model=OfferOut, status_code=201)
@@ -85,9 +79,7 @@ def add_offer(
     store_id: str, body: OfferIn, principal: CurrentPrincipal, session: SessionDep
 ) -> OfferOut:
     """A draft offer of a registered licensed product."""
-    offer = service.add_offer(session, principal=principal, store_id=store_id, data=body)
-    session.commit()
-    return offer
+    return service.add_offer(session, principal=principal, store_id=store_id, data=body)
 
 
 @router.get("/v1/shop/offers", response_model=list[OfferOut])
@@ -125,29 +117,23 @@ def publish_offer(
 ) -> OfferOut:
     """Put on sale: 409 ``offer_not_licensed`` unless a licence in force covers the product in
     every territory the store ships to, through the official store."""
-    offer = service.publish_offer(
+    return service.publish_offer(
         session, principal=principal, offer_id=offer_id, index=index, on=utcnow().date()
     )
-    session.commit()
-    return offer
 
 
 @router.post("/v1/shop/offers/{offer_id}/unpublish", response_model=OfferOut)
 def unpublish_offer(
     offer_id: OfferId, principal: CurrentPrincipal, session: SessionDep
 ) -> OfferOut:
-    offer = service.unpublish_offer(session, principal=principal, offer_id=offer_id)
-    session.commit()
-    return offer
+    return service.unpublish_offer(session, principal=principal, offer_id=offer_id)
 
 
 @router.put("/v1/shop/offers/{offer_id}/stock", response_model=OfferOut)
 def set_stock(
     offer_id: OfferId, body: StockIn, principal: CurrentPrincipal, session: SessionDep
 ) -> OfferOut:
-    offer = service.set_stock(session, principal=principal, offer_id=offer_id, stock=body.stock)
-    session.commit()
-    return offer
+    return service.set_stock(session, principal=principal, offer_id=offer_id, stock=body.stock)
 
 
 # ------------------------------------------------------------------ checkout and orders
@@ -218,21 +204,17 @@ def fulfil_order(
     settings: SettingsDep,
 ) -> OrderOut:
     """Pack: each unit gets an authenticity code (a code batch per line)."""
-    order = service.fulfil_order(
+    return service.fulfil_order(
         session,
         principal=principal,
         order_id=order_id,
         index=index,
         secret=settings.secret_key.get_secret_value(),
     )
-    session.commit()
-    return order
 
 
 def _advance(order_id: str, to: OrderStatus, principal: Principal, session: Session) -> OrderOut:
-    order = service.advance_order(session, principal=principal, order_id=order_id, to=to)
-    session.commit()
-    return order
+    return service.advance_order(session, principal=principal, order_id=order_id, to=to)
 
 
 @router.post("/v1/shop/orders/{order_id}/ship", response_model=OrderOut)
@@ -260,11 +242,9 @@ def refund_order(
     provider: ProviderDep,
 ) -> OrderOut:
     """Refund in full; the royalties are reversed."""
-    order = service.refund_order(
+    return service.refund_order(
         session, principal=principal, order_id=order_id, provider=provider, reason=body.reason
     )
-    session.commit()
-    return order
 
 
 @router.get("/v1/royalties/statement", response_model=StatementOut)

@@ -18,6 +18,7 @@ from ringfence.authenticity.service import batch_codes
 from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput, NotFound
 from ringfence.core.security import SYSTEM, Role
+from ringfence.flows import checkout as purchase
 from ringfence.registry.service import list_categories, list_editions, list_licences
 from ringfence.shop import service
 from ringfence.shop.enums import OrderStatus
@@ -232,7 +233,7 @@ def checkout(
         payment_token=card,
     )
     provider: PaymentProvider = request.app.state.payment_provider
-    order = service.checkout(
+    order = purchase.checkout(
         page.db,
         store_id=store_id,
         buyer=page.user.principal.party_id or "guest" if page.user else "guest",
@@ -335,7 +336,6 @@ def fulfil(page: PageDep, index: IndexDep, order_id: str) -> Response:
         index=index,
         secret=page.settings.secret_key.get_secret_value(),
     )
-    page.db.commit()
     return page.redirect(f"/console/orders/{order_id}", done="fulfilled")
 
 
