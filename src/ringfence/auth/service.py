@@ -135,13 +135,26 @@ class PrincipalCache:
 principals = PrincipalCache()
 
 
+def cached_principal(session: Session, key: str) -> Principal | None:
+    """The principal of ``key`` when it was authenticated less than ``KEY_CACHE_SECONDS``
+    ago (no query, no connection), else None: then ``authenticate``."""
+    key_id = split_api_key(key)
+    if not key_id:
+        return None
+    return principals.get(_scope(session), key_id, hash_api_key(key))
+
+
+def _scope(session: Session) -> str:
+    return str(session.get_bind().engine.url)  # one cache, many databases (tests)
+
+
 def authenticate(session: Session, key: str) -> Principal:
     """The principal of a valid, unrevoked key; Unauthenticated otherwise (same error for all).
     A key authenticated less than ``KEY_CACHE_SECONDS`` ago is answered from ``principals``."""
     refused = Unauthenticated("invalid or revoked API key", code="invalid_api_key")
     key_id = split_api_key(key)
     given = hash_api_key(key)
-    scope = str(session.get_bind().engine.url)
+    scope = _scope(session)
     if key_id:
         cached = principals.get(scope, key_id, given)
         if cached is not None:
