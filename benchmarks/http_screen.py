@@ -163,6 +163,9 @@ def main() -> None:
                 )
     median = {k: statistics.median(v) for k, v in rates.items()}
     today = datetime.now(UTC).date().isoformat()
+    screen_ms = BATCH / median["screen_core"] * 1000
+    floor_ms = 1000 / median["healthz_core"]
+    rest_ms = screen_ms - floor_ms - BATCH / median["in_process"] * 1000
     lines = [
         f"## POST /v1/screen under load (`benchmarks/http_screen.py`), {today}",
         "",
@@ -182,7 +185,14 @@ def main() -> None:
         f"| GET /healthz, requests/s, same connections (floor) | {median['healthz']:,.0f} |",
         f"| `screen_rows` in process, listings per CPU second (baseline) | "
         f"{median['in_process']:,.0f} |",
+        f"| server CPU per request, POST /v1/screen (ms) | {screen_ms:.2f} |",
+        f"| server CPU per request, GET /healthz (ms, the framework's floor) | {floor_ms:.2f} |",
         "",
+        f"- Of the {screen_ms:.2f} ms of server CPU a screening request costs, "
+        f"{floor_ms:.2f} ms is what any request costs this server (uvicorn, middleware, "
+        f"routing: /healthz) and {BATCH / median['in_process'] * 1000:.2f} ms screening its "
+        f"{BATCH} listings in process; the rest, {rest_ms:.2f} ms, is the request's body, "
+        "its validation, the key and the answer.",
         f"- Per server core against the target of {TARGET_PER_CORE:,}: "
         f"{median['screen_core'] / TARGET_PER_CORE:.2f}x; against the engine in process "
         f"(the same function without HTTP and JSON): "

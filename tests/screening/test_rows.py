@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ringfence.screening.engine import Engine
-from ringfence.screening.rows import screen_row, screen_rows
+from ringfence.screening.rows import _batch, screen_row, screen_rows
 from tests.screening.corpus import generate
 
 ON = date(2026, 6, 1)
@@ -46,6 +46,23 @@ def test_i21_rows_give_the_per_row_verdicts(engine: Engine, rows: list[dict[str,
     assert screen_rows(engine, rows, today=ON) == one_by_one
     states = {v.verdict for v in one_by_one}
     assert {"clean", "infringing", "review", "error"} <= states  # the set holds every kind
+
+
+def test_i21_unproven_rows_are_those_screen_batch_does_not_call_clean(
+    engine: Engine, rows: list[dict[str, Any]]
+) -> None:
+    """``Engine.unproven`` is the prefilter of ``screen_batch``: every row it proves clean is
+    clean with no reasons there, and it leaves every row that is not clean."""
+    batch = _batch(rows)
+    assert batch is not None
+    unproven = engine.unproven(batch)
+    assert unproven is not None
+    assert 0 < len(unproven) < len(rows)
+    out = engine.screen_batch(batch, today=ON)
+    states, reasons = out.column("verdict").to_pylist(), out.column("reasons").to_pylist()
+    left = set(unproven)
+    assert all(states[i] == "clean" and not reasons[i] for i in range(len(rows)) if i not in left)
+    assert all(i in left for i in range(len(rows)) if states[i] != "clean" or reasons[i])
 
 
 def test_i21_rows_arrow_cannot_type_go_one_by_one(engine: Engine) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -74,24 +76,99 @@ def revoke_key(session: Session, *, key_id: str) -> None:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
     session.flush()
+    principals.forget(key_id)
 
 
 def list_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at)))
 
 
+# A key authenticated in the last KEY_CACHE_SECONDS is not looked up again: the cache holds the
+# key's hash (compared in constant time, as the row's is), never the key. A key revoked in this
+# process is forgotten at once; in another process (another server worker, the CLI) it is
+# refused within KEY_CACHE_SECONDS. Refusals are not cached.
+KEY_CACHE_SECONDS = 5.0
+KEY_CACHE_SIZE = 1_024
+
+
+@dataclass(frozen=True)
+class _Known:
+    key_hash: str
+    principal: Principal
+    until: float
+
+
+class PrincipalCache:
+    """Authenticated keys per (database, key id), each for ``seconds``; at most ``size``."""
+
+    def __init__(self, *, seconds: float = KEY_CACHE_SECONDS, size: int = KEY_CACHE_SIZE) -> None:
+        self.seconds, self.size = seconds, size
+        self._known: dict[tuple[str, str], _Known] = {}
+        self._lock = threading.Lock()
+
+    def get(self, scope: str, key_id: str, key_hash: str) -> Principal | None:
+        known = self._known.get((scope, key_id))
+        if known is None or known.until < time.monotonic():
+            return None
+        return known.principal if constant_time_equals(known.key_hash, key_hash) else None
+
+    def put(self, scope: str, key_id: str, key_hash: str, principal: Principal) -> None:
+        if self.seconds <= 0:
+            return
+        with self._lock:
+            if len(self._known) >= self.size:  # the oldest out (dicts keep insertion order)
+                self._known.pop(next(iter(self._known)))
+            self._known.pop((scope, key_id), None)
+            until = time.monotonic() + self.seconds
+            self._known[(scope, key_id)] = _Known(key_hash, principal, until)
+
+    def forget(self, key_id: str) -> None:
+        with self._lock:
+            for known in [k for k in self._known if k[1] == key_id]:
+                del self._known[known]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._known.clear()
+
+
+principals = PrincipalCache()
+
+
+def cached_principal(session: Session, key: str) -> Principal | None:
+    """The principal of ``key`` when it was authenticated less than ``KEY_CACHE_SECONDS``
+    ago (no query, no connection), else None: then ``authenticate``."""
+    key_id = split_api_key(key)
+    if not key_id:
+        return None
+    return principals.get(_scope(session), key_id, hash_api_key(key))
+
+
+def _scope(session: Session) -> str:
+    return str(session.get_bind().engine.url)  # one cache, many databases (tests)
+
+
 def authenticate(session: Session, key: str) -> Principal:
-    """The principal of a valid, unrevoked key; Unauthenticated otherwise (same error for all)."""
+    """The principal of a valid, unrevoked key; Unauthenticated otherwise (same error for all).
+    A key authenticated less than ``KEY_CACHE_SECONDS`` ago is answered from ``principals``."""
     refused = Unauthenticated("invalid or revoked API key", code="invalid_api_key")
     key_id = split_api_key(key)
+    given = hash_api_key(key)
+    scope = _scope(session)
+    if key_id:
+        cached = principals.get(scope, key_id, given)
+        if cached is not None:
+            return cached
     row = session.get(ApiKey, key_id) if key_id else None
     # Compare even when no row matched, so timing does not tell whether a key id exists.
     expected = row.key_hash if row is not None else "0" * 64
-    if not constant_time_equals(expected, hash_api_key(key)) or row is None:
+    if not constant_time_equals(expected, given) or row is None:
         raise refused
     if row.revoked_at is not None:
         raise refused
-    return Principal(row.role, party_id=row.party_id, key_id=row.id)
+    principal = Principal(row.role, party_id=row.party_id, key_id=row.id)
+    principals.put(scope, row.id, row.key_hash, principal)
+    return principal
 
 
 # ------------------------------------------------------------------ users (web sign-in)

@@ -40,36 +40,61 @@ def record(
 ) -> AuditEvent:
     """Append one event to the rights holder's chain. The chain's head row is locked (SELECT
     ... FOR UPDATE on PostgreSQL; SQLite has one writer anyway), so appends never interleave."""
-    at = at.astimezone(UTC)
+    entry = Entry(kind=kind, actor=actor, at=at, case_id=case_id, payload=payload)
+    return record_many(session, rights_holder_id=rights_holder_id, entries=[entry])[0]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event to append (``record_many``)."""
+
+    kind: str
+    actor: str
+    at: datetime
+    case_id: int | None
+    payload: dict[str, Any]
+
+
+def record_many(
+    session: Session, *, rights_holder_id: str, entries: list[Entry]
+) -> list[AuditEvent]:
+    """Append events to the rights holder's chain in this order, the head locked once: the
+    same events as ``record`` called for each in turn."""
+    if not entries:
+        return []
     head = _locked_head(session, rights_holder_id)
-    seq = head.seq + 1
-    body = canonical_json(
-        {
-            "actor": actor,
-            "at": at.isoformat(),
-            "case": case_id,
-            "kind": kind,
-            "payload": payload,
-            "prev": head.hash,
-            "rights_holder": rights_holder_id,
-            "seq": seq,
-        }
-    )
-    event = AuditEvent(
-        rights_holder_id=rights_holder_id,
-        seq=seq,
-        kind=kind,
-        case_id=case_id,
-        actor=actor,
-        at=at,
-        body=body,
-        prev_hash=head.hash,
-        hash=_digest(body),
-    )
-    session.add(event)
-    head.seq, head.hash = seq, event.hash
+    written = []
+    for entry in entries:
+        at = entry.at.astimezone(UTC)
+        seq = head.seq + 1
+        body = canonical_json(
+            {
+                "actor": entry.actor,
+                "at": at.isoformat(),
+                "case": entry.case_id,
+                "kind": entry.kind,
+                "payload": entry.payload,
+                "prev": head.hash,
+                "rights_holder": rights_holder_id,
+                "seq": seq,
+            }
+        )
+        event = AuditEvent(
+            rights_holder_id=rights_holder_id,
+            seq=seq,
+            kind=entry.kind,
+            case_id=entry.case_id,
+            actor=entry.actor,
+            at=at,
+            body=body,
+            prev_hash=head.hash,
+            hash=_digest(body),
+        )
+        written.append(event)
+        head.seq, head.hash = seq, event.hash
+    session.add_all(written)
     session.flush()
-    return event
+    return written
 
 
 def _locked_head(session: Session, rights_holder_id: str) -> AuditHead:

@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, Select, false, func, select, true
+from sqlalchemy import ColumnElement, Select, false, func, select, true, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ringfence.core import spreadsheet
 from ringfence.core.db import utcnow
-from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RingfenceError
 from ringfence.core.files import atomic_write
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
@@ -202,11 +202,36 @@ def route(
     its own marks keeps the case. None when no mark is known to the registry."""
     if not marks:
         return None
+    return _holder(
+        _mark_owners(session, marks),
+        marks,
+        territories,
+        reporter,
+        lambda party: archived_edition_of(session, party) is not None,
+    )
+
+
+_Owner = tuple[str, PartyKind, str | None]  # the owner party of a mark: id, kind, territory
+
+
+def _mark_owners(session: Session, marks: Iterable[str]) -> dict[str, _Owner]:
     rows = session.execute(
         select(Mark.id, Party.id, Party.kind, Party.territory)
         .join(Party, Party.id == Mark.owner_id)
-        .where(Mark.id.in_(list(marks)))
+        .where(Mark.id.in_(list(set(marks))))
     ).all()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def _holder(
+    owners: dict[str, _Owner],
+    marks: Sequence[str],
+    territories: Sequence[str],
+    reporter: str | None,
+    archived: Any,
+) -> str | None:
+    """``route`` given the marks' owners and ``archived(party)``: is it an archived OCOG."""
+    rows = [(m, *owners[m]) for m in dict.fromkeys(marks) if m in owners]
     if not rows:
         return None
     if reporter is not None and any(r[1] == reporter for r in rows):
@@ -219,11 +244,7 @@ def route(
         return str(nocs[0][1])
     # An archived edition's OCOG is read-only and no longer reviews cases: the IOC takes them.
     ocogs = sorted(
-        (
-            r
-            for r in rows
-            if r[2] is PartyKind.ocog and archived_edition_of(session, str(r[1])) is None
-        ),
+        (r for r in rows if r[2] is PartyKind.ocog and not archived(str(r[1]))),
         key=lambda r: marks.index(r[0]),
     )
     if ocogs:
@@ -323,6 +344,77 @@ def _reporter(session: Session, principal: Principal, given: str | None) -> str:
     return given
 
 
+def _check_opening(principal: Principal, data: CaseIn) -> None:
+    if data.subject is CaseSubject.listing and data.listing_id is None:
+        raise InvalidInput(
+            "a listing case needs a listing_id", code="listing_required", loc=("listing_id",)
+        )
+    if principal.role is Role.marketplace and data.marketplace != principal.party_id:
+        raise Forbidden(
+            f"marketplace must be your own party ({principal.party_id})",
+            code="not_your_party",
+            loc=("marketplace",),
+        )
+
+
+def _new_case(
+    principal: Principal,
+    data: CaseIn,
+    holder: str | None,
+    reporter: str,
+    trusted: bool,
+    now: datetime,
+) -> Case:
+    if holder is None:
+        holder = principal.party_id if principal.role is Role.rights_holder else IOC
+    return Case(
+        rights_holder_id=holder or IOC,
+        subject=data.subject,
+        source=data.source,
+        status=CaseStatus.open,
+        marketplace_id=data.marketplace,
+        listing_id=data.listing_id if data.subject is CaseSubject.listing else None,
+        listing_version=data.listing_version,
+        seller_id=data.seller_id,
+        title=data.title,
+        marks=list(data.marks),
+        territories=list(data.territories),
+        category=data.category,
+        risk=data.risk,
+        reach=data.reach,
+        reporter_id=reporter,
+        trusted=trusted,
+        note=data.note,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _opened_entry(case: Case, actor: str, now: datetime) -> events.Entry:
+    payload = {
+        "source": case.source.value,
+        "subject": case.subject.value,
+        "marketplace": case.marketplace_id,
+        "listing": case.listing_id,
+        "version": case.listing_version,
+        "seller": case.seller_id,
+        "marks": list(case.marks),
+        "reporter": case.reporter_id,
+        "trusted": case.trusted,
+    }
+    return events.Entry("case.opened", actor, now, case.id, payload)
+
+
+def _findings_data(data: CaseIn, reporter: str) -> dict[str, Any] | None:
+    if not (data.findings or data.regions):
+        return None
+    return {
+        "findings": [f.model_dump() for f in data.findings],
+        "regions": [r.model_dump() for r in data.regions],
+        "reporter": reporter,
+    }
+
+
 def open_case(
     session: Session,
     *,
@@ -337,16 +429,7 @@ def open_case(
     same listing cannot open two cases."""
     _require(principal, OPENERS, "open enforcement cases")
     now = _now(now)
-    if data.subject is CaseSubject.listing and data.listing_id is None:
-        raise InvalidInput(
-            "a listing case needs a listing_id", code="listing_required", loc=("listing_id",)
-        )
-    if principal.role is Role.marketplace and data.marketplace != principal.party_id:
-        raise Forbidden(
-            f"marketplace must be your own party ({principal.party_id})",
-            code="not_your_party",
-            loc=("marketplace",),
-        )
+    _check_opening(principal, data)
     reporter = _reporter(session, principal, data.reporter)
     holder = route(
         session,
@@ -354,30 +437,8 @@ def open_case(
         territories=data.territories,
         reporter=principal.party_id if principal.role is Role.rights_holder else None,
     )
-    if holder is None:
-        holder = principal.party_id if principal.role is Role.rights_holder else IOC
-    listing_id = data.listing_id if data.subject is CaseSubject.listing else None
-    case = Case(
-        rights_holder_id=holder or IOC,
-        subject=data.subject,
-        source=data.source,
-        status=CaseStatus.open,
-        marketplace_id=data.marketplace,
-        listing_id=listing_id,
-        listing_version=data.listing_version,
-        seller_id=data.seller_id,
-        title=data.title,
-        marks=list(data.marks),
-        territories=list(data.territories),
-        category=data.category,
-        risk=data.risk,
-        reach=data.reach,
-        reporter_id=reporter,
-        trusted=_trusted(_reporter_record(session, reporter), settings),
-        note=data.note,
-        created_at=now,
-        updated_at=now,
-    )
+    trusted = _trusted(_reporter_record(session, reporter), settings)
+    case = _new_case(principal, data, holder, reporter, trusted, now)
     created = True
     try:
         with session.begin_nested():
@@ -387,7 +448,7 @@ def open_case(
         existing = session.scalars(
             select(Case).where(
                 Case.marketplace_id == data.marketplace,
-                Case.listing_id == listing_id,
+                Case.listing_id == case.listing_id,
                 Case.listing_version == data.listing_version,
             )
         ).one_or_none()
@@ -402,58 +463,139 @@ def open_case(
         case, created = existing, False
     actor = _actor(principal)
     if created:
-        _audit(
-            session,
-            case,
-            "case.opened",
-            actor,
-            now,
-            source=case.source.value,
-            subject=case.subject.value,
-            marketplace=case.marketplace_id,
-            listing=case.listing_id,
-            version=case.listing_version,
-            seller=case.seller_id,
-            marks=list(case.marks),
-            reporter=reporter,
-            trusted=case.trusted,
-        )
+        entry = _opened_entry(case, actor, now)
+        events.record_many(session, rights_holder_id=case.rights_holder_id, entries=[entry])
     else:
         _audit(session, case, "case.reported_again", actor, now, reporter=reporter)
-    if data.findings or data.regions:
-        _add_evidence(
-            session,
-            case,
-            kind="findings",
-            data={
-                "findings": [f.model_dump() for f in data.findings],
-                "regions": [r.model_dump() for r in data.regions],
-                "reporter": reporter,
-            },
-            actor=actor,
-            now=now,
-        )
+    findings = _findings_data(data, reporter)
+    if findings is not None:
+        _add_evidence(session, case, kind="findings", data=findings, actor=actor, now=now)
     return CaseOut.model_validate(case), created
 
 
-def open_case_from_verdict(
+def open_cases(
     session: Session,
     *,
     principal: Principal,
-    verdict: Any,
-    listing: Any,
-    marketplace: str,
-    listing_version: str = "",
+    data: Sequence[CaseIn],
     settings: Settings,
-    reach: int = 0,
     now: datetime | None = None,
-) -> tuple[CaseOut, bool] | None:
-    """A screening verdict (``screening.engine.Verdict`` for ``Listing``) opens a case when it
-    is not clean (infringing or review); None for clean, authorized and error verdicts."""
-    if verdict.verdict not in ACTIONABLE_VERDICTS:
-        return None
+) -> list[tuple[int, bool] | RingfenceError]:
+    """``open_case`` for each item, in order (the case id and ``created``, or the error that
+    item raised), written together: one query for the marks' owners, one reporter record per
+    reporter, the new cases and their evidence inserted in one statement each and their audit
+    events appended with each chain's head locked once. The same rows and events as opening
+    them one by one; an item whose listing version already has a case (or comes twice) is
+    opened one by one after the others, and so are all when an insert meets a concurrent one."""
+    _require(principal, OPENERS, "open enforcement cases")
+    now = _now(now)
+    out: list[tuple[int, bool] | RingfenceError | None] = [None] * len(data)
+    keys = [(d.marketplace, d.listing_id, d.listing_version) for d in data]
+    listed = [k for k, d in zip(keys, data, strict=True) if d.subject is CaseSubject.listing]
+    taken = _cases_of(session, [k for k in listed if k[1] is not None])
+    alone: list[int] = []
+    batch: list[tuple[int, Case, str]] = []
+    seen: set[tuple[str, str | None, str]] = set()
+    owners = _mark_owners(session, [m for d in data for m in d.marks])
+    archived: dict[str, bool] = {}
+    records: dict[str, bool] = {}
+    own = principal.party_id if principal.role is Role.rights_holder else None
+
+    def is_archived(party: str) -> bool:
+        if party not in archived:
+            archived[party] = archived_edition_of(session, party) is not None
+        return archived[party]
+
+    for i, (d, key) in enumerate(zip(data, keys, strict=True)):
+        if d.subject is not CaseSubject.listing or key in taken or key in seen:
+            alone.append(i)
+            continue
+        try:
+            _check_opening(principal, d)
+            reporter = _reporter(session, principal, d.reporter)
+        except RingfenceError as exc:
+            out[i] = exc
+            continue
+        seen.add(key)
+        holder = _holder(owners, d.marks, d.territories, own, is_archived) if d.marks else None
+        if reporter not in records:
+            records[reporter] = _trusted(_reporter_record(session, reporter), settings)
+        batch.append(
+            (i, _new_case(principal, d, holder, reporter, records[reporter], now), reporter)
+        )
     try:
-        data = CaseIn(
+        with session.begin_nested():
+            session.add_all([case for _, case, _ in batch])
+            session.flush()
+    except IntegrityError:  # a concurrent report of one of them: every one on its own
+        alone, batch = sorted(alone + [i for i, _, _ in batch]), []
+    for i, case, _ in batch:
+        out[i] = (case.id, True)
+    _record_opened(session, [(case, _findings_data(data[i], r)) for i, case, r in batch],
+                   _actor(principal), now)  # fmt: skip
+    for i in alone:
+        try:
+            with session.begin_nested():
+                case_, created = open_case(
+                    session, principal=principal, data=data[i], settings=settings, now=now
+                )
+        except RingfenceError as exc:
+            out[i] = exc
+        else:
+            out[i] = (case_.id, created)
+    done = [o for o in out if o is not None]
+    assert len(done) == len(out)
+    return done
+
+
+def _record_opened(
+    session: Session,
+    opened: list[tuple[Case, dict[str, Any] | None]],
+    actor: str,
+    now: datetime,
+) -> None:
+    """The evidence (findings) of cases just opened, in one statement, and their audit events
+    (``case.opened``, then ``evidence.added``), each chain's head locked once."""
+    rows = [
+        Evidence(case_id=case.id, kind="findings", data=findings, added_by=actor, created_at=now)
+        if findings is not None
+        else None
+        for case, findings in opened
+    ]
+    if any(rows):
+        session.add_all([row for row in rows if row is not None])
+        session.flush()
+    chains: dict[str, list[events.Entry]] = {}
+    for (case, _), row in zip(opened, rows, strict=True):
+        chain = chains.setdefault(case.rights_holder_id, [])
+        chain.append(_opened_entry(case, actor, now))
+        if row is not None:
+            chain.append(_evidence_entry(row, actor, now))
+    for holder, entries in chains.items():
+        events.record_many(session, rights_holder_id=holder, entries=entries)
+
+
+def _cases_of(
+    session: Session, keys: list[tuple[str, str | None, str]]
+) -> set[tuple[str, str | None, str]]:
+    """Which of these (marketplace, listing, version) have a case."""
+    found: set[tuple[str, str | None, str]] = set()
+    for start in range(0, len(keys), 300):
+        chunk = keys[start : start + 300]
+        rows = session.execute(
+            select(Case.marketplace_id, Case.listing_id, Case.listing_version).where(
+                tuple_(Case.marketplace_id, Case.listing_id, Case.listing_version).in_(chunk)
+            )
+        )
+        found.update((m, listing, v) for m, listing, v in rows)
+    return found
+
+
+def _case_in(
+    verdict: Any, listing: Any, marketplace: str, listing_version: str, reach: int
+) -> CaseIn:
+    try:
+        return CaseIn(
             source=CaseSource.screening,
             marketplace=marketplace,
             listing_id=str(listing.listing_id),
@@ -474,7 +616,67 @@ def open_case_from_verdict(
         raise InvalidInput(
             f"{where}: {first['msg']}", code="invalid_case", loc=tuple(first["loc"])
         ) from None
+
+
+def open_case_from_verdict(
+    session: Session,
+    *,
+    principal: Principal,
+    verdict: Any,
+    listing: Any,
+    marketplace: str,
+    listing_version: str = "",
+    settings: Settings,
+    reach: int = 0,
+    now: datetime | None = None,
+) -> tuple[CaseOut, bool] | None:
+    """A screening verdict (``screening.engine.Verdict`` for ``Listing``) opens a case when it
+    is not clean (infringing or review); None for clean, authorized and error verdicts."""
+    if verdict.verdict not in ACTIONABLE_VERDICTS:
+        return None
+    data = _case_in(verdict, listing, marketplace, listing_version, reach)
     return open_case(session, principal=principal, data=data, settings=settings, now=now)
+
+
+class Screened(NamedTuple):
+    """A verdict, its listing and where it was seen (``open_cases_from_verdicts``)."""
+
+    verdict: Any
+    listing: Any
+    marketplace: str
+    listing_version: str = ""
+    reach: int = 0
+
+
+def open_cases_from_verdicts(
+    session: Session,
+    *,
+    principal: Principal,
+    items: Sequence[Screened],
+    settings: Settings,
+    now: datetime | None = None,
+) -> list[tuple[int, bool] | RingfenceError | None]:
+    """``open_case_from_verdict`` for each item, through ``open_cases``: the case id and
+    ``created``, the error of an item whose case cannot be opened, or None (no case: a clean,
+    authorized or error verdict)."""
+    out: list[tuple[int, bool] | RingfenceError | None] = [None] * len(items)
+    todo: list[tuple[int, CaseIn]] = []
+    for i, item in enumerate(items):
+        if item.verdict.verdict not in ACTIONABLE_VERDICTS:
+            continue
+        try:
+            todo.append(
+                (i, _case_in(item.verdict, item.listing, item.marketplace,
+                             item.listing_version, item.reach))
+            )  # fmt: skip
+        except InvalidInput as exc:
+            out[i] = exc
+    opened = open_cases(
+        session, principal=principal, data=[d for _, d in todo], settings=settings, now=now
+    )
+    for (i, _), result in zip(todo, opened, strict=True):
+        out[i] = result
+    return out
 
 
 def _add_evidence(
@@ -505,18 +707,20 @@ def _add_evidence(
     )
     session.add(row)
     session.flush()
-    _audit(
-        session,
-        case,
-        "evidence.added",
-        actor,
-        now,
-        evidence=row.id,
-        evidence_kind=kind,
-        sha256=sha256,
-        digest=hashlib.sha256(events.canonical_json(data).encode()).hexdigest(),
+    events.record_many(
+        session, rights_holder_id=case.rights_holder_id, entries=[_evidence_entry(row, actor, now)]
     )
     return row
+
+
+def _evidence_entry(row: Evidence, actor: str, now: datetime) -> events.Entry:
+    payload = {
+        "evidence": row.id,
+        "evidence_kind": row.kind,
+        "sha256": row.sha256,
+        "digest": hashlib.sha256(events.canonical_json(row.data).encode()).hexdigest(),
+    }
+    return events.Entry("evidence.added", actor, now, row.case_id, payload)
 
 
 def screen_and_open(

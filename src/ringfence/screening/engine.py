@@ -629,6 +629,35 @@ class Engine:
         """The compiled prefilter decides the rows it can prove clean: valid (column checks)
         and, in title and description, no property and no misspelling (``_kernel``, module
         docstring). Every other row takes the reference path, ``_screen_row``."""
+        refer = self._refer(columns)
+        flagged: list[tuple[int, Verdict]] = []
+        if refer:
+            rows = sorted(refer)
+            taken = batch.take(pa.array(rows, pa.int64()))
+            for i, (row, error) in zip(rows, _rows(taken), strict=True):
+                flagged.append((i, self._screen_row(row, error, day)))
+        return _output(columns["listing_id"], flagged)
+
+    def unproven(self, batch: pa.RecordBatch) -> list[int] | None:
+        """The rows of ``batch`` the compiled prefilter cannot prove clean, in order; every
+        other row's verdict is clean with no reasons (as ``screen_batch`` gives it). None when
+        the prefilter cannot take the batch (no kernel, or columns it does not read): then no
+        row is proven clean."""
+        if self.kernel is None:
+            return None
+        columns = _fast_columns(batch)
+        if columns is None:
+            return None
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return sorted(self._refer(columns))
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _refer(self, columns: dict[str, pa.Array]) -> set[int]:
+        """The rows the compiled prefilter leaves to the reference path."""
         assert self.kernel is not None
         refer = _invalid_rows(columns)
         fuzzy_views: dict[int, list[str]] = {}
@@ -658,13 +687,7 @@ class Engine:
         for i, row_views in fuzzy_views.items():
             if i not in refer and any(self.fuzzy.find(v) for v in row_views):
                 refer.add(i)
-        flagged: list[tuple[int, Verdict]] = []
-        if refer:
-            rows = sorted(refer)
-            taken = batch.take(pa.array(rows, pa.int64()))
-            for i, (row, error) in zip(rows, _rows(taken), strict=True):
-                flagged.append((i, self._screen_row(row, error, day)))
-        return _output(columns["listing_id"], flagged)
+        return refer
 
     def _prefilter_other(self, name: str, text: str) -> str | None:
         """A text the kernel left to Python (OTHER): None when the reference must screen its

@@ -1,11 +1,12 @@
 """Screening listings given as mappings (the JSON the API takes) through the batch path.
 
-``screen_rows`` turns the rows into one Arrow batch and lets ``Engine.screen_batch`` (the
-compiled prefilter) decide every row it can prove clean; each row it does not (a finding, an
-error) is screened again on its own by ``Engine.screen``, which gives the whole verdict with
-its findings. The verdicts are those of ``Engine.screen`` row by row (a test holds them
+``screen_rows`` turns the rows into one Arrow batch and lets ``Engine.unproven`` (the compiled
+prefilter of ``Engine.screen_batch``) prove the rows it can clean; each row it does not (a
+finding, an error) is screened on its own by ``Engine.screen``, which gives the whole verdict
+with its findings. The verdicts are those of ``Engine.screen`` row by row (a test holds them
 equal): the batch path only saves the per-row cost of the clean majority.
 
+A few rows (under ``BATCH_MIN``) are screened one by one: the batch costs more than it saves.
 Rows with images are screened one by one with the caller's image ``sources`` (the batch path
 reads images only from the engine's own); a request whose values Arrow cannot hold in typed
 columns (an id that is a number in one row and text in the next) is screened row by row."""
@@ -29,6 +30,11 @@ from ringfence.screening.engine import (
 )
 from ringfence.screening.interfaces import ImageSources
 
+# Fewer rows than this are screened one by one: building the Arrow batch and the prefilter's
+# column checks cost about 0.5 ms a call, the reference path about 0.05 ms a clean row
+# (benchmarks/http_screen.py, docs/benchmarks.md); from about 20 rows the batch path is faster.
+BATCH_MIN = 16
+
 
 def screen_rows(
     engine: Engine,
@@ -41,15 +47,14 @@ def screen_rows(
     screened)."""
     verdicts: list[Verdict | None] = [None] * len(rows)
     batched = [i for i, row in enumerate(rows) if not row.get("image_paths")]
-    batch = _batch([rows[i] for i in batched]) if batched else None
-    if batch is not None:
-        out = engine.screen_batch(batch, today=today)
-        states = out.column("verdict").to_pylist()
-        reasons = out.column("reasons").to_pylist()
-        ids = out.column("listing_id").to_pylist()
-        for i, state, why, listing_id in zip(batched, states, reasons, ids, strict=True):
-            if state == CLEAN and not why:
-                verdicts[i] = Verdict(listing_id, CLEAN, 0.0)
+    batch = _batch([rows[i] for i in batched]) if len(batched) >= BATCH_MIN else None
+    unproven = engine.unproven(batch) if batch is not None else None
+    if batch is not None and unproven is not None:
+        ids = batch.column("listing_id").to_pylist()
+        left = set(unproven)
+        for n, i in enumerate(batched):
+            if n not in left:
+                verdicts[i] = Verdict(ids[n], CLEAN, 0.0)
     return [
         v if v is not None else screen_row(engine, rows[i], today=today, sources=sources)
         for i, v in enumerate(verdicts)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import bindparam, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,23 @@ def insert_verdicts(session: Session, rows: list[dict[str, Any]]) -> set[Key]:
         return set()
     written = session.execute(_insert(session, "key"), rows)
     return {(m, listing, v) for m, listing, v in written}
+
+
+def set_case_ids(session: Session, cases: list[tuple[Key, int]]) -> None:
+    """Record the case each listing version's verdict opened (one statement)."""
+    if not cases:
+        return
+    table: Any = ListingVerdict.__table__
+    statement = (
+        update(table)
+        .where(
+            table.c.marketplace_id == bindparam("m"),
+            table.c.listing_id == bindparam("l"),
+            table.c.listing_version == bindparam("v"),
+        )
+        .values(case_id=bindparam("case"))
+    )
+    session.execute(statement, [{"m": m, "l": lst, "v": v, "case": c} for (m, lst, v), c in cases])
 
 
 def verdict_rows(session: Session, keys: list[Key]) -> dict[Key, ListingVerdict]:

@@ -11,6 +11,8 @@ letter carries a bounded excerpt and the digest of the event, and one that canno
 never stops the batch: a poison event never stops the worker (issue 18, r2). A worker
 killed anywhere before the acknowledgement gets the batch again: at-least-once, and idempotent.
 A database that fails (not a bad event) sends the batch back for later and the worker goes on.
+The next batch is fetched, screened and written while the broker stores the last one's verdicts
+(its transaction is committed by then): the wait on the broker overlaps the work.
 
 The index file is watched: a new version is loaded in a background thread while the current
 one keeps screening, and swapped in between two batches; no message waits for the load, none is
@@ -22,11 +24,12 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -34,8 +37,13 @@ from sqlalchemy.orm import Session
 
 from ringfence.core.db import utcnow
 from ringfence.core.errors import RingfenceError
+from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
-from ringfence.enforcement.service import ACTIONABLE_VERDICTS
+from ringfence.enforcement.service import (
+    ACTIONABLE_VERDICTS,
+    Screened,
+    open_cases_from_verdicts,
+)
 from ringfence.screening.engine import ERROR, Engine, Listing, Verdict, listing_from_row
 from ringfence.screening.index import ScreeningData, builtin_data, content_version, load_index
 from ringfence.screening.rows import screen_row, screen_rows
@@ -45,6 +53,7 @@ from ringfence.streaming.service import (
     Key,
     insert_verdicts,
     record_verdict,
+    set_case_ids,
     verdict_rows,
     verdict_values,
 )
@@ -145,6 +154,19 @@ class _Row:
     case_id: int | None = None
 
 
+class _Case(NamedTuple):
+    """An event whose verdict opens a case, at index ``i`` of its batch."""
+
+    i: int
+    event: ListingEvent
+    row: dict[str, Any]
+    verdict: Verdict
+
+
+class _OneByOne(Exception):
+    """Leave the batch's cases to the one-by-one path."""
+
+
 def _screen_one(engine: Engine, row: dict[str, Any], today: date) -> Verdict:
     try:
         return screen_row(engine, row, today=today)
@@ -162,28 +184,39 @@ class Worker:
         index: IndexSource,
         *,
         batch: int = 256,
+        depth: int = 1,
     ) -> None:
         self.broker, self.subjects, self.sessions = broker, subjects, sessions
-        self.settings, self.index, self.batch = settings, index, batch
+        self.settings, self.index, self.batch, self.depth = settings, index, batch, depth
         self.stats = Stats()
+        self._settling: deque[asyncio.Future[None]] = deque()
 
     async def run(
         self, *, stop: asyncio.Event | None = None, idle_exit: float | None = None
     ) -> Stats:
-        """Consume until ``stop`` is set or, with ``idle_exit``, no event came for that long."""
+        """Consume until ``stop`` is set or, with ``idle_exit``, no event came for that long.
+        While one batch's verdicts are being published and acknowledged, the next is fetched
+        and screened (``depth`` batches in flight after the one in hand); every batch handled
+        is settled before this returns."""
         idle_since = time.monotonic()
-        while stop is None or not stop.is_set():
-            self.index.poll()
-            handled = await self.step(timeout=0.5)
-            if handled:
-                idle_since = time.monotonic()
-            elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
-                break
+        try:
+            while stop is None or not stop.is_set():
+                self.index.poll()
+                handled = await self.step(timeout=0.5, depth=self.depth)
+                if handled:
+                    idle_since = time.monotonic()
+                elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
+                    break
+        finally:
+            await self._settled(0)
         return self.stats
 
-    async def step(self, timeout: float = 0.5) -> int:
+    async def step(self, timeout: float = 0.5, *, depth: int = 0) -> int:
+        """Fetch and handle one batch; return once at most ``depth`` handled batches are still
+        publishing (0: this one is published and acknowledged too)."""
         deliveries = await self.broker.fetch(self.batch, timeout)
         if not deliveries:
+            await self._settled(0)
             return 0
         try:
             outs = self.handle(deliveries)
@@ -194,8 +227,17 @@ class Worker:
             await asyncio.gather(*(d.nak(RETRY_SECONDS) for d in deliveries))
             await asyncio.sleep(RETRY_SECONDS)
             return len(deliveries)
-        await asyncio.gather(*(self._settle(o) for o in outs))
+        self._settling.append(asyncio.ensure_future(self._settle_all(outs)))
+        await self._settled(depth)
         return len(deliveries)
+
+    async def _settled(self, depth: int) -> None:
+        """Wait for the oldest batches in flight until at most ``depth`` are left."""
+        while len(self._settling) > depth:
+            await self._settling.popleft()
+
+    async def _settle_all(self, outs: list[_Out]) -> None:
+        await asyncio.gather(*(self._settle(o) for o in outs))
 
     async def _settle(self, out: _Out) -> None:
         """Publish what the delivery produced, then acknowledge it. A verdict that cannot be
@@ -232,15 +274,14 @@ class Worker:
                 events.append((i, parsed, parsed.listing | {"listing_id": parsed.listing_id}))
         verdicts = self._screen(engine, [row for _, _, row in events], today)
         plain: list[tuple[int, ListingEvent, dict[str, Any]]] = []
+        cases: list[_Case] = []
         now = utcnow()
         with self.sessions() as session:
             for (i, event, row), verdict in zip(events, verdicts, strict=True):
                 if verdict.verdict == ERROR:
                     outs[i] = self._dead(deliveries[i], f"invalid_listing: {verdict.reasons[0]}")
-                elif verdict.verdict in ACTIONABLE_VERDICTS:  # opens a case: one by one
-                    outs[i] = self._record(
-                        session, deliveries[i], event, listing_from_row(row), verdict, version
-                    )
+                elif verdict.verdict in ACTIONABLE_VERDICTS:  # opens a case
+                    cases.append(_Case(i, event, row, verdict))
                 else:
                     plain.append(
                         (
@@ -249,6 +290,8 @@ class Worker:
                             verdict_values(event, str(row["seller_id"]), verdict, version, now),
                         )
                     )
+            for i, out in self._record_cases(session, deliveries, cases, version, now):
+                outs[i] = out
             for i, out in self._record_plain(session, deliveries, plain):
                 outs[i] = out
             session.commit()
@@ -309,6 +352,87 @@ class Worker:
                 self._count(row.verdict, created=False)
             out.append((i, self._verdict_out(deliveries[i], event, row)))
         return out
+
+    def _record_cases(
+        self,
+        session: Session,
+        deliveries: list[Delivery],
+        cases: list[_Case],
+        version: str,
+        now: datetime,
+    ) -> list[tuple[int, _Out]]:
+        """Verdicts that open a case: their rows in one statement, the cases opened together
+        (``open_cases_from_verdicts``), the case ids in one statement. When the database
+        refuses a value or a case cannot be opened, each in its own savepoint instead."""
+        if not cases:
+            return []
+        try:
+            with session.begin_nested():
+                done, counts = self._record_cases_together(session, deliveries, cases, version, now)
+        except _OneByOne:
+            pass
+        except (OperationalError, DBAPIError) as exc:
+            if isinstance(exc, OperationalError) or exc.connection_invalidated:
+                raise  # the database, not the events: the whole batch comes back later
+        else:
+            for verdict, created in counts:
+                self._count(verdict, created=created)
+            return done
+        return [
+            (c.i, self._record(session, deliveries[c.i], c.event, listing_from_row(c.row),
+                               c.verdict, version))
+            for c in cases
+        ]  # fmt: skip
+
+    def _record_cases_together(
+        self,
+        session: Session,
+        deliveries: list[Delivery],
+        cases: list[_Case],
+        version: str,
+        now: datetime,
+    ) -> tuple[list[tuple[int, _Out]], list[tuple[str, bool]]]:
+        values = [
+            verdict_values(c.event, str(c.row["seller_id"]), c.verdict, version, now) for c in cases
+        ]
+        written = insert_verdicts(session, values)
+        keys = [(c.event.marketplace, c.event.listing_id, c.event.version) for c in cases]
+        first: dict[Key, int] = {}  # the case of the batch whose row was written, per version
+        for n, key in enumerate(keys):
+            if key in written and key not in first:
+                first[key] = n
+        by_marketplace: dict[str, list[int]] = {}
+        for key, n in first.items():
+            by_marketplace.setdefault(key[0], []).append(n)
+        case_of: dict[int, int] = {}
+        for marketplace, ns in by_marketplace.items():
+            opened = open_cases_from_verdicts(
+                session,
+                principal=Principal(Role.marketplace, party_id=marketplace, key_id="worker"),
+                items=[self._screened(cases[n], marketplace) for n in ns],
+                settings=self.settings,
+                now=now,
+            )
+            for n, result in zip(ns, opened, strict=True):
+                if isinstance(result, RingfenceError):
+                    raise _OneByOne  # e.g. a case the enforcement rules refuse: find it alone
+                if result is not None:
+                    case_of[n] = result[0]
+        set_case_ids(session, [(keys[n], case_id) for n, case_id in case_of.items()])
+        before = verdict_rows(session, [k for k in keys if k not in first])
+        rows: dict[int, _Row] = {
+            n: _Row(**values[n], case_id=case_of.get(n)) for n in first.values()
+        }
+        out, counts = [], []
+        for n, (c, key) in enumerate(zip(cases, keys, strict=True)):
+            row: Any = rows[first[key]] if key in first else before[key]
+            counts.append((row.verdict, first.get(key) == n))
+            out.append((c.i, self._verdict_out(deliveries[c.i], c.event, row)))
+        return out, counts
+
+    @staticmethod
+    def _screened(case: _Case, marketplace: str) -> Screened:
+        return Screened(case.verdict, listing_from_row(case.row), marketplace, case.event.version)
 
     def _record_values(
         self, session: Session, delivery: Delivery, event: ListingEvent, values: dict[str, Any]

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from ringfence.auth.service import authenticate
+from ringfence.auth.service import authenticate, cached_principal
 from ringfence.core.db import reading
 from ringfence.core.errors import Unauthenticated
 from ringfence.core.security import Principal
@@ -90,6 +90,8 @@ def get_principal(
     key = api_key or (bearer.credentials if bearer is not None else None)
     if not key:
         raise missing_api_key()
+    if (known := cached_principal(session, key)) is not None:  # no connection for it
+        return known
     # A read of its own, ended before the route goes on: the request then holds no connection
     # (nor, on SQLite, the write lock) while it waits for the licence index or a batch.
     with reading(session):

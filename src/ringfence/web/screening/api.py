@@ -17,6 +17,11 @@ from ringfence.screening.interfaces import DirectoryObjectStore, ImageSources
 from ringfence.screening.rows import screen_rows
 from ringfence.web.deps import CurrentPrincipal, EngineDep, SettingsDep
 
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - without the extra
+    _orjson = None  # type: ignore[assignment]
+
 router = APIRouter(prefix="/v1", tags=["screening"])
 MAX_BATCH = 1_000
 SCREENERS = frozenset({Role.admin, Role.marketplace, Role.rights_holder})
@@ -99,13 +104,18 @@ def screen(
     building a model per listing cost more than screening it."""
     if principal.role not in SCREENERS:
         raise Forbidden(f"the {principal.role.value} role may not screen", code="forbidden_role")
-    rows = [item.model_dump() for item in body.listings]
+    rows = [vars(item) for item in body.listings]  # the fields' values (extra="ignore")
     verdicts = screen_rows(engine, rows, today=body.on, sources=image_sources(settings))
     answer = {"registry_version": engine.version, "results": [_result(v) for v in verdicts]}
-    return Response(
-        json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")),
-        media_type="application/json",
-    )
+    return Response(_json(answer), media_type="application/json")
+
+
+def _json(value: Any) -> bytes:
+    """The answer's JSON: orjson's when the extra ringfence[fastjson] is there (the same text,
+    about 4 times faster), else the stdlib's."""
+    if _orjson is not None:
+        return _orjson.dumps(value)
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 _FINDING_DEFAULTS = tuple((name, field.default) for name, field in FindingOut.model_fields.items())
