@@ -43,6 +43,7 @@ stage, emblems) on the test photos as JPEG files:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import random
@@ -524,9 +525,13 @@ def _ms(fn: Callable[[Any], object], items: Sequence[Any]) -> list[float]:
     return out
 
 
-def ring_costs(n: int, reuse_bank: int) -> list[str]:
+def _network(path: Path | None) -> ringnet.RingNet:
+    if path is None:
+        return ringnet.load()
+    return ringnet.load(path, hashlib.sha256(path.read_bytes()).hexdigest())
 
-    net = ringnet.load()
+
+def ring_costs(n: int, reuse_bank: int, net: ringnet.RingNet) -> list[str]:
     files = [encode(Image.fromarray(rings_test.photo(k).rgb), "JPEG", quality=88) for k in range(n)]
     images = [decode(f) for f in files]
     decoded = [d.rgb for d in images]
@@ -575,10 +580,11 @@ def rings_main() -> None:
     parser.add_argument("--baseline", type=int, default=300, help="photos per set, geometric")
     parser.add_argument("--cost", type=int, default=150, help="photos for the cost table")
     parser.add_argument("--reuse-bank", type=int, default=30)
+    parser.add_argument("--network", type=Path, help="a trained file (default: the shipped one)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(sys.argv[2:])
     _pin_one_core()
-    net = ringnet.load()
+    net = _network(args.network)
     sets = {"train": args.train, "dev": args.dev, "test": args.test}
     names = {
         "train": "Training pictures (`ringnet_data.sample`, seeds training used; 128 px)",
@@ -591,7 +597,7 @@ def rings_main() -> None:
         "",
         f"`.venv/bin/python benchmarks/images.py rings` on {date.today().isoformat()}, "
         f"{platform.python_implementation()} {platform.python_version()}, one core. Network "
-        f"`screening/data/ringnet.bin` ({ringnet.PATH.stat().st_size:,} bytes), thresholds "
+        f"`{args.network or ringnet.PATH}`, thresholds "
         f"P >= {net.weak} (any finding: review) and P >= {net.strong} (verdict). Targets "
         "(issue 17): recall >= 0.95; photos without the symbol flagged <= 1 %, each decoy kind "
         "<= 5 %.",
@@ -606,7 +612,7 @@ def rings_main() -> None:
                 *rings_eval.lines(f"{names[key]}, geometric detector (before), first "
                                   f"{min(n, args.baseline)}", base), "",
             ]  # fmt: skip
-    lines += ring_costs(args.cost, args.reuse_bank)
+    lines += ring_costs(args.cost, args.reuse_bank, net)
     publish("images-rings", lines, write=not args.no_write)
 
 
