@@ -19,7 +19,7 @@ def train(
         "ringnet.bin"
     ),
     samples: Annotated[int, typer.Option(help="Training pictures (128 x 128 px).")] = 12_288,
-    steps: Annotated[int, typer.Option(help="Training steps (64 pictures each).")] = 3_000,
+    steps: Annotated[int, typer.Option(help="Training steps (64 pictures each).")] = 5_000,
     dev: Annotated[int, typer.Option(help="Development photos for the thresholds.")] = 400,
     seed: Annotated[int, typer.Option(help="Seeds the weights and the order.")] = 17,
 ) -> None:

@@ -16,8 +16,8 @@ it is read (the shipped file's ``SHA256``, or one given with the path); any othe
 (``ModelFileMismatch``). numpy only: no deep-learning runtime is needed to screen.
 
 Status (issue 17): no network is shipped yet and screening still uses the geometric detector
-(``detectors/ring_symbol.py``); the one trained so far (``ringfence vision train`` defaults, about
-10 CPU minutes) separates the rings from the decoys only weakly (docs/screening.md).
+(``detectors/ring_symbol.py``); the ones trained so far (3,000 and 5,000
+steps) find too few of the development photos with the rings (docs/screening.md).
 """
 
 from __future__ import annotations

@@ -135,7 +135,7 @@ def targets(y: np.ndarray, boxes: np.ndarray, size: int = CROP) -> tuple[np.ndar
 
 def train(
     samples: int = 12_288,
-    steps: int = 3_000,
+    steps: int = 5_000,
     dev: int = 400,
     batch: int = 64,
     lr: float = 2e-3,
