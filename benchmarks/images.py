@@ -31,11 +31,19 @@ Issue 17's sets (official reuse on the development and the test generator, per
 transformation, with Wilson intervals, and the reuse stage's CPU against decode + PDQ):
 
     .venv/bin/python benchmarks/images.py reuse [--official 30] [--negatives 3] [--no-write]
+
+The ring network on its training, development and test sets (``tests/screening/rings_eval.py``)
+with Wilson intervals, the geometric detector on the same photos as the baseline, and the CPU of
+each stage of a listing image (decode, PDQ, the network, the geometric detector, the reuse
+stage, emblems) on the test photos as JPEG files:
+
+    .venv/bin/python benchmarks/images.py rings [--dev 600] [--test 1000] [--no-write]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import random
@@ -53,7 +61,7 @@ from scipy.stats import beta  # type: ignore[import-untyped]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' image generator
 
 from PIL import Image
-from tests.screening import reuse_dev, reuse_test
+from tests.screening import reuse_dev, reuse_test, rings_eval, rings_test
 from tests.screening.imagegen import (
     PHOTOS,
     TRANSFORMS,
@@ -64,10 +72,12 @@ from tests.screening.imagegen import (
     product_photo,
     with_emblem,
 )
+from tests.screening.reuse_eval import Bank as ReuseBank
 from tests.screening.reuse_eval import cost, evaluate
 from tests.screening.reuse_eval import lines as set_lines
 
 from docs_section import publish
+from ringfence.screening import ringnet
 from ringfence.screening.detectors.emblems import Emblems, describe
 from ringfence.screening.detectors.image_reuse import (
     CUTOUT_DISTANCE,
@@ -499,9 +509,119 @@ def reuse_main() -> None:
     publish("images-reuse", lines, write=not args.no_write)
 
 
+# ---------------------------------------------------------------------- rings: issue 17
+
+
+def _ms(fn: Callable[[Any], object], items: Sequence[Any]) -> list[float]:
+    """CPU milliseconds of ``fn`` on each item (process time: other processes' load aside);
+    the items are run twice and the second round is kept (warm caches)."""
+    out = []
+    for _ in range(2):
+        out = []
+        for item in items:
+            started = time.process_time()
+            fn(item)
+            out.append(1000 * (time.process_time() - started))
+    return out
+
+
+def _network(path: Path | None) -> ringnet.RingNet:
+    if path is None:
+        return ringnet.load()
+    return ringnet.load(path, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def ring_costs(n: int, reuse_bank: int, net: ringnet.RingNet) -> list[str]:
+    files = [encode(Image.fromarray(rings_test.photo(k).rgb), "JPEG", quality=88) for k in range(n)]
+    images = [decode(f) for f in files]
+    decoded = [d.rgb for d in images]
+    bank = ReuseBank(reuse_test, reuse_bank)
+    described = [describe(f"e{i}", f"m{i}", _rgb(emblem(i))) for i in range(10)]
+    emblems = Emblems([d for d in described if d is not None])
+    stages = {
+        "decode (bounded, at most 1,024 px)": _ms(decode, files),
+        "PDQ hash of the decoded image": _ms(pdq, decoded),
+        "ring network (two sizes)": _ms(net.score, decoded),
+        "geometric ring detector (before)": _ms(lambda a: find_patterns(circles(a), a), decoded),
+        f"official image reuse, bank of {reuse_bank} (PDQ views + keypoints + verification)": _ms(
+            lambda a: find(bank.hashes, bank.index, bank.records, a), decoded
+        ),
+        "emblems, 10 references (ORB + RANSAC)": _ms(lambda d: emblems.detect(d, "x"), images),
+    }
+    lines = [
+        f"CPU per listing image, one core, {n} test photos (300-900 px) as JPEG files:",
+        "",
+        "| stage | mean ms | p99 ms |",
+        "|---|---|---|",
+    ]
+    for name, ms in stages.items():
+        lines.append(f"| {name} | {statistics.mean(ms):.1f} | {float(np.percentile(ms, 99)):.1f} |")
+    decoding, hashing = (
+        stages["decode (bounded, at most 1,024 px)"],
+        stages["PDQ hash of the decoded image"],
+    )
+    base = [a + b for a, b in zip(decoding, hashing, strict=True)]
+    ours = [a + b for a, b in zip(base, stages["ring network (two sizes)"], strict=True)]
+    lines += [
+        "",
+        f"Decode + PDQ alone (the baseline): {statistics.mean(base):.1f} ms mean; with the ring "
+        f"network: {statistics.mean(ours):.1f} ms mean, {float(np.percentile(ours, 99)):.1f} ms "
+        f"p99 ({statistics.mean(ours) / statistics.mean(base):.1f} x the baseline).",
+    ]
+    return lines
+
+
+def rings_main() -> None:
+
+    parser = argparse.ArgumentParser(description="the ring network on the issue 17 sets")
+    parser.add_argument("--train", type=int, default=2_000)
+    parser.add_argument("--dev", type=int, default=600)
+    parser.add_argument("--test", type=int, default=1_000)
+    parser.add_argument("--baseline", type=int, default=300, help="photos per set, geometric")
+    parser.add_argument("--cost", type=int, default=150, help="photos for the cost table")
+    parser.add_argument("--reuse-bank", type=int, default=30)
+    parser.add_argument("--network", type=Path, help="a trained file (default: the shipped one)")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(sys.argv[2:])
+    _pin_one_core()
+    net = _network(args.network)
+    sets = {"train": args.train, "dev": args.dev, "test": args.test}
+    names = {
+        "train": "Training pictures (`ringnet_data.sample`, seeds training used; 128 px)",
+        "dev": "Development photos (`ringnet_data.dev_photo`; the thresholds were chosen here)",
+        "test": "Test photos (`tests/screening/rings_test.py`: written apart, never used to "
+        "choose)",
+    }
+    lines = [
+        "## The five-ring symbol: the ring network on the issue 17 sets",
+        "",
+        f"`.venv/bin/python benchmarks/images.py rings` on {date.today().isoformat()}, "
+        f"{platform.python_implementation()} {platform.python_version()}, one core. Network "
+        f"`{args.network or ringnet.PATH}`, thresholds "
+        f"P >= {net.weak} (any finding: review) and P >= {net.strong} (verdict). Targets "
+        "(issue 17): recall >= 0.95; photos without the symbol flagged <= 1 %, each decoy kind "
+        "<= 5 %.",
+        "",
+    ]
+    for key, n in sets.items():
+        result = rings_eval.evaluate(key, n, rings_eval.net_detector(net))
+        lines += [*rings_eval.lines(f"{names[key]}, ring network", result), ""]
+        if key != "train" and args.baseline:
+            base = rings_eval.evaluate(key, min(n, args.baseline), rings_eval.geometric_detector())
+            lines += [
+                *rings_eval.lines(f"{names[key]}, geometric detector (before), first "
+                                  f"{min(n, args.baseline)}", base), "",
+            ]  # fmt: skip
+    lines += ring_costs(args.cost, args.reuse_bank, net)
+    publish("images-rings", lines, write=not args.no_write)
+
+
 def main() -> None:
     if sys.argv[1:2] == ["reuse"]:
         reuse_main()
+        return
+    if sys.argv[1:2] == ["rings"]:
+        rings_main()
         return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

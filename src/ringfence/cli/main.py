@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ringfence.cli import bank, codes, editions, enforcement, sense, shop, worker
+from ringfence.cli import bank, codes, editions, enforcement, sense, shop, vision, worker
 from ringfence.cli.common import (
     DatabaseOpt,
     echo,
@@ -44,6 +44,7 @@ app.add_typer(shop.shop_app, name="shop")
 app.add_typer(shop.royalties_app, name="royalties")
 app.add_typer(editions.app, name="edition")
 app.add_typer(sense.app, name="sense")
+app.add_typer(vision.app, name="vision")
 enforcement.register(app)
 worker.register(app)
 
