@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ringfence.core.states import Machine
+
 
 class KeyStatus(StrEnum):
     active = "active"  # signs new batches (one per party)
@@ -32,3 +34,27 @@ class ScanReason(StrEnum):
     many_devices = "many_devices"
     too_many_scans = "too_many_scans"
     scanned_away_from_sale = "scanned_away_from_sale"
+
+
+# A key is rotated out (retired) or revoked; a retired key can still be revoked.
+KEY = Machine(
+    "signing_keys.status",
+    "key",
+    {
+        KeyStatus.active: frozenset({KeyStatus.retired, KeyStatus.revoked}),
+        KeyStatus.retired: frozenset({KeyStatus.revoked}),
+        KeyStatus.revoked: frozenset(),
+    },
+)
+
+BATCH = Machine(
+    "code_batches.status",
+    "batch",
+    {
+        BatchStatus.active: frozenset({BatchStatus.recalled}),
+        BatchStatus.recalled: frozenset(),
+    },
+)
+
+# A scan is a log line, written once with its answer: it never changes state.
+SCAN = Machine("scans.status", "scan", {s: frozenset() for s in ScanStatus})

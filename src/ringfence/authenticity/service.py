@@ -20,13 +20,21 @@ from sqlalchemy.orm import Session, aliased
 
 from ringfence.authenticity.clones import ScanFact, Thresholds, clone_reason
 from ringfence.authenticity.codes import UnitCode, is_ai_value, message, new_serials
-from ringfence.authenticity.enums import BatchStatus, KeyStatus, ScanReason, ScanStatus
+from ringfence.authenticity.enums import (
+    BATCH,
+    KEY,
+    BatchStatus,
+    KeyStatus,
+    ScanReason,
+    ScanStatus,
+)
 from ringfence.authenticity.models import CodeBatch, CodeUnit, Product, Scan, SigningKey
 from ringfence.authenticity.schemas import BatchOut, JwkOut, KeyOut, ProductIn, ProductOut
 from ringfence.authenticity.signing import b64url, generate, sign_many, signature_digest, unseal
 from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role, constant_time_equals
+from ringfence.core.states import move
 from ringfence.registry.archive import ensure_writable
 from ringfence.registry.builtin import IOC_ID
 from ringfence.registry.decision import LicenceIndex
@@ -131,7 +139,7 @@ def rotate_key(session: Session, *, principal: Principal, party_id: str, secret:
     ensure_writable(session, party_id)
     old = _active_key(session, party_id)
     if old is not None:
-        old.status = KeyStatus.retired
+        move(old, KEY, KeyStatus.retired)
         old.retired_at = utcnow()
     return _key_out(_new_key(session, party_id, secret))
 
@@ -146,7 +154,7 @@ def revoke_key(session: Session, *, principal: Principal, key_id: str, reason: s
     _licensor(session, principal, key.party_id)
     if key.status is KeyStatus.revoked:
         raise Conflict(f"key {key_id} is already revoked", code="key_revoked")
-    key.status = KeyStatus.revoked
+    move(key, KEY, KeyStatus.revoked)
     key.revoked_at = utcnow()
     key.revoked_reason = reason
     return _key_out(key)
@@ -406,7 +414,7 @@ def recall_batch(session: Session, *, principal: Principal, batch_id: str, reaso
     batch = _get_batch(session, principal, batch_id)
     if batch.status is BatchStatus.recalled:
         raise Conflict(f"batch {batch_id} is already recalled", code="batch_recalled")
-    batch.status = BatchStatus.recalled
+    move(batch, BATCH, BatchStatus.recalled)
     batch.recalled_at = utcnow()
     batch.recall_reason = reason
     return BatchOut.model_validate(batch)

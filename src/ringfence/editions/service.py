@@ -3,6 +3,7 @@ the hand-over of an organising committee's reusable parts to the next one."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -14,25 +15,21 @@ from ringfence.authenticity.models import SigningKey
 from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, NotFound
 from ringfence.core.security import Principal, Role
+from ringfence.core.states import move
 from ringfence.editions.models import EditionEvent
 from ringfence.enforcement import events
 from ringfence.enforcement.enums import CaseStatus
 from ringfence.enforcement.models import Case
-from ringfence.registry.enums import EditionStatus, PartyKind
+from ringfence.registry.enums import EDITION, EditionStatus, PartyKind
 from ringfence.registry.models import Edition, Licence, Mark, MarkException, Party
 from ringfence.shop.enums import OrderStatus
 from ringfence.shop.models import Order, Storefront
 
 # --------------------------------------------------------------------------- lifecycle
 
-# One transition table: forwards only, one step at a time; an archive is final.
-TRANSITIONS: dict[EditionStatus, frozenset[EditionStatus]] = {
-    EditionStatus.planned: frozenset({EditionStatus.preparing}),
-    EditionStatus.preparing: frozenset({EditionStatus.live}),
-    EditionStatus.live: frozenset({EditionStatus.closing}),
-    EditionStatus.closing: frozenset({EditionStatus.archived}),
-    EditionStatus.archived: frozenset(),
-}
+# The lifecycle's table is registry.enums.EDITION: forwards only, one step at a time; an
+# archive is final.
+TRANSITIONS: Mapping[EditionStatus, frozenset[EditionStatus]] = EDITION.table
 
 # An OCOG moves its own edition along; only the IOC archives (it cannot be undone).
 OCOG_MAY_ENTER = frozenset({EditionStatus.preparing, EditionStatus.live, EditionStatus.closing})
@@ -65,12 +62,7 @@ def get_edition(session: Session, edition_id: str, *, lock: bool = False) -> Edi
 
 def transition(edition: Edition, to: EditionStatus) -> None:
     """Move an edition to ``to`` or raise Conflict ``illegal_transition``."""
-    if to not in TRANSITIONS[edition.status]:
-        raise Conflict(
-            f"edition {edition.id} is {edition.status.value}: it cannot become {to.value}",
-            code="illegal_transition",
-        )
-    edition.status = to
+    move(edition, EDITION, to)
 
 
 def next_status(status: EditionStatus) -> EditionStatus:

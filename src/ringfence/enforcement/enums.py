@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TypeVar
 
-from ringfence.core.errors import Conflict
+from ringfence.core.states import Machine
 
 
 class CaseSource(StrEnum):
@@ -125,57 +124,60 @@ APPEAL_REASONS: dict[AppealStatus, frozenset[ReasonCode]] = {
 # ------------------------------------------------------------------ state machines
 
 _C = CaseStatus
-CASE_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
-    _C.open: frozenset({_C.escalated, _C.takedown_requested, _C.dismissed, _C.licensed}),
-    _C.escalated: frozenset({_C.takedown_requested, _C.dismissed, _C.licensed}),
-    _C.takedown_requested: frozenset({_C.taken_down}),
-    _C.taken_down: frozenset({_C.appealed, _C.closed_taken_down}),
-    _C.appealed: frozenset({_C.reinstated, _C.closed_taken_down}),
-    _C.closed_taken_down: frozenset(),
-    _C.reinstated: frozenset(),
-    _C.dismissed: frozenset(),
-    _C.licensed: frozenset(),
-}
-CASE_FINAL = frozenset(s for s, nxt in CASE_TRANSITIONS.items() if not nxt)
+CASE = Machine(
+    "enforcement_cases.status",
+    "case",
+    {
+        _C.open: frozenset({_C.escalated, _C.takedown_requested, _C.dismissed, _C.licensed}),
+        _C.escalated: frozenset({_C.takedown_requested, _C.dismissed, _C.licensed}),
+        _C.takedown_requested: frozenset({_C.taken_down}),
+        _C.taken_down: frozenset({_C.appealed, _C.closed_taken_down}),
+        _C.appealed: frozenset({_C.reinstated, _C.closed_taken_down}),
+        _C.closed_taken_down: frozenset(),
+        _C.reinstated: frozenset(),
+        _C.dismissed: frozenset(),
+        _C.licensed: frozenset(),
+    },
+)
+CASE_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = CASE.table
+CASE_FINAL = CASE.final
 
 _N = NoticeStatus
-NOTICE_TRANSITIONS: Mapping[NoticeStatus, frozenset[NoticeStatus]] = {
-    _N.pending: frozenset({_N.sent, _N.failed}),
-    _N.failed: frozenset({_N.sent, _N.failed}),
-    _N.sent: frozenset({_N.confirmed, _N.retracted}),
-    _N.confirmed: frozenset({_N.retracted}),
-    _N.retracted: frozenset(),
-}
+NOTICE = Machine(
+    "enforcement_notices.status",
+    "notice",
+    {
+        _N.pending: frozenset({_N.sent, _N.failed}),
+        _N.failed: frozenset({_N.sent, _N.failed}),
+        _N.sent: frozenset({_N.confirmed, _N.retracted}),
+        _N.confirmed: frozenset({_N.retracted}),
+        _N.retracted: frozenset(),
+    },
+)
+NOTICE_TRANSITIONS: Mapping[NoticeStatus, frozenset[NoticeStatus]] = NOTICE.table
 
 _A = AppealStatus
-APPEAL_TRANSITIONS: Mapping[AppealStatus, frozenset[AppealStatus]] = {
-    _A.filed: frozenset({_A.upheld, _A.rejected, _A.withdrawn}),
-    _A.upheld: frozenset(),
-    _A.rejected: frozenset(),
-    _A.withdrawn: frozenset(),
-}
-
-S = TypeVar("S", CaseStatus, NoticeStatus, AppealStatus)
-
-
-def _transition(table: Mapping[S, frozenset[S]], what: str, current: S, target: S) -> S:
-    if target not in table[current]:
-        raise Conflict(
-            f"a {what} cannot go from {current.value} to {target.value}",
-            code=f"illegal_{what}_transition",
-            loc=("status",),
-        )
-    return target
+APPEAL = Machine(
+    "enforcement_appeals.status",
+    "appeal",
+    {
+        _A.filed: frozenset({_A.upheld, _A.rejected, _A.withdrawn}),
+        _A.upheld: frozenset(),
+        _A.rejected: frozenset(),
+        _A.withdrawn: frozenset(),
+    },
+)
+APPEAL_TRANSITIONS: Mapping[AppealStatus, frozenset[AppealStatus]] = APPEAL.table
 
 
 def case_transition(current: CaseStatus, target: CaseStatus) -> CaseStatus:
-    """The one way a case changes state; an illegal move raises Conflict."""
-    return _transition(CASE_TRANSITIONS, "case", current, target)
+    """Check one step of a case (``core.states.move(case, CASE, to)`` applies it)."""
+    return CASE.check(current, target)
 
 
 def notice_transition(current: NoticeStatus, target: NoticeStatus) -> NoticeStatus:
-    return _transition(NOTICE_TRANSITIONS, "notice", current, target)
+    return NOTICE.check(current, target)
 
 
 def appeal_transition(current: AppealStatus, target: AppealStatus) -> AppealStatus:
-    return _transition(APPEAL_TRANSITIONS, "appeal", current, target)
+    return APPEAL.check(current, target)

@@ -41,11 +41,15 @@ from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound, R
 from ringfence.core.files import atomic_write
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
+from ringfence.core.states import move
 from ringfence.enforcement import events
 from ringfence.enforcement.enums import (
+    APPEAL,
     APPEAL_REASONS,
+    CASE,
     CASE_FINAL,
     DECISION_REASONS,
+    NOTICE,
     AppealStatus,
     CaseSource,
     CaseStatus,
@@ -53,9 +57,6 @@ from ringfence.enforcement.enums import (
     Decision,
     NoticeStatus,
     ReasonCode,
-    appeal_transition,
-    case_transition,
-    notice_transition,
 )
 from ringfence.enforcement.interfaces import NoticeConnector, NoticeMessage
 from ringfence.enforcement.models import (
@@ -998,7 +999,7 @@ def _decide(
             session, principal, case, data.add_exception, _registry_engine(session)
         )
     previous = case.status
-    case.status = case_transition(case.status, _DECISION_STATUS[data.decision])
+    move(case, CASE, _DECISION_STATUS[data.decision])
     actor = _actor(principal)
     if data.decision is not Decision.escalate:
         case.decision, case.reason_code = data.decision, data.reason_code
@@ -1427,7 +1428,7 @@ def dispatch_notices(
             )
         notice.attempts = first + len(report.attempts)
         target = NoticeStatus.sent if report.delivered else NoticeStatus.failed
-        notice.status = notice_transition(notice.status, target)
+        move(notice, NOTICE, target)
         last = report.attempts[-1] if report.attempts else None
         notice.last_error = None if report.delivered else (last.error if last else "not sent")
         if report.delivered:
@@ -1482,12 +1483,12 @@ def confirm_removal(
     ).first()
     if notice is None:
         raise InvalidInput("the case has no takedown notice", code="no_notice")
-    case.status = case_transition(case.status, CaseStatus.taken_down)
+    move(case, CASE, CaseStatus.taken_down)
     if notice.status is NoticeStatus.pending or notice.status is NoticeStatus.failed:
         # The marketplace acted on it (another channel, a delivery whose answer was lost).
-        notice.status = notice_transition(notice.status, NoticeStatus.sent)
+        move(notice, NOTICE, NoticeStatus.sent)
         notice.sent_at = now
-    notice.status = notice_transition(notice.status, NoticeStatus.confirmed)
+    move(notice, NOTICE, NoticeStatus.confirmed)
     notice.confirmed_at = now
     case.counter_notice_due = now + timedelta(days=settings.counter_notice_days)
     case.updated_at = now
@@ -1526,7 +1527,7 @@ def file_counter_notice(
             raise InvalidInput(
                 "the counter-notice window has closed", code="counter_notice_deadline_passed"
             )
-    case.status = case_transition(case.status, CaseStatus.appealed)
+    move(case, CASE, CaseStatus.appealed)
     case.updated_at = now
     appeal = Appeal(
         case_id=case.id,
@@ -1577,10 +1578,10 @@ def withdraw_counter_notice(
     if appeal is None:
         raise InvalidInput("the case has no appeal", code="no_appeal")
     actor = f"seller:{case.seller_id}"
-    appeal.status = appeal_transition(appeal.status, AppealStatus.withdrawn)
+    move(appeal, APPEAL, AppealStatus.withdrawn)
     appeal.decided_at, appeal.decided_by = now, actor
     appeal.reason_code = ReasonCode.seller_withdrew
-    case.status = case_transition(case.status, CaseStatus.closed_taken_down)
+    move(case, CASE, CaseStatus.closed_taken_down)
     case.updated_at = now
     session.flush()
     _audit(session, case, "appeal.withdrawn", actor, now, appeal=appeal.id)
@@ -1669,11 +1670,11 @@ def _decide_appeal(
     ).one_or_none()
     if appeal is None:
         raise InvalidInput("the case has no appeal", code="no_appeal")
-    appeal.status = appeal_transition(appeal.status, outcome)
+    move(appeal, APPEAL, outcome)
     target = (
         CaseStatus.reinstated if outcome is AppealStatus.upheld else CaseStatus.closed_taken_down
     )
-    case.status = case_transition(case.status, target)
+    move(case, CASE, target)
     appeal.decided_at, appeal.decided_by, appeal.reason_code = now, actor, reason_code
     case.updated_at = now
     session.flush()
@@ -1697,7 +1698,7 @@ def _decide_appeal(
                 Notice.status.in_([NoticeStatus.sent, NoticeStatus.confirmed]),
             )
         ):
-            notice.status = notice_transition(notice.status, NoticeStatus.retracted)
+            move(notice, NOTICE, NoticeStatus.retracted)
             retracted.append(notice.id)
         session.flush()
         _audit(session, case, "notice.retracted", actor, now, notices=retracted)
@@ -1832,7 +1833,7 @@ def run_deadlines(
         .order_by(Case.id)
         .with_for_update()
     ).all():
-        case.status = case_transition(case.status, CaseStatus.closed_taken_down)
+        move(case, CASE, CaseStatus.closed_taken_down)
         case.updated_at = now
         session.flush()
         _audit(session, case, "case.counter_notice_window_closed", "system:scheduler", now)

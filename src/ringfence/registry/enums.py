@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from ringfence.core.errors import Conflict, RingfenceError
+from ringfence.core.states import Machine
 
 
 class PartyKind(StrEnum):
@@ -76,3 +80,35 @@ class Reason(StrEnum):
 
 
 WORLDWIDE = "*"
+
+
+def _illegal_edition(edition_id: Any, current: EditionStatus, to: EditionStatus) -> RingfenceError:
+    return Conflict(
+        f"edition {edition_id} is {current.value}: it cannot become {to.value}",
+        code="illegal_transition",
+    )
+
+
+# An edition's lifecycle (editions.service.advance): forwards only, one step at a time; an
+# archive is final. A registry import declares the status its document states.
+_E = EditionStatus
+EDITION = Machine(
+    "editions.status",
+    "edition",
+    {
+        _E.planned: frozenset({_E.preparing}),
+        _E.preparing: frozenset({_E.live}),
+        _E.live: frozenset({_E.closing}),
+        _E.closing: frozenset({_E.archived}),
+        _E.archived: frozenset(),
+    },
+    illegal=_illegal_edition,
+)
+
+# A licence's status is what the licensor's registry document declares (an import sets it):
+# any status may follow any other, as the licensor decides.
+LICENCE = Machine(
+    "licences.status",
+    "licence",
+    {s: frozenset(LicenceStatus) - {s} for s in LicenceStatus},
+)

@@ -21,11 +21,19 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 from ringfence.core.db import Base, utcnow
 from ringfence.core.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
+from ringfence.core.states import declare
 from ringfence.registry import feature_record
 from ringfence.registry.archive import ensure_edition_writable, ensure_writable
 from ringfence.registry.builtin import IOC_ID
 from ringfence.registry.decision import LicenceIndex, licensor_rights
-from ringfence.registry.enums import WORLDWIDE, Channel, LicenceStatus, PartyKind
+from ringfence.registry.enums import (
+    EDITION,
+    LICENCE,
+    WORLDWIDE,
+    Channel,
+    LicenceStatus,
+    PartyKind,
+)
 from ringfence.registry.models import (
     Category,
     Edition,
@@ -225,7 +233,8 @@ def _apply_mark_image(session: Session, data: MarkImageIn) -> None:
 def _apply_edition(session: Session, data: EditionIn) -> None:
     row = session.get(Edition, data.id) or Edition(id=data.id)
     row.name, row.year, row.season = data.name, data.year, data.season
-    row.host_city, row.host_noc, row.status = data.host_city, data.host_noc, data.status
+    row.host_city, row.host_noc = data.host_city, data.host_noc
+    declare(row, EDITION, data.status)
     row.starts_on, row.ends_on = data.starts_on, data.ends_on
     session.add(row)
 
@@ -290,7 +299,8 @@ def _apply_mark(session: Session, data: MarkIn) -> Mark:
 
 def _apply_licence(session: Session, data: LicenceIn) -> Licence:
     row = session.get(Licence, data.id) or Licence(id=data.id)
-    row.licensor_id, row.licensee_id, row.status = data.licensor, data.licensee, data.status
+    row.licensor_id, row.licensee_id = data.licensor, data.licensee
+    declare(row, LICENCE, data.status)
     row.valid_from, row.valid_until = data.valid_from, data.valid_until
     row.royalty_rate = data.royalty_rate
     row.territories = list(data.territories)

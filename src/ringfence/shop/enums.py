@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from ringfence.core.errors import Conflict, RingfenceError
+from ringfence.core.states import Machine
 
 
 class OfferStatus(StrEnum):
@@ -19,6 +23,43 @@ class OrderStatus(StrEnum):
     delivered = "delivered"
     cancelled = "cancelled"  # unpaid: payment failed, reservation expired, or cancelled
     refunded = "refunded"
+
+
+def _illegal_order(order_id: Any, current: OrderStatus, to: OrderStatus) -> RingfenceError:
+    return Conflict(
+        f"order {order_id} is {current.value}: it cannot become {to.value}",
+        code="illegal_transition",
+    )
+
+
+# The order state machine.
+ORDER = Machine(
+    "orders.status",
+    "order",
+    {
+        OrderStatus.placed: frozenset({OrderStatus.paid, OrderStatus.cancelled}),
+        OrderStatus.paid: frozenset({OrderStatus.fulfilled, OrderStatus.refunded}),
+        OrderStatus.fulfilled: frozenset({OrderStatus.shipped, OrderStatus.refunded}),
+        OrderStatus.shipped: frozenset({OrderStatus.delivered, OrderStatus.refunded}),
+        OrderStatus.delivered: frozenset({OrderStatus.refunded}),
+        OrderStatus.cancelled: frozenset(),
+        OrderStatus.refunded: frozenset(),
+    },
+    illegal=_illegal_order,
+)
+
+# An offer is published again (a new licence) or unpublished at any time; it never goes back
+# to draft.
+_O = OfferStatus
+OFFER = Machine(
+    "offers.status",
+    "offer",
+    {
+        _O.draft: frozenset({_O.published, _O.unpublished}),
+        _O.published: frozenset({_O.published, _O.unpublished}),
+        _O.unpublished: frozenset({_O.published, _O.unpublished}),
+    },
+)
 
 
 class IntentState(StrEnum):

@@ -52,11 +52,12 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RingfenceError
 from ringfence.core.money import royalty
 from ringfence.core.security import SYSTEM, Principal, Role
+from ringfence.core.states import move
 from ringfence.registry.archive import ensure_writable
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import Channel, PartyKind
 from ringfence.registry.models import Licence, Party
-from ringfence.shop.enums import EntryKind, IntentState, OfferStatus, OrderStatus
+from ringfence.shop.enums import OFFER, ORDER, EntryKind, IntentState, OfferStatus, OrderStatus
 from ringfence.shop.models import (
     IdempotencyKey,
     LedgerEntry,
@@ -229,14 +230,16 @@ def publish_offer(
     licence, why = _coverage(index, session.get_one(Product, offer.gtin), store.ships_to, on)
     if licence is None:
         raise Conflict(f"offer {offer_id} cannot be published: {why}", code="offer_not_licensed")
-    offer.status, offer.status_reason, offer.licence_id = OfferStatus.published, None, licence
+    move(offer, OFFER, OfferStatus.published)
+    offer.status_reason, offer.licence_id = None, licence
     return _offer_out(offer, store.currency)
 
 
 def unpublish_offer(session: Session, *, principal: Principal, offer_id: int) -> OfferOut:
     offer = _get_offer(session, principal, offer_id)
     ensure_writable(session, offer.storefront_id)
-    offer.status, offer.status_reason = OfferStatus.unpublished, "unpublished by the store"
+    move(offer, OFFER, OfferStatus.unpublished)
+    offer.status_reason = "unpublished by the store"
     return _offer_out(offer, _get_store(session, offer.storefront_id).currency)
 
 
@@ -258,7 +261,8 @@ def sweep_offers(session: Session, *, index: LicenceIndex, on: date) -> int:
     ):
         licence, why = _coverage(index, session.get_one(Product, offer.gtin), store.ships_to, on)
         if licence is None:
-            offer.status, offer.status_reason = OfferStatus.unpublished, why
+            move(offer, OFFER, OfferStatus.unpublished)
+            offer.status_reason = why
             count += 1
     return count
 
@@ -309,31 +313,18 @@ def search_offers(
 
 # ------------------------------------------------------------------ orders
 
-# One transition table for the order state machine.
-TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.placed: frozenset({OrderStatus.paid, OrderStatus.cancelled}),
-    OrderStatus.paid: frozenset({OrderStatus.fulfilled, OrderStatus.refunded}),
-    OrderStatus.fulfilled: frozenset({OrderStatus.shipped, OrderStatus.refunded}),
-    OrderStatus.shipped: frozenset({OrderStatus.delivered, OrderStatus.refunded}),
-    OrderStatus.delivered: frozenset({OrderStatus.refunded}),
-    OrderStatus.cancelled: frozenset(),
-    OrderStatus.refunded: frozenset(),
-}
+# The order state machine is shop.enums.ORDER.
+TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = ORDER.table
 
 
 def order_transition(order_id: str, current: OrderStatus, to: OrderStatus) -> OrderStatus:
     """``to`` when the table allows it, else Conflict ``illegal_transition``."""
-    if to not in TRANSITIONS[current]:
-        raise Conflict(
-            f"order {order_id} is {current.value}: it cannot become {to.value}",
-            code="illegal_transition",
-        )
-    return to
+    return ORDER.check(current, to, order_id)
 
 
 def transition(order: Order, to: OrderStatus, reason: str | None = None) -> None:
     """Move an order to ``to`` or raise Conflict ``illegal_transition``."""
-    order.status = order_transition(order.id, order.status, to)
+    move(order, ORDER, to)
     order.status_reason = reason
 
 
