@@ -352,7 +352,7 @@ def _flame(client: TestClient, tmall: H, listing_id: str, **over: Any) -> dict[s
     listing = {
         "listing_id": listing_id,
         "seller_id": "x",
-        "title": "Official Olympic Flame butter cookies tin",
+        "title": "Olympic Flame cookies",
         "ship_to": ["FR"],
         "category": "home",
     } | over

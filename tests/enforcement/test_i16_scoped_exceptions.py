@@ -39,7 +39,7 @@ FLAGGED = {"infringing", "review"}
 def olympic_case(session: Session, settings: Settings, **over: Any) -> Any:
     body: dict[str, Any] = {
         "listing_id": "flame-1",
-        "title": "Official Olympic Flame butter cookies tin",
+        "title": "Olympic Flame cookies",
         "marks": [WORD],
         "territories": ["FR"],
         "category": "home",
@@ -83,7 +83,7 @@ def verdict(session: Session, title: str, ship_to: tuple[str, ...], category: st
     ["Olympic", "olympic", "OLYMPIC", "The Olympic", "0lympic", "Olympic 2024", "  Olympic  "],
 )
 def test_i16_a_bare_mark_word_is_refused(session: Session, settings: Settings, text: str) -> None:
-    case = olympic_case(session, settings, title=f"{text.strip()} Flame butter cookies")
+    case = olympic_case(session, settings, title=f"{text.strip()} Flame cookies")
     with pytest.raises(InvalidInput) as refused:
         dismiss(session, settings, case.id, text)
     assert refused.value.code == "exception_too_broad"
@@ -96,7 +96,7 @@ def test_i16_a_bare_mark_word_is_refused(session: Session, settings: Settings, t
     ("text", "code"),
     [
         ("Olympic Bread", "exception_not_in_listing"),  # not the listing's phrase
-        ("Flame butter", "exception_without_mark"),  # no mark in it
+        ("Flame cookies", "exception_without_mark"),  # no mark in it
         ("lympic Flame", "exception_not_in_listing"),  # not on word boundaries
     ],
 )
@@ -114,10 +114,10 @@ def test_i16_a_dismissal_never_unprotects_outside_its_phrase_territories_and_cat
 ) -> None:
     case = olympic_case(session, settings)
     cases = [
-        ("Official Olympic Flame butter cookies tin", ("FR",), "home"),
-        ("Official Olympic Flame butter cookies tin", ("DE",), "home"),  # another territory
-        ("Official Olympic Flame butter cookies tin", ("FR",), "apparel"),  # another category
-        ("Official Olympic Flame butter cookies tin", ("FR",), None),  # no category
+        ("Olympic Flame cookies", ("FR",), "home"),
+        ("Olympic Flame cookies", ("DE",), "home"),  # another territory
+        ("Olympic Flame cookies", ("FR",), "apparel"),  # another category
+        ("Olympic Flame cookies", ("FR",), None),  # no category
         ("Olympic hoodie", ("FR",), "home"),  # the mark outside the phrase
         ("Olympic cookies", ("FR",), "home"),
     ]
@@ -138,7 +138,7 @@ def test_i16_a_dismissal_never_unprotects_outside_its_phrase_territories_and_cat
 def test_i16_a_category_covers_its_subcategories_only(session: Session, settings: Settings) -> None:
     case = olympic_case(session, settings, category="home.drinkware")
     dismiss(session, settings, case.id, "Olympic Flame")
-    title = "Official Olympic Flame butter cookies tin"
+    title = "Olympic Flame cookies"
     assert verdict(session, title, ("FR",), "home.drinkware.mugs") == "clean"
     assert verdict(session, title, ("FR",), "home") in FLAGGED
     assert verdict(session, title, ("FR",), "home.textiles") in FLAGGED
@@ -210,10 +210,10 @@ def test_i16_the_preview_counts_the_kept_listings_that_would_change(
 ) -> None:
     at = T0 - timedelta(days=1)
     listings = {
-        "a": ("Official Olympic Flame butter cookies tin", ["FR"], "home"),  # changes
+        "a": ("Olympic Flame cookies", ["FR"], "home"),  # changes
         "b": ("Olympic Flame tins", ["FR"], "home.drinkware"),  # changes
-        "c": ("Official Olympic Flame butter cookies tin", ["DE"], "home"),  # another territory
-        "d": ("Official Olympic Flame butter cookies tin", ["FR"], "apparel"),  # another category
+        "c": ("Olympic Flame cookies", ["DE"], "home"),  # another territory
+        "d": ("Olympic Flame cookies", ["FR"], "apparel"),  # another category
         "e": ("Olympic hoodie", ["FR"], "home"),  # outside the phrase
     }
     opened = {}
@@ -254,7 +254,7 @@ def test_i16_the_preview_counts_the_kept_listings_that_would_change(
 
 def test_i16_revoking_restores_protection(session: Session, settings: Settings) -> None:
     case = olympic_case(session, settings)
-    title, where = "Official Olympic Flame butter cookies tin", ("FR",)
+    title, where = "Olympic Flame cookies", ("FR",)
     before = verdict(session, title, where, "home")
     dismiss(session, settings, case.id, "Olympic Flame")
     assert verdict(session, title, where, "home") == "clean"

@@ -21,6 +21,8 @@ from ringfence.screening.sense import (
     Mention,
     SenseModel,
     SenseModelError,
+    Spellings,
+    accented,
     hashed,
     shipped_model_json,
     written,
@@ -191,6 +193,26 @@ def test_i16_a_disguised_mention_is_never_cleared() -> None:
         v = engine.screen(Listing("L", "S", title), today=D)
         assert v.verdict == REVIEW, title
         assert "uncertain_sense" in v.reasons
+
+
+def test_i16_foreign_diacritics_and_a_bare_mention_are_never_cleared() -> None:
+    """Third round: diacritics the registry never writes on the word (Olÿmpic, Ólÿmpïc) are an
+    evasion; a mention with no context word has only the prior and is never cleared either.
+    The registry's own accents (olímpicos) and a brand's one accent (Olympéa) are read as
+    usual."""
+    engine = engine_with(model_of(-6.0))  # every mention reads as a look-alike
+    for title in ("Olÿmpic hoodie", "Ólÿmpïc hoodie", "Olympic", "OLYMPIC!"):
+        v = engine.screen(Listing("L", "S", title), today=D)
+        assert v.verdict == REVIEW, title
+        assert "uncertain_sense" in v.reasons
+    v = engine.screen(Listing("L", "S", "Olympic hoodie"), today=D)
+    assert v.reasons == ("sense_lookalike",)
+    spelled = Spellings.of(["olímpico", "Olympic"])
+    assert accented("Olÿmpic", spelled)
+    assert accented("Ólÿmpïc", spelled)
+    assert not accented("olímpicas", spelled)
+    assert not accented("Olympéa", spelled)
+    assert not accented("Olympic", spelled)
 
 
 @pytest.mark.parametrize(

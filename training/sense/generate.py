@@ -1833,6 +1833,28 @@ def evade(word: str, kind: str, rng: random.Random) -> str | None:
     raise ValueError(f"unknown evasion {kind!r}")
 
 
+_ACCENTS = {
+    "o": "óöôò",
+    "O": "ÓÖÔ",
+    "y": "ÿý",
+    "i": "íïî",
+    "a": "áàä",
+    "e": "éèë",
+    "u": "üú",
+    "c": "ç",
+}
+DIACRITICS_SHARE = 0.2
+
+
+def _diacritics(word: str, rng: random.Random) -> str:
+    """The word with one to three letters given diacritics it never carries (Olÿmpic)."""
+    idx = [n for n, c in enumerate(word) if c in _ACCENTS]
+    chars = list(word)
+    for n in rng.sample(idx, k=min(len(idx), rng.randint(1, 3))):
+        chars[n] = rng.choice(_ACCENTS[chars[n]])
+    return "".join(chars)
+
+
 _BRACKET = re.compile(r"\[([^\]]+)\]")
 
 
@@ -1889,6 +1911,12 @@ def _olympic_row(
         evaded = evade(written, evasion, rng)
         if evaded is not None:
             written, kind = evaded, evasion
+    elif not _is_cjk(written) and written.isascii():
+        # third round: diacritics where the word has none (Ólÿmpïc), one plain title in five,
+        # drawn apart so that the other rows stay as they were
+        own = random.Random(f"diacritics|{lang}|{frame_no}|{item}|{written}")
+        if own.random() < DIACRITICS_SHARE:
+            written, kind = _diacritics(written, own), "diacritics"
     filled = item[: word.start()] + written + item[word.end() :]
     text = _fill(FRAMES[lang][frame_no], _BRACKET.sub(r"\1", filled), lang, rng)
     return Row(text, mark, "olympic", lang, kind, f"{lang}-{frame_no}", split)

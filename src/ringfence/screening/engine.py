@@ -49,7 +49,15 @@ from ringfence.screening.normalize import (
     trace,
 )
 from ringfence.screening.screen_images import IMAGES, ImageScreening
-from ringfence.screening.sense import ListingContext, Mention, SenseModel, disguised
+from ringfence.screening.sense import (
+    ListingContext,
+    Mention,
+    SenseModel,
+    Spellings,
+    accented,
+    bare,
+    disguised,
+)
 
 try:
     from ringfence.screening import _kernel
@@ -183,6 +191,12 @@ class Engine:
         self.categories = frozenset(c.id for c in data.registry.categories)
         self.has_rings_mark = any(m.id == RINGS_MARK for m in data.registry.marks)
         self.sense = SenseModel.from_json(data.sense) if data.sense is not None else None
+        # the registry's accented spellings: other diacritics on a mark are an evasion
+        self.spelled = Spellings.of(
+            [t.text for t in data.terms()]
+            + [x.text for m in data.registry.marks for x in m.exceptions]
+            + list(data.lexicon)
+        )
         self.kernel: _kernel.Kernel | None = None
         if compiled and _kernel is None:
             _warn_no_kernel()
@@ -457,8 +471,14 @@ class Engine:
             f = findings[i]
             read = model.predict(mention, context)
             decided = model.decision(read.probability)
-            if decided == "other" and disguised(mention):
-                decided = "uncertain"  # nobody disguises the word on a barbell
+            if decided == "other" and (
+                disguised(mention)
+                or accented(mention.text[mention.start : mention.end], self.spelled)
+                or bare(mention, context)
+            ):
+                # nobody disguises the word on a barbell; a mention with no context has only
+                # the model's prior to go on: uncertain, never cleared
+                decided = "uncertain"
             exception = None
             if decided == "other":
                 words = ", ".join(read.terms) or "its context"

@@ -399,6 +399,55 @@ def disguised(mention: Mention) -> bool:
     return written(mention.text[mention.start : mention.end]) != {"e:plain"}
 
 
+@dataclass(frozen=True, slots=True)
+class Spellings:
+    """How the registry writes its texts: every prefix of a word that ends on an accented Latin
+    letter (``olí`` of olímpico, ``olympiá`` of Olympiáda), and every word without its
+    diacritics (``olympic``, ``olimpico``)."""
+
+    accents: frozenset[str] = frozenset()
+    plain: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> Spellings:
+        accents: set[str] = set()
+        plain: set[str] = set()
+        for text in texts:
+            for word in unicodedata.normalize("NFC", text).casefold().split():
+                accents.update(word[: n + 1] for n, c in enumerate(word) if _accent(c))
+                plain.update(words(word))
+        return cls(frozenset(accents), frozenset(plain))
+
+
+def accented(span: str, spelled: Spellings) -> bool:
+    """Whether ``span`` carries diacritics on Latin letters where no spelling of the registry
+    does: on a word the registry writes without them (``Olÿmpic``), or on two letters or more
+    (``Ólÿmpïc``); not ``olímpicos``, whose ``olí`` begins the registry's ``olímpico``, nor a
+    brand's one accent (``Olympéa``). An evasion, like ``disguised``."""
+    for word in unicodedata.normalize("NFC", span).casefold().split():
+        marked = [n for n, c in enumerate(word) if _accent(c)]
+        if not marked or word[: marked[-1] + 1] in spelled.accents:
+            continue
+        if len(marked) > 1 or "".join(words(word)) in spelled.plain:
+            return True
+    return False
+
+
+@lru_cache(maxsize=4_096)
+def _accent(c: str) -> bool:
+    """A Latin letter written with a diacritic (é, ÿ, ł is not one: it has no decomposition)."""
+    if c.isascii() or not c.isalpha() or _char_script(c) != "latin":
+        return False
+    return any(unicodedata.combining(d) for d in unicodedata.normalize("NFD", c))
+
+
+def bare(mention: Mention, listing: ListingContext) -> bool:
+    """A mention with no context word at all (the listing says nothing but the mention): the
+    model has no evidence of a look-alike sense there, only its prior, so it never clears it."""
+    own = set(words(mention.text[mention.start : mention.end]))
+    return all(w in own for w in (*words(mention.text), *words(listing.title)))
+
+
 def hashed(feature_sets: Iterable[set[str]], dim_bits: int = DIM_BITS) -> list[list[int]]:
     """Each feature set as sorted, distinct slots (training builds its matrix from these)."""
     mask = (1 << dim_bits) - 1
