@@ -36,6 +36,8 @@ RING_RGB = [(0, 133, 199), (244, 195, 0), (0, 0, 0), (0, 159, 61), (223, 0, 36)]
 
 @dataclass(frozen=True)
 class TestPhoto:
+    __test__ = False  # a photo of the test set, not a pytest class
+
     rgb: Image
     rings: bool
     kind: str  # "colour" / "mono" for the symbol, else the decoy kind
