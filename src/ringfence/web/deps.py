@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from ringfence.auth.service import authenticate, cached_principal
+from ringfence.auth.service import authenticate, cached_principal, principals
 from ringfence.core.db import reading
 from ringfence.core.errors import Unauthenticated
 from ringfence.core.security import Principal
@@ -45,6 +45,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             session.commit()
             if registry_changed(session):
                 state.index_cache.invalidate()
+                principals.clear()  # a deleted party took its keys: none is answered from cache
     finally:
         session.close()  # rolls back whatever was not committed
 
