@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from ringfence.registry import feature_record
 from ringfence.registry.enums import (
     WORLDWIDE,
     Channel,
@@ -208,7 +209,7 @@ class LicenceIn(_Model):
 PdqHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
-MAX_FEATURES = 64 * 1024  # feature_record.MAX_RECORD
+MAX_FEATURES = feature_record.MAX_RECORD
 
 
 class OfficialImageIn(_Model):
