@@ -32,9 +32,13 @@ pytest: $(STAMP) browser
 	$(BIN)/pytest
 
 # The browser tests (tests/e2e) drive Debian's Chromium; install it once when it is missing.
+# axe-core (npm, pinned by tests/e2e/package-lock.json) is injected into every page they open.
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; } \
 		|| echo "chromium could not be installed: the browser tests will fail"
+	@test -f tests/e2e/node_modules/axe-core/axe.min.js \
+		|| npm ci --prefix tests/e2e --no-audit --no-fund --silent \
+		|| echo "axe-core could not be installed: the browser tests will fail"
 
 # Extract the web pages' text into the .pot and merge it into every language's .po
 # (docs/web.md: then translate the new entries; a test fails on any left untranslated).

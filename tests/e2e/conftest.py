@@ -2,7 +2,11 @@
 database with the demo data, driven by Playwright through Debian's Chromium (installed by
 `make browser`; never downloaded by Playwright). Skipped only when playwright is not installed.
 
-Screenshots of each main page go to ``var/screenshots/`` (or RINGFENCE_SCREENSHOTS)."""
+Screenshots of each main page go to ``var/screenshots/`` (or RINGFENCE_SCREENSHOTS).
+
+Every test calls :func:`audit` on each page it opens: axe-core (from npm, `make browser`) finds no
+serious or critical violation, and the page is no wider than its viewport. Phone-sized pages:
+``new_page(**PHONE)``."""
 
 from __future__ import annotations
 
@@ -33,6 +37,13 @@ ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("RINGFENCE_SCREENSHOTS", ROOT / "var" / "screenshots"))
 PASSWORD = "ringfence-demo"
+AXE = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
+#: A 390 px phone (the width of the issue's finding), touch and all.
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 def _free_port() -> int:
@@ -102,7 +113,8 @@ def new_page(browser: Any, server: str) -> Iterator[Any]:
     contexts = []
 
     def make(**options: Any) -> Any:
-        context = browser.new_context(base_url=server, **options)
+        # bypass_csp: the page's own policy would refuse the injected axe-core script.
+        context = browser.new_context(base_url=server, bypass_csp=True, **options)
         context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()
@@ -125,3 +137,22 @@ def sign_in(page: Any, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+def audit(page: Any) -> None:
+    """Fail when the page is wider than its viewport or axe-core finds a serious or critical
+    accessibility violation on it."""
+    width = page.viewport_size["width"]
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{page.url} is {scroll} px wide in a {width} px viewport"
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make browser` (npm ci --prefix tests/e2e)")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document)).violations")
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{page.url}: " + "; ".join(bad)
