@@ -42,6 +42,13 @@ BANDS: dict[str, tuple[float, float]] = {
     "high": (0.8, 1.0),
 }
 SORTS = ("newest", "oldest", "risk")
+# Takedown turnaround buckets (hours from opening to the decision): [low, high).
+TURNAROUND: dict[str, tuple[float, float | None]] = {
+    "under_1h": (0, 1),
+    "1h_to_24h": (1, 24),
+    "1d_to_7d": (24, 168),
+    "over_7d": (168, None),
+}
 E = TypeVar("E")
 
 
@@ -70,6 +77,7 @@ class CaseQuery:
     decided_to: date | None = None  # inclusive
     decision: Decision | None = None
     appeal: AppealStatus | None = None
+    turnaround: str = ""  # a TURNAROUND bucket of the time from opening to the decision
     sort: str = "newest"
     size: int = 50
     page: int = 1
@@ -189,6 +197,9 @@ def parse_query(pairs: Sequence[tuple[str, str]]) -> CaseQuery:
     band = _text(raw, "band")
     if band and band not in BANDS:
         raise _bad("band", f"{band!r} is not one of {', '.join(BANDS)}")
+    turnaround = _text(raw, "turnaround")
+    if turnaround and turnaround not in TURNAROUND:
+        raise _bad("turnaround", f"{turnaround!r} is not one of {', '.join(TURNAROUND)}")
     sort = _text(raw, "sort") or "newest"
     if sort not in SORTS:
         raise _bad("sort", f"{sort!r} is not one of {', '.join(SORTS)}")
@@ -210,6 +221,7 @@ def parse_query(pairs: Sequence[tuple[str, str]]) -> CaseQuery:
         decided_to=_date(raw, "decided_to"),
         decision=_choice(raw, "decision", Decision),
         appeal=_choice(raw, "appeal", AppealStatus),
+        turnaround=turnaround,
         sort=sort,
         size=_int(raw, "size", 50, 1, MAX_PAGE),
         page=_int(raw, "page", 1, 1, 100_000),
@@ -246,7 +258,14 @@ def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
+def _hours(dialect: str) -> ColumnElement[Any]:
+    """Hours from a case's opening to its decision, in the database's own date arithmetic."""
+    if dialect == "postgresql":
+        return func.extract("epoch", Case.decided_at - Case.created_at) / 3600
+    return (func.julianday(Case.decided_at) - func.julianday(Case.created_at)) * 24
+
+
+def _conditions(query: CaseQuery, dialect: str) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if query.q:
         for word in query.q.split()[:10]:
@@ -292,12 +311,22 @@ def _conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
         where.append(Case.decision == query.decision)
     if query.appeal is not None:
         where.append(Case.id.in_(select(Appeal.case_id).where(Appeal.status == query.appeal)))
+    if query.turnaround:
+        shortest, longest = TURNAROUND[query.turnaround]
+        hours = _hours(dialect)
+        where += [Case.decided_at.is_not(None), hours >= shortest]
+        if longest is not None:
+            where.append(hours < longest)
     return where
 
 
-def _select(principal: Principal, query: CaseQuery) -> Select[Case]:
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _select(principal: Principal, query: CaseQuery, dialect: str) -> Select[Case]:
     _require(principal, OPENERS, "search enforcement cases")
-    statement = select(Case).where(_visible(principal), *_conditions(query))
+    statement = select(Case).where(_visible(principal), *_conditions(query, dialect))
     if query.sort == "oldest":
         return statement.order_by(Case.id)
     if query.sort == "risk":
@@ -320,12 +349,36 @@ class SearchPage:
 
 def search_cases(session: Session, *, principal: Principal, query: CaseQuery) -> SearchPage:
     """One page of the cases that match ``query``, among those the principal may see."""
-    statement = _select(principal, query)
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    statement = _select(principal, query, _dialect(session))
+    total = count_cases(session, principal=principal, query=query)
     rows = session.scalars(statement.limit(query.size).offset((query.page - 1) * query.size)).all()
     return SearchPage(
         query=query, cases=[CaseOut.model_validate(c) for c in rows], total=int(total or 0)
     )
+
+
+def count_cases(session: Session, *, principal: Principal, query: CaseQuery) -> int:
+    """How many cases the principal sees match ``query``."""
+    statement = _select(principal, query, _dialect(session)).order_by(None)
+    return int(session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
+
+
+def cases_between(
+    session: Session, *, principal: Principal, start: date, end: date, limit: int
+) -> list[CaseOut]:
+    """The cases opened or decided from ``start`` to ``end`` (inclusive, UTC days), newest
+    first, at most ``limit``: what the dashboard counts."""
+    _require(principal, OPENERS, "see enforcement cases")
+    since, until = _start(start), _start(end + timedelta(days=1))
+    opened = (Case.created_at >= since) & (Case.created_at < until)
+    decided = (Case.decided_at >= since) & (Case.decided_at < until)
+    rows = session.scalars(
+        select(Case)
+        .where(_visible(principal), or_(opened, decided))
+        .order_by(Case.id.desc())
+        .limit(limit)
+    )
+    return [CaseOut.model_validate(c) for c in rows]
 
 
 def export_rows(
@@ -333,7 +386,8 @@ def export_rows(
 ) -> list[list[Any]]:
     """The matching cases as rows of ``CSV_COLUMNS`` (the CLI's export columns), at most
     ``limit`` of them, in the search's order."""
-    rows = session.scalars(_select(principal, query).limit(min(limit, MAX_EXPORT)))
+    statement = _select(principal, query, _dialect(session))
+    rows = session.scalars(statement.limit(min(limit, MAX_EXPORT)))
     out = []
     for case in rows:
         row = CaseOut.model_validate(case).model_dump(mode="json")
