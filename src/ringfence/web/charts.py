@@ -43,15 +43,17 @@ def bars(
     for i, (name, value) in enumerate(items):
         y = 5 + i * row
         w = int((width - left - 50) * value / top)
-        shape = (
-            f'<text x="{left - 6}" y="{y + 16}" text-anchor="end" font-size="12" '
-            f'fill="#1d1d1b">{escape(name[:24])}</text>'
+        bar = (
             f'<rect x="{left}" y="{y + 3}" width="{max(w, 1)}" height="{row - 8}" '
             f'fill="{PALETTE[0]}"/>'
-            f'<text x="{left + w + 4}" y="{y + 16}" font-size="12" fill="#1d1d1b">{value}</text>'
         )
         href = links[i] if links and i < len(links) else None
-        parts.append(_link(href, f"{name}: {value}", shape))
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 16}" text-anchor="end" font-size="12" '
+            f'fill="#1d1d1b">{escape(name[:24])}</text>'
+            + _link(href, f"{name}: {value}", bar)  # the bar links; its texts stay visible
+            + f'<text x="{left + w + 4}" y="{y + 16}" font-size="12" fill="#1d1d1b">{value}</text>'
+        )
     if not items:
         parts.append('<text x="10" y="20" font-size="12" fill="#55554f">–</text>')
     parts.append("</svg>")
