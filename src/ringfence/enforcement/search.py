@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import ColumnElement, Select, String, cast, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, delete, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from ringfence.core import spreadsheet
@@ -261,7 +261,7 @@ def _start(day: date) -> datetime:
 def _hours(dialect: str) -> ColumnElement[Any]:
     """Hours from a case's opening to its decision, in the database's own date arithmetic."""
     if dialect == "postgresql":
-        return func.extract("epoch", Case.decided_at - Case.created_at) / 3600
+        return extract("epoch", Case.decided_at - Case.created_at) / 3600
     return (func.julianday(Case.decided_at) - func.julianday(Case.created_at)) * 24
 
 
