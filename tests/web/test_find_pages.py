@@ -37,6 +37,9 @@ def test_search_finds_the_tenants_cases_with_links(
     assert f'href="/console/cases/{ioc_case}/evidence-pack"' in page.text
     assert "1 cases found" in page.text
     assert 'href="/console/search"' in page.text  # in the navigation
+    # Suggestions: the user's marks and the marketplaces of the user's cases.
+    assert '<option value="symbol-olympic-rings">' in page.text
+    assert '<option value="MKT:tmall">' in page.text
     none = client.get("/console/search", params={"seller": "SELLER:web-1", "status": "dismissed"})
     assert "No case matches these filters." in none.text
 

@@ -381,6 +381,20 @@ def cases_between(
     return [CaseOut.model_validate(c) for c in rows]
 
 
+def marketplaces(session: Session, *, principal: Principal, limit: int = 200) -> list[str]:
+    """The marketplaces of the principal's cases (suggestions for the search form)."""
+    _require(principal, OPENERS, "see enforcement cases")
+    return list(
+        session.scalars(
+            select(Case.marketplace_id)
+            .where(_visible(principal))
+            .distinct()
+            .order_by(Case.marketplace_id)
+            .limit(limit)
+        )
+    )
+
+
 def export_rows(
     session: Session, *, principal: Principal, query: CaseQuery, limit: int = MAX_EXPORT
 ) -> list[list[Any]]:

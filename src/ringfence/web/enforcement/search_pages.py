@@ -17,6 +17,7 @@ from ringfence.core.security import Role
 from ringfence.enforcement import search, sellers, service
 from ringfence.enforcement.enums import AppealStatus, CaseSource, CaseStatus, Decision
 from ringfence.enforcement.schemas import MAX_INT
+from ringfence.registry.service import list_marks
 from ringfence.web.page import Page, PageDep
 
 router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
@@ -24,6 +25,7 @@ router = APIRouter(include_in_schema=False, tags=["pages"], default_response_cla
 ANALYSTS = (Role.admin, Role.rights_holder)
 READERS = (Role.admin, Role.rights_holder, Role.marketplace)
 MAX_PAIRS = 100  # query parameters a search reads
+MAX_SUGGESTIONS = 500  # mark ids offered to the form's mark field
 RowId = Annotated[int, Path(ge=1, le=MAX_INT)]
 SellerId = Annotated[str, Path(min_length=1, max_length=200)]
 
@@ -64,6 +66,8 @@ def search_page(page: PageDep) -> Response:
         error=error,
         results=results,
         views=views,
+        mark_ids=[m.id for m in list_marks(page.db, principal=principal)][:MAX_SUGGESTIONS],
+        marketplaces=search.marketplaces(page.db, principal=principal),
         statuses=list(CaseStatus),
         sources=list(CaseSource),
         decisions=list(Decision),
