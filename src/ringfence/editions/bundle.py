@@ -64,7 +64,7 @@ from ringfence.registry.service import _bump_revision  # the index must see the 
 
 FORMAT = "ringfence-edition-bundle"
 FORMAT_VERSION = 1
-SCHEMA_VERSION = "0012"  # the Alembic head these rows follow (a test keeps them in step)
+SCHEMA_VERSION = "0013"  # the Alembic head these rows follow (a test keeps them in step)
 SIGNATURE_ALG = "HMAC-SHA256"
 MANIFEST = "manifest.json"
 
@@ -201,10 +201,10 @@ SELECTION: dict[str, Callable[[Scope], ColumnElement[bool]]] = {
 }
 
 # Never in a bundle: secrets (API keys, web users and their sessions), per-deployment counters,
-# and the streaming worker's verdicts (a deployment's record of the marketplace listings it
-# screened, not the edition's data).
+# the streaming worker's verdicts (a deployment's record of the marketplace listings it
+# screened, not the edition's data), and web users' saved searches (they follow the users).
 NOT_CARRIED = frozenset(
-    {"api_keys", "registry_revision", "users", "web_sessions", "listing_verdicts"}
+    {"api_keys", "registry_revision", "users", "web_sessions", "listing_verdicts", "saved_views"}
 )
 
 
@@ -640,6 +640,7 @@ UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
     ("0010", lambda rows: None),  # 0010 added official_images.features, which may be null
     ("0011", _to_0011),
     ("0012", _to_0012),
+    ("0013", lambda rows: None),  # 0013 added saved_views, which bundles do not carry
 ]
 
 

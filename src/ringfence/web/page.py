@@ -96,6 +96,7 @@ def nav(user: SignedIn | None) -> list[tuple[str, str]]:
         items += [
             ("/console", N_("Dashboard")),
             ("/console/queue", N_("Review queue")),
+            ("/console/search", N_("Search cases")),
             ("/console/screen", N_("Screen listings")),
             ("/console/marks", N_("Marks")),
             ("/console/licences", N_("Licences")),

@@ -9,9 +9,9 @@ import base64
 import csv
 import io
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Path, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -22,11 +22,12 @@ from ringfence.core import jsontext, spreadsheet
 from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Role
-from ringfence.enforcement import service
+from ringfence.enforcement import search, service
 from ringfence.enforcement.enums import (
     APPEAL_REASONS,
     DECISION_REASONS,
     AppealStatus,
+    CaseSource,
     CaseStatus,
     Decision,
     ReasonCode,
@@ -34,7 +35,6 @@ from ringfence.enforcement.enums import (
 from ringfence.enforcement.schemas import (
     MAX_INT,
     CaseDetail,
-    CaseOut,
     DecisionIn,
     ExceptionPreviewIn,
     ExceptionSpec,
@@ -55,6 +55,7 @@ DASHBOARD_CASES = 10_000  # the most recent cases the dashboard counts
 MAX_UPLOAD = 5 * 1024 * 1024
 MAX_ROWS = 1_000  # per upload, as POST /v1/screen
 DAYS = 30
+MAX_DAYS = 366  # the longest range the dashboard draws
 # The reason each one-key decision records (the case page offers every reason).
 QUICK = {
     Decision.takedown: ReasonCode.unlicensed_use,
@@ -122,36 +123,83 @@ def _regions(detail: CaseDetail) -> list[dict[str, Any]]:
 
 
 @router.get("/console")
-def dashboard(page: PageDep) -> Response:
+def dashboard(
+    page: PageDep,
+    start: Annotated[str, Query(alias="from", max_length=20)] = "",
+    end: Annotated[str, Query(alias="to", max_length=20)] = "",
+) -> Response:
+    """The dashboard over a date range (UTC days, ``from`` and ``to``; the last 30 days by
+    default, at most MAX_DAYS): every chart's bars and columns link to the search of the cases
+    they count."""
     principal = page.require(*ANALYSTS)
-    cases = service.list_cases(page.db, principal=principal, limit=DASHBOARD_CASES)
-    today = utcnow().date()
-    days = [(today - timedelta(days=DAYS - 1 - i)).isoformat() for i in range(DAYS)]
+    error = None
+    try:
+        first, last = _date_range(start, end)
+    except InvalidInput as bad:  # the form again, with the message, over the default range
+        error = bad
+        first, last = _date_range("", "")
+    cases = search.cases_between(
+        page.db, principal=principal, start=first, end=last, limit=DASHBOARD_CASES
+    )
+    span = (last - first).days + 1
+    days = [(first + timedelta(days=i)).isoformat() for i in range(span)]
     index = {d: i for i, d in enumerate(days)}
-    opened = {"screening": [0] * DAYS, "reports": [0] * DAYS}
-    decided = {d: [0] * DAYS for d in (Decision.takedown, Decision.dismiss, Decision.licensed)}
+    opened = {"screening": [0] * span, "reports": [0] * span}
+    decided = {d: [0] * span for d in (Decision.takedown, Decision.dismiss, Decision.licensed)}
     marks: Counter[str] = Counter()
     sellers: Counter[str] = Counter()
     turnaround: list[float] = []
+    total = waiting = 0
     for case in cases:
         day = index.get(case.created_at.date().isoformat())
         if day is not None:
+            total += 1
+            waiting += case.status in (CaseStatus.open, CaseStatus.escalated)
             opened["screening" if case.source == "screening" else "reports"][day] += 1
+            marks.update(case.marks)
+            sellers[case.seller_id] += 1
         if case.decided_at is not None and case.decision in decided:
             dday = index.get(case.decided_at.date().isoformat())
             if dday is not None:
                 decided[case.decision][dday] += 1
-            if case.decision is Decision.takedown:
-                turnaround.append((case.decided_at - case.created_at).total_seconds() / 3600)
-        marks.update(case.marks)
-        sellers[case.seller_id] += 1
+                if case.decision is Decision.takedown:
+                    turnaround.append((case.decided_at - case.created_at).total_seconds() / 3600)
+    opened_in = {"opened_from": first.isoformat(), "opened_to": last.isoformat()}
+    decided_in = {"decided_from": first.isoformat(), "decided_to": last.isoformat()}
+
+    def find(**filters: Any) -> str:
+        pairs: list[tuple[str, str]] = []
+        for key, value in filters.items():
+            values = value if isinstance(value, list | tuple) else [value]
+            pairs += [(key, str(v)) for v in values]
+        return "/console/search?" + urlencode(pairs)
+
+    reports = [s.value for s in CaseSource if s is not CaseSource.screening]
     buckets = [
-        (page._("under 1 hour"), sum(1 for h in turnaround if h < 1)),
-        (page._("1 to 24 hours"), sum(1 for h in turnaround if 1 <= h < 24)),
-        (page._("1 to 7 days"), sum(1 for h in turnaround if 24 <= h < 168)),
-        (page._("over 7 days"), sum(1 for h in turnaround if h >= 168)),
+        (page._("under 1 hour"), "under_1h", sum(1 for h in turnaround if h < 1)),
+        (page._("1 to 24 hours"), "1h_to_24h", sum(1 for h in turnaround if 1 <= h < 24)),
+        (page._("1 to 7 days"), "1d_to_7d", sum(1 for h in turnaround if 24 <= h < 168)),
+        (page._("over 7 days"), "over_7d", sum(1 for h in turnaround if h >= 168)),
     ]
-    appeals = _appeal_outcomes(page, cases)
+    appeals = [
+        (
+            label,
+            search.count_cases(
+                page.db,
+                principal=principal,
+                query=search.CaseQuery(appeal=outcome, opened_from=first, opened_to=last),
+            ),
+            outcome,
+        )
+        for outcome, label in (
+            (AppealStatus.filed, page._("pending")),
+            (AppealStatus.upheld, page._("upheld")),
+            (AppealStatus.rejected, page._("rejected")),
+            (AppealStatus.withdrawn, page._("withdrawn")),
+        )
+    ]
+    top_marks = marks.most_common(8)
+    top_sellers = sellers.most_common(8)
     charts = [
         (
             page._("Cases opened per day"),
@@ -161,6 +209,10 @@ def dashboard(page: PageDep) -> Response:
                 [
                     (page._("screening"), opened["screening"]),
                     (page._("reports"), opened["reports"]),
+                ],
+                links=[
+                    [find(source="screening", opened_from=d, opened_to=d) for d in days],
+                    [find(source=reports, opened_from=d, opened_to=d) for d in days],
                 ],
             ),
         ),
@@ -174,41 +226,93 @@ def dashboard(page: PageDep) -> Response:
                     (page._("dismissed"), decided[Decision.dismiss]),
                     (page._("licensed"), decided[Decision.licensed]),
                 ],
+                links=[
+                    [find(decision=k.value, decided_from=d, decided_to=d) for d in days]
+                    for k in (Decision.takedown, Decision.dismiss, Decision.licensed)
+                ],
             ),
         ),
-        (page._("Top marks"), bars(page._("Top marks"), marks.most_common(8))),
-        (page._("Top sellers"), bars(page._("Top sellers"), sellers.most_common(8))),
-        (page._("Takedown turnaround"), bars(page._("Takedown turnaround"), buckets)),
-        (page._("Appeal outcomes"), bars(page._("Appeal outcomes"), appeals)),
+        (
+            page._("Top marks"),
+            bars(
+                page._("Top marks"),
+                top_marks,
+                links=[find(mark=m, **opened_in) for m, _ in top_marks],
+            ),
+        ),
+        (
+            page._("Top sellers"),
+            bars(
+                page._("Top sellers"),
+                top_sellers,
+                links=[find(seller=s, **opened_in) for s, _ in top_sellers],
+            ),
+        ),
+        (
+            page._("Takedown turnaround"),
+            bars(
+                page._("Takedown turnaround"),
+                [(label, n) for label, _, n in buckets],
+                links=[
+                    find(decision="takedown", turnaround=key, **decided_in) for _, key, _ in buckets
+                ],
+            ),
+        ),
+        (
+            page._("Appeal outcomes"),
+            bars(
+                page._("Appeal outcomes"),
+                [(label, n) for label, n, _ in appeals],
+                links=[find(appeal=outcome.value, **opened_in) for _, _, outcome in appeals],
+            ),
+        ),
     ]
-    waiting = sum(1 for c in cases if c.status in (CaseStatus.open, CaseStatus.escalated))
+    presets = [
+        (n, (last - timedelta(days=n - 1)).isoformat(), last.isoformat()) for n in (7, 30, 90, 365)
+    ]
     return page.render(
         "console/dashboard.html",
+        status_code=422 if error else 200,
+        error=error,
         title=page._("Dashboard"),
         charts=charts,
-        total=len(cases),
+        total=total,
         waiting=waiting,
+        first=first.isoformat(),
+        last=last.isoformat(),
+        presets=presets,
+        capped=len(cases) >= DASHBOARD_CASES,
+        all_link=find(**opened_in),
+        waiting_link=find(status=["open", "escalated"], **opened_in),
     )
 
 
-def _appeal_outcomes(page: Any, cases: list[CaseOut]) -> list[tuple[str, int]]:
-    outcome: Counter[str] = Counter()
-    for case in cases:
-        if case.status in (
-            CaseStatus.appealed,
-            CaseStatus.reinstated,
-            CaseStatus.closed_taken_down,
-        ):
-            detail = service.get_case(page.db, principal=page.principal, case_id=case.id)
-            if detail.appeal is not None:
-                outcome[detail.appeal.status.value] += 1
-    labels = {
-        "filed": page._("pending"),
-        "upheld": page._("upheld"),
-        "rejected": page._("rejected"),
-        "withdrawn": page._("withdrawn"),
-    }
-    return [(labels[k], outcome[k]) for k in labels]
+def _date_range(start: str, end: str) -> tuple[date, date]:
+    """The dashboard's days: ``to`` (today by default) and ``from`` (DAYS - 1 days before it by
+    default), checked: ISO dates, in order, at most MAX_DAYS days."""
+    try:
+        last = date.fromisoformat(end) if end.strip() else utcnow().date()
+    except ValueError:
+        raise InvalidInput(
+            f"to: {end!r} is not a date (YYYY-MM-DD)", code="invalid_date", loc=("query", "to")
+        ) from None
+    try:
+        first = date.fromisoformat(start) if start.strip() else last - timedelta(days=DAYS - 1)
+    except ValueError:
+        raise InvalidInput(
+            f"from: {start!r} is not a date (YYYY-MM-DD)",
+            code="invalid_date",
+            loc=("query", "from"),
+        ) from None
+    if first > last:
+        raise InvalidInput(
+            "from: the range starts after it ends", code="invalid_date_range", loc=("query", "from")
+        )
+    if (last - first).days + 1 > MAX_DAYS:
+        raise InvalidInput(
+            f"a range is at most {MAX_DAYS} days", code="invalid_date_range", loc=("query", "from")
+        )
+    return first, last
 
 
 # ------------------------------------------------------------------ queue and cases
