@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import PHONE, audit, sign_in
+from tests.e2e.conftest import PHONE, audit, shoot, sign_in
 from tests.e2e.test_every_page import DESKTOP, fill_checkout
 
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
@@ -49,6 +49,7 @@ def test_a_declined_card_keeps_the_form_and_the_next_card_pays(new_page: Any, si
     assert error["y"] + error["height"] <= form["y"]
     assert error["x"] + error["width"] <= SIZES[size]["viewport"]["width"]
     audit(buyer)
+    shoot(buyer, f"shop-checkout-declined-{size}")
     buyer.get_by_role("button", name=re.compile("^Pay ")).click()
     assert buyer.locator("#order-status").inner_text() == "paid"
     assert buyer.locator(".item-name").first.inner_text() == name  # the name, not the GTIN
