@@ -198,11 +198,6 @@ def _store(page: Page, store_id: str) -> Any:
     raise NotFound(f"no store {store_id!r}", code="store_not_found")
 
 
-# The fields of the checkout form that are kept when it comes back with an error: what the
-# buyer typed, never the card.
-KEPT = ("email", "name", "line1", "line2", "city", "postal_code", "country")
-
-
 def _checkout_page(
     page: Page,
     store: Any,
@@ -248,8 +243,6 @@ def _field_error(exc: ValidationError) -> tuple[str, str]:
         return "invalid_email", field
     if field in ("postal_code", "ship_to") or (not field and exc.title == "AddressIn"):
         return "invalid_postal_code", "postal_code"  # the address's own check, of the whole
-    if field == "country":
-        return "not_shipped_there", field
     return "invalid_input", field
 
 
@@ -273,6 +266,7 @@ def checkout(
     lines = [line for line in _cart_lines(page) if line[0].storefront == store_id]
     if not lines:
         return page.redirect("/shop/cart")
+    # What the form shows again after a refusal: what the buyer typed, never the card.
     typed = {
         "email": email,
         "name": name,
