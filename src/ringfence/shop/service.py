@@ -1287,3 +1287,30 @@ def list_orders(
         mine = principal.party_id if principal.role is Role.rights_holder else None
         query = query.where(Order.storefront_id == (mine or ""))
     return [order_out(session, order) for order in session.scalars(query)]
+
+
+def offer_titles(session: Session, offer_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """The titles (language -> title) of offers, withdrawn ones included: the names an order's
+    lines are shown by (a line keeps its offer's id and GTIN, not its words)."""
+    ids = sorted(set(offer_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Offer.id, Offer.titles).where(Offer.id.in_(ids)))
+    return {int(offer_id): {str(k): str(v) for k, v in titles.items()} for offer_id, titles in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where an order goes: what its buyer typed at checkout."""
+
+    email: str
+    ship_to: dict[str, Any]
+
+
+def order_delivery(session: Session, *, principal: Principal, order_id: str) -> Delivery:
+    """The buyer's e-mail and shipping address of an order, for the store that runs it (and the
+    admin); NotFound for anyone else, as :func:`get_order`."""
+    order = session.get(Order, order_id)
+    if order is None or not _runs_store(principal, order.storefront_id):
+        raise NotFound(f"no order {order_id!r}", code="order_not_found")
+    return Delivery(email=order.email, ship_to=dict(order.ship_to))

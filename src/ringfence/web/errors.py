@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringfence.core.errors import RateLimited, RingfenceError
+from ringfence.web import messages
 from ringfence.web.limits import Refused
 from ringfence.web.templating import language_of, render
 
@@ -72,13 +73,20 @@ def _html(request: Request, status: int, code: str, msg: str) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
     lang = language_of(request)
-    return render(
-        request,
-        "error.html",
-        {"status": status, "code": code, "msg": msg, "user": None, "nav": [], "csrf_token": ""},
-        lang=lang,
-        status_code=status,
-    )
+    explanation = messages.explain(code, status, lang)
+    context = {
+        "status": status,
+        "code": code,
+        "msg": msg,
+        # The service's own text is English, for developers: shown, marked as English, when
+        # the code has no sentence of its own or the sentence cannot say which field it was.
+        "explanation": explanation,
+        "show_detail": bool(msg) and (not messages.known(code) or code == "invalid_input"),
+        "user": None,
+        "nav": [],
+        "csrf_token": "",
+    }
+    return render(request, "error.html", context, lang=lang, status_code=status)
 
 
 async def _ringfence(request: Request, exc: Exception) -> Response:

@@ -13,11 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
 from ringfence.authenticity.service import batch_codes
 from ringfence.core.db import utcnow
-from ringfence.core.errors import InvalidInput, NotFound
-from ringfence.core.security import SYSTEM, Role
+from ringfence.core.errors import Conflict, InvalidInput, NotFound
+from ringfence.core.security import SYSTEM, Principal, Role
 from ringfence.flows import checkout as purchase
 from ringfence.registry.service import list_categories, list_editions, list_licences
 from ringfence.shop import service
@@ -32,6 +33,8 @@ from ringfence.shop.schemas import (
     OrderOut,
     StatementOut,
 )
+from ringfence.shop.service import UNPAID
+from ringfence.web import messages
 from ringfence.web import session as cookies
 from ringfence.web.deps import IndexDep
 from ringfence.web.page import Page, PageDep
@@ -154,7 +157,20 @@ def cart(page: PageDep) -> Response:
     stores: dict[str, list[tuple[Any, str, int]]] = {}
     for line in lines:
         stores.setdefault(line[0].storefront, []).append(line)
-    return page.render("shop/cart.html", title=page._("Cart"), stores=stores)
+    # Each store is checked out on its own, in its own currency: a total per store.
+    totals = {
+        store: (sum(o.price_minor * q for o, _, q in found), found[0][0].currency)
+        for store, found in stores.items()
+    }
+    return page.render("shop/cart.html", title=page._("Cart"), stores=stores, totals=totals)
+
+
+@router.post("/shop/cart/remove")
+def remove_from_cart(page: PageDep, offer: Annotated[int, Form(ge=1, le=MAX_ID)]) -> Response:
+    cart = _cart(page)
+    cart.pop(str(offer), None)  # not in the cart (removed in another tab): nothing to do
+    _save_cart(page, cart)
+    return page.redirect("/shop/cart", done="cart_removed")
 
 
 @router.post("/shop/cart/update")
@@ -182,14 +198,21 @@ def _store(page: Page, store_id: str) -> Any:
     raise NotFound(f"no store {store_id!r}", code="store_not_found")
 
 
-@router.get("/shop/checkout/{store_id}")
-def checkout_form(page: PageDep, store_id: str) -> Response:
-    store = _store(page, store_id)
-    lines = [line for line in _cart_lines(page) if line[0].storefront == store_id]
-    if not lines:
-        return page.redirect("/shop/cart")
+def _checkout_page(
+    page: Page,
+    store: Any,
+    lines: list[tuple[Any, str, int]],
+    *,
+    form: dict[str, str] | None = None,
+    error: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The checkout form; after a refusal, with what was typed and the reason (a code and its
+    sentence in the page's language). Each showing gets a new attempt: a declined attempt's
+    order stays cancelled, and paying again places a new one."""
     return page.render(
         "shop/checkout.html",
+        status_code=status_code,
         title=page._("Checkout"),
         store=store,
         lines=lines,
@@ -197,7 +220,30 @@ def checkout_form(page: PageDep, store_id: str) -> Response:
         pays=SANDBOX_PAYS,
         declined=DECLINED,
         attempt=secrets.token_urlsafe(12),
+        form=form or {},
+        error=error,
     )
+
+
+@router.get("/shop/checkout/{store_id}")
+def checkout_form(page: PageDep, store_id: str) -> Response:
+    store = _store(page, store_id)
+    lines = [line for line in _cart_lines(page) if line[0].storefront == store_id]
+    if not lines:
+        return page.redirect("/shop/cart")
+    return _checkout_page(page, store, lines)
+
+
+def _field_error(exc: ValidationError) -> tuple[str, str]:
+    """The code of the first field the checkout's schema refused."""
+    errors = exc.errors()
+    loc = errors[0]["loc"] if errors else ()
+    field = str(loc[-1]) if loc else ""
+    if field == "email":
+        return "invalid_email", field
+    if field in ("postal_code", "ship_to") or (not field and exc.title == "AddressIn"):
+        return "invalid_postal_code", "postal_code"  # the address's own check, of the whole
+    return "invalid_input", field
 
 
 @router.post("/shop/checkout/{store_id}")
@@ -216,34 +262,63 @@ def checkout(
     attempt: Annotated[str, Form(min_length=8, max_length=64)],
     line2: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    store = _store(page, store_id)
     lines = [line for line in _cart_lines(page) if line[0].storefront == store_id]
     if not lines:
         return page.redirect("/shop/cart")
-    data = CheckoutIn(
-        lines=[LineIn(offer=o.id, quantity=q) for o, _, q in lines],
-        email=email.strip(),
-        ship_to=AddressIn(
-            name=name,
-            line1=line1,
-            line2=line2 or None,
-            city=city,
-            postal_code=postal_code.strip(),
-            country=country.upper(),
-        ),
-        payment_token=card,
-    )
+    # What the form shows again after a refusal: what the buyer typed, never the card.
+    typed = {
+        "email": email,
+        "name": name,
+        "line1": line1,
+        "line2": line2,
+        "city": city,
+        "postal_code": postal_code,
+        "country": country,
+    }
+
+    def again(code: str, status_code: int, field: str = "") -> Response:
+        error = {"code": code, "text": messages.explain(code, status_code, page.lang)}
+        return _checkout_page(
+            page, store, lines, form=typed, error=error | {"field": field}, status_code=status_code
+        )
+
+    try:
+        data = CheckoutIn(
+            lines=[LineIn(offer=o.id, quantity=q) for o, _, q in lines],
+            email=email.strip(),
+            ship_to=AddressIn(
+                name=name,
+                line1=line1,
+                line2=line2 or None,
+                city=city,
+                postal_code=postal_code.strip(),
+                country=country.upper(),
+            ),
+            payment_token=card,
+        )
+    except ValidationError as exc:
+        code, field = _field_error(exc)
+        return again(code, 422, field)
     provider: PaymentProvider = request.app.state.payment_provider
-    order = purchase.checkout(
-        page.db,
-        store_id=store_id,
-        buyer=page.user.principal.party_id or "guest" if page.user else "guest",
-        data=data,
-        index=index,
-        provider=provider,
-        # One order per checkout form shown, however often it is posted (a double click).
-        idempotency_key=f"web:{page.visitor}:{attempt}",
-        reservation=timedelta(minutes=page.settings.reservation_minutes),
-    ).order
+    try:
+        order = purchase.checkout(
+            page.db,
+            store_id=store_id,
+            buyer=page.user.principal.party_id or "guest" if page.user else "guest",
+            data=data,
+            index=index,
+            provider=provider,
+            # One order per checkout form shown, however often it is posted (a double click).
+            idempotency_key=f"web:{page.visitor}:{attempt}",
+            reservation=timedelta(minutes=page.settings.reservation_minutes),
+        ).order
+    except (Conflict, InvalidInput) as exc:  # out of stock, not shipped there...
+        return again(exc.details[0].code, exc.status_code)
+    if order.status is OrderStatus.cancelled and order.status_reason in UNPAID:
+        # Declined (or not charged): the order is cancelled and its payment intent failed, by
+        # the flow; the buyer is back on the form with what they typed, the cart untouched.
+        return again(order.status_reason or "payment_failed", 402)
     orders = [order.id, *[o for o in _my_orders(page) if o != order.id]]
     page.set_cookie(cookies.ORDERS, cookies.encode_json(orders[: cookies.MAX_ORDERS]), 10**8)
     if order.status is not OrderStatus.cancelled:
@@ -265,7 +340,9 @@ def my_orders(page: PageDep) -> Response:
             orders.append(service.get_order(page.db, principal=SYSTEM, order_id=order_id))
         except NotFound:
             continue
-    return page.render("shop/orders.html", title=page._("My orders"), orders=orders)
+    return page.render(
+        "shop/orders.html", title=page._("My orders"), orders=orders, names=_names(page, orders)
+    )
 
 
 def _codes(page: Page, order: Any) -> list[tuple[str, str, str]]:
@@ -283,14 +360,29 @@ def _codes(page: Page, order: Any) -> list[tuple[str, str, str]]:
     return out
 
 
-def _order(page: Page, order: OrderOut, console: bool) -> Response:
-    """The order page, for its buyer (console False) or in the console."""
+def _names(page: Page, orders: list[OrderOut]) -> dict[int, str]:
+    """The name of each offer of the orders, in the page's language (the GTIN when unknown)."""
+    titles = service.offer_titles(page.db, (line.offer for o in orders for line in o.lines))
+    names: dict[int, str] = {}
+    for order in orders:
+        for line in order.lines:
+            found = titles.get(line.offer) or {}
+            names[line.offer] = found.get(page.lang) or found.get("en") or line.gtin
+    return names
+
+
+def _order(page: Page, order: OrderOut, principal: Principal, *, console: bool) -> Response:
+    """The order page, for its buyer (console False: the browser that placed it, as SYSTEM) or
+    in the console (the store's owner or the admin), with where it ships."""
     return page.render(
         "shop/order.html",
         title=page._("Order %(id)s") % {"id": order.id},
         order=order,
+        names=_names(page, [order]),
+        delivery=service.order_delivery(page.db, principal=principal, order_id=order.id),
         codes=_codes(page, order),
         console=console,
+        unpaid=order.status_reason in UNPAID,
     )
 
 
@@ -298,7 +390,9 @@ def _order(page: Page, order: OrderOut, console: bool) -> Response:
 def order_page(page: PageDep, order_id: str) -> Response:
     if order_id not in _my_orders(page):
         raise NotFound(f"no order {order_id!r}", code="order_not_found")
-    return _order(page, service.get_order(page.db, principal=SYSTEM, order_id=order_id), False)
+    return _order(
+        page, service.get_order(page.db, principal=SYSTEM, order_id=order_id), SYSTEM, console=False
+    )
 
 
 @router.get("/console/orders")
@@ -323,7 +417,8 @@ def console_orders(
 @router.get("/console/orders/{order_id}")
 def console_order(page: PageDep, order_id: str) -> Response:
     principal = page.require(Role.admin, Role.rights_holder)
-    return _order(page, service.get_order(page.db, principal=principal, order_id=order_id), True)
+    order = service.get_order(page.db, principal=principal, order_id=order_id)
+    return _order(page, order, principal, console=True)
 
 
 @router.post("/console/orders/{order_id}/fulfil")
