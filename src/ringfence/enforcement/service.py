@@ -80,6 +80,7 @@ from ringfence.enforcement.schemas import (
     ExceptionPreviewOut,
     ExceptionSpec,
     NoticeOut,
+    NoticeTask,
     PreviewExample,
     ReporterOut,
     ScopedException,
@@ -1503,6 +1504,67 @@ def confirm_removal(
         counter_notice_due=case.counter_notice_due.isoformat(),
     )
     return CaseOut.model_validate(case)
+
+
+# What a marketplace still has to do: the notices not yet confirmed (or retracted).
+OUTSTANDING = (NoticeStatus.pending, NoticeStatus.sent, NoticeStatus.failed)
+
+
+def marketplace_notices(
+    session: Session,
+    *,
+    principal: Principal,
+    settings: Settings,
+    done: bool = False,
+    limit: int = 200,
+    now: datetime | None = None,
+) -> list[NoticeTask]:
+    """The notices addressed to the marketplace (the admin: to every marketplace) with their
+    case's listing and deadline (``removal_hours`` after the notice was written). Outstanding
+    ones (pending, sent, failed) by deadline, the earliest first; ``done``: the confirmed and
+    retracted ones, the latest first. A removal notice whose case waits for the removal can
+    be confirmed (``confirm_removal``)."""
+    if principal.role is not Role.marketplace and not principal.is_admin:
+        raise Forbidden("only a marketplace has notices to act on", code="forbidden_role")
+    now = _now(now)
+    query = select(Notice, Case).join(Case, Case.id == Notice.case_id)
+    if not principal.is_admin:
+        query = query.where(Notice.marketplace_id == principal.party_id)
+    if done:
+        query = query.where(Notice.status.not_in(OUTSTANDING)).order_by(Notice.id.desc())
+    else:
+        query = query.where(Notice.status.in_(OUTSTANDING)).order_by(Notice.id)
+    window = timedelta(hours=settings.removal_hours)
+    out = []
+    for notice, case in session.execute(query.limit(limit)):
+        deadline = notice.created_at + window
+        waiting = notice.status in OUTSTANDING
+        out.append(
+            NoticeTask(
+                notice=notice.id,
+                action=notice.action,
+                status=notice.status,
+                marketplace=notice.marketplace_id,
+                created_at=notice.created_at,
+                sent_at=notice.sent_at,
+                confirmed_at=notice.confirmed_at,
+                deadline=deadline,
+                overdue=waiting and deadline < now,
+                case=case.id,
+                case_status=case.status,
+                rights_holder=case.rights_holder_id,
+                listing_id=case.listing_id,
+                seller_id=case.seller_id,
+                title=case.title,
+                marks=list(case.marks),
+                can_confirm=waiting
+                and notice.action in REMOVALS
+                and case.status is CaseStatus.takedown_requested,
+            )
+        )
+    if not done:
+        out.sort(key=lambda t: (t.deadline, t.notice))
+    return out
 
 
 # --------------------------------------------------------------------------- appeals

@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False, tags=["pages"], default_response_cla
 HOMES = {
     Role.admin: "/console",
     Role.rights_holder: "/console",
-    Role.marketplace: "/console/queue",
+    Role.marketplace: "/console/notices",
     Role.licensee: "/portal",
 }
 
