@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from fastapi import Response
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from ringfence.core.errors import Forbidden
 from ringfence.core.security import SYSTEM, Principal, Role
 from ringfence.core.settings import Settings
 from ringfence.enforcement.enums import CaseSource, CaseStatus, Decision, NoticeStatus, ReasonCode
-from ringfence.enforcement.models import Case, Notice
+from ringfence.enforcement.models import Notice
 from ringfence.enforcement.schemas import CaseIn, DecisionIn
 from ringfence.enforcement.service import (
     decide,
@@ -163,5 +164,116 @@ def test_another_marketplace_cannot_confirm_and_an_analyst_cannot_see_the_list(
     assert bad.status_code == 422
 
 
-# unused in this part; kept for the screening tests below
-_ = (list_cases, Case)
+# ------------------------------------------------------------------ screening uploads
+
+
+def _upload(
+    client: TestClient, body: str, marketplace: str = "MKT:tmall", name: str = "listings.csv"
+) -> Response:
+    token = csrf(client.get("/console/screen").text)
+    return client.post(
+        "/console/screen",
+        data={"csrf_token": token, "marketplace": marketplace},
+        files={"file": (name, body.encode(), "text/csv")},
+    )
+
+
+HEADER = "listing_id,seller_id,title,ship_to,listing_version\n"
+
+
+def test_the_marketplace_is_one_of_the_registrys(
+    client: TestClient, session: Session, people: None
+) -> None:
+    sign_in(client, IOC)
+    form = client.get("/console/screen").text
+    assert '<select id="marketplace" name="marketplace" required>' in form
+    assert '<option value="MKT:tmall" selected>Tmall (MKT:tmall)</option>' in form
+    refused = _upload(client, HEADER + "mk-1,SELLER:mk,Olympic rings replica scarf,FR,\n", "ebay")
+    assert refused.status_code == 422
+    assert "Choose one of the registry" in refused.text
+    assert 'id="screen-form"' in refused.text  # the form again, to choose
+    assert list_cases(session, principal=SYSTEM, seller_id="SELLER:mk") == []
+    # Another spelling of a known one is that one: no second marketplace, no second case.
+    first = _upload(client, HEADER + "mk-1,SELLER:mk,Olympic rings replica scarf,FR,\n", "tmall")
+    assert first.status_code == 200, first.text
+    second = _upload(client, HEADER + "mk-1,SELLER:mk,Olympic rings replica scarf,FR,\n", "Tmall")
+    assert second.status_code == 200
+    cases = list_cases(session, principal=SYSTEM, seller_id="SELLER:mk")
+    assert [(c.marketplace, c.listing_id) for c in cases] == [("MKT:tmall", "mk-1")]
+
+
+def test_a_listing_under_an_undecided_case_opens_no_other(
+    client: TestClient, session: Session, people: None
+) -> None:
+    sign_in(client, IOC)
+    rows = (
+        "dup-1,SELLER:dup,Olympic rings replica scarf,FR,1\n"
+        "dup-1,SELLER:dup,Olympic rings replica scarf v2,FR,2\n"
+    )
+    page = _upload(client, HEADER + rows)
+    assert page.status_code == 200
+    cases = list_cases(session, principal=SYSTEM, seller_id="SELLER:dup")
+    assert len(cases) == 1
+    assert "already under this case" in page.text
+    # Decided, a new version of the listing opens a case again.
+    decide(
+        session,
+        principal=Principal(Role.rights_holder, party_id="IOC"),
+        case_id=cases[0].id,
+        data=DecisionIn(decision=Decision.dismiss, reason_code=ReasonCode.false_positive),
+        settings=Settings(database_url="sqlite://"),
+    )
+    session.commit()
+    _upload(client, HEADER + "dup-1,SELLER:dup,Olympic rings replica scarf v3,FR,3\n")
+    assert len(list_cases(session, principal=SYSTEM, seller_id="SELLER:dup")) == 2
+
+
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [
+        ("id,name,ship_to\n", ["missing: listing_id, seller_id, title", "unknown: id, name"]),
+        ("listing_id,seller_id,title,colour\n", ["unknown: colour"]),
+        ("listing_id,title\n", ["missing: seller_id"]),
+    ],
+)
+def test_a_file_with_wrong_columns_is_refused_naming_them(
+    client: TestClient, session: Session, people: None, header: str, named: list[str]
+) -> None:
+    sign_in(client, IOC)
+    refused = _upload(client, header + "a,b,c,d\n")
+    assert refused.status_code == 422
+    for text in named:
+        assert text in refused.text
+    assert 'role="alert"' in refused.text
+    line = '{"listing_id": "j-1", "seller_id": "s", "title": "Olympic scarf", "colour": "red"}\n'
+    json_refused = _upload(client, line, name="listings.jsonl")
+    assert json_refused.status_code == 422
+    assert "unknown: colour" in json_refused.text
+
+
+def test_results_show_the_title_with_its_marks_risk_and_reasons_and_link_only_what_opens(
+    client: TestClient, session: Session, people: None
+) -> None:
+    sign_in(client, IOC)
+    rows = (
+        "res-1,SELLER:res,Olympic rings replica scarf,FR,\n"
+        "res-2,SELLER:res,LA28 souvenir hoodie,US,\n"
+        "res-3,SELLER:res,Plain blue scarf,FR,\n"
+    )
+    page = _upload(client, HEADER + rows)
+    assert page.status_code == 200
+    text = page.text
+    assert '<p class="listing-title"><mark>Olympic rings</mark> <mark>replica</mark> scarf' in text
+    assert re.search(r"risk [01]\.\d\d", text)
+    assert "the seller holds no licence for the mark <code>no_licence</code>" in text
+    cases = {c.listing_id: c for c in list_cases(session, principal=SYSTEM, seller_id="SELLER:res")}
+    ours, theirs = cases["res-1"], cases["res-2"]
+    assert ours.rights_holder == "IOC"
+    assert f'href="/console/cases/{ours.id}"' in text
+    # The LA28 listing went to the organising committee: no link the IOC's analyst would
+    # follow to a 404, but what screening found and where the case went.
+    assert theirs.rights_holder == "OCOG:la28"
+    assert f'href="/console/cases/{theirs.id}"' not in text
+    assert f"Case #{theirs.id}, routed to" in text
+    assert client.get(f"/console/cases/{theirs.id}").status_code == 404
+    assert 'data-listing="res-3"' in text
