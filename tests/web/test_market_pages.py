@@ -5,6 +5,8 @@ label prints."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from datetime import timedelta
 
@@ -19,6 +21,7 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import Forbidden
 from ringfence.core.security import SYSTEM, Principal, Role
 from ringfence.core.settings import Settings
+from ringfence.demo import demo_product
 from ringfence.enforcement.enums import CaseSource, CaseStatus, Decision, NoticeStatus, ReasonCode
 from ringfence.enforcement.models import Notice
 from ringfence.enforcement.schemas import CaseIn, DecisionIn
@@ -277,3 +280,126 @@ def test_results_show_the_title_with_its_marks_risk_and_reasons_and_link_only_wh
     assert f"Case #{theirs.id}, routed to" in text
     assert client.get(f"/console/cases/{theirs.id}").status_code == 404
     assert 'data-listing="res-3"' in text
+
+
+# ------------------------------------------------------------------ licensees and buyers
+
+LICENSEE = "heritage@example.org"
+
+
+@pytest.fixture
+def batch(client: TestClient, session: Session) -> tuple[str, str]:
+    """A batch of three codes (lot L-19/A) issued from the portal: (batch id, GTIN)."""
+    gtin = demo_product(session)
+    create_user(
+        session, email=LICENSEE, name="Heritage", party_id="LIC:heritage-apparel",
+        role=Role.licensee, password=PASSWORD,
+    )  # fmt: skip
+    session.commit()
+    sign_in(client, LICENSEE)
+    form = client.get("/portal/codes")
+    issued = client.post(
+        "/portal/codes",
+        data={"gtin": gtin, "count": "3", "lot": "L-19/A", "csrf_token": csrf(form.text)},
+    )
+    assert issued.status_code == 200, issued.text
+    return issued.url.path.rsplit("/", 1)[1], gtin
+
+
+def test_a_lot_outside_gs1_rules_is_refused_with_a_clear_page(
+    client: TestClient, batch: tuple[str, str]
+) -> None:
+    _, gtin = batch
+    form = client.get("/portal/codes")
+    assert 'pattern="' in form.text  # the browser checks it first
+    refused = client.post(
+        "/portal/codes",
+        data={"gtin": gtin, "count": "1", "lot": "bad lot/?", "csrf_token": csrf(form.text)},
+    )
+    assert refused.status_code == 422
+    assert "invalid_lot" in refused.text
+    assert "GS1" in refused.text
+
+
+def test_the_qr_sheet_stands_alone_and_prints(client: TestClient, batch: tuple[str, str]) -> None:
+    batch_id, gtin = batch
+    sheet = client.get(f"/portal/codes/{batch_id}/sheet", params={"download": "1"})
+    assert sheet.status_code == 200
+    assert sheet.headers["content-disposition"] == f'attachment; filename="{batch_id}-qr.html"'
+    html = sheet.text
+    assert "csrf_token" not in html
+    assert "<nav" not in html
+    assert "<form" not in html
+    assert 'rel="stylesheet"' not in html  # nothing to fetch: it opens from disk as it is
+    assert html.count('src="data:image/svg+xml;base64,') == 3
+    assert html.count(f'class="printed">{gtin} · ') == 3
+    assert "Olympic rings T-shirt" in html
+    assert "L-19/A" in html
+    style = re.search(r"<style>(.*?)</style>", html, re.S)
+    assert style is not None
+    assert "@media print" in style.group(1)
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in sheet.headers["content-security-policy"]
+
+
+def _printed(client: TestClient, batch_id: str) -> tuple[str, str]:
+    """The GTIN and a serial of the batch, as its CSV lists them."""
+    rows = client.get(f"/portal/codes/{batch_id}/codes.csv").text.splitlines()
+    gtin, _lot, serial, _uri = rows[1].split(",")
+    return gtin, serial
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "{gtin} · {serial}",
+        "{gtin}{serial}",
+        "  {gtin}   {serial} ",
+        "{gtin_spaced} {serial_lower}",
+        "(01){gtin}(21){serial}",
+        "(01) {gtin} (10) L-19/A (21) {serial}",
+    ],
+)
+def test_the_verify_form_takes_what_the_label_prints(
+    client: TestClient, batch: tuple[str, str], typed: str
+) -> None:
+    batch_id, _ = batch
+    gtin, serial = _printed(client, batch_id)
+    text = typed.format(
+        gtin=gtin,
+        serial=serial,
+        gtin_spaced=" ".join([gtin[:4], gtin[4:8], gtin[8:]]),
+        serial_lower=serial.lower(),
+    )
+    client.cookies.clear()  # a buyer, not signed in
+    answer = client.get("/verify", params={"code": text}, headers={"accept": "text/html"})
+    assert answer.status_code == 200, answer.text
+    assert "/21/" + serial in str(answer.url)
+    assert "<h1>Genuine</h1>" in answer.text
+
+
+def test_the_verify_form_still_takes_the_link_and_refuses_the_rest(
+    client: TestClient, batch: tuple[str, str]
+) -> None:
+    batch_id, _ = batch
+    rows = client.get(f"/portal/codes/{batch_id}/codes.csv").text.splitlines()
+    uri = rows[1].split(",")[3]
+    client.cookies.clear()
+    linked = client.get("/verify", params={"code": uri}, headers={"accept": "text/html"})
+    assert "<h1>Genuine</h1>" in linked.text
+    gtin = rows[1].split(",")[0]
+    unknown = client.get(
+        "/verify", params={"code": f"{gtin} · ZZZZZZZZZZZZZZZZ"}, headers={"accept": "text/html"}
+    )
+    assert unknown.status_code == 200
+    assert "<h1>Genuine</h1>" not in unknown.text
+    wrong_lot = client.get(
+        "/verify",
+        params={"code": f"(01){gtin}(10)OTHER(21){rows[1].split(',')[2]}"},
+        headers={"accept": "text/html"},
+    )
+    assert "<h1>Genuine</h1>" not in wrong_lot.text
+    for bad in ("hello", "12345 · ABC", f"{gtin} ·", "(01)123(21)A"):
+        refused = client.get("/verify", params={"code": bad})
+        assert refused.status_code == 422, bad
+        assert 'role="alert"' in refused.text
