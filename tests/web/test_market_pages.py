@@ -332,7 +332,7 @@ def test_the_qr_sheet_stands_alone_and_prints(client: TestClient, batch: tuple[s
     assert "<form" not in html
     assert 'rel="stylesheet"' not in html  # nothing to fetch: it opens from disk as it is
     assert html.count('src="data:image/svg+xml;base64,') == 3
-    assert html.count(f'class="printed">{gtin} · ') == 3
+    assert html.count(f'class="printed"><span>{gtin} ·</span> <span>') == 3
     assert "Olympic rings T-shirt" in html
     assert "L-19/A" in html
     style = re.search(r"<style>(.*?)</style>", html, re.S)
