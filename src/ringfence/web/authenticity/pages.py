@@ -186,7 +186,7 @@ def verify_form(
             title=page._("Verify a code"),
             code=code,
             error=page._(
-                "This is not an authenticity code. Type the numbers and letters printed under "
+                "This is not an authenticity code. Type the numbers and letters printed next to "
                 "the QR code (for example 05901234123457 · 7KQ2M4XW9TB3HJ6P), or paste its link."
             ),
             error_code=exc.code,
