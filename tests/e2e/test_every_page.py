@@ -26,7 +26,12 @@ WHO = {
     "marketplace": "trust@tmall.example",
 }
 # Routes that answer something other than a page (a download).
-NOT_PAGES = {"/portal/codes/{batch_id}/codes.csv"}
+NOT_PAGES = {
+    "/portal/codes/{batch_id}/codes.csv",
+    "/console/search/export.csv",  # downloads
+    "/console/cases/{case_id}/evidence-pack",
+    "/console/search/views/{view_id}",  # a redirect to /console/search with the view's filters
+}
 # Public pages outside the "pages" routers: the result page of a printed code.
 VERIFY_ROUTES = {"/v/01/{gtin}/21/{serial}", "/v/01/{gtin}/10/{lot:path}/21/{serial}"}
 
@@ -47,6 +52,7 @@ VISITS: list[tuple[str, str]] = [
     ("admin", "/console/orders"),
     ("admin", "/console/orders/{order_id}"),
     ("admin", "/console/royalties"),
+    ("admin", "/console/notices"),
     ("admin", "/shop/cart"),
     ("ioc", "/console"),
     ("ioc", "/console/queue"),
@@ -58,6 +64,8 @@ VISITS: list[tuple[str, str]] = [
     ("ioc", "/console/licensees"),
     ("ioc", "/console/orders"),
     ("ioc", "/console/royalties"),
+    ("ioc", "/console/search"),
+    ("ioc", "/console/sellers/{seller_id:path}"),
     ("ned", "/console"),
     ("ned", "/console/queue"),
     ("ned", "/console/marks"),
@@ -70,8 +78,10 @@ VISITS: list[tuple[str, str]] = [
     ("licensee", "/portal/codes/{batch_id}/sheet"),
     ("licensee", "/portal/royalties"),
     ("licensee", "/verify"),
+    ("marketplace", "/console/notices"),
     ("marketplace", "/console/queue"),
     ("marketplace", "/console/screen"),
+    ("marketplace", "/console/sellers/{seller_id:path}"),
 ]
 # Error pages: (who, path, status).
 ERRORS: list[tuple[str, str, int]] = [
@@ -120,7 +130,7 @@ def test_every_page_route_is_visited() -> None:
 def ids(browser: Any, server: str) -> Iterator[dict[str, Any]]:
     """What the pages with ids need, made through the pages themselves: an order placed by a
     guest (and that guest's cookies), code batches with and without a lot, a case, a mark."""
-    found: dict[str, Any] = {"mark_id": "symbol-olympic-rings"}
+    found: dict[str, Any] = {"mark_id": "symbol-olympic-rings", "seller_id": "SELLER:tmall-4711"}
     contexts = []
 
     def context() -> Any:

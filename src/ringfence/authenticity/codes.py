@@ -165,6 +165,72 @@ def parse_uri(uri: str) -> UnitCode:
     return unit_code(ais["01"], ais["21"], ais.get("10"), s)
 
 
+# GS1 element string in its human-readable form: (01)05901234123457(10)LOT(21)SERIAL.
+_ELEMENT = re.compile(r"\(\s*(\d{2})\s*\)\s*([^()]*)")
+_DOTS = re.compile(r"[\s\u00b7\u2022\u2219\u22c5\u30fb]+")  # spaces and middle dots
+_DOT = re.compile(r"[\u00b7\u2022\u2219\u22c5\u30fb]")
+_SEPARATORS = ".-:/|,;"
+
+
+def parse_printed(text: str) -> UnitCode:
+    """What a label prints, as a buyer types it: the code's link (``parse_uri``, the scheme
+    may be left out), a GS1 element string (``(01)…(10)…(21)…``), or the GTIN and serial
+    printed under the QR code (``05901234123457 · 7KQ2M4XW9TB3HJ6P``: with or without the
+    dot, with spaces anywhere, or another separator). Only a link carries the signature; the
+    others are a UnitCode without one (``key_id`` None). InvalidInput naming the part that
+    is wrong, ``invalid_code`` when the text is none of these."""
+    given = text.strip()
+    if not given:
+        raise InvalidInput("type the code printed on the label", code="invalid_code")
+    lowered = given.lower()
+    if lowered.startswith(("http://", "https://")):
+        return parse_uri(given)
+    if "/01/" in given:  # a link typed without its scheme
+        return parse_uri("https://" + given)
+    if given.startswith("("):
+        ais: dict[str, str] = {}
+        at = 0
+        for found in _ELEMENT.finditer(given):
+            if given[at : found.start()].strip():
+                break
+            ais[found.group(1)] = _DOTS.sub("", found.group(2))
+            at = found.end()
+        if given[at:].strip() or set(ais) - {"01", "10", "21"} or not {"01", "21"} <= set(ais):
+            raise InvalidInput(
+                "a GS1 element string is (01)<gtin>[(10)<lot>](21)<serial>", code="invalid_code"
+            )
+        return unit_code(_gtin_of(ais["01"]), ais["21"], ais.get("10") or None, None)
+    dot = _DOT.search(given)
+    if dot is not None:  # GTIN · serial: the dot says where the GTIN ends
+        left, right = _DOTS.sub("", given[: dot.start()]), _DOTS.sub("", given[dot.end() :])
+        if not (8 <= len(left) <= 14 and left.isascii() and left.isdecimal()):
+            raise InvalidInput(
+                "the GTIN before the dot must be 8 to 14 digits", code="invalid_gtin"
+            )
+        if not right:
+            raise InvalidInput("the serial is missing after the GTIN", code="invalid_serial")
+        return unit_code(_gtin_of(left), right, None, None)
+    compact = _DOTS.sub("", given)
+    digits = len(compact) - len(compact.lstrip("0123456789"))
+    if digits < 8:
+        raise InvalidInput(
+            "type the GTIN and the serial printed under the QR code, or its link",
+            code="invalid_code",
+        )
+    size = 14 if digits >= 14 else digits
+    serial = compact[size:]
+    if serial[:1] in tuple(_SEPARATORS):
+        serial = serial[1:]
+    if not serial:
+        raise InvalidInput("the serial is missing after the GTIN", code="invalid_serial")
+    return unit_code(_gtin_of(compact[:size]), serial, None, None)
+
+
+def _gtin_of(value: str) -> str:
+    """A GTIN-8/12/13/14 as printed, as the 14 digits a code holds."""
+    return gtin14(value) if len(value) != 14 else value
+
+
 def verify_signature(code: UnitCode, public_keys: Mapping[str, Ed25519PublicKey]) -> bool:
     """Ed25519 check against the key named in the code. An unknown key is checked against a
     dummy key, so unknown and forged codes take the same path."""

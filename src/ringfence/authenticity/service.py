@@ -390,6 +390,31 @@ def batch_codes(
         )
 
 
+def printed_code(session: Session, *, code: UnitCode, secret: str) -> UnitCode:
+    """The code a label's printed text names (its GTIN and serial, and its lot when typed;
+    ``codes.parse_printed``), signed as it was issued, so the verify page answers the text
+    under a QR code like the QR code itself (the scan is logged and counted the same). The
+    serial is matched as typed, then in capitals. A code that carries a signature, or names
+    no issued unit, comes back as given: the latter is answered not genuine."""
+    if code.signature is not None:
+        return code
+    serials = list(dict.fromkeys((code.serial, code.serial.upper())))
+    row = session.execute(
+        select(CodeUnit.serial, CodeBatch.lot, SigningKey.id, SigningKey.sealed_private_key)
+        .join(CodeBatch, CodeBatch.id == CodeUnit.batch_id)
+        .join(SigningKey, SigningKey.id == CodeBatch.key_id)
+        .where(CodeUnit.gtin == code.gtin, CodeUnit.serial.in_(serials))
+        .order_by(CodeUnit.serial != code.serial)  # the serial as typed first
+        .limit(1)
+    ).first()
+    if row is None or (code.lot is not None and code.lot != row.lot):
+        return code
+    signature = unseal(secret, row.id, row.sealed_private_key).sign(
+        message(code.gtin, row.serial, row.lot)
+    )
+    return UnitCode(code.gtin, row.serial, row.lot, row.id, signature)
+
+
 def batch_code(
     session: Session, *, principal: Principal, batch_id: str, serial: str, secret: str
 ) -> UnitCode:

@@ -78,7 +78,11 @@ def issue(
     if qr_format not in ("svg", "png"):
         raise InvalidInput("--qr-format must be svg or png", code="invalid_option")
     if lot is not None and not is_ai_value(lot):
-        raise InvalidInput("--lot must be 1 to 20 GS1 characters", code="invalid_lot")
+        raise InvalidInput(
+            f"--lot {lot!r}: a batch/lot (GS1 AI 10) is 1 to 20 characters of GS1 set 82 "
+            "(letters, digits and !\"%&'()*+,-./:;<=>?_; no spaces)",
+            code="invalid_lot",
+        )
     if qr_dir is not None and not qr_dir.is_dir():
         raise InvalidInput(f"no directory {qr_dir}", code="no_directory", loc=("qr_dir",))
     if not out.parent.is_dir():

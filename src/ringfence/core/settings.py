@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     counter_notice_days: int = Field(default=14, ge=1, description="Seller's window, days.")
     appeal_decision_days: int = Field(default=10, ge=1, description="Rights holder's window.")
+    removal_hours: int = Field(
+        default=48, ge=1, description="Marketplace's window to act on a notice, hours."
+    )
     strike_threshold: int = Field(default=3, ge=1)
     strike_window_days: int = Field(default=365, ge=1)
     trusted_reporter_share: float = Field(default=0.9, ge=0, le=1)

@@ -140,6 +140,28 @@ class NoticeOut(RowOut):
     confirmed_at: datetime | None
 
 
+class NoticeTask(BaseModel):
+    """A notice on a marketplace's to-do list, with its case's listing and its deadline."""
+
+    notice: int
+    action: str
+    status: NoticeStatus
+    marketplace: str
+    created_at: datetime
+    sent_at: datetime | None
+    confirmed_at: datetime | None
+    deadline: datetime
+    overdue: bool
+    case: int
+    case_status: CaseStatus
+    rights_holder: str
+    listing_id: str | None
+    seller_id: str
+    title: str
+    marks: list[str]
+    can_confirm: bool
+
+
 class DeliveryOut(BaseModel):
     notice: int
     attempt: int

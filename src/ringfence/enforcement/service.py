@@ -80,6 +80,7 @@ from ringfence.enforcement.schemas import (
     ExceptionPreviewOut,
     ExceptionSpec,
     NoticeOut,
+    NoticeTask,
     PreviewExample,
     ReporterOut,
     ScopedException,
@@ -738,6 +739,56 @@ def screen_and_open(
     """Screen listings (rows as ``POST /v1/screen`` takes them, plus optional
     ``listing_version`` and ``reach``) and open a case for each non-clean verdict. A row that
     cannot be screened or opened is reported with its reason; the others go on."""
+    screened = screen_listings(
+        session,
+        principal=principal,
+        engine=engine,
+        marketplace=marketplace,
+        rows=rows,
+        settings=settings,
+        today=today,
+        now=now,
+    )
+    return [s.out for s in screened]
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenedListing:
+    """A row of ``screen_listings``: the answer ``screen_and_open`` gives, with what the
+    console shows of it (the title, the marks, risk, reasons and matched spans of the
+    verdict) and where its case went (``rights_holder``; ``visible``: the caller may open
+    the case)."""
+
+    out: ScreenedOut
+    title: str
+    marks: tuple[str, ...] = ()
+    risk: float | None = None
+    reasons: tuple[str, ...] = ()
+    findings: tuple[dict[str, Any], ...] = ()
+    rights_holder: str | None = None
+    visible: bool = False
+
+
+# A listing still waiting for a decision or a removal: no second case while one is open.
+UNDECIDED = (CaseStatus.open, CaseStatus.escalated, CaseStatus.takedown_requested)
+
+
+def screen_listings(
+    session: Session,
+    *,
+    principal: Principal,
+    engine: Engine,
+    marketplace: str,
+    rows: Iterable[dict[str, Any]],
+    settings: Settings,
+    one_open_case: bool = False,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> list[ScreenedListing]:
+    """``screen_and_open`` with each verdict's details. ``one_open_case``: a listing that
+    already has an undecided case on this marketplace (any version) opens no other; the row
+    names that case (``already_under_case``), or only says so when the caller may not see it
+    (``already_reported``)."""
     _require(principal, OPENERS, "open enforcement cases")
     if principal.role is Role.marketplace and marketplace != principal.party_id:
         raise Forbidden(
@@ -746,48 +797,109 @@ def screen_and_open(
             loc=("marketplace",),
         )
     rows = list(rows)
-    out: list[ScreenedOut] = []
+    out: list[ScreenedListing] = []
     verdicts = screen_rows(engine, rows, today=today)
     for row, verdict in zip(rows, verdicts, strict=True):
         raw_id = row.get("listing_id")
         listing_id = None if raw_id is None else str(raw_id)[:200]
+        raw_title = row.get("title")
+        seen = ScreenedListing(
+            ScreenedOut(listing_id=listing_id, verdict=verdict.verdict),
+            title=raw_title[:2000] if isinstance(raw_title, str) else "",
+            marks=tuple(verdict.marks),
+            risk=float(verdict.risk) if verdict.verdict != ERROR else None,
+            reasons=tuple(verdict.reasons) if verdict.verdict != ERROR else (),
+            findings=tuple(f.as_json() for f in verdict.evidence),
+        )
         try:
             version = str(row.get("listing_version") or "")
             reach = int(row.get("reach") or 0)
         except (ValueError, TypeError):
             reason = "invalid_listing_version_or_reach"
-            out.append(ScreenedOut(listing_id=listing_id, verdict=ERROR, reason=reason))
+            failed = ScreenedOut(listing_id=listing_id, verdict=ERROR, reason=reason)
+            out.append(replace(seen, out=failed))
             continue
         if verdict.verdict == ERROR:
-            out.append(ScreenedOut(listing_id=listing_id, verdict=ERROR, reason=verdict.reasons[0]))
+            failed = ScreenedOut(listing_id=listing_id, verdict=ERROR, reason=verdict.reasons[0])
+            out.append(replace(seen, out=failed))
             continue
-        opened = None
-        if verdict.verdict in ACTIONABLE_VERDICTS:  # the rest open no case
-            try:
-                opened = open_case_from_verdict(
-                    session,
-                    principal=principal,
-                    verdict=verdict,
-                    listing=listing_from_row(row),
-                    marketplace=marketplace,
-                    listing_version=version,
-                    reach=reach,
-                    settings=settings,
-                    now=now,
+        if verdict.verdict not in ACTIONABLE_VERDICTS:  # the rest open no case
+            out.append(seen)
+            continue
+        if one_open_case and listing_id is not None:
+            pending = session.scalars(
+                select(Case)
+                .where(
+                    Case.marketplace_id == marketplace,
+                    Case.listing_id == listing_id,
+                    Case.status.in_(UNDECIDED),
                 )
-            except InvalidInput as exc:
-                failed = ScreenedOut(listing_id=listing_id, verdict=verdict.verdict, reason=exc.msg)
-                out.append(failed)
+                .order_by(Case.id)
+                .limit(1)
+            ).first()
+            if pending is not None:
+                visible = _can_see(principal, pending)
+                known = ScreenedOut(
+                    listing_id=listing_id,
+                    verdict=verdict.verdict,
+                    case_id=pending.id if visible else None,
+                    created=False,
+                    reason="already_under_case" if visible else "already_reported",
+                )
+                holder = pending.rights_holder_id if visible else None
+                out.append(replace(seen, out=known, rights_holder=holder, visible=visible))
                 continue
+        try:
+            opened = open_case_from_verdict(
+                session,
+                principal=principal,
+                verdict=verdict,
+                listing=listing_from_row(row),
+                marketplace=marketplace,
+                listing_version=version,
+                reach=reach,
+                settings=settings,
+                now=now,
+            )
+        except InvalidInput as exc:
+            failed = ScreenedOut(listing_id=listing_id, verdict=verdict.verdict, reason=exc.msg)
+            out.append(replace(seen, out=failed))
+            continue
+        assert opened is not None  # an actionable verdict
+        case = session.get_one(Case, opened[0].id)
+        answer = ScreenedOut(
+            listing_id=listing_id, verdict=verdict.verdict, case_id=case.id, created=opened[1]
+        )
         out.append(
-            ScreenedOut(
-                listing_id=listing_id,
-                verdict=verdict.verdict,
-                case_id=opened[0].id if opened else None,
-                created=opened[1] if opened else None,
+            replace(
+                seen,
+                out=answer,
+                rights_holder=case.rights_holder_id,
+                visible=_can_see(principal, case),
             )
         )
     return out
+
+
+def known_marketplace(session: Session, given: str) -> str:
+    """The registry's marketplace party that ``given`` names: its id (``MKT:tmall``), in any
+    case, with or without the ``MKT:`` prefix, or its name (``Tmall``). InvalidInput
+    ``unknown_marketplace`` naming the known ones otherwise, so one marketplace never has two
+    spellings (and the same listings two cases)."""
+    wanted = " ".join(given.split()).casefold()
+    parties = session.execute(
+        select(Party.id, Party.name).where(Party.kind == PartyKind.marketplace).order_by(Party.id)
+    ).all()
+    for party_id, name in parties:
+        bare = party_id.split(":", 1)[1] if ":" in party_id else party_id
+        if wanted and wanted in (party_id.casefold(), bare.casefold(), name.casefold()):
+            return str(party_id)
+    names = ", ".join(p for p, _ in parties) or "none"
+    raise InvalidInput(
+        f"{given!r} is not a marketplace of the registry (known: {names})",
+        code="unknown_marketplace",
+        loc=("marketplace",),
+    )
 
 
 # --------------------------------------------------------------------------- evidence files
@@ -1503,6 +1615,67 @@ def confirm_removal(
         counter_notice_due=case.counter_notice_due.isoformat(),
     )
     return CaseOut.model_validate(case)
+
+
+# What a marketplace still has to do: the notices not yet confirmed (or retracted).
+OUTSTANDING = (NoticeStatus.pending, NoticeStatus.sent, NoticeStatus.failed)
+
+
+def marketplace_notices(
+    session: Session,
+    *,
+    principal: Principal,
+    settings: Settings,
+    done: bool = False,
+    limit: int = 200,
+    now: datetime | None = None,
+) -> list[NoticeTask]:
+    """The notices addressed to the marketplace (the admin: to every marketplace) with their
+    case's listing and deadline (``removal_hours`` after the notice was written). Outstanding
+    ones (pending, sent, failed) by deadline, the earliest first; ``done``: the confirmed and
+    retracted ones, the latest first. A removal notice whose case waits for the removal can
+    be confirmed (``confirm_removal``)."""
+    if principal.role is not Role.marketplace and not principal.is_admin:
+        raise Forbidden("only a marketplace has notices to act on", code="forbidden_role")
+    now = _now(now)
+    query = select(Notice, Case).join(Case, Case.id == Notice.case_id)
+    if not principal.is_admin:
+        query = query.where(Notice.marketplace_id == principal.party_id)
+    if done:
+        query = query.where(Notice.status.not_in(OUTSTANDING)).order_by(Notice.id.desc())
+    else:
+        query = query.where(Notice.status.in_(OUTSTANDING)).order_by(Notice.id)
+    window = timedelta(hours=settings.removal_hours)
+    out = []
+    for notice, case in session.execute(query.limit(limit)):
+        deadline = notice.created_at + window
+        waiting = notice.status in OUTSTANDING
+        out.append(
+            NoticeTask(
+                notice=notice.id,
+                action=notice.action,
+                status=notice.status,
+                marketplace=notice.marketplace_id,
+                created_at=notice.created_at,
+                sent_at=notice.sent_at,
+                confirmed_at=notice.confirmed_at,
+                deadline=deadline,
+                overdue=waiting and deadline < now,
+                case=case.id,
+                case_status=case.status,
+                rights_holder=case.rights_holder_id,
+                listing_id=case.listing_id,
+                seller_id=case.seller_id,
+                title=case.title,
+                marks=list(case.marks),
+                can_confirm=waiting
+                and notice.action in REMOVALS
+                and case.status is CaseStatus.takedown_requested,
+            )
+        )
+    if not done:
+        out.sort(key=lambda t: (t.deadline, t.notice))
+    return out
 
 
 # --------------------------------------------------------------------------- appeals

@@ -37,6 +37,7 @@ from ringfence.web.authenticity.pages import router as authenticity_pages
 from ringfence.web.clients import country_lookup
 from ringfence.web.editions.api import router as editions_router
 from ringfence.web.enforcement.api import router as enforcement_router
+from ringfence.web.enforcement.notice_pages import router as notice_pages
 from ringfence.web.enforcement.pages import router as enforcement_pages
 from ringfence.web.enforcement.search_pages import router as search_pages
 from ringfence.web.index_cache import IndexCache
@@ -139,6 +140,7 @@ def create_app(
     app.include_router(web_pages)
     app.include_router(enforcement_pages)
     app.include_router(search_pages)
+    app.include_router(notice_pages)
     app.include_router(registry_pages)
     app.include_router(authenticity_pages)
     app.include_router(shop_pages)

@@ -106,6 +106,7 @@ def nav(user: SignedIn | None) -> list[tuple[str, str]]:
         ]
     elif role is Role.marketplace:
         items += [
+            ("/console/notices", N_("Notices to act on")),
             ("/console/queue", N_("Review queue")),
             ("/console/screen", N_("Screen listings")),
         ]

@@ -1,5 +1,5 @@
-"""The pages every visitor shares: home, sign-in and sign-out, the language switch and the
-verify form that leads to a code's result page."""
+"""The pages every visitor shares: home, sign-in and sign-out, the language switch. (The
+verify form is the authenticity pages' own: web/authenticity/pages.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
 from ringfence.auth.service import SESSION_DAYS, sign_in, sign_out
-from ringfence.authenticity.codes import parse_uri
 from ringfence.core.errors import InvalidInput, Unauthenticated
 from ringfence.core.security import Role
 from ringfence.web import i18n
@@ -23,7 +22,7 @@ router = APIRouter(include_in_schema=False, tags=["pages"], default_response_cla
 HOMES = {
     Role.admin: "/console",
     Role.rights_holder: "/console",
-    Role.marketplace: "/console/queue",
+    Role.marketplace: "/console/notices",
     Role.licensee: "/portal",
 }
 
@@ -89,23 +88,3 @@ def switch_language(
     # Not signed: a language choice is no secret, and it is read before any other cookie.
     response.set_cookie(i18n.COOKIE, lang, max_age=365 * 24 * 3600, path="/", samesite="lax")
     return response
-
-
-@router.get("/verify")
-def verify_form(
-    page: PageDep, code: Annotated[str | None, Query(max_length=500)] = None
-) -> Response:
-    """Type or paste the text of a code's QR: the result page is the code's own link."""
-    if code:
-        try:
-            unit = parse_uri(code.strip())
-        except InvalidInput:
-            return page.render(
-                "verify_form.html",
-                status_code=422,
-                title=page._("Verify a code"),
-                code=code,
-                error=page._("This is not an authenticity code. Copy the whole link."),
-            )
-        return page.redirect(unit.uri("/v"))  # browsers ask for HTML: the result page
-    return page.render("verify_form.html", title=page._("Verify a code"), code="")

@@ -21,7 +21,7 @@ from pydantic import Field
 from ringfence.core import jsontext, spreadsheet
 from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput
-from ringfence.core.security import Role
+from ringfence.core.security import Principal, Role
 from ringfence.enforcement import search, service
 from ringfence.enforcement.enums import (
     APPEAL_REASONS,
@@ -40,10 +40,12 @@ from ringfence.enforcement.schemas import (
     ExceptionSpec,
 )
 from ringfence.flows import exceptions
-from ringfence.registry.enums import ExceptionReason
+from ringfence.registry.enums import ExceptionReason, PartyKind
+from ringfence.registry.service import list_parties
+from ringfence.screening.engine import INPUT_COLUMNS, REQUIRED_COLUMNS
 from ringfence.web.charts import bars, columns
 from ringfence.web.deps import EngineDep
-from ringfence.web.page import PageDep
+from ringfence.web.page import Page, PageDep
 
 router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
 
@@ -536,12 +538,66 @@ def bulk(
 @router.get("/console/screen")
 def screen_form(page: PageDep) -> Response:
     principal = page.require(*READERS)
+    return _screen_page(page, principal)
+
+
+def _screen_page(
+    page: Page, principal: Principal, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """The upload form (with the registry's marketplaces to choose from), and what an upload
+    gave or why it was refused."""
+    markets: list[tuple[str, str]] = []
+    if principal.role is not Role.marketplace:
+        markets = [
+            (p.id, p.name)
+            for p in list_parties(page.db, principal=principal, kind=PartyKind.marketplace)
+        ]
+    values: dict[str, Any] = {"results": None, "error": None, "chosen": "MKT:tmall"} | context
     return page.render(
-        "console/screen.html", title=page._("Screen listings"), principal=principal, results=None
+        "console/screen.html",
+        status_code=status_code,
+        title=page._("Screen listings"),
+        principal=principal,
+        markets=markets,
+        columns=INPUT_COLUMNS,
+        required=REQUIRED_COLUMNS,
+        **values,
     )
 
 
+# The columns an upload may have: the listing's (screening.engine.INPUT_COLUMNS) and the two
+# the case takes (POST /v1/cases/screen).
+KNOWN_COLUMNS = (*INPUT_COLUMNS, "listing_version", "reach")
+
+
+class BadColumns(InvalidInput):
+    """A file whose columns are not the listing's: the form says which are missing or unknown."""
+
+    def __init__(self, missing: list[str], unknown: list[str]) -> None:
+        parts = []
+        if missing:
+            parts.append("missing columns: " + ", ".join(missing))
+        if unknown:
+            parts.append("unknown columns: " + ", ".join(unknown))
+        super().__init__(
+            "the file's columns do not fit (" + "; ".join(parts) + ")",
+            code="invalid_columns",
+            loc=("file",),
+        )
+        self.missing, self.unknown = missing, unknown
+
+
+def _check_columns(names: list[str]) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    unknown = [c for c in dict.fromkeys(names) if c not in KNOWN_COLUMNS]
+    if missing or unknown:
+        raise BadColumns(missing, unknown)
+
+
 def _rows(name: str, content: bytes) -> list[dict[str, Any]]:
+    """The listings of an uploaded CSV or JSON Lines file; a file whose columns (a CSV's
+    header, a JSON line's keys) miss a required one or name an unknown one is refused
+    (``invalid_columns``). Column names are read trimmed and in lower case."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -560,9 +616,17 @@ def _rows(name: str, content: bytes) -> list[dict[str, Any]]:
                     raise InvalidInput(
                         f"line {number} is not an object", code="invalid_file", loc=("file", number)
                     )
+                row = {str(k).strip().lower(): v for k, v in row.items()}
+                _check_columns(list(row))
                 rows.append(row)
         return rows
-    return [dict(r) for r in csv.DictReader(io.StringIO(text))]
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None:
+        return []
+    names = [h.strip().lower() for h in header]
+    _check_columns(names)
+    return [dict(zip(names, r, strict=False)) for r in reader if any(c.strip() for c in r)]
 
 
 @router.post("/console/screen")
@@ -572,37 +636,93 @@ async def screen_upload(
     file: UploadFile,
     marketplace: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
+    """Screen an uploaded file into cases. The marketplace is one of the registry's (a
+    marketplace user's own); a listing already under an undecided case on it opens no other.
+    A file refused (columns, size, rows) or an unknown marketplace answers the form again,
+    422, saying why."""
     principal = page.require(*READERS)
     content = await file.read(MAX_UPLOAD + 1)
     await file.close()
-    if len(content) > MAX_UPLOAD:
-        raise InvalidInput("the file is larger than 5 MB", code="file_too_large")
-    rows = _rows((file.filename or "").lower(), content)
-    if not rows or len(rows) > MAX_ROWS:
-        raise InvalidInput(f"the file must hold 1 to {MAX_ROWS} listings", code="invalid_row_count")
-    market = principal.party_id if principal.role is Role.marketplace else marketplace.strip()
-    if not market:
-        raise InvalidInput("name the marketplace the listings come from", code="no_marketplace")
-    results = service.screen_and_open(
+    try:
+        if principal.role is Role.marketplace:
+            market = principal.party_id or ""
+        else:
+            market = service.known_marketplace(page.db, marketplace)
+        if len(content) > MAX_UPLOAD:
+            raise InvalidInput("the file is larger than 5 MB", code="file_too_large")
+        rows = _rows((file.filename or "").lower(), content)
+        if not rows or len(rows) > MAX_ROWS:
+            raise InvalidInput(
+                f"the file must hold 1 to {MAX_ROWS} listings", code="invalid_row_count"
+            )
+    except InvalidInput as refused:
+        return _screen_page(
+            page,
+            principal,
+            status_code=422,
+            error=_refusal(page, refused),
+            code=refused.code,
+            chosen=marketplace,
+        )
+    results = service.screen_listings(
         page.db,
         principal=principal,
         engine=engine,
-        marketplace=market or "",
+        marketplace=market,
         rows=rows,
         settings=page.settings,
+        one_open_case=True,
     )
     out = io.StringIO()
     writer = spreadsheet.Writer(out)
     writer.writerow(("listing_id", "verdict", "case_id", "created", "reason"))
     for r in results:
-        writer.writerow((r.listing_id or "", r.verdict, r.case_id or "", r.created, r.reason or ""))
+        o = r.out
+        writer.writerow((o.listing_id or "", o.verdict, o.case_id or "", o.created, o.reason or ""))
     download = "data:text/csv;base64," + base64.b64encode(out.getvalue().encode()).decode()
-    counts = Counter(r.verdict for r in results)
-    return page.render(
-        "console/screen.html",
-        title=page._("Screen listings"),
-        principal=principal,
-        results=results,
+    counts = Counter(r.out.verdict for r in results)
+    holders = {r.rights_holder for r in results if r.rights_holder}
+    names = {p.id: p.name for p in _parties(page, principal, holders)}
+    shown = [
+        (r, highlight(r.title, list(r.findings)), names.get(r.rights_holder or "", r.rights_holder))
+        for r in results
+    ]
+    return _screen_page(
+        page,
+        principal,
+        results=shown,
         counts=sorted(counts.items()),
+        opened=sum(1 for r in results if r.out.created),
+        hidden=sum(1 for r in results if r.out.case_id and not r.visible),
         download=download,
+        chosen=market,
     )
+
+
+def _parties(page: Page, principal: Principal, ids: set[str]) -> list[Any]:
+    """The parties the cases went to, for their names (the directory: IOC, NOCs, OCOGs)."""
+    if not ids or principal.role is Role.marketplace:
+        return []
+    return [p for p in list_parties(page.db, principal=principal) if p.id in ids]
+
+
+def _refusal(page: Page, refused: InvalidInput) -> str:
+    """Why an upload was refused, in the page's language."""
+    if isinstance(refused, BadColumns):
+        parts = []
+        if refused.missing:
+            parts.append(page._("missing: %(names)s") % {"names": ", ".join(refused.missing)})
+        if refused.unknown:
+            parts.append(page._("unknown: %(names)s") % {"names": ", ".join(refused.unknown)})
+        return str(
+            page._("The file's columns do not fit (%(parts)s). Expected: %(known)s.")
+            % {"parts": "; ".join(parts), "known": ", ".join(KNOWN_COLUMNS)}
+        )
+    messages = {
+        "unknown_marketplace": page._("Choose one of the registry's marketplaces."),
+        "file_too_large": page._("The file is larger than 5 MB."),
+        "invalid_row_count": page._("The file must hold 1 to 1,000 listings."),
+        "invalid_file": page._("The file is not UTF-8 CSV or JSON Lines: %(why)s.")
+        % {"why": refused.msg},
+    }
+    return str(messages.get(refused.code, refused.msg))
