@@ -142,6 +142,7 @@ def sign_in(page: Any, email: str) -> None:
 def audit(page: Any) -> None:
     """Fail when the page is wider than its viewport or axe-core finds a serious or critical
     accessibility violation on it."""
+    page.wait_for_load_state()  # a click that posts a form may still be navigating
     width = page.viewport_size["width"]
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"{page.url} is {scroll} px wide in a {width} px viewport"

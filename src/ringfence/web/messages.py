@@ -32,7 +32,10 @@ BY_CODE: dict[str, str] = {
     "invalid_email": N_("This is not a valid e-mail address."),
     "invalid_postal_code": N_("This postal code is not valid for the country chosen."),
     "invalid_credentials": N_("Wrong e-mail or password."),
-    "invalid_lot": N_("This lot cannot be printed in a code: use letters, digits and - . _ /"),
+    "invalid_lot": N_(
+        "This lot breaks the GS1 rule for lots: 1 to 20 letters, digits or "
+        "!\"%&'()*+,-./:;<=>?_ (no spaces or accents)."
+    ),
     "invalid_uri": N_("This is not an authenticity code. Copy the whole link."),
     "invalid_gtin": N_("This is not a valid GTIN (its check digit is wrong)."),
     "invalid_serial": N_("This is not a valid serial number."),
