@@ -202,6 +202,9 @@ class Engine:
         self.price = PriceCheck(data.prices, data.fx)
         self.categories = frozenset(c.id for c in data.registry.categories)
         self.has_rings_mark = any(m.id == RINGS_MARK for m in data.registry.marks)
+        # a weak ring description beside one of these names the symbol ("five circles logo")
+        self.ring_signs = frozenset(normalize_term(w).strip() for w in data.ring_words("sign"))
+        self.ring_games = data.ring_words("games")
         self.sense = SenseModel.from_json(data.sense) if data.sense is not None else None
         # the registry's accented spellings: other diacritics on a mark are an evasion
         self.spelled = Spellings.of(
@@ -346,6 +349,20 @@ class Engine:
             h.term.kind == "context" for h in scan.hits
         )
 
+    def _beside_sign(self, view: str, start: int, end: int) -> bool:
+        """A sign word (logo, emblem, symbol, flag: ring_context.tsv) at most two words before
+        or after the span ``start:end`` of the view; in scripts written without spaces, glued
+        to it ("五个圆环标志")."""
+        if not self.ring_signs:
+            return False
+        before, after = view[:start].split()[-2:], view[end:].split()[:2]
+        if any(w in self.ring_signs for w in (*before, *after)):
+            return True
+        head, tail = view[end : end + 4].lstrip(), view[max(0, start - 4) : start].rstrip()
+        return any(
+            not s.isascii() and (head.startswith(s) or tail.endswith(s)) for s in self.ring_signs
+        )
+
     def _findings(self, scan: _Scan, listing: Listing) -> list[Finding]:
         """Turn the cheap pass's hits into findings with offsets in the text as written."""
         origins: list[int] = []  # traced on first use: most fields have no hit to report
@@ -394,6 +411,7 @@ class Engine:
                 and not has_context
                 and not self._has_context(scan, term)
                 and not (strong_marks - {term.mark})
+                and not (term.kind == "ring" and self._beside_sign(scan.view, hit.start, hit.end))
             ):
                 exception = f"{AMBIGUOUS} a common word or name without Olympic context"
             evasion = evasion_of(hit, text)
@@ -448,7 +466,10 @@ class Engine:
                     mark=RINGS_MARK if self.has_rings_mark else None,
                     exception=(
                         f"{AMBIGUOUS} a common word or name without Olympic context"
-                        if weak and not has_context and not strong_marks
+                        if weak
+                        and not has_context
+                        and not strong_marks
+                        and not any(c in scan.view for c in _context_views(self.ring_games))
                         else None
                     ),
                     evasion="described",
