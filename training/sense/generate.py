@@ -1326,6 +1326,92 @@ OLYMPIC_NAMED_MORE: dict[tuple[str, str], dict[str, list[str]]] = {
     },
 }
 
+# Fourth round (issue 16): the symbol described in words, a development pool only. Written
+# apart from the training items above (other phrasings, other languages: interlaced rings, the
+# colours named in a row, "the symbol of the five rings"), each item only ever meets held-out
+# frames, drawn with its own seed (``symbol_dev_rows``) so that every other row is as it was.
+SYMBOL_DEV_ITEMS: dict[str, list[str]] = {
+    "en": [
+        "[Five Interlinked Rings] Enamel Badge",
+        "[Blue, Yellow, Black, Green and Red Rings] Flag 90x150",
+        "Car Decal [Five Linked Rings] Symbol",
+        "[Five Circles Logo] Embroidered Cap",
+        "T-Shirt with the [Five Rings of the Games]",
+        "[Red Green Black Yellow Blue Rings] Banner",
+        "[Interlaced Rings] Games Emblem Pendant",
+    ],
+    "fr": [
+        "Drapeau [anneaux bleu jaune noir vert rouge]",
+        "Broche [cinq anneaux de couleur]",
+        "Autocollant [anneaux entrelacés] des Jeux",
+        "Médaille [symbole aux cinq anneaux]",
+    ],
+    "de": [
+        "Flagge [fünf ineinander verschlungene Ringe]",
+        "Anstecknadel [Ringe in Blau, Gelb, Schwarz, Grün und Rot]",
+        "Tasse [fünf farbige Ringe] Symbol",
+        "Sticker [verschlungene Ringe] der Spiele",
+    ],
+    "es": [
+        "Bandera [cinco anillos entrelazados]",
+        "Taza [aros azul amarillo negro verde rojo]",
+        "Llavero [símbolo de los cinco anillos]",
+    ],
+    "pt": [
+        "Bandeira [cinco anéis entrelaçados]",
+        "Caneca [anéis azul, amarelo, preto, verde e vermelho]",
+        "Chaveiro [símbolo dos cinco aros]",
+    ],
+    "it": [
+        "Bandiera [cinque cerchi intrecciati]",
+        "Tazza [anelli blu giallo nero verde rosso]",
+        "Portachiavi [simbolo dei cinque cerchi]",
+    ],
+    "nl": ["Vlag [vijf verstrengelde ringen]", "Mok [ringen blauw geel zwart groen rood]"],
+    "pl": [
+        "Flaga [pięć splecionych kół]",
+        "Kubek [koła niebieskie żółte czarne zielone czerwone]",
+    ],
+    "ru": [
+        "Флаг [пять олимпийских колец]",
+        "Кружка [синее, жёлтое, чёрное, зелёное и красное кольца]",
+        "Брелок [пять сплетённых колец]",
+    ],
+    "zh": ["[五个相扣的圆环]图案 T恤", "[蓝黄黑绿红五环]旗帜", "[五色圆环]标志 贴纸"],
+    "ja": ["[五つの輪]マーク ピンバッジ", "[五輪のシンボル] キーホルダー"],
+    "ko": ["[다섯 개의 고리] 엠블럼 배지", "[오색 고리] 로고 스티커"],
+    "ar": ["علم [الحلقات الخمس المتشابكة]", "كوب [خمس حلقات ملونة]"],
+    "el": ["Σημαία [πέντε κύκλοι] Αγώνων", "Κονκάρδα [ολυμπιακοί κύκλοι]"],
+}
+SYMBOL_DEV_ROWS_PER_ITEM = 3
+
+
+def symbol_dev_rows() -> list[Row]:
+    """The fourth round's development rows of the symbol described in words: each item in
+    ``SYMBOL_DEV_ITEMS`` dropped into held-out frames, every choice drawn from the item's own
+    seed (no draw of the shared generator is used, so no other row changes)."""
+    rows: list[Row] = []
+    for lang, items in SYMBOL_DEV_ITEMS.items():
+        frames = [f for f in range(len(FRAMES[lang])) if frame_split(f) == "dev"]
+        for item in items:
+            own = random.Random(f"symbol-dev|{lang}|{item}")
+            for _ in range(SYMBOL_DEV_ROWS_PER_ITEM):
+                frame_no = own.choice(frames)
+                text = _fill(FRAMES[lang][frame_no], _BRACKET.sub(r"\1", item), lang, own)
+                rows.append(
+                    Row(
+                        text,
+                        "symbol-olympic-rings",
+                        "olympic",
+                        lang,
+                        "symbol-words",
+                        f"{lang}-{frame_no}",
+                        "dev",
+                    )
+                )
+    return rows
+
+
 OTHER_MORE: dict[tuple[str, str], dict[str, list[str]]] = {
     ("word-olympia", "brand"): {
         "en": [
@@ -1958,6 +2044,7 @@ def generate(seed: int = SEED) -> list[Row]:
                 plain = _BRACKET.sub(r"\1", item)
                 text = _fill(FRAMES[lang][frame_no], plain, lang, rng)
                 rows.append(Row(text, mark, "olympic", lang, kind, f"{lang}-{frame_no}", split))
+    rows.extend(symbol_dev_rows())
     return rows
 
 

@@ -24,6 +24,7 @@ from ringfence.core import jsontext
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import Reason
 from ringfence.registry.schemas import iso_territories
+from ringfence.screening.detectors.colours import find_colour_rings, trigger_words
 from ringfence.screening.detectors.cues import SymbolicCues
 from ringfence.screening.detectors.fuzzy import MIN_LENGTH, FuzzyMatcher
 from ringfence.screening.detectors.price import PriceCheck
@@ -39,7 +40,13 @@ from ringfence.screening.detectors.terms import (
     needs_boundary,
 )
 from ringfence.screening.findings import Finding
-from ringfence.screening.index import ScreeningData, Term, builtin_data, load_index
+from ringfence.screening.index import (
+    RING_CONTEXT_BELOW,
+    ScreeningData,
+    Term,
+    builtin_data,
+    load_index,
+)
 from ringfence.screening.interfaces import ImageSources
 from ringfence.screening.normalize import (
     ascii_char,
@@ -154,9 +161,14 @@ class _Scan(NamedTuple):
     view: str
     hits: list[Hit]
     rings: list[tuple[int, int]]
+    colours: list[tuple[int, int, float]]  # the five colours named beside a ring word
 
     def uses_property(self) -> bool:
-        return bool(self.rings) or any(h.term.kind in _PROPERTY_KINDS for h in self.hits)
+        return (
+            bool(self.rings)
+            or bool(self.colours)
+            or any(h.term.kind in _PROPERTY_KINDS for h in self.hits)
+        )
 
 
 _PROPERTY_KINDS = frozenset({"variant", "ring"})
@@ -190,6 +202,9 @@ class Engine:
         self.price = PriceCheck(data.prices, data.fx)
         self.categories = frozenset(c.id for c in data.registry.categories)
         self.has_rings_mark = any(m.id == RINGS_MARK for m in data.registry.marks)
+        # a weak ring description beside one of these names the symbol ("five circles logo")
+        self.ring_signs = frozenset(normalize_term(w).strip() for w in data.ring_words("sign"))
+        self.ring_games = data.ring_words("games")
         self.sense = SenseModel.from_json(data.sense) if data.sense is not None else None
         # the registry's accented spellings: other diacritics on a mark are an evasion
         self.spelled = Spellings.of(
@@ -207,8 +222,11 @@ class Engine:
                 if any(t.kind in _PROPERTY_KINDS for t in ts)
             ]
             written = [p for p in properties if p in self.terms.patterns]  # spelt apart
+            # the colours detector reads texts with a ring word: the prefilter refers them
+            triggers = sorted({normalize_term(w).strip() for w in trigger_words()})
             self.kernel = _kernel.Kernel(
-                [(p, needs_boundary(p)) for p in properties],
+                [(p, needs_boundary(p)) for p in properties]
+                + [(w, True) for w in triggers if w.isascii()],
                 sorted({p.replace(" ", "") for p in written if needs_boundary(p)}),
                 sorted(self.fuzzy.phrase_words),
                 sorted(self.fuzzy.prefixes),
@@ -218,7 +236,7 @@ class Engine:
                 MID_WORD,
                 lexicon,
                 self.fuzzy.clean_words,
-                _KernelChars(properties),
+                _KernelChars([*properties, *(w for w in triggers if not w.isascii())]),
             )
 
     @classmethod
@@ -282,7 +300,14 @@ class Engine:
 
     def _scan(self, field_name: str, text: str) -> _Scan:
         view = (self.kernel.view(text) if self.kernel is not None else None) or normalize(text)
-        return _Scan(field_name, text, view, self.terms.find(view), find_emoji_rings(text))
+        return _Scan(
+            field_name,
+            text,
+            view,
+            self.terms.find(view),
+            find_emoji_rings(text),
+            find_colour_rings(text),
+        )
 
     def _fuzzy(self, scans: Sequence[_Scan]) -> list[Finding]:
         out = []
@@ -324,6 +349,20 @@ class Engine:
             h.term.kind == "context" for h in scan.hits
         )
 
+    def _beside_sign(self, view: str, start: int, end: int) -> bool:
+        """A sign word (logo, emblem, symbol, flag: ring_context.tsv) at most two words before
+        or after the span ``start:end`` of the view; in scripts written without spaces, glued
+        to it ("五个圆环标志")."""
+        if not self.ring_signs:
+            return False
+        before, after = view[:start].split()[-2:], view[end:].split()[:2]
+        if any(w in self.ring_signs for w in (*before, *after)):
+            return True
+        head, tail = view[end : end + 4].lstrip(), view[max(0, start - 4) : start].rstrip()
+        return any(
+            not s.isascii() and (head.startswith(s) or tail.endswith(s)) for s in self.ring_signs
+        )
+
     def _findings(self, scan: _Scan, listing: Listing) -> list[Finding]:
         """Turn the cheap pass's hits into findings with offsets in the text as written."""
         origins: list[int] = []  # traced on first use: most fields have no hit to report
@@ -335,7 +374,11 @@ class Engine:
             return s, e, scan.text[s:e]
 
         exceptions = [h for h in scan.hits if h.term.kind == "exception"]
-        has_context = any(h.term.kind == "context" for h in scan.hits) or bool(scan.rings)
+        has_context = (
+            any(h.term.kind == "context" for h in scan.hits)
+            or bool(scan.rings)
+            or any(score >= RING_CONTEXT_BELOW for _, _, score in scan.colours)
+        )
         strong_marks = {
             h.term.mark
             for h in scan.hits
@@ -368,6 +411,7 @@ class Engine:
                 and not has_context
                 and not self._has_context(scan, term)
                 and not (strong_marks - {term.mark})
+                and not (term.kind == "ring" and self._beside_sign(scan.view, hit.start, hit.end))
             ):
                 exception = f"{AMBIGUOUS} a common word or name without Olympic context"
             evasion = evasion_of(hit, text)
@@ -404,6 +448,31 @@ class Engine:
                     start,
                     end,
                     mark=RINGS_MARK if self.has_rings_mark else None,
+                )
+            )
+        for start, end, score in scan.colours:
+            # the symbol named by its five colours beside a ring word; another order than the
+            # symbol's own is weak and needs Olympic context, like "interlocking rings"
+            weak = score < RING_CONTEXT_BELOW
+            out.append(
+                Finding(
+                    "rings",
+                    "rings:colours",
+                    score,
+                    scan.name,
+                    scan.text[start:end],
+                    start,
+                    end,
+                    mark=RINGS_MARK if self.has_rings_mark else None,
+                    exception=(
+                        f"{AMBIGUOUS} a common word or name without Olympic context"
+                        if weak
+                        and not has_context
+                        and not strong_marks
+                        and not any(c in scan.view for c in _context_views(self.ring_games))
+                        else None
+                    ),
+                    evasion="described",
                 )
             )
         seen_cues: set[tuple[str, int]] = set()

@@ -83,6 +83,9 @@ class ScreeningData:
     built_at: str = ""
     # brand-like words glued to marks: {"position": "prefix"|"suffix"|"both", "text": ...}
     affixes: list[dict[str, str]] = field(default_factory=list)
+    # words that make a weak ring description count (ring_context.tsv): {"text", "role"}, role
+    # "games" (anywhere in the listing) or "sign" (a logo, emblem or flag beside it)
+    ring_context: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -95,6 +98,7 @@ class ScreeningData:
             "fx": self.fx,
             "built_at": self.built_at,
             "affixes": self.affixes,
+            "ring_context": self.ring_context,
         }
         if self.sense is not None:  # an index without a model keeps its former content
             out["sense"] = self.sense
@@ -116,6 +120,11 @@ class ScreeningData:
             affixes=[
                 {"position": str(a["position"]), "text": str(a["text"])}
                 for a in data.get("affixes", [])
+            ],
+            # an index written before the fourth round of issue 16 has none
+            ring_context=[
+                {"text": str(r["text"]), "role": str(r["role"])}
+                for r in data.get("ring_context", [])
             ],
         )
 
@@ -189,7 +198,7 @@ class ScreeningData:
                     "ring",
                     float(ring["score"]),
                     ambiguous=weak,
-                    context=tuple(self.context) if weak else (),
+                    context=tuple(self.context) + self.ring_words("games") if weak else (),
                 )
             )
         for cue in self.cues:
@@ -197,6 +206,10 @@ class ScreeningData:
                 out.append(Term(cue["text"], None, cue["lang"], "cue", float(cue["score"])))
         out.extend(Term(word, None, "", "context", 0.0) for word in self.context)
         return out
+
+    def ring_words(self, role: str) -> tuple[str, ...]:
+        """The ring context words of a role: ``games`` or ``sign``."""
+        return tuple(r["text"] for r in self.ring_context if r["role"] == role)
 
     def affix_words(self, position: str) -> list[str]:
         """The affixes that may stand before (``prefix``) or after (``suffix``) a mark."""
@@ -243,6 +256,7 @@ def builtin_data(registry: RegistryDocument | None = None, *, sense: bool = True
         },
         fx={r["currency"]: float(r["per_usd"]) for r in _rows("fx.csv", ",")},
         affixes=[{"position": r["position"], "text": r["text"]} for r in _rows("affixes.tsv")],
+        ring_context=[{"text": r["text"], "role": r["role"]} for r in _rows("ring_context.tsv")],
         sense=shipped_model_json() if sense else None,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
