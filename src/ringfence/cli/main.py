@@ -1,5 +1,6 @@
 """The ``ringfence`` command. Sub-apps are registered explicitly; heavy imports happen inside
-commands. Every RingfenceError becomes one line on stderr and exit code 2, here and only here."""
+commands. Every RingfenceError becomes one line on stderr and exit code 2 (a missing database:
+3, as every database failure), here and only here."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ringfence.cli.common import (
     session_factory,
     settings_for,
 )
-from ringfence.core.errors import InvalidInput, RingfenceError
+from ringfence.core.errors import DatabaseMissing, InvalidInput, RingfenceError
 from ringfence.core.files import atomic_write
 
 app = typer.Typer(
@@ -301,7 +302,13 @@ def screen(
     """Screen marketplace listings for unlicensed use of Olympic properties."""
     from datetime import UTC, datetime
 
-    from rich.progress import BarColumn, Progress, TextColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from ringfence.screening.index import builtin_data, load_index
     from ringfence.screening.interfaces import ImageSources, UriObjectStore
@@ -331,10 +338,14 @@ def screen(
             code="invalid_uri",
         )
     store = UriObjectStore(image_store) if image_store else None
+    # The percentage and the time left once the number of listings is known (a file's: from
+    # Parquet metadata or a count of CSV rows or JSON lines); a count alone until then.
     with Progress(
         TextColumn("screening"),
         BarColumn(bar_width=None),
+        TaskProgressColumn(),
         TextColumn("{task.completed:,} listings"),
+        TimeRemainingColumn(),
         transient=True,
         disable=not sys.stderr.isatty(),
         console=None,
@@ -371,12 +382,15 @@ def screen(
                 batch_size=batch_size,
                 today=day,
                 progress=lambda n: bar.advance(task, n),
+                total=lambda n: bar.update(task, total=n),
             )
     echo(f"wrote {out}: {summary}")
-    if index is None and not data.registry.licences:
-        echo(
-            "note: no --index: the built-in registry holds no licences, so every seller was "
-            "screened as unlicensed (`ringfence index build --out FILE` compiles yours)"
+    if index is None and not data.registry.licences:  # after the run: an error stays one line
+        typer.echo(
+            "note: no --index: screened against the built-in registry, which holds no "
+            "licences: every seller counted as unlicensed (`ringfence index build --out FILE` "
+            "compiles your registry's licences into an index)",
+            err=True,
         )
 
 
@@ -589,9 +603,12 @@ def demo(
 def run() -> None:
     """Entry point. Exit codes: 0 done (or allowed), 1 denied by `authorize` or aborted,
     2 bad input or a file that cannot be read or written (one line on stderr), 3 the database
-    or the migrations failed (one line)."""
+    is missing or failed, or the migrations failed (one line)."""
     try:
         code = app(standalone_mode=False)
+    except DatabaseMissing as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(3)
     except RingfenceError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
