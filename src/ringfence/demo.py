@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ringfence.auth.models import ApiKey, User
-from ringfence.auth.service import create_key, create_user, revoke_key
+from ringfence.auth.service import create_key, create_user, hash_password, revoke_key
 from ringfence.authenticity.models import Product
 from ringfence.authenticity.schemas import ProductIn
 from ringfence.authenticity.service import issue_batch, register_product
@@ -181,10 +181,18 @@ DEMO_USERS = (
 def demo_users(session: Session, password: str = DEMO_PASSWORD) -> list[str]:
     """One web user per role (once); returns a line per user for the demo's output."""
     lines = []
+    hashed: str | None = None  # one argon2 hash for all: they share the password
     for email, name, party, role in DEMO_USERS:
         if session.scalar(select(User.id).where(User.email == email)) is None:
+            hashed = hashed or hash_password(password)
             create_user(
-                session, email=email, name=name, party_id=party, role=role, password=password
+                session,
+                email=email,
+                name=name,
+                party_id=party,
+                role=role,
+                password=password,
+                password_hash=hashed,
             )
         lines.append(f"demo user, {role.value} for {party}: {email} / {password}")
     return lines

@@ -60,6 +60,16 @@ def test_i19_a_binary_text_file_is_one_clear_line_exit_2(
     assert not out.exists()
 
 
+def test_i19_a_utf16_csv_is_refused_with_the_way_out(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "listings.csv"
+    source.write_bytes("listing_id,seller_id,title\n1,S:a,Olympic cap\n".encode("utf-16"))
+    code, _, err = _screen(cli, source, tmp_path / "verdicts.csv")
+    assert (code, err) == (
+        2,
+        f"error: {source}: not a CSV file in UTF-8: UTF-16 text (save it as UTF-8) [binary_file]\n",
+    )
+
+
 def test_i19_a_binary_parquet_file_is_one_printable_line(cli: Cli, tmp_path: Path) -> None:
     source = tmp_path / "garbage.parquet"
     source.write_bytes(_garbage(3000, nul=True))

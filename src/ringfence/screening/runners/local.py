@@ -90,6 +90,11 @@ def refuse_binary(path: Path, fmt: str) -> None:
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
     kind = _KINDS.get(fmt, "a text")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InvalidInput(
+            f"{path}: not {kind} file in UTF-8: UTF-16 text (save it as UTF-8)",
+            code="binary_file",
+        )
     nul = head.find(b"\0")
     if nul >= 0:
         raise InvalidInput(
