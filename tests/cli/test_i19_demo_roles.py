@@ -4,6 +4,7 @@ it again leaves one set of valid API keys, the last one printed."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -92,3 +93,39 @@ def test_i19_every_role_of_the_demo_has_its_data(cli: Cli, tmp_path: Path) -> No
             queue = list_cases(session, principal=principal, queue=True)
             assert len(queue) >= 2, email
             assert {case.rights_holder for case in queue} == {party}
+
+
+# The top-level modules of every extra and of the test tools: `make demo`'s .venv-demo has the
+# base package's dependencies only (Makefile, DEMO_EXTRAS), so the demo must import none. (Not
+# numpy: pyarrow imports it when it is there, and runs without it, as in .venv-demo.)
+NOT_IN_THE_DEMO = {
+    "PIL", "pdqhash", "cv2", "ray", "aiohttp", "pyspark", "deltalake", "sklearn", "torch",
+    "nats", "orjson", "maxminddb", "moto", "skimage", "playwright", "pytest", "hypothesis",
+    "schemathesis",
+}  # fmt: skip
+
+IMPORTS = """
+import json, sys
+from ringfence.cli.main import app
+try:
+    app(["demo", "--no-serve"], standalone_mode=False)
+finally:
+    print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})), file=sys.stderr)
+"""
+
+
+def test_i19_the_demo_imports_nothing_outside_the_base_package(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"RINGFENCE_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    done = subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "-c", IMPORTS], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    imported = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert "ringfence" in imported
+    assert imported & NOT_IN_THE_DEMO == set()
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text()
+    assert "\nDEMO_EXTRAS ?=\n" in makefile  # no extra by default
