@@ -577,9 +577,10 @@ def demo(
         demo_shop(session, index=index)
         demo_noc_shop(session, index=index)
         users = demo_users(session)
-        cases = demo_cases(
-            session, settings=settings, engine=Engine(builtin_data(export_document(session)))
-        )
+        # Ten listings: the reference path (the same verdicts) needs no compiled kernel, which
+        # `make demo`'s environment has not built (Makefile, DEMO_VENV).
+        engine = Engine(builtin_data(export_document(session)), compiled=False)
+        cases = demo_cases(session, settings=settings, engine=engine)
     echo(f"database: {_redact(settings.database_url)}")
     echo(f"registry: {result.summary}")
     for line in result.keys:
