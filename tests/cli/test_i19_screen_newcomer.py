@@ -7,6 +7,7 @@ number of listings when the input says it."""
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -207,3 +208,28 @@ def test_i19_no_index_note_is_one_line_on_stderr_after_the_run(cli: Cli, tmp_pat
     assert stdout.startswith("wrote ")
     assert err.startswith("note: no --index: screened against the built-in registry")
     assert err.count("\n") == 1
+
+
+def test_i19_the_progress_bar_shows_percentage_and_time_left_once_the_total_is_known() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from ringfence.cli.main import _progress_bar
+
+    screen = StringIO()
+    bar = _progress_bar(Console(file=screen, force_terminal=True, width=120, color_system=None))
+    task = bar.add_task("screen", total=None)
+    bar.advance(task, 250)
+    console = Console(file=StringIO(), width=120, color_system=None)
+    console.print(bar.get_renderable())
+    unknown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "250 listings" in unknown
+    assert "%" not in unknown
+    bar.update(task, total=1_000)
+    console = Console(file=StringIO(), width=120, color_system=None)
+    console.print(bar.get_renderable())
+    known = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "25%" in known
+    assert "250 listings" in known
+    assert re.search(r"\d:\d\d:\d\d|-:--:--", known)  # the time left column

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -302,14 +302,6 @@ def screen(
     """Screen marketplace listings for unlicensed use of Olympic properties."""
     from datetime import UTC, datetime
 
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     from ringfence.screening.index import builtin_data, load_index
     from ringfence.screening.interfaces import ImageSources, UriObjectStore
     from ringfence.screening.runners.local import screen_file
@@ -338,18 +330,7 @@ def screen(
             code="invalid_uri",
         )
     store = UriObjectStore(image_store) if image_store else None
-    # The percentage and the time left once the number of listings is known (a file's: from
-    # Parquet metadata or a count of CSV rows or JSON lines); a count alone until then.
-    with Progress(
-        TextColumn("screening"),
-        BarColumn(bar_width=None),
-        TaskProgressColumn(),
-        TextColumn("{task.completed:,} listings"),
-        TimeRemainingColumn(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-        console=None,
-    ) as bar:
+    with _progress_bar() as bar:
         task = bar.add_task("screen", total=None)
         if partitioned:
             from ringfence.screening.runners.dataset import screen_dataset
@@ -392,6 +373,29 @@ def screen(
             "compiles your registry's licences into an index)",
             err=True,
         )
+
+
+def _progress_bar(console: Any = None) -> Any:
+    """screen's progress bar: the listings done and, once their number is known (a file's: from
+    Parquet metadata or a count of CSV rows or JSON lines), the percentage and the time left."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("screening"),
+        BarColumn(bar_width=None),
+        TaskProgressColumn(),
+        TextColumn("{task.completed:,} listings"),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=console is None and not sys.stderr.isatty(),
+        console=console,
+    )
 
 
 def _partition_engine(  # type: ignore[no-untyped-def]
