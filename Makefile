@@ -1,5 +1,7 @@
 # Two commands matter: `make demo` (run ringfence on SQLite with demo data) and `make test`
-# (lint, types, tests, migrations). Both create .venv and install what they need.
+# (lint, types, tests, migrations). `make test` creates .venv and installs everything (the
+# package with its compiled kernel, every extra, the test tools); `make demo` creates its own
+# small .venv-demo with what the demo imports (see demo-env below).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +9,19 @@ KERNEL := src/ringfence/screening/_kernel.pyx
 # The install builds the compiled kernel: a changed kernel source means a new install.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(KERNEL) | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint types pytest migrations wheel bench clean messages browser
+# The demo's environment: the base package's dependencies only (DEMO_EXTRAS=images adds image
+# screening, about 250 MB more), no Spark, Ray, Playwright or test tools, installed as wheels
+# without .pyc files, by this Python's own pip when it has one (the venv then needs no pip of
+# its own), and the source tree on its path (a .pth line): no build, so no compiled screening
+# kernel (the engine takes its reference path and says so once). docs/benchmarks.md,
+# "make demo", has its size and time.
+DEMO_VENV ?= .venv-demo
+DEMO_EXTRAS ?=
+DEMO_STAMP := $(DEMO_VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)-$(subst $(eval) ,+,$(DEMO_EXTRAS))
+REQUIREMENTS := import sys, tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+	print("\n".join(p["dependencies"] + [d for e in sys.argv[1:] for d in p["optional-dependencies"][e]]))
+
+.PHONY: demo demo-env test lint types pytest migrations wheel bench clean messages browser
 
 $(STAMP): pyproject.toml $(KERNEL)
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +29,22 @@ $(STAMP): pyproject.toml $(KERNEL)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-demo: $(STAMP)
-	$(BIN)/ringfence demo
+$(DEMO_STAMP): pyproject.toml
+	rm -rf $(DEMO_VENV)
+	if $(PYTHON) -m pip --python $(PYTHON) --version >/dev/null 2>&1; then \
+		$(PYTHON) -m venv --without-pip $(DEMO_VENV) && PIP="$(PYTHON) -m pip --python $(DEMO_VENV)/bin/python"; \
+	else \
+		$(PYTHON) -m venv $(DEMO_VENV) && PIP="$(DEMO_VENV)/bin/python -m pip"; \
+	fi && \
+	$(PYTHON) -c '$(REQUIREMENTS)' $(DEMO_EXTRAS) > $(DEMO_VENV)/requirements.txt && \
+	$$PIP install --quiet --no-compile -r $(DEMO_VENV)/requirements.txt
+	echo "$(CURDIR)/src" > "$$($(DEMO_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/ringfence-src.pth"
+	touch $@
+
+demo-env: $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	$(DEMO_VENV)/bin/python -m ringfence demo
 
 test: lint types pytest migrations wheel
 
@@ -73,4 +101,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/streaming.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,6 @@
 """Demo data for ``ringfence demo``: the built-in registry plus a few licensees and licences,
-and one API key per role."""
+one API key and one web user per role, and cases for every kind of rights holder (the IOC, an
+NOC and an organising committee) to review."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from importlib.resources import files
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ringfence.auth.models import User
-from ringfence.auth.service import create_key, create_user
+from ringfence.auth.models import ApiKey, User
+from ringfence.auth.service import create_key, create_user, hash_password, revoke_key
 from ringfence.authenticity.models import Product
 from ringfence.authenticity.schemas import ProductIn
 from ringfence.authenticity.service import issue_batch, register_product
@@ -42,18 +43,42 @@ def demo_document_text() -> str:
     return files("ringfence.registry").joinpath("data", "demo.yaml").read_text(encoding="utf-8")
 
 
+# One API key per role, each for the party of that role's demo web user (DEMO_USERS): the
+# licensee's key and the licensee's web user act for the same licensee.
+DEMO_KEYS = (
+    ("IOC", Role.admin),
+    ("NOC:NED", Role.rights_holder),
+    ("LIC:heritage-apparel", Role.licensee),
+    ("MKT:tmall", Role.marketplace),
+)
+
+
+def demo_key_name(role: Role) -> str:
+    return f"demo {role.value}"
+
+
 def load_demo(session: Session) -> DemoResult:
+    """The built-in registry, the demo registry and one fresh API key per role. A key is shown
+    only when it is made (only its hash is stored), so a second run cannot print the first
+    run's keys: it revokes the demo keys of earlier runs instead, and exactly one set of demo
+    keys is valid at a time, the last one printed."""
     builtin = import_document(session, builtin_document())
     demo = import_document(session, parse_document(demo_document_text(), source="demo.yaml"))
     keys = []
-    for party, role in (
-        ("IOC", Role.admin),
-        ("NOC:NED", Role.rights_holder),
-        ("LIC:oranje-fanwear", Role.licensee),
-        ("MKT:tmall", Role.marketplace),
-    ):
-        created = create_key(session, party_id=party, role=role, name=f"demo {role.value}")
-        keys.append(f"demo key, {role.value} for {party}: KEY={created.key}")
+    for party, role in DEMO_KEYS:
+        earlier = session.scalars(
+            select(ApiKey.id).where(
+                ApiKey.party_id == party,
+                ApiKey.role == role,
+                ApiKey.name == demo_key_name(role),
+                ApiKey.revoked_at.is_(None),
+            )
+        ).all()
+        for key_id in earlier:
+            revoke_key(session, key_id=key_id)
+        created = create_key(session, party_id=party, role=role, name=demo_key_name(role))
+        revoked = f" (revoked {len(earlier)} earlier)" if earlier else ""
+        keys.append(f"demo key, {role.value} for {party}: KEY={created.key}{revoked}")
     example = json.dumps(
         {
             "seller": "SELLER:tmall-4711",
@@ -147,6 +172,7 @@ DEMO_USERS = (
     ("admin@ioc.example", "IOC platform team", "IOC", Role.admin),
     ("analyst@ioc.example", "IOC brand analyst", "IOC", Role.rights_holder),
     ("analyst@ned.example", "NOC*NSF brand analyst", "NOC:NED", Role.rights_holder),
+    ("analyst@la28.example", "LA28 brand protection", "OCOG:la28", Role.rights_holder),
     ("licensee@heritage.example", "Heritage Apparel", "LIC:heritage-apparel", Role.licensee),
     ("trust@tmall.example", "Tmall trust and safety", "MKT:tmall", Role.marketplace),
 )
@@ -155,10 +181,18 @@ DEMO_USERS = (
 def demo_users(session: Session, password: str = DEMO_PASSWORD) -> list[str]:
     """One web user per role (once); returns a line per user for the demo's output."""
     lines = []
+    hashed: str | None = None  # one argon2 hash for all: they share the password
     for email, name, party, role in DEMO_USERS:
         if session.scalar(select(User.id).where(User.email == email)) is None:
+            hashed = hashed or hash_password(password)
             create_user(
-                session, email=email, name=name, party_id=party, role=role, password=password
+                session,
+                email=email,
+                name=name,
+                party_id=party,
+                role=role,
+                password=password,
+                password_hash=hashed,
             )
         lines.append(f"demo user, {role.value} for {party}: {email} / {password}")
     return lines
@@ -171,12 +205,19 @@ DEMO_LISTINGS = (
     ("tm-1004", "SELLER:tmall-9001", "Olympic Peninsula hiking map", "9"),
     ("tm-1005", "SELLER:tmall-8800", "O L Y M P I C scarf, Milano Cortina 2026", "8"),
     ("tm-1006", "SELLER:tmall-1234", "Plain blue running shorts", "15"),
+    # The NOC's own marks: routed to NOC*NSF (analyst@ned.example).
+    ("tm-1007", "SELLER:tmall-5150", "TeamNL supporters hoodie, orange, all sizes", "19"),
+    ("tm-1008", "SELLER:tmall-5150", "Team Netherlands fan scarf 2026", "7"),
+    # An edition's marks: routed to its organising committee, LA28 (analyst@la28.example).
+    ("tm-1009", "SELLER:tmall-6060", "LA28 snapback cap, Los Angeles 2028 games", "11"),
+    ("tm-1010", "SELLER:tmall-6060", "LA 2028 souvenir keyring, bulk lot of 50", "30"),
 )
 
 
 def demo_cases(session: Session, *, settings: Settings, engine: Engine) -> int:
     """Screen a few marketplace listings as Tmall does: the non-clean ones open cases in the
-    review queue (the IOC has taken one down already). Returns the number of cases opened."""
+    review queues of the IOC, of NOC*NSF (its emblem) and of LA28 (its edition's marks); the IOC
+    has taken one down already. Returns the number of cases opened (none on a second run)."""
     rows = [
         {
             "listing_id": listing_id,

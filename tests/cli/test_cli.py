@@ -120,15 +120,17 @@ def test_commands_never_create_a_missing_database(cli: Cli, tmp_path: Path) -> N
     missing = tmp_path / "none" / "x.db"
     source = tmp_path / "licence.yaml"
     source.write_text(LICENCE)
+    # a missing database is a database failure: exit 3, as the README's table says
     code, _, err = cli("registry", "check", "--database-url", f"sqlite:///{missing}", str(source))
-    assert code == 2
+    assert code == 3
     assert f"no database at {missing}" in err
+    assert err.count("\n") == 1
     assert not missing.parent.exists()
     other_driver = ["--database-url", f"sqlite+pysqlite:///{missing}"]
     # serve reads the URL from the environment: the fixture's file, not created yet
     for args in (["db", "check", *other_driver], ["registry", "export", *other_driver], ["serve"]):
         code, _, err = cli(*args)
-        assert code == 2, args
+        assert code == 3, args
         assert "no database at" in err
     assert not missing.parent.exists()
 
@@ -228,7 +230,7 @@ def test_index_build_and_screen(loaded: Cli, tmp_path: Path) -> None:
         '{"listing_id": "b", "seller_id": "SELLER:z", "title": "LA28 cap", "category": "apparel.headwear", "ship_to": "US"}\n'
     )
     verdicts = tmp_path / "verdicts.jsonl"
-    code, out, _ = loaded(
+    code, out, err = loaded(
         "screen",
         str(listings),
         "--out",
@@ -240,7 +242,7 @@ def test_index_build_and_screen(loaded: Cli, tmp_path: Path) -> None:
     )
     assert code == 0
     assert "2 listings" in out
-    assert "note:" not in out
+    assert "note:" not in out + err
 
     def reasons() -> list[list[str]]:
         return [json.loads(line)["reasons"] for line in verdicts.read_text().splitlines()]
@@ -248,9 +250,15 @@ def test_index_build_and_screen(loaded: Cli, tmp_path: Path) -> None:
     # the imported licence is for the official store only, not for marketplace listings
     assert reasons() == [["channel_not_covered"], ["no_licence"]]
     # without --index: the built-in registry, which holds no licences, and the run says so
-    code, out, _ = loaded("screen", str(listings), "--out", str(verdicts), "--today", "2027-01-01")
+    code, out, err = loaded(
+        "screen", str(listings), "--out", str(verdicts), "--today", "2027-01-01"
+    )
     assert code == 0
-    assert "no --index: the built-in registry holds no licences" in out
+    assert (
+        "note: no --index: screened against the built-in registry, which holds no licences" in err
+    )
+    assert err.count("\n") == 1  # one line, on stderr: stdout stays the run's result
+    assert "note:" not in out
     assert reasons() == [["no_licence"], ["no_licence"]]
 
 

@@ -125,7 +125,9 @@ def test_h18_r4_refused_run_leaves_nothing_and_the_rerun_works(cli: Cli, tmp_pat
     assert not out.exists()  # the first partition's committed output went with it
     _partition(parts / "b.parquet", ["b1"])
     code, out_text, err = cli("screen", str(parts), "--out", str(out), "--today", "2026-12-01")
-    assert (code, err) == (0, "")
+    assert code == 0, err
+    assert err.startswith("note: no --index")  # the only line on stderr (issue 19)
+    assert err.count("\n") == 1
     assert "2 partitions: 3 listings" in out_text
     assert sorted(read_output(out).column("listing_id").to_pylist()) == ["a1", "a2", "b1"]
 

@@ -157,7 +157,6 @@ def test_i16_sense_train_cli_folds_in_decisions(loaded: Cli, tmp_path: Path) -> 
     [
         (["--data", "no/such/folder"], "is not a folder [no_training_data]"),
         (["--out", "no/such/folder/sense.model"], "no folder no/such/folder [no_directory]"),
-        (["--with-decisions", "--database-url", "sqlite:///nowhere.db"], "[no_database]"),
         ([], "train.tsv: no such file [no_training_data]"),
     ],
 )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ringfence.core.errors import InvalidInput
+from ringfence.core.errors import DatabaseMissing, InvalidInput
 from ringfence.core.security import Role
 
 if TYPE_CHECKING:
@@ -31,11 +31,12 @@ def settings_for(database_url: str | None = None) -> Settings:
 
 def existing_database(database_url: str | None = None) -> Settings:
     """Settings for a database that must exist: a missing SQLite file is an error, never
-    created empty (only `db upgrade` and `demo` create one)."""
+    created empty (only `db upgrade` and `demo` create one): exit code 3, as for a PostgreSQL
+    database that does not exist."""
     settings = settings_for(database_url)
     path = settings.sqlite_path()
     if path is not None and not path.is_file():
-        raise InvalidInput(
+        raise DatabaseMissing(
             f"no database at {path}: run `ringfence db upgrade` first", code="no_database"
         )
     return settings

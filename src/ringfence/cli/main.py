@@ -1,12 +1,13 @@
 """The ``ringfence`` command. Sub-apps are registered explicitly; heavy imports happen inside
-commands. Every RingfenceError becomes one line on stderr and exit code 2, here and only here."""
+commands. Every RingfenceError becomes one line on stderr and exit code 2 (a missing database:
+3, as every database failure), here and only here."""
 
 from __future__ import annotations
 
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,7 +20,7 @@ from ringfence.cli.common import (
     session_factory,
     settings_for,
 )
-from ringfence.core.errors import InvalidInput, RingfenceError
+from ringfence.core.errors import DatabaseMissing, InvalidInput, RingfenceError
 from ringfence.core.files import atomic_write
 
 app = typer.Typer(
@@ -301,8 +302,6 @@ def screen(
     """Screen marketplace listings for unlicensed use of Olympic properties."""
     from datetime import UTC, datetime
 
-    from rich.progress import BarColumn, Progress, TextColumn
-
     from ringfence.screening.index import builtin_data, load_index
     from ringfence.screening.interfaces import ImageSources, UriObjectStore
     from ringfence.screening.runners.local import screen_file
@@ -331,14 +330,7 @@ def screen(
             code="invalid_uri",
         )
     store = UriObjectStore(image_store) if image_store else None
-    with Progress(
-        TextColumn("screening"),
-        BarColumn(bar_width=None),
-        TextColumn("{task.completed:,} listings"),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-        console=None,
-    ) as bar:
+    with _progress_bar() as bar:
         task = bar.add_task("screen", total=None)
         if partitioned:
             from ringfence.screening.runners.dataset import screen_dataset
@@ -371,13 +363,39 @@ def screen(
                 batch_size=batch_size,
                 today=day,
                 progress=lambda n: bar.advance(task, n),
+                total=lambda n: bar.update(task, total=n),
             )
     echo(f"wrote {out}: {summary}")
-    if index is None and not data.registry.licences:
-        echo(
-            "note: no --index: the built-in registry holds no licences, so every seller was "
-            "screened as unlicensed (`ringfence index build --out FILE` compiles yours)"
+    if index is None and not data.registry.licences:  # after the run: an error stays one line
+        typer.echo(
+            "note: no --index: screened against the built-in registry, which holds no "
+            "licences: every seller counted as unlicensed (`ringfence index build --out FILE` "
+            "compiles your registry's licences into an index)",
+            err=True,
         )
+
+
+def _progress_bar(console: Any = None) -> Any:
+    """screen's progress bar: the listings done and, once their number is known (a file's: from
+    Parquet metadata or a count of CSV rows or JSON lines), the percentage and the time left."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("screening"),
+        BarColumn(bar_width=None),
+        TaskProgressColumn(),
+        TextColumn("{task.completed:,} listings"),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=console is None and not sys.stderr.isatty(),
+        console=console,
+    )
 
 
 def _partition_engine(  # type: ignore[no-untyped-def]
@@ -563,9 +581,10 @@ def demo(
         demo_shop(session, index=index)
         demo_noc_shop(session, index=index)
         users = demo_users(session)
-        cases = demo_cases(
-            session, settings=settings, engine=Engine(builtin_data(export_document(session)))
-        )
+        # Ten listings: the reference path (the same verdicts) needs no compiled kernel, which
+        # `make demo`'s environment has not built (Makefile, DEMO_VENV).
+        engine = Engine(builtin_data(export_document(session)), compiled=False)
+        cases = demo_cases(session, settings=settings, engine=engine)
     echo(f"database: {_redact(settings.database_url)}")
     echo(f"registry: {result.summary}")
     for line in result.keys:
@@ -589,9 +608,12 @@ def demo(
 def run() -> None:
     """Entry point. Exit codes: 0 done (or allowed), 1 denied by `authorize` or aborted,
     2 bad input or a file that cannot be read or written (one line on stderr), 3 the database
-    or the migrations failed (one line)."""
+    is missing or failed, or the migrations failed (one line)."""
     try:
         code = app(standalone_mode=False)
+    except DatabaseMissing as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(3)
     except RingfenceError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -1,7 +1,8 @@
 """One error tree for the whole product.
 
 Every error carries a machine-readable ``code``; the web layer maps the class to an HTTP
-status and the CLI maps any of them to exit code 2 with one line. Errors that concern
+status and the CLI maps any of them to exit code 2 with one line (``DatabaseMissing``: 3, as
+every failure of the database). Errors that concern
 several fields (a rejected import) carry a list of :class:`ErrorDetail`.
 """
 
@@ -83,3 +84,10 @@ class ConfigurationError(RingfenceError):
     """Settings that must not be used (the default secret in production...)."""
 
     status_code = 500
+
+
+class DatabaseMissing(RingfenceError):
+    """The configured database does not exist (a SQLite file that is not there): a database
+    failure, like a PostgreSQL database that does not exist (CLI exit code 3)."""
+
+    status_code = 503

@@ -6,6 +6,7 @@ runner: memory stays flat whatever the input size, and the output appears only w
 from __future__ import annotations
 
 import contextlib
+import csv
 import ctypes
 import json
 import os
@@ -56,16 +57,107 @@ def file_format(path: Path) -> str:
 # ---------------------------------------------------------------------- reading
 
 
-def read_batches(path: Path, batch_size: int = DEFAULT_BATCH) -> Iterator[pa.RecordBatch]:
-    """Record batches of the input, after checking the file has the required columns."""
+def read_batches(
+    path: Path, batch_size: int = DEFAULT_BATCH, total: Callable[[int], None] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """Record batches of the input, after checking the file has the required columns. A CSV or
+    JSON Lines file that is not text is refused, and a CSV file is parsed once strictly first
+    (``check_csv``). ``total`` is told the number of listings before the first batch."""
     fmt = file_format(path)
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file", code="file_not_found")
     if fmt == "parquet":
-        return _parquet(path, batch_size)
+        return _parquet(path, batch_size, total)
+    refuse_binary(path, fmt)
     if fmt == "csv":
+        rows = check_csv(path)
+        if total is not None:
+            total(rows)
         return _csv(path, batch_size)
+    if total is not None:
+        total(_count_lines(path))
     return _jsonl(path, batch_size)
+
+
+SNIFF_BYTES = 64 * 1024
+_KINDS = {"csv": "a CSV", "jsonl": "a JSON Lines"}
+
+
+def refuse_binary(path: Path, fmt: str) -> None:
+    """Refuse a text format (CSV, JSON Lines) whose first bytes are not text (a NUL byte, or
+    more than 1 byte in 20 that is not UTF-8): one line naming the file, never its bytes. Rows
+    of invalid UTF-8 in a text file stay what they are, one error row each."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    kind = _KINDS.get(fmt, "a text")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InvalidInput(
+            f"{path}: not {kind} file in UTF-8: UTF-16 text (save it as UTF-8)",
+            code="binary_file",
+        )
+    nul = head.find(b"\0")
+    if nul >= 0:
+        raise InvalidInput(
+            f"{path}: not {kind} file: binary content (a NUL byte at offset {nul})",
+            code="binary_file",
+        )
+    undecodable = len(head) - len(head.decode("utf-8", errors="ignore").encode("utf-8"))
+    if undecodable > max(4, len(head) // 20):
+        raise InvalidInput(
+            f"{path}: not {kind} file: binary content ({undecodable:,} of its first "
+            f"{len(head):,} bytes are not UTF-8 text)",
+            code="binary_file",
+        )
+
+
+def check_csv(path: Path) -> int:
+    """Parse a CSV file once with Python's strict reader and return its number of listings
+    (rows after the header; blank lines are skipped, as Arrow skips them). Arrow reads a quote
+    that is never closed as one value running to the end of the file, silently merging every
+    row after it: refused here (``unclosed_quote``) naming the line the value starts on, as is
+    a quoted value followed by more text before the comma (``stray_quote``)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)  # long descriptions are fine; a runaway quote is caught below
+    rows, start = 0, 1
+    try:
+        with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
+            reader = csv.reader(handle, strict=True)
+            try:
+                for record in reader:
+                    rows += 1 if record else 0
+                    start = reader.line_num + 1
+            except csv.Error as exc:
+                raise _csv_error(path, start, reader.line_num, str(exc)) from None
+    finally:
+        csv.field_size_limit(limit)
+    return max(rows - 1, 0)
+
+
+def _csv_error(path: Path, start: int, line: int, reason: str) -> InvalidInput:
+    if "end of data" in reason:
+        return InvalidInput(
+            f"{path}:{start}: a quoted value starts on this line and its quote is never "
+            f"closed: the {line - start} line(s) after it would be read as one value",
+            code="unclosed_quote",
+        )
+    if "expected after" in reason:
+        where = (
+            f"a quoted value that starts on line {start} ends on line {line}"
+            if line > start
+            else "a quoted value"
+        )
+        return InvalidInput(
+            f"{path}:{line}: {where} is followed by more text before the next comma (is a "
+            'quote not closed, or a quote inside a quoted value not doubled as ""?)',
+            code="stray_quote",
+        )
+    return InvalidInput(f"{path}:{line}: not a readable CSV line: {reason}", code="invalid_file")
+
+
+def _count_lines(path: Path) -> int:
+    """Non-blank lines of a JSON Lines file: its number of listings, for the progress bar."""
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
 
 
 def _require(path: Path | str, names: list[str]) -> None:
@@ -76,15 +168,19 @@ def _require(path: Path | str, names: list[str]) -> None:
         )
 
 
-def _parquet(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
+def _parquet(
+    path: Path, batch_size: int, total: Callable[[int], None] | None
+) -> Iterator[pa.RecordBatch]:
     try:
         reader = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InvalidInput(
-            f"{path}: not a readable Parquet file: {exc}", code="invalid_file"
+            f"{path}: not a readable Parquet file: {one_line(exc)}", code="invalid_file"
         ) from None
     names = reader.schema_arrow.names
     _require(path, names)
+    if total is not None:
+        total(reader.metadata.num_rows)
     columns = [c for c in INPUT_COLUMNS if c in names]
     return _guard(path, reader.iter_batches(batch_size=batch_size, columns=columns))
 
@@ -101,7 +197,9 @@ def _csv(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
         )
         names = reader.schema.names
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:  # a header not UTF-8 too
-        raise InvalidInput(f"{path}: not a readable CSV file: {exc}", code="invalid_file") from None
+        raise InvalidInput(
+            f"{path}: not a readable CSV file: {one_line(exc)}", code="invalid_file"
+        ) from None
     _require(path, names)
     return _rebatch(_guard(path, iter(reader)), batch_size)
 
@@ -164,7 +262,16 @@ def _guard(path: Path | str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.R
     try:
         yield from batches
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: unreadable: {exc}", code="invalid_file") from None
+        raise InvalidInput(f"{path}: unreadable: {one_line(exc)}", code="invalid_file") from None
+
+
+def one_line(exc: BaseException, limit: int = 160) -> str:
+    """An error's text for a one-line message: control and unprintable characters (a parser
+    quoting the bytes it choked on) as '?', whitespace runs as one space, at most ``limit``
+    characters."""
+    spaced = " ".join(str(exc).split())
+    text = "".join(c if c.isprintable() and c != "\ufffd" else "?" for c in spaced)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _rebatch(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
@@ -324,15 +431,18 @@ def screen_file(
     progress: Callable[[int], None] | None = None,
     compiled: bool = True,
     sources: ImageSources | None = None,
+    total: Callable[[int], None] | None = None,
 ) -> Summary:
     """Screen ``source`` into ``target``; the target appears only if every row was written.
     ``compiled=False`` screens every row on the reference path (see ``Engine``); ``sources``
     says where listing images are read from (every worker reads and decodes its own rows'
-    images, so image work runs in the pool)."""
+    images, so image work runs in the pool); ``total`` is told the number of listings when
+    the input says it (Parquet metadata, a count of CSV rows or JSON lines) before the first
+    batch."""
     if source.resolve() == target.resolve():
         raise InvalidInput("the output must not be the input file", code="same_file")
     file_format(target)
-    batches = read_batches(source, batch_size)
+    batches = read_batches(source, batch_size, total)
     summary = Summary()
     try:
         writer = _Writer(target)
