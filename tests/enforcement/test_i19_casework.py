@@ -127,8 +127,12 @@ def test_undo_reverses_a_takedown_and_retracts_its_unsent_notice(
     assert [n.status for n in notices] == [NoticeStatus.retracted]
     kinds = [e.kind for e in service.case_events(session, principal=NED, case_id=case.id)]
     assert kinds[-1] == "case.decision_undone"
-    # Back in the queue, and decided again as any open case.
-    service.decide(session, principal=NED, case_id=case.id, data=DISMISS, settings=settings)
+    # Back in the queue, decided again as any open case, and that decision undone too.
+    service.decide(
+        session, principal=NED, case_id=case.id, data=DISMISS, settings=settings, now=T0,
+        hold=service.UNDO_WINDOW,
+    )  # fmt: skip
+    assert service.undo_deadline(session, principal=NED, case_id=case.id, now=T0) is not None
 
 
 def test_undo_is_refused_after_the_window_and_the_notice_then_leaves(

@@ -1071,7 +1071,12 @@ def _undo_deadline(
     until = case.decided_at + UNDO_WINDOW
     if now > until:
         return None
-    notices = list(session.scalars(select(Notice).where(Notice.case_id == case.id)))
+    notices = session.scalars(
+        select(Notice).where(
+            Notice.case_id == case.id,
+            Notice.status != NoticeStatus.retracted,  # an earlier decision's, undone
+        )
+    )
     if any(n.status is not NoticeStatus.pending or n.hold_until is None for n in notices):
         return None  # a notice that is not held, or has left: too late
     return until

@@ -561,7 +561,7 @@ def add_comment(
         author=user.name if user else "",
         body=body,
     )
-    return page.redirect(f"/console/cases/{case_id}#comments", done="commented")
+    return page.redirect(f"/console/cases/{case_id}?done=commented#comments")
 
 
 @router.get("/console/cases/{case_id}/evidence/{evidence_id}")
