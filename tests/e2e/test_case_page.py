@@ -12,6 +12,12 @@ import pytest
 
 from tests.e2e.conftest import PHONE, audit, shoot, sign_in
 
+# A 2 x 2 PNG, as an analyst's screenshot.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+    "0000001649444154789c633c2127c7c0c0c0c4c0c0c0c0c000000d0401087d71ca66"
+    "0000000049454e44ae426082"
+)
 SIZES = [pytest.param({}, id="desktop"), pytest.param(PHONE, id="phone")]
 
 
@@ -52,6 +58,12 @@ def test_assign_and_mention_a_colleague_who_then_sees_it(
     page.get_by_role("button", name="Assign", exact=True).click()
     assert page.get_by_role("status").inner_text() == "The case is assigned."
     assert "IOC platform team" in page.locator("#assigned-to").inner_text()
+    page.get_by_label("Add a screenshot or document").set_input_files(
+        files=[{"name": "shot.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    page.get_by_role("button", name="Add", exact=True).click()
+    assert page.locator(".thumbs img").count() == 1
+    assert "shot.png" in page.locator("#evidence-files").inner_text()
     page.get_by_label("Add a comment").fill(f"@admin can you check case {case_id}'s licence?")
     page.get_by_role("button", name="Comment", exact=True).click()
     assert f"check case {case_id}'s licence" in page.locator(".comments").inner_text()

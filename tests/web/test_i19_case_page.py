@@ -112,6 +112,28 @@ def test_the_case_page_shows_the_listing_the_reasons_and_the_licences(
     assert other.status_code == 404
 
 
+def test_a_screenshot_uploaded_on_the_page_becomes_evidence(
+    client: TestClient, session: Session, app_settings: Settings, team: dict[str, int]
+) -> None:
+    case_id = _case(session, app_settings, "web19-up")
+    sign_in(client, "ana@ioc.example", PASSWORD)
+    token = csrf(client.get(f"/console/cases/{case_id}").text)
+    added = client.post(
+        f"/console/cases/{case_id}/evidence",
+        data={"csrf_token": token},
+        files={"file": ("shot.png", PNG, "image/png")},
+    )
+    assert "The file is added to the case" in added.text
+    assert re.search(rf'<img src="/console/cases/{case_id}/evidence/\d+"', added.text)
+    fake = client.post(
+        f"/console/cases/{case_id}/evidence",
+        data={"csrf_token": token},
+        files={"file": ("shot.png", b"not a png", "image/png")},
+    )
+    assert fake.status_code == 422
+    assert "content_type_mismatch" in fake.text
+
+
 def test_a_category_outside_the_licence_is_out_of_scope(
     client: TestClient, session: Session, app_settings: Settings, team: dict[str, int]
 ) -> None:

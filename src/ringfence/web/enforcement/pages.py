@@ -564,6 +564,25 @@ def add_comment(
     return page.redirect(f"/console/cases/{case_id}?done=commented#comments")
 
 
+@router.post("/console/cases/{case_id}/evidence")
+async def upload_evidence(page: PageDep, case_id: CaseId, file: UploadFile) -> Response:
+    """Add a screenshot or document to the case (PNG, JPEG, WebP, PDF or UTF-8 text, checked
+    by its content as the API does)."""
+    principal = page.require(*READERS)
+    content = await file.read(page.settings.evidence_max_bytes + 1)
+    await file.close()
+    service.add_file(
+        page.db,
+        principal=principal,
+        case_id=case_id,
+        content=content,
+        content_type=file.content_type or "application/octet-stream",
+        filename=file.filename or "",
+        settings=page.settings,
+    )
+    return page.redirect(f"/console/cases/{case_id}?done=evidence_added#evidence-heading")
+
+
 @router.get("/console/cases/{case_id}/evidence/{evidence_id}")
 def evidence_file(page: PageDep, case_id: CaseId, evidence_id: CaseId) -> Response:
     """An uploaded evidence file (a screenshot, a document) of a case one may see: images and
