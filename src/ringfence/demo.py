@@ -226,6 +226,7 @@ def demo_cases(session: Session, *, settings: Settings, engine: Engine) -> int:
             "price": price,
             "currency": "EUR",
             "ship_to": "FR,DE,NL",
+            "url": f"https://tmall.example/item/{listing_id}",  # the case page links it
         }
         for listing_id, seller, title, price in DEMO_LISTINGS
     ]

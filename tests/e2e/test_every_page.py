@@ -30,6 +30,7 @@ NOT_PAGES = {
     "/portal/codes/{batch_id}/codes.csv",
     "/console/search/export.csv",  # downloads
     "/console/cases/{case_id}/evidence-pack",
+    "/console/cases/{case_id}/evidence/{evidence_id}",  # an uploaded file, inline
     "/console/search/views/{view_id}",  # a redirect to /console/search with the view's filters
 }
 # Public pages outside the "pages" routers: the result page of a printed code.
@@ -65,6 +66,7 @@ VISITS: list[tuple[str, str]] = [
     ("ioc", "/console/orders"),
     ("ioc", "/console/royalties"),
     ("ioc", "/console/search"),
+    ("ioc", "/console/mine"),
     ("ioc", "/console/sellers/{seller_id:path}"),
     ("ned", "/console"),
     ("ned", "/console/queue"),

@@ -49,16 +49,16 @@ def test_every_transition(name: str, src: Any, dst: Any, allowed: bool, fn: Any)
 EXPECTED_CASE = {
     "open": {"escalated", "takedown_requested", "dismissed", "licensed"},
     "escalated": {"takedown_requested", "dismissed", "licensed"},
-    "takedown_requested": {"taken_down"},
+    "takedown_requested": {"taken_down", "open", "escalated"},
     "taken_down": {"appealed", "closed_taken_down"},
     "appealed": {"reinstated", "closed_taken_down"},
     "closed_taken_down": set(),
     "reinstated": set(),
-    "dismissed": set(),
+    "dismissed": {"open", "escalated"},
     "licensed": set(),
 }
 EXPECTED_NOTICE = {
-    "pending": {"sent", "failed"},
+    "pending": {"sent", "failed", "retracted"},
     "failed": {"sent", "failed"},
     "sent": {"confirmed", "retracted"},
     "confirmed": {"retracted"},

@@ -64,7 +64,7 @@ from ringfence.registry.service import _bump_revision  # the index must see the 
 
 FORMAT = "ringfence-edition-bundle"
 FORMAT_VERSION = 1
-SCHEMA_VERSION = "0013"  # the Alembic head these rows follow (a test keeps them in step)
+SCHEMA_VERSION = "0014"  # the Alembic head these rows follow (a test keeps them in step)
 SIGNATURE_ALG = "HMAC-SHA256"
 MANIFEST = "manifest.json"
 
@@ -202,9 +202,19 @@ SELECTION: dict[str, Callable[[Scope], ColumnElement[bool]]] = {
 
 # Never in a bundle: secrets (API keys, web users and their sessions), per-deployment counters,
 # the streaming worker's verdicts (a deployment's record of the marketplace listings it
-# screened, not the edition's data), and web users' saved searches (they follow the users).
+# screened, not the edition's data), and what follows the web users: their saved searches, the
+# team's comments on cases and their mentions (a case's assignee is left out of its row too).
 NOT_CARRIED = frozenset(
-    {"api_keys", "registry_revision", "users", "web_sessions", "listing_verdicts", "saved_views"}
+    {
+        "api_keys",
+        "registry_revision",
+        "users",
+        "web_sessions",
+        "listing_verdicts",
+        "saved_views",
+        "enforcement_comments",
+        "enforcement_mentions",
+    }
 )
 
 
@@ -224,6 +234,8 @@ def select_rows(session: Session, edition_id: str) -> Rows:
     for name, where in SELECTION.items():
         for row in session.execute(select(_t(name)).where(where(scope))).mappings():
             found[name][_key(_t(name), dict(row))] = dict(row)
+    for case in found["enforcement_cases"].values():
+        case["assignee_id"] = None  # a web user of this deployment: users are not carried
     # Close over foreign keys until nothing new comes in.
     pending = {name for name, rows in found.items() if rows}
     while pending:
@@ -629,6 +641,15 @@ def _to_0012(rows: Rows) -> None:
         row.setdefault("category", None)
 
 
+def _to_0014(rows: Rows) -> None:
+    """0014 case team work: an older case has no assignee, an older notice waits for no undo
+    window; comments and mentions are not carried."""
+    for row in rows.get("enforcement_cases", []):
+        row.setdefault("assignee_id", None)
+    for row in rows.get("enforcement_notices", []):
+        row.setdefault("hold_until", None)
+
+
 # Ordered row transforms: each brings the rows of a bundle at the version before it to its
 # version. A migration that changes a carried table adds its transform here.
 UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
@@ -641,6 +662,7 @@ UPGRADES: list[tuple[str, Callable[[Rows], None]]] = [
     ("0011", _to_0011),
     ("0012", _to_0012),
     ("0013", lambda rows: None),  # 0013 added saved_views, which bundles do not carry
+    ("0014", _to_0014),
 ]
 
 

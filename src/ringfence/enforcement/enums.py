@@ -130,24 +130,26 @@ CASE = Machine(
     {
         _C.open: frozenset({_C.escalated, _C.takedown_requested, _C.dismissed, _C.licensed}),
         _C.escalated: frozenset({_C.takedown_requested, _C.dismissed, _C.licensed}),
-        _C.takedown_requested: frozenset({_C.taken_down}),
+        # back to where it was: the decision undone in its undo window (service.undo_decision)
+        _C.takedown_requested: frozenset({_C.taken_down, _C.open, _C.escalated}),
         _C.taken_down: frozenset({_C.appealed, _C.closed_taken_down}),
         _C.appealed: frozenset({_C.reinstated, _C.closed_taken_down}),
         _C.closed_taken_down: frozenset(),
         _C.reinstated: frozenset(),
-        _C.dismissed: frozenset(),
+        _C.dismissed: frozenset({_C.open, _C.escalated}),  # undone in its undo window
         _C.licensed: frozenset(),
     },
 )
 CASE_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = CASE.table
-CASE_FINAL = CASE.final
+# Final once the undo window of a dismissal has passed (the machine lets a dismissal be undone).
+CASE_FINAL = CASE.final | {CaseStatus.dismissed}
 
 _N = NoticeStatus
 NOTICE = Machine(
     "enforcement_notices.status",
     "notice",
     {
-        _N.pending: frozenset({_N.sent, _N.failed}),
+        _N.pending: frozenset({_N.sent, _N.failed, _N.retracted}),  # retracted: undone, unsent
         _N.failed: frozenset({_N.sent, _N.failed}),
         _N.sent: frozenset({_N.confirmed, _N.retracted}),
         _N.confirmed: frozenset({_N.retracted}),

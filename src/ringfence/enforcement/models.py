@@ -52,6 +52,36 @@ class Case(Timestamped, Base):
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None]
     counter_notice_due: Mapped[datetime | None]
+    # The analyst working on it: a user of the case's rights holder (migration 0013).
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Comment(Base):
+    """A note of the rights holder's team on a case; its @mentions are ``Mention`` rows."""
+
+    __tablename__ = "enforcement_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(200))  # the author's name when written
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Mention(Base):
+    """A user named with @ in a comment: the comment shows in that user's mentions."""
+
+    __tablename__ = "enforcement_mentions"
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("enforcement_comments.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class Evidence(Base):
@@ -88,6 +118,8 @@ class Notice(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
+    # Not delivered before this time: the decision's undo window (migration 0013).
+    hold_until: Mapped[datetime | None]
 
 
 class Delivery(Base):

@@ -59,6 +59,12 @@ class FindingIn(_Model):
     )
     # the evasion the mention was written with ("spaced", "multi_letter"...; issue 16)
     evasion: Plain | None = Field(default=None, max_length=50)
+    # image findings (issue 19: a screened listing's image findings open cases too)
+    image: Plain | None = Field(default=None, max_length=2000, description="The image, as listed.")
+    box: list[int] | None = Field(
+        default=None, min_length=4, max_length=4, description="x0, y0, x1, y1 in its pixels."
+    )
+    licence: Plain | None = Field(default=None, max_length=200)
 
 
 class RegionIn(_Model):
@@ -70,6 +76,23 @@ class RegionIn(_Model):
     width: int = Field(ge=1)
     height: int = Field(ge=1)
     label: Plain | None = Field(default=None, max_length=200)
+
+
+Link = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[^\s\x00-\x1f]+$")]
+
+
+class ListingIn(_Model):
+    """What the listing showed when it was screened or reported, kept with its findings: the
+    case page shows it beside the seller's licences."""
+
+    url: Link | None = Field(default=None, description="The listing's page on the marketplace.")
+    description: Plain | None = Field(default=None, max_length=5000)
+    price: float | None = Field(default=None, ge=0)
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    images: list[Annotated[Plain, Field(max_length=2000)]] = Field(
+        default_factory=list, max_length=20, description="Image URLs or paths, as listed."
+    )
+    listed_at: date | None = None
 
 
 class CaseIn(_Model):
@@ -96,6 +119,15 @@ class CaseIn(_Model):
     findings: list[FindingIn] = Field(default_factory=list, max_length=200)
     regions: list[RegionIn] = Field(default_factory=list, max_length=200)
     note: Plain | None = Field(default=None, max_length=5000)
+    listing: ListingIn | None = Field(
+        default=None, description="The listing as seen: link, price, images (kept as evidence)."
+    )
+    verdict: Annotated[str, Field(pattern=r"^(infringing|review)$")] | None = Field(
+        default=None, description="Screening's verdict, when a verdict opened the case."
+    )
+    reasons: list[Annotated[Plain, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=50, description="Screening's reasons for that verdict."
+    )
 
 
 class ScreenCasesIn(_Model):
@@ -206,6 +238,7 @@ class CaseOut(RowOut):
     decided_at: datetime | None
     counter_notice_due: datetime | None
     created_at: datetime
+    assignee: int | None = column("assignee_id")
 
 
 class CaseDetail(CaseOut):

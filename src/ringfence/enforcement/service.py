@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, Select, false, func, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,6 +79,7 @@ from ringfence.enforcement.schemas import (
     ExceptionPreviewIn,
     ExceptionPreviewOut,
     ExceptionSpec,
+    ListingIn,
     NoticeOut,
     NoticeTask,
     PreviewExample,
@@ -408,13 +409,20 @@ def _opened_entry(case: Case, actor: str, now: datetime) -> events.Entry:
 
 
 def _findings_data(data: CaseIn, reporter: str) -> dict[str, Any] | None:
-    if not (data.findings or data.regions):
+    if not (data.findings or data.regions or data.listing):
         return None
-    return {
+    out: dict[str, Any] = {
         "findings": [f.model_dump() for f in data.findings],
         "regions": [r.model_dump() for r in data.regions],
         "reporter": reporter,
     }
+    if data.verdict is not None:
+        out["verdict"] = data.verdict
+    if data.reasons:
+        out["reasons"] = list(data.reasons)
+    if data.listing is not None:  # what the listing showed (link, price, images): issue 19
+        out["listing"] = data.listing.model_dump(mode="json", exclude_none=True)
+    return out
 
 
 def open_case(
@@ -593,8 +601,31 @@ def _cases_of(
     return found
 
 
+def _listing_in(listing: Any, url: str | None) -> ListingIn:
+    """The listing's fields screening read, as the case keeps them (a link only when it is an
+    http(s) URL; anything else of it is dropped rather than refused)."""
+    link = url.strip() if isinstance(url, str) else None
+    if link and not (re.fullmatch(r"https?://\S+", link) and len(link) <= 2000):
+        link = None
+    return ListingIn(
+        url=link or None,
+        description=str(listing.description)[:5000] or None,
+        price=listing.price if listing.price is not None and listing.price >= 0 else None,
+        currency=listing.currency
+        if isinstance(listing.currency, str) and re.fullmatch(r"[A-Z]{3}", listing.currency)
+        else None,
+        images=[str(p)[:2000] for p in listing.image_paths[:20]],
+        listed_at=listing.listed_at,
+    )
+
+
 def _case_in(
-    verdict: Any, listing: Any, marketplace: str, listing_version: str, reach: int
+    verdict: Any,
+    listing: Any,
+    marketplace: str,
+    listing_version: str,
+    reach: int,
+    url: str | None = None,
 ) -> CaseIn:
     try:
         return CaseIn(
@@ -611,6 +642,9 @@ def _case_in(
             reach=reach,
             findings=[f.as_json() for f in verdict.evidence],
             note="; ".join(verdict.reasons) or None,
+            listing=_listing_in(listing, url),
+            verdict=verdict.verdict,
+            reasons=[str(r)[:200] for r in verdict.reasons[:50]],
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -631,12 +665,14 @@ def open_case_from_verdict(
     settings: Settings,
     reach: int = 0,
     now: datetime | None = None,
+    url: str | None = None,
 ) -> tuple[CaseOut, bool] | None:
     """A screening verdict (``screening.engine.Verdict`` for ``Listing``) opens a case when it
-    is not clean (infringing or review); None for clean, authorized and error verdicts."""
+    is not clean (infringing or review); None for clean, authorized and error verdicts. The
+    case keeps the listing as screened (price, images, ``url`` when the row had one)."""
     if verdict.verdict not in ACTIONABLE_VERDICTS:
         return None
-    data = _case_in(verdict, listing, marketplace, listing_version, reach)
+    data = _case_in(verdict, listing, marketplace, listing_version, reach, url)
     return open_case(session, principal=principal, data=data, settings=settings, now=now)
 
 
@@ -860,6 +896,7 @@ def screen_listings(
                 reach=reach,
                 settings=settings,
                 now=now,
+                url=_row_url(row),
             )
         except InvalidInput as exc:
             failed = ScreenedOut(listing_id=listing_id, verdict=verdict.verdict, reason=exc.msg)
@@ -900,6 +937,17 @@ def known_marketplace(session: Session, given: str) -> str:
         code="unknown_marketplace",
         loc=("marketplace",),
     )
+
+
+def _row_url(row: dict[str, Any]) -> str | None:
+    """The listing's link in an uploaded row (``url`` or ``listing_url``), if any."""
+    for name in ("url", "listing_url"):
+        value = row.get(name)
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
 
 
 # --------------------------------------------------------------------------- evidence files
@@ -1076,10 +1124,122 @@ def decide(
     data: DecisionIn,
     settings: Settings,
     now: datetime | None = None,
+    hold: timedelta | None = None,
 ) -> CaseOut:
-    """Take down, dismiss, mark licensed or escalate, with a reason code of that decision."""
+    """Take down, dismiss, mark licensed or escalate, with a reason code of that decision.
+    ``hold``: the decision's undo window (the console's); its takedown notice is not delivered
+    before the window has passed (``dispatch_notices``), and ``undo_decision`` may reverse it."""
     case = _analyst_case(session, principal, case_id)
-    return CaseOut.model_validate(_decide(session, principal, case, data, settings, _now(now)))
+    now = _now(now)
+    decided = _decide(session, principal, case, data, settings, now)
+    if hold is not None and data.decision in UNDOABLE:
+        for notice in session.scalars(
+            select(Notice).where(Notice.case_id == case.id, Notice.status == NoticeStatus.pending)
+        ):
+            notice.hold_until = now + hold
+        session.flush()
+    return CaseOut.model_validate(decided)
+
+
+# The decisions the console lets an analyst undo in their window, and how long it lasts.
+UNDOABLE = frozenset({Decision.takedown, Decision.dismiss})
+UNDO_WINDOW = timedelta(seconds=30)
+
+
+def _last_decision(session: Session, case: Case) -> AuditEvent | None:
+    return session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.rights_holder_id == case.rights_holder_id,
+            AuditEvent.case_id == case.id,
+            AuditEvent.kind == "case.decided",
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def undo_deadline(
+    session: Session, *, principal: Principal, case_id: int, now: datetime | None = None
+) -> datetime | None:
+    """Until when the principal may still undo the case's decision (None: it may not): a take
+    down or dismissal it made on the console less than ``UNDO_WINDOW`` ago whose notices have
+    not left."""
+    case = _get_case(session, principal, case_id)
+    return _undo_deadline(session, principal, case, _now(now))
+
+
+def _undo_deadline(
+    session: Session, principal: Principal, case: Case, now: datetime
+) -> datetime | None:
+    if (
+        principal.role not in ANALYSTS
+        or case.decision not in UNDOABLE
+        or case.decided_at is None
+        or case.decided_by != _actor(principal)
+        or case.status not in (CaseStatus.takedown_requested, CaseStatus.dismissed)
+    ):
+        return None
+    until = case.decided_at + UNDO_WINDOW
+    if now > until:
+        return None
+    notices = session.scalars(
+        select(Notice).where(
+            Notice.case_id == case.id,
+            Notice.status != NoticeStatus.retracted,  # an earlier decision's, undone
+        )
+    )
+    if any(n.status is not NoticeStatus.pending or n.hold_until is None for n in notices):
+        return None  # a notice that is not held, or has left: too late
+    return until
+
+
+def undo_decision(
+    session: Session,
+    *,
+    principal: Principal,
+    case_id: int,
+    now: datetime | None = None,
+) -> CaseOut:
+    """Undo the principal's own take down or dismissal within its undo window: the case goes
+    back to the status it had (open or escalated) through the case machine, its held takedown
+    notice is retracted unsent, and the audit trail records the undo. An exception the
+    dismissal added stays (the case page lists it with Revoke)."""
+    case = _analyst_case(session, principal, case_id)
+    now = _now(now)
+    if _undo_deadline(session, principal, case, now) is None:
+        raise Conflict(
+            "this decision can no longer be undone (its window has passed, its notice has "
+            "left, or it is not yours)",
+            code="undo_expired",
+        )
+    last = _last_decision(session, case)
+    previous = CaseStatus.open
+    if last is not None:
+        stated = json.loads(last.body).get("payload", {}).get("previous")
+        if stated in (CaseStatus.open.value, CaseStatus.escalated.value):
+            previous = CaseStatus(stated)
+    undone = case.decision
+    for notice in session.scalars(
+        select(Notice).where(Notice.case_id == case.id, Notice.status == NoticeStatus.pending)
+    ):
+        move(notice, NOTICE, NoticeStatus.retracted)
+        notice.hold_until = None
+    move(case, CASE, previous)
+    case.decision = case.reason_code = None
+    case.decided_by = case.decided_at = None
+    case.updated_at = now
+    session.flush()
+    _audit(
+        session,
+        case,
+        "case.decision_undone",
+        _actor(principal),
+        now,
+        decision=undone.value if undone else None,
+        status=case.status.value,
+    )
+    return CaseOut.model_validate(case)
 
 
 def _decide(
@@ -1516,7 +1676,10 @@ def dispatch_notices(
     (delivered, failed). Runs as the system: callers scope it (the API passes a case it has
     shown the principal)."""
     now = _now(now)
-    query = select(Notice).where(Notice.status.in_([NoticeStatus.pending, NoticeStatus.failed]))
+    query = select(Notice).where(
+        Notice.status.in_([NoticeStatus.pending, NoticeStatus.failed]),
+        or_(Notice.hold_until.is_(None), Notice.hold_until <= now),  # undo windows passed
+    )
     if case_id is not None:
         query = query.where(Notice.case_id == case_id)
     delivered = failed = 0

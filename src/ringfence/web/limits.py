@@ -40,6 +40,7 @@ UPLOAD_ROUTES = frozenset(
         "/v1/cases/{case_id}/evidence",
         "/v1/cases/{case_id}/counter-notice/evidence",
         "/console/screen",
+        "/console/cases/{case_id}/evidence",
     }
 )
 SIGNED_IN_PAGES = ("/console", "/portal")  # every page under these needs a signed-in user

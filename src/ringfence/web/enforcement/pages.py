@@ -8,8 +8,10 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -20,9 +22,10 @@ from pydantic import Field
 
 from ringfence.core import jsontext, spreadsheet
 from ringfence.core.db import utcnow
-from ringfence.core.errors import InvalidInput
+from ringfence.core.errors import InvalidInput, RingfenceError
+from ringfence.core.money import MINOR_UNITS
 from ringfence.core.security import Principal, Role
-from ringfence.enforcement import search, service
+from ringfence.enforcement import context, search, service, team
 from ringfence.enforcement.enums import (
     APPEAL_REASONS,
     DECISION_REASONS,
@@ -45,6 +48,7 @@ from ringfence.registry.service import list_parties
 from ringfence.screening.engine import INPUT_COLUMNS, REQUIRED_COLUMNS
 from ringfence.web.charts import bars, columns
 from ringfence.web.deps import EngineDep
+from ringfence.web.i18n import N_
 from ringfence.web.page import Page, PageDep
 
 router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
@@ -320,8 +324,27 @@ def _date_range(start: str, end: str) -> tuple[date, date]:
 # ------------------------------------------------------------------ queue and cases
 
 
+UndoParam = Annotated[int | None, Query(ge=1, le=MAX_INT)]
+
+
 @router.get("/console/queue")
-def queue(page: PageDep, offset: Annotated[int, Query(ge=0, le=10**6)] = 0) -> Response:
+def queue(
+    page: PageDep,
+    offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
+    undo: UndoParam = None,
+) -> Response:
+    return _queue(page, offset, undo=undo)
+
+
+def _queue(
+    page: Page,
+    offset: int = 0,
+    *,
+    undo: int | None = None,
+    error: str | None = None,
+    form: dict[str, Any] | None = None,
+) -> Response:
+    """The queue page; with ``error``, a bulk decision refused (422), the form as it was sent."""
     principal = page.require(*READERS)
     cases = service.list_cases(
         page.db, principal=principal, queue=True, limit=QUEUE_PAGE, offset=offset
@@ -330,8 +353,13 @@ def queue(page: PageDep, offset: Annotated[int, Query(ge=0, le=10**6)] = 0) -> R
     for case in cases:
         detail = service.get_case(page.db, principal=principal, case_id=case.id)
         items.append((case, highlight(case.title, _findings(detail))))
+    mine = None
+    if principal.role in ANALYSTS and page.user is not None:
+        work = team.my_work(page.db, principal=principal, user_id=page.user.user_id)
+        mine = (len(work.assigned), len(work.mentions))
     return page.render(
         "console/queue.html",
+        status_code=422 if error else 200,
         title=page._("Review queue"),
         items=items,
         offset=offset,
@@ -339,18 +367,135 @@ def queue(page: PageDep, offset: Annotated[int, Query(ge=0, le=10**6)] = 0) -> R
         quick=QUICK,
         reasons=DECISION_REASONS,
         can_decide=principal.role in ANALYSTS,
+        undo=_undo_offer(page, undo),
+        error=error,
+        form=form or {},
+        mine=mine,
     )
 
 
+def _undo_offer(page: Page, case_id: int | None) -> dict[str, Any] | None:
+    """The undo banner for the decision just made on ``case_id``, while it may be undone."""
+    if case_id is None:
+        return None
+    try:
+        case = service.get_case(page.db, principal=page.principal, case_id=case_id)
+        until = service.undo_deadline(page.db, principal=page.principal, case_id=case_id)
+    except RingfenceError:
+        return None
+    if until is None or case.decision is None:
+        return None
+    seconds = max(0, int((until - utcnow()).total_seconds()))
+    return {"case": case, "until": until, "seconds": seconds}
+
+
+# Audit event kinds as the case page names them (others show as recorded).
+EVENT_LABELS = {
+    "case.opened": N_("opened the case"),
+    "case.reported_again": N_("reported the listing again"),
+    "evidence.added": N_("added evidence"),
+    "case.decided": N_("decided"),
+    "case.decision_undone": N_("undid the decision"),
+    "case.assigned": N_("assigned the case"),
+    "case.unassigned": N_("unassigned the case"),
+    "case.commented": N_("commented"),
+    "notice.created": N_("wrote a notice to the marketplace"),
+    "notice.delivered": N_("delivered the notice"),
+    "notice.delivery_failed": N_("failed to deliver the notice"),
+    "notice.confirmed": N_("confirmed the removal"),
+    "registry.exception_added": N_("added an exception"),
+    "registry.exception_revoked": N_("revoked an exception"),
+    "registry.seller_licensed": N_("added the seller to a licence"),
+}
+USER_ACTOR = re.compile(r"\(key user(\d+)\)$")
+
+
+def _trail(page: Page, events: list[Any]) -> list[dict[str, Any]]:
+    """The case's audit trail as the page shows it: when, who (the user's name where a web
+    user acted), what, and the decision or reason it recorded."""
+    ids = {int(m.group(1)) for e in events if (m := USER_ACTOR.search(e.actor))}
+    users = team.names(page.db, ids)
+    out = []
+    for e in events:
+        who = e.actor
+        match = USER_ACTOR.search(e.actor)
+        if match and int(match.group(1)) in users:
+            member = users[int(match.group(1))]
+            who = f"{member.name} ({member.email})"
+        payload = jsontext.loads(e.body).get("payload", {}) if e.body else {}
+        label = EVENT_LABELS.get(e.kind)
+        out.append(
+            {
+                "at": e.at,
+                "who": who,
+                "what": page._(label) if label else e.kind,
+                "kind": e.kind,
+                "payload": payload if isinstance(payload, dict) else {},
+                "seq": e.seq,
+                "hash": e.hash,
+            }
+        )
+    return out
+
+
+def _price(listing: dict[str, Any]) -> tuple[int, str] | None:
+    """The listing's price in minor units and its currency, when both were screened."""
+    price, currency = listing.get("price"), listing.get("currency")
+    if not isinstance(price, int | float) or not isinstance(currency, str):
+        return None
+    units = MINOR_UNITS.get(currency, 2)
+    return int((Decimal(str(price)).scaleb(units)).to_integral_value()), currency
+
+
+def _who(page: Page, actor: str | None) -> str:
+    """An actor as recorded ("IOC (key user3)"), with the web user's name where it is one."""
+    if not actor:
+        return ""
+    match = USER_ACTOR.search(actor)
+    if match:
+        member = team.names(page.db, {int(match.group(1))}).get(int(match.group(1)))
+        if member is not None:
+            return f"{member.name} ({member.email})"
+    return actor
+
+
 @router.get("/console/cases/{case_id}")
-def case_page(page: PageDep, case_id: CaseId) -> Response:
+def case_page(page: PageDep, case_id: CaseId, undo: UndoParam = None) -> Response:
     principal = page.require(*READERS)
     detail = service.get_case(page.db, principal=principal, case_id=case_id)
     findings = _findings(detail)
+    scopes = context.seller_licences(page.db, principal=principal, case_id=case_id)
+    screened = context.screening(page.db, principal=principal, case_id=case_id)
+    is_analyst = principal.role in ANALYSTS
+    members = team.team(page.db, principal=principal, case_id=case_id) if is_analyst else []
+    assignee = (
+        team.names(page.db, {detail.assignee}).get(detail.assignee) if detail.assignee else None
+    )
     return page.render(
         "console/case.html",
         title=page._("Case %(id)s") % {"id": detail.id},
         case=detail,
+        screened=screened,
+        scopes=scopes,
+        licensed=context.seller_is_licensed(scopes, screened.reasons),
+        files=[e for e in detail.evidence if e.kind == "file"],
+        image_files=[
+            e
+            for e in detail.evidence
+            if e.kind == "file" and (e.content_type or "").startswith("image/")
+        ],
+        price=_price(screened.listing),
+        description_html=highlight(
+            str(screened.listing.get("description") or ""), findings, "description"
+        ),
+        decided_by=_who(page, detail.decided_by),
+        statements=[e for e in detail.evidence if e.kind == "statement"],
+        undo=_undo_offer(page, undo if undo is not None else case_id),
+        members=members,
+        assignee=assignee,
+        comments=team.comments(page.db, principal=principal, case_id=case_id),
+        can_team=is_analyst,
+        trail=_trail(page, service.case_events(page.db, principal=principal, case_id=case_id)),
         title_html=highlight(detail.title, findings),
         findings=findings,
         exceptable=list(enumerate(_exceptable(findings))),
@@ -369,7 +514,6 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         can_decide_appeal=principal.role in ANALYSTS and detail.status is CaseStatus.appealed,
         can_confirm=principal.role in (Role.marketplace, Role.admin)
         and detail.status is CaseStatus.takedown_requested,
-        events=service.case_events(page.db, principal=principal, case_id=case_id),
     )
 
 
@@ -453,15 +597,137 @@ def decide(
     data = DecisionIn(
         decision=decision, reason_code=reason_code, note=note or None, add_exception=add
     )
-    service.decide(page.db, principal=principal, case_id=case_id, data=data, settings=page.settings)
+    service.decide(
+        page.db,
+        principal=principal,
+        case_id=case_id,
+        data=data,
+        settings=page.settings,
+        hold=service.UNDO_WINDOW,  # T and D may be undone for 30 s; the notice waits for it
+    )
+    done: dict[str, str | int] = {"done": "decided"}
+    if decision in service.UNDOABLE:
+        done["undo"] = case_id
     if then == "next":  # decide-and-next: the next case of the queue, or the queue when empty
         following = _next_in_queue(page, case_id)
         if following is not None:
-            return page.redirect(f"/console/cases/{following}", done="decided")
-        return page.redirect("/console/queue", done="decided")
+            return page.redirect(f"/console/cases/{following}", **done)
+        return page.redirect("/console/queue", **done)
     if then == "queue":
-        return page.redirect("/console/queue", done="decided")
-    return page.redirect(f"/console/cases/{case_id}", done="decided")
+        return page.redirect("/console/queue", **done)
+    return page.redirect(f"/console/cases/{case_id}", **done)
+
+
+@router.post("/console/cases/{case_id}/undo")
+def undo_decision(
+    page: PageDep, case_id: CaseId, then: Annotated[str, Form(max_length=10)] = "case"
+) -> Response:
+    """Undo one's own take down or dismissal within its window: the case is back in the queue
+    and its notice, never sent, is retracted."""
+    principal = page.require(*ANALYSTS)
+    service.undo_decision(page.db, principal=principal, case_id=case_id)
+    if then == "queue":
+        return page.redirect("/console/queue", done="undone")
+    return page.redirect(f"/console/cases/{case_id}", done="undone")
+
+
+@router.post("/console/cases/{case_id}/assign")
+def assign(
+    page: PageDep,
+    case_id: CaseId,
+    user_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Assign the case to a colleague (or to nobody: an empty choice)."""
+    principal = page.require(*ANALYSTS)
+    chosen = None
+    if user_id.strip():
+        if not user_id.strip().isdigit() or int(user_id) > MAX_INT:
+            raise InvalidInput("choose a user from the list", code="invalid_user", loc=("user_id",))
+        chosen = int(user_id)
+    team.assign(page.db, principal=principal, case_id=case_id, user_id=chosen)
+    return page.redirect(
+        f"/console/cases/{case_id}", done="assigned" if chosen is not None else "unassigned"
+    )
+
+
+@router.post("/console/cases/{case_id}/comments")
+def add_comment(
+    page: PageDep,
+    case_id: CaseId,
+    body: Annotated[str, Form(max_length=team.MAX_COMMENT + 100)] = "",
+) -> Response:
+    """Comment on the case; @name tells a colleague (it shows in their mentions)."""
+    principal = page.require(*ANALYSTS)
+    user = page.user
+    team.comment(
+        page.db,
+        principal=principal,
+        case_id=case_id,
+        author_id=user.user_id if user else None,
+        author=user.name if user else "",
+        body=body,
+    )
+    return page.redirect(f"/console/cases/{case_id}?done=commented#comments")
+
+
+@router.post("/console/cases/{case_id}/evidence")
+async def upload_evidence(page: PageDep, case_id: CaseId, file: UploadFile) -> Response:
+    """Add a screenshot or document to the case (PNG, JPEG, WebP, PDF or UTF-8 text, checked
+    by its content as the API does)."""
+    principal = page.require(*READERS)
+    content = await file.read(page.settings.evidence_max_bytes + 1)
+    await file.close()
+    service.add_file(
+        page.db,
+        principal=principal,
+        case_id=case_id,
+        content=content,
+        content_type=file.content_type or "application/octet-stream",
+        filename=file.filename or "",
+        settings=page.settings,
+    )
+    return page.redirect(f"/console/cases/{case_id}?done=evidence_added#evidence-heading")
+
+
+@router.get("/console/cases/{case_id}/evidence/{evidence_id}")
+def evidence_file(page: PageDep, case_id: CaseId, evidence_id: CaseId) -> Response:
+    """An uploaded evidence file (a screenshot, a document) of a case one may see: images and
+    PDFs open in the browser, other files download."""
+    principal = page.require(*READERS)
+    row, path = context.evidence_file(
+        page.db,
+        principal=principal,
+        case_id=case_id,
+        evidence_id=evidence_id,
+        settings=page.settings,
+    )
+    kind = row.content_type or "application/octet-stream"
+    inline = kind in ("image/png", "image/jpeg", "image/webp", "application/pdf")
+    name = quote(row.filename or row.sha256 or "evidence", safe="")
+    return Response(
+        path.read_bytes(),
+        media_type="text/plain; charset=utf-8" if kind == "text/plain" else kind,
+        headers={
+            "Content-Disposition": f"{'inline' if inline else 'attachment'}; "
+            f"filename*=UTF-8''{name}",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get("/console/mine")
+def my_work(page: PageDep) -> Response:
+    """The signed-in analyst's cases and the comments that mention them."""
+    principal = page.require(*ANALYSTS)
+    user = page.user
+    assert user is not None  # require() signed someone in
+    work = team.my_work(page.db, principal=principal, user_id=user.user_id)
+    return page.render(
+        "console/mine.html",
+        title=page._("Assigned to me and mentions"),
+        assigned=work.assigned,
+        mentions=work.mentions,
+    )
 
 
 @router.post("/console/exceptions/{exception_id}/revoke")
@@ -509,13 +775,28 @@ def confirm_removal(page: PageDep, case_id: CaseId) -> Response:
 @router.post("/console/queue/bulk")
 def bulk(
     page: PageDep,
-    decision: Annotated[Decision, Form()],
-    reason_code: Annotated[ReasonCode, Form()],
-    case_ids: Annotated[list[Annotated[int, Field(ge=1, le=MAX_INT)]], Form(max_length=QUEUE_PAGE)],
+    decision: Annotated[str, Form(max_length=20)] = "",
+    reason_code: Annotated[str, Form(max_length=50)] = "",
+    case_ids: Annotated[
+        list[Annotated[int, Field(ge=1, le=MAX_INT)]], Form(max_length=QUEUE_PAGE)
+    ] = [],  # noqa: B006 - FastAPI copies a form default
 ) -> Response:
-    """One decision over the ticked cases: per seller, all or nothing."""
+    """One decision over the ticked cases: per seller, all or nothing. Nothing ticked, no
+    reason chosen or a reason of another decision: the queue again, saying what to fix."""
     principal = page.require(*ANALYSTS)
-    data = DecisionIn(decision=decision, reason_code=reason_code)
+    form = {"decision": decision, "reason_code": reason_code, "case_ids": list(case_ids)}
+    chosen = next((d for d in DECISION_REASONS if d.value == decision), None)
+    reason = next((r for r in ReasonCode if r.value == reason_code), None)
+    # The queue page says which (queue.html words each code).
+    if not case_ids:
+        return _queue(page, error="nothing_ticked", form=form)
+    if chosen is None:
+        return _queue(page, error="no_decision", form=form)
+    if reason is None:
+        return _queue(page, error="no_reason", form=form)
+    if reason not in DECISION_REASONS[chosen]:
+        return _queue(page, error="reason_mismatch", form=form)
+    data = DecisionIn(decision=chosen, reason_code=reason)
     by_seller: dict[str, list[int]] = {}
     for case_id in dict.fromkeys(case_ids):
         case = service.get_case(page.db, principal=principal, case_id=case_id)
