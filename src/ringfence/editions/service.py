@@ -16,6 +16,7 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.core.states import move
+from ringfence.editions.error_codes import ErrorCode
 from ringfence.editions.models import EditionEvent
 from ringfence.enforcement import events
 from ringfence.enforcement.enums import CaseStatus
@@ -56,7 +57,7 @@ def get_edition(session: Session, edition_id: str, *, lock: bool = False) -> Edi
     query = select(Edition).where(Edition.id == edition_id)
     edition = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if edition is None:
-        raise NotFound(f"no edition {edition_id!r}", code="edition_not_found")
+        raise NotFound(f"no edition {edition_id!r}", code=ErrorCode.EDITION_NOT_FOUND)
     return edition
 
 
@@ -68,7 +69,9 @@ def transition(edition: Edition, to: EditionStatus) -> None:
 def next_status(status: EditionStatus) -> EditionStatus:
     following = sorted(TRANSITIONS[status], key=list(EditionStatus).index)
     if not following:
-        raise Conflict(f"an {status.value} edition has no next state", code="illegal_transition")
+        raise Conflict(
+            f"an {status.value} edition has no next state", code=ErrorCode.ILLEGAL_TRANSITION
+        )
     return following[0]
 
 
@@ -87,11 +90,13 @@ def advance(
     # Who may comes first: a stranger gets the same 403 whatever state the edition is in.
     if not (principal.is_admin or principal.acts_as(Role.rights_holder, ocog_id(edition_id))):
         raise Forbidden(
-            "an edition is moved along by its OCOG or the admin", code="not_your_edition"
+            "an edition is moved along by its OCOG or the admin", code=ErrorCode.NOT_YOUR_EDITION
         )
     target = to if to is not None else next_status(edition.status)
     if not principal.is_admin and target not in OCOG_MAY_ENTER:
-        raise Forbidden(f"only the IOC (admin) may make an edition {target.value}", code="ioc_only")
+        raise Forbidden(
+            f"only the IOC (admin) may make an edition {target.value}", code=ErrorCode.IOC_ONLY
+        )
     before = edition.status
     transition(edition, target)
     if target is EditionStatus.archived:
@@ -122,7 +127,7 @@ def _close_tenant(session: Session, party_id: str) -> None:
         raise Conflict(
             f"the store of {party_id} has unsettled orders (such as {unsettled}): "
             "settle them before archiving",
-            code="unsettled_orders",
+            code=ErrorCode.UNSETTLED_ORDERS,
         )
     store.open = False
 
@@ -242,7 +247,7 @@ def _ioc_marks(session: Session) -> set[str]:
 def _ocog(session: Session, edition_id: str) -> Party:
     party = session.get(Party, ocog_id(edition_id))
     if party is None or party.kind is not PartyKind.ocog:
-        raise NotFound(f"the edition {edition_id} has no OCOG", code="ocog_not_found")
+        raise NotFound(f"the edition {edition_id} has no OCOG", code=ErrorCode.OCOG_NOT_FOUND)
     return party
 
 
@@ -259,20 +264,22 @@ def handover(
     source must be closing or archived, the target not yet closing. A dry run only reports.
     Running it again carries nothing new."""
     if not principal.is_admin:
-        raise Forbidden("the IOC (admin) hands editions over", code="ioc_only")
+        raise Forbidden("the IOC (admin) hands editions over", code=ErrorCode.IOC_ONLY)
     if source == target:
-        raise Conflict("an edition cannot be handed over to itself", code="handover_not_allowed")
+        raise Conflict(
+            "an edition cannot be handed over to itself", code=ErrorCode.HANDOVER_NOT_ALLOWED
+        )
     old = get_edition(session, source, lock=not dry_run)
     new = get_edition(session, target, lock=not dry_run)
     if old.status not in HANDOVER_FROM:
         raise Conflict(
             f"{source} is {old.status.value}: hand over once it is closing or archived",
-            code="handover_not_allowed",
+            code=ErrorCode.HANDOVER_NOT_ALLOWED,
         )
     if new.status not in HANDOVER_TO:
         raise Conflict(
             f"{target} is {new.status.value}: it can no longer take a hand-over",
-            code="handover_not_allowed",
+            code=ErrorCode.HANDOVER_NOT_ALLOWED,
         )
     old_ocog, new_ocog = _ocog(session, source), _ocog(session, target)
     now = now or utcnow()

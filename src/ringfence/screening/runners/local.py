@@ -34,6 +34,7 @@ from ringfence.screening.engine import (
     REQUIRED_COLUMNS,
     Engine,
 )
+from ringfence.screening.error_codes import ErrorCode
 from ringfence.screening.index import ScreeningData, dump_index, load_index
 from ringfence.screening.interfaces import ImageSources
 
@@ -48,7 +49,7 @@ def file_format(path: Path) -> str:
         known = ", ".join(sorted(FORMATS))
         raise InvalidInput(
             f"{path}: unknown file type {path.suffix or '(none)'!r}; use one of {known}",
-            code="unknown_format",
+            code=ErrorCode.UNKNOWN_FORMAT,
         )
     return fmt
 
@@ -60,7 +61,7 @@ def read_batches(path: Path, batch_size: int = DEFAULT_BATCH) -> Iterator[pa.Rec
     """Record batches of the input, after checking the file has the required columns."""
     fmt = file_format(path)
     if not path.is_file():
-        raise InvalidInput(f"{path}: no such file", code="file_not_found")
+        raise InvalidInput(f"{path}: no such file", code=ErrorCode.FILE_NOT_FOUND)
     if fmt == "parquet":
         return _parquet(path, batch_size)
     if fmt == "csv":
@@ -72,7 +73,8 @@ def _require(path: Path | str, names: list[str]) -> None:
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         raise InvalidInput(
-            f"{path}: missing required column(s): {', '.join(missing)}", code="missing_columns"
+            f"{path}: missing required column(s): {', '.join(missing)}",
+            code=ErrorCode.MISSING_COLUMNS,
         )
 
 
@@ -81,7 +83,7 @@ def _parquet(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
         reader = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InvalidInput(
-            f"{path}: not a readable Parquet file: {exc}", code="invalid_file"
+            f"{path}: not a readable Parquet file: {exc}", code=ErrorCode.INVALID_FILE
         ) from None
     names = reader.schema_arrow.names
     _require(path, names)
@@ -101,7 +103,9 @@ def _csv(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
         )
         names = reader.schema.names
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:  # a header not UTF-8 too
-        raise InvalidInput(f"{path}: not a readable CSV file: {exc}", code="invalid_file") from None
+        raise InvalidInput(
+            f"{path}: not a readable CSV file: {exc}", code=ErrorCode.INVALID_FILE
+        ) from None
     _require(path, names)
     return _rebatch(_guard(path, iter(reader)), batch_size)
 
@@ -138,7 +142,7 @@ def _jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
         if chunk:
             yield _rows_to_batch(chunk)
         if empty:  # as an empty CSV or Parquet file is refused
-            raise InvalidInput(f"{path}: empty file, no listings", code="invalid_file")
+            raise InvalidInput(f"{path}: empty file, no listings", code=ErrorCode.INVALID_FILE)
 
     return batches()
 
@@ -164,7 +168,7 @@ def _guard(path: Path | str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.R
     try:
         yield from batches
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: unreadable: {exc}", code="invalid_file") from None
+        raise InvalidInput(f"{path}: unreadable: {exc}", code=ErrorCode.INVALID_FILE) from None
 
 
 def _rebatch(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
@@ -181,7 +185,9 @@ class _Writer:
         self.path = path
         self.fmt = file_format(path)
         if not path.parent.is_dir():
-            raise InvalidInput(f"{path}: no such directory {path.parent}", code="no_directory")
+            raise InvalidInput(
+                f"{path}: no such directory {path.parent}", code=ErrorCode.NO_DIRECTORY
+            )
         self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         self._parquet: pq.ParquetWriter | None = None
         self._handle: Any = None
@@ -330,14 +336,16 @@ def screen_file(
     says where listing images are read from (every worker reads and decodes its own rows'
     images, so image work runs in the pool)."""
     if source.resolve() == target.resolve():
-        raise InvalidInput("the output must not be the input file", code="same_file")
+        raise InvalidInput("the output must not be the input file", code=ErrorCode.SAME_FILE)
     file_format(target)
     batches = read_batches(source, batch_size)
     summary = Summary()
     try:
         writer = _Writer(target)
     except OSError as exc:
-        raise InvalidInput(f"{target}: cannot write: {exc}", code="unwritable_output") from None
+        raise InvalidInput(
+            f"{target}: cannot write: {exc}", code=ErrorCode.UNWRITABLE_OUTPUT
+        ) from None
     started = time.perf_counter()
     try:
         if workers <= 1:
@@ -358,7 +366,7 @@ def screen_file(
     except OSError as exc:  # disk full, a file system gone: one line, and no partial output
         writer.abort()
         raise InvalidInput(
-            f"screening {source} into {target} stopped: {exc}", code="io_error"
+            f"screening {source} into {target} stopped: {exc}", code=ErrorCode.IO_ERROR
         ) from None
     except BaseException:
         writer.abort()

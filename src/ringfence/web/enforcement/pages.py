@@ -43,6 +43,7 @@ from ringfence.flows import exceptions
 from ringfence.registry.enums import ExceptionReason
 from ringfence.web.charts import bars, columns
 from ringfence.web.deps import EngineDep
+from ringfence.web.error_codes import ErrorCode
 from ringfence.web.page import PageDep
 
 router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
@@ -317,7 +318,7 @@ def decide(
             _findings(service.get_case(page.db, principal=principal, case_id=case_id))
         )
         if int(exception) >= len(findings):
-            raise InvalidInput("no such finding on this case", code="unknown_finding")
+            raise InvalidInput("no such finding on this case", code=ErrorCode.UNKNOWN_FINDING)
         chosen = findings[int(exception)]
         text = " ".join(exception_text.split()) or chosen["text"]
         add = ExceptionSpec(mark=chosen["mark"], text=text, reason=exception_reason)
@@ -441,7 +442,7 @@ def _rows(name: str, content: bytes) -> list[dict[str, Any]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("the file is not UTF-8 text", code="invalid_file") from None
+        raise InvalidInput("the file is not UTF-8 text", code=ErrorCode.INVALID_FILE) from None
     if name.endswith((".jsonl", ".ndjson", ".json")):
         rows = []
         for number, line in enumerate(text.splitlines(), 1):
@@ -450,11 +451,15 @@ def _rows(name: str, content: bytes) -> list[dict[str, Any]]:
                     row = jsontext.loads(line)
                 except ValueError:
                     raise InvalidInput(
-                        f"line {number} is not JSON", code="invalid_file", loc=("file", number)
+                        f"line {number} is not JSON",
+                        code=ErrorCode.INVALID_FILE,
+                        loc=("file", number),
                     ) from None
                 if not isinstance(row, dict):
                     raise InvalidInput(
-                        f"line {number} is not an object", code="invalid_file", loc=("file", number)
+                        f"line {number} is not an object",
+                        code=ErrorCode.INVALID_FILE,
+                        loc=("file", number),
                     )
                 rows.append(row)
         return rows
@@ -472,13 +477,17 @@ async def screen_upload(
     content = await file.read(MAX_UPLOAD + 1)
     await file.close()
     if len(content) > MAX_UPLOAD:
-        raise InvalidInput("the file is larger than 5 MB", code="file_too_large")
+        raise InvalidInput("the file is larger than 5 MB", code=ErrorCode.FILE_TOO_LARGE)
     rows = _rows((file.filename or "").lower(), content)
     if not rows or len(rows) > MAX_ROWS:
-        raise InvalidInput(f"the file must hold 1 to {MAX_ROWS} listings", code="invalid_row_count")
+        raise InvalidInput(
+            f"the file must hold 1 to {MAX_ROWS} listings", code=ErrorCode.INVALID_ROW_COUNT
+        )
     market = principal.party_id if principal.role is Role.marketplace else marketplace.strip()
     if not market:
-        raise InvalidInput("name the marketplace the listings come from", code="no_marketplace")
+        raise InvalidInput(
+            "name the marketplace the listings come from", code=ErrorCode.NO_MARKETPLACE
+        )
     results = service.screen_and_open(
         page.db,
         principal=principal,
