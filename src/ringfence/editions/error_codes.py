@@ -16,4 +16,3 @@ class ErrorCode(StrEnum):
     OCOG_NOT_FOUND = "ocog_not_found"
     RESTORE_MISMATCH = "restore_mismatch"
     ROW_CONFLICT = "row_conflict"
-    UNSETTLED_ORDERS = "unsettled_orders"

@@ -4,7 +4,7 @@ the hand-over of an organising committee's reusable parts to the next one."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -18,13 +18,10 @@ from ringfence.core.security import Principal, Role
 from ringfence.core.states import move
 from ringfence.editions.error_codes import ErrorCode
 from ringfence.editions.models import EditionEvent
-from ringfence.enforcement import events
-from ringfence.enforcement.enums import CaseStatus
-from ringfence.enforcement.models import Case
+from ringfence.enforcement import handover as case_handover
 from ringfence.registry.enums import EDITION, EditionStatus, PartyKind
 from ringfence.registry.models import Edition, Licence, Mark, MarkException, Party
-from ringfence.shop.enums import OrderStatus
-from ringfence.shop.models import Order, Storefront
+from ringfence.shop import handover as store_handover
 
 # --------------------------------------------------------------------------- lifecycle
 
@@ -34,14 +31,6 @@ TRANSITIONS: Mapping[EditionStatus, frozenset[EditionStatus]] = EDITION.table
 
 # An OCOG moves its own edition along; only the IOC archives (it cannot be undone).
 OCOG_MAY_ENTER = frozenset({EditionStatus.preparing, EditionStatus.live, EditionStatus.closing})
-
-# Orders that still need work (payment, fulfilment, shipping): the store must settle them first.
-UNSETTLED_ORDERS = (
-    OrderStatus.placed,
-    OrderStatus.paid,
-    OrderStatus.fulfilled,
-    OrderStatus.shipped,
-)
 
 
 def ocog_id(edition_id: str) -> str:
@@ -100,7 +89,7 @@ def advance(
     before = edition.status
     transition(edition, target)
     if target is EditionStatus.archived:
-        _close_tenant(session, ocog_id(edition_id))
+        store_handover.close_for_archive(session, ocog_id(edition_id))
     session.add(
         EditionEvent(
             edition_id=edition_id,
@@ -112,24 +101,6 @@ def advance(
     )
     session.flush()
     return edition
-
-
-def _close_tenant(session: Session, party_id: str) -> None:
-    store = session.get(Storefront, party_id)
-    if store is None:
-        return
-    unsettled = session.scalar(
-        select(Order.id)
-        .where(Order.storefront_id == party_id, Order.status.in_(UNSETTLED_ORDERS))
-        .limit(1)
-    )
-    if unsettled is not None:
-        raise Conflict(
-            f"the store of {party_id} has unsettled orders (such as {unsettled}): "
-            "settle them before archiving",
-            code=ErrorCode.UNSETTLED_ORDERS,
-        )
-    store.open = False
 
 
 def history(session: Session, edition_id: str) -> list[EditionEvent]:
@@ -146,17 +117,6 @@ def history(session: Session, edition_id: str) -> list[EditionEvent]:
 # --------------------------------------------------------------------------- hand-over
 
 Action = Literal["carried", "shared", "not_carried"]
-
-# Cases that still need a decision or a follow-up; the others are final and stay where they are.
-FINAL_CASES = frozenset(
-    {
-        CaseStatus.closed_taken_down,
-        CaseStatus.reinstated,
-        CaseStatus.dismissed,
-        CaseStatus.licensed,
-    }
-)
-OPEN_CASES = tuple(s for s in CaseStatus if s not in FINAL_CASES)
 
 # The hand-over's parts, in the order they are reported, and why each is (not) carried. This
 # table is the documented set (docs/handover.md); tests check the plan against it.
@@ -298,8 +258,8 @@ def handover(
     items["marketplace_connectors"] = ["settings"]
     items["trusted_reporters"] = ["computed"]
 
-    old_store = session.get(Storefront, old_ocog.id)
-    new_store = session.get(Storefront, new_ocog.id)
+    old_store = store_handover.store_settings(session, old_ocog.id)
+    new_store = store_handover.store_settings(session, new_ocog.id)
     store_action: Action = "carried"
     store_why = PARTS["storefront_settings"][1]
     if old_store is None:
@@ -313,9 +273,8 @@ def handover(
             f"ships_to={','.join(old_store.ships_to)}",
         ]
 
-    query = select(Case).where(Case.rights_holder_id == old_ocog.id).order_by(Case.id)
-    cases = list(session.scalars(query if dry_run else query.with_for_update()))
-    carried = [c for c in cases if c.status in OPEN_CASES and ioc_marks.intersection(c.marks)]
+    cases = case_handover.cases_held_by(session, old_ocog.id, lock=not dry_run)
+    carried = [c for c in cases if c.open and ioc_marks.intersection(c.marks)]
     items["open_cases"] = [str(c.id) for c in carried]
     items["other_cases"] = [str(c.id) for c in cases if c not in carried]
     items["edition_marks"] = list(
@@ -361,39 +320,20 @@ def _apply(
     now: datetime,
     old: Edition,
     new: Edition,
-    old_store: Storefront | None,
-    carried: list[Case],
+    old_store: store_handover.StoreSettings | None,
+    carried: list[case_handover.HeldCase],
 ) -> None:
     if plan.by_part()["storefront_settings"].action == "carried" and old_store is not None:
-        session.add(
-            Storefront(
-                id=ocog_id(new.id),
-                name=_store_name(old_store.name, old, new),
-                currency=old_store.currency,
-                ships_to=list(old_store.ships_to),
-                open=False,  # the new OCOG opens it when it is ready to sell
-            )
-        )
-    for case in carried:
-        events.record(
-            session,
-            rights_holder_id=ocog_id(old.id),
-            kind="case.handed_over",
-            actor=actor,
-            at=now,
-            case_id=case.id,
-            payload={"to": ocog_id(new.id), "edition": new.id},
-        )
-        case.rights_holder_id = ocog_id(new.id)
-        events.record(
-            session,
-            rights_holder_id=ocog_id(new.id),
-            kind="case.received",
-            actor=actor,
-            at=now,
-            case_id=case.id,
-            payload={"from": ocog_id(old.id), "edition": old.id},
-        )
+        name = _store_name(old_store.name, old, new)
+        store_handover.open_closed_copy(session, ocog_id(new.id), replace(old_store, name=name))
+    case_handover.hand_over_cases(
+        session,
+        (c.id for c in carried),
+        source=(ocog_id(old.id), old.id),
+        target=(ocog_id(new.id), new.id),
+        actor=actor,
+        at=now,
+    )
     summary = {p.part: p.items for p in plan.parts if p.action == "carried"}
     session.add(
         EditionEvent(

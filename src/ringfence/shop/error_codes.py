@@ -24,3 +24,4 @@ class ErrorCode(StrEnum):
     STOREFRONT_NOT_FOUND = "storefront_not_found"
     STORE_CLOSED = "store_closed"
     UNKNOWN_PRODUCT = "unknown_product"
+    UNSETTLED_ORDERS = "unsettled_orders"
