@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ringfence.auth.error_codes import ErrorCode
 from ringfence.auth.models import ApiKey, User, WebSession
 from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
@@ -52,7 +53,7 @@ def create_key(session: Session, *, party_id: str, role: Role, name: str = "") -
     if len(name) > MAX_NAME:
         raise InvalidInput(
             f"the key name is longer than {MAX_NAME} characters",
-            code="name_too_long",
+            code=ErrorCode.NAME_TOO_LONG,
             loc=("name",),
         )
     key_id, key = new_api_key()
@@ -72,7 +73,7 @@ def create_key(session: Session, *, party_id: str, role: Role, name: str = "") -
 def revoke_key(session: Session, *, key_id: str) -> None:
     row = session.get(ApiKey, key_id)
     if row is None:
-        raise NotFound(f"no API key with id {key_id!r}", code="key_not_found")
+        raise NotFound(f"no API key with id {key_id!r}", code=ErrorCode.KEY_NOT_FOUND)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
     session.flush()
@@ -151,7 +152,7 @@ def _scope(session: Session) -> str:
 def authenticate(session: Session, key: str) -> Principal:
     """The principal of a valid, unrevoked key; Unauthenticated otherwise (same error for all).
     A key authenticated less than ``KEY_CACHE_SECONDS`` ago is answered from ``principals``."""
-    refused = Unauthenticated("invalid or revoked API key", code="invalid_api_key")
+    refused = Unauthenticated("invalid or revoked API key", code=ErrorCode.INVALID_API_KEY)
     key_id = split_api_key(key)
     given = hash_api_key(key)
     scope = _scope(session)
@@ -214,16 +215,16 @@ def create_user(
     users share one password, hashed once: each hash costs tens of milliseconds by design)."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 320:
-        raise InvalidInput(f"{email!r} is not an e-mail address", code="invalid_email")
+        raise InvalidInput(f"{email!r} is not an e-mail address", code=ErrorCode.INVALID_EMAIL)
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(
             f"the password must have at least {MIN_PASSWORD} characters",
-            code="password_too_short",
+            code=ErrorCode.PASSWORD_TOO_SHORT,
             loc=("password",),
         )
     _check_role(session, party_id, role, "user")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"a user with e-mail {email} exists", code="user_exists")
+        raise Conflict(f"a user with e-mail {email} exists", code=ErrorCode.USER_EXISTS)
     user = User(
         email=email,
         name=name.strip()[:MAX_NAME] or email,
@@ -239,13 +240,15 @@ def create_user(
 def _check_role(session: Session, party_id: str, role: Role, what: str) -> None:
     party = session.get(Party, party_id)
     if party is None:
-        raise InvalidInput(f"no party with id {party_id!r}", code="unknown_party", loc=("party",))
+        raise InvalidInput(
+            f"no party with id {party_id!r}", code=ErrorCode.UNKNOWN_PARTY, loc=("party",)
+        )
     if party.kind not in ROLE_PARTIES[role]:
         allowed = ", ".join(sorted(k.value for k in ROLE_PARTIES[role]))
         raise InvalidInput(
             f"a {role.value} {what} must belong to a party of kind {allowed}, "
             f"not {party.kind.value}",
-            code="role_not_allowed",
+            code=ErrorCode.ROLE_NOT_ALLOWED,
             loc=("role",),
         )
 
@@ -255,7 +258,7 @@ def sign_in(
 ) -> tuple[str, SignedIn]:
     """Check the password and open a web session: ``(token, who)``. The token goes into the
     (signed) cookie; only its hash is stored. One error for every failure."""
-    refused = Unauthenticated("wrong e-mail or password", code="invalid_credentials")
+    refused = Unauthenticated("wrong e-mail or password", code=ErrorCode.INVALID_CREDENTIALS)
     user = session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)

@@ -25,6 +25,7 @@ from biip.gtin import Gtin
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ringfence.authenticity.error_codes import ErrorCode
 from ringfence.core.errors import InvalidInput
 
 SERIAL_BYTES = 10  # 80 random bits: 16 base32 characters, within AI 21's 20
@@ -40,7 +41,7 @@ def gtin14(value: str) -> str:
     try:
         return Gtin.parse(value.strip()).as_gtin_14()
     except ParseError as exc:
-        raise InvalidInput(str(exc), code="invalid_gtin", loc=("gtin",)) from None
+        raise InvalidInput(str(exc), code=ErrorCode.INVALID_GTIN, loc=("gtin",)) from None
 
 
 def is_gtin14(value: str) -> bool:
@@ -123,19 +124,19 @@ def unit_code(gtin: str, serial: str, lot: str | None, s: str | None) -> UnitCod
     if not is_gtin14(gtin):
         raise InvalidInput(
             "the GTIN must be 14 digits with a valid GS1 check digit",
-            code="invalid_gtin",
+            code=ErrorCode.INVALID_GTIN,
             loc=("gtin",),
         )
     if not is_ai_value(serial):
         raise InvalidInput(
             "the serial (AI 21) must be 1 to 20 characters of the GS1 character set 82",
-            code="invalid_serial",
+            code=ErrorCode.INVALID_SERIAL,
             loc=("serial",),
         )
     if lot is not None and not is_ai_value(lot):
         raise InvalidInput(
             "the batch/lot (AI 10) must be 1 to 20 characters of the GS1 character set 82",
-            code="invalid_lot",
+            code=ErrorCode.INVALID_LOT,
             loc=("lot",),
         )
     parsed = parse_signature(s)
@@ -147,19 +148,25 @@ def parse_uri(uri: str) -> UnitCode:
     """A GS1 Digital Link URI (any resolver host, optional path prefix) as a UnitCode."""
     parts = urlsplit(uri.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidInput("not an http(s) URI", code="invalid_uri", loc=("uri",))
+        raise InvalidInput("not an http(s) URI", code=ErrorCode.INVALID_URI, loc=("uri",))
     segments = [unquote(p) for p in parts.path.split("/")]
     try:
         at = segments.index("01")
     except ValueError:
-        raise InvalidInput("no GTIN (/01/) in the URI", code="invalid_uri", loc=("uri",)) from None
+        raise InvalidInput(
+            "no GTIN (/01/) in the URI", code=ErrorCode.INVALID_URI, loc=("uri",)
+        ) from None
     pairs = segments[at:]
     if len(pairs) % 2:
-        raise InvalidInput("the URI path must be AI/value pairs", code="invalid_uri", loc=("uri",))
+        raise InvalidInput(
+            "the URI path must be AI/value pairs", code=ErrorCode.INVALID_URI, loc=("uri",)
+        )
     ais = dict(zip(pairs[::2], pairs[1::2], strict=True))
     if set(ais) - {"01", "10", "21"} or "21" not in ais:
         raise InvalidInput(
-            "a unit code is /01/<gtin>[/10/<lot>]/21/<serial>", code="invalid_uri", loc=("uri",)
+            "a unit code is /01/<gtin>[/10/<lot>]/21/<serial>",
+            code=ErrorCode.INVALID_URI,
+            loc=("uri",),
         )
     s = parse_qs(parts.query).get("s", [None])[0]
     return unit_code(ais["01"], ais["21"], ais.get("10"), s)
@@ -181,7 +188,7 @@ def parse_printed(text: str) -> UnitCode:
     is wrong, ``invalid_code`` when the text is none of these."""
     given = text.strip()
     if not given:
-        raise InvalidInput("type the code printed on the label", code="invalid_code")
+        raise InvalidInput("type the code printed on the label", code=ErrorCode.INVALID_CODE)
     lowered = given.lower()
     if lowered.startswith(("http://", "https://")):
         return parse_uri(given)
@@ -197,7 +204,8 @@ def parse_printed(text: str) -> UnitCode:
             at = found.end()
         if given[at:].strip() or set(ais) - {"01", "10", "21"} or not {"01", "21"} <= set(ais):
             raise InvalidInput(
-                "a GS1 element string is (01)<gtin>[(10)<lot>](21)<serial>", code="invalid_code"
+                "a GS1 element string is (01)<gtin>[(10)<lot>](21)<serial>",
+                code=ErrorCode.INVALID_CODE,
             )
         return unit_code(_gtin_of(ais["01"]), ais["21"], ais.get("10") or None, None)
     dot = _DOT.search(given)
@@ -205,24 +213,26 @@ def parse_printed(text: str) -> UnitCode:
         left, right = _DOTS.sub("", given[: dot.start()]), _DOTS.sub("", given[dot.end() :])
         if not (8 <= len(left) <= 14 and left.isascii() and left.isdecimal()):
             raise InvalidInput(
-                "the GTIN before the dot must be 8 to 14 digits", code="invalid_gtin"
+                "the GTIN before the dot must be 8 to 14 digits", code=ErrorCode.INVALID_GTIN
             )
         if not right:
-            raise InvalidInput("the serial is missing after the GTIN", code="invalid_serial")
+            raise InvalidInput(
+                "the serial is missing after the GTIN", code=ErrorCode.INVALID_SERIAL
+            )
         return unit_code(_gtin_of(left), right, None, None)
     compact = _DOTS.sub("", given)
     digits = len(compact) - len(compact.lstrip("0123456789"))
     if digits < 8:
         raise InvalidInput(
             "type the GTIN and the serial printed under the QR code, or its link",
-            code="invalid_code",
+            code=ErrorCode.INVALID_CODE,
         )
     size = 14 if digits >= 14 else digits
     serial = compact[size:]
     if serial[:1] in tuple(_SEPARATORS):
         serial = serial[1:]
     if not serial:
-        raise InvalidInput("the serial is missing after the GTIN", code="invalid_serial")
+        raise InvalidInput("the serial is missing after the GTIN", code=ErrorCode.INVALID_SERIAL)
     return unit_code(_gtin_of(compact[:size]), serial, None, None)
 
 

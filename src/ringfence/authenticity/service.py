@@ -28,6 +28,7 @@ from ringfence.authenticity.enums import (
     ScanReason,
     ScanStatus,
 )
+from ringfence.authenticity.error_codes import ErrorCode
 from ringfence.authenticity.models import CodeBatch, CodeUnit, Product, Scan, SigningKey
 from ringfence.authenticity.schemas import BatchOut, JwkOut, KeyOut, ProductIn, ProductOut
 from ringfence.authenticity.signing import b64url, generate, sign_many, signature_digest, unseal
@@ -95,16 +96,16 @@ def _licensor(session: Session, principal: Principal, party_id: str) -> Party:
     ):
         raise Forbidden(
             "signing keys are managed by their own rights holder or the admin",
-            code="not_your_party",
+            code=ErrorCode.NOT_YOUR_PARTY,
             loc=("party",),
         )
     party = session.get(Party, party_id)
     if party is None:
-        raise NotFound(f"no party {party_id!r}", code="party_not_found", loc=("party",))
+        raise NotFound(f"no party {party_id!r}", code=ErrorCode.PARTY_NOT_FOUND, loc=("party",))
     if party.kind not in LICENSORS:
         raise InvalidInput(
             f"{party_id} is a {party.kind.value}: only the IOC, OCOGs and NOCs sign codes",
-            code="not_a_licensor",
+            code=ErrorCode.NOT_A_LICENSOR,
             loc=("party",),
         )
     return party
@@ -150,10 +151,10 @@ def revoke_key(session: Session, *, principal: Principal, key_id: str, reason: s
     if key is None or not (
         principal.is_admin or principal.acts_as(Role.rights_holder, key.party_id)
     ):
-        raise NotFound(f"no signing key {key_id!r}", code="key_not_found", loc=("key_id",))
+        raise NotFound(f"no signing key {key_id!r}", code=ErrorCode.KEY_NOT_FOUND, loc=("key_id",))
     _licensor(session, principal, key.party_id)
     if key.status is KeyStatus.revoked:
-        raise Conflict(f"key {key_id} is already revoked", code="key_revoked")
+        raise Conflict(f"key {key_id} is already revoked", code=ErrorCode.KEY_REVOKED)
     move(key, KEY, KeyStatus.revoked)
     key.revoked_at = utcnow()
     key.revoked_reason = reason
@@ -191,23 +192,29 @@ def register_product(session: Session, *, principal: Principal, data: ProductIn)
     ):
         raise Forbidden(
             "products are registered by their licensee, its managing party or the admin",
-            code="not_your_party",
+            code=ErrorCode.NOT_YOUR_PARTY,
             loc=("licensee",),
         )
     licensee = session.get(Party, data.licensee)
     if licensee is None or licensee.kind is not PartyKind.licensee:
         raise InvalidInput(
-            f"{data.licensee!r} is not a licensee", code="unknown_licensee", loc=("licensee",)
+            f"{data.licensee!r} is not a licensee",
+            code=ErrorCode.UNKNOWN_LICENSEE,
+            loc=("licensee",),
         )
     if session.get(Category, data.category) is None:
         raise InvalidInput(
-            f"unknown category {data.category!r}", code="unknown_category", loc=("category",)
+            f"unknown category {data.category!r}",
+            code=ErrorCode.UNKNOWN_CATEGORY,
+            loc=("category",),
         )
     for i, mark in enumerate(data.marks):
         if session.get(Mark, mark) is None:
-            raise InvalidInput(f"unknown mark {mark!r}", code="unknown_mark", loc=("marks", i))
+            raise InvalidInput(
+                f"unknown mark {mark!r}", code=ErrorCode.UNKNOWN_MARK, loc=("marks", i)
+            )
     if session.get(Product, data.gtin) is not None:
-        raise Conflict(f"GTIN {data.gtin} is already registered", code="product_exists")
+        raise Conflict(f"GTIN {data.gtin} is already registered", code=ErrorCode.PRODUCT_EXISTS)
     product = Product(
         gtin=data.gtin,
         name=data.name,
@@ -223,7 +230,9 @@ def register_product(session: Session, *, principal: Principal, data: ProductIn)
 def _get_product(session: Session, principal: Principal, gtin: str) -> Product:
     product = session.get(Product, gtin)
     if product is None or not _may_see_licensee(session, principal, product.licensee_id):
-        raise NotFound(f"no product with GTIN {gtin}", code="product_not_found", loc=("gtin",))
+        raise NotFound(
+            f"no product with GTIN {gtin}", code=ErrorCode.PRODUCT_NOT_FOUND, loc=("gtin",)
+        )
     return product
 
 
@@ -276,13 +285,13 @@ def issue_batch(
     product = _get_product(session, principal, gtin)
     if not (principal.is_admin or principal.acts_as(Role.licensee, product.licensee_id)):
         raise Forbidden(
-            "codes are issued by the product's licensee or the admin", code="not_your_party"
+            "codes are issued by the product's licensee or the admin", code=ErrorCode.NOT_YOUR_PARTY
         )
     if lot is not None and not is_ai_value(lot):  # every caller: API, pages, CLI
         raise InvalidInput(
             f"lot {lot!r}: a batch/lot (GS1 AI 10) is 1 to 20 characters of GS1 set 82 "
             "(letters, digits and !\"%&'()*+,-./:;<=>?_; no spaces)",
-            code="invalid_lot",
+            code=ErrorCode.INVALID_LOT,
             loc=("lot",),
         )
     on = on or utcnow().date()
@@ -291,7 +300,7 @@ def issue_batch(
         raise Forbidden(
             f"no licence of {product.licensee_id} in force on {on} covers "
             f"{', '.join(product.marks)} in {product.category_id}",
-            code="licence_does_not_cover",
+            code=ErrorCode.LICENCE_DOES_NOT_COVER,
             loc=("gtin",),
         )
     licence_id, licensor_id = covering
@@ -349,7 +358,7 @@ def _get_batch(session: Session, principal: Principal, batch_id: str) -> CodeBat
         or principal.acts_as(Role.licensee, batch.licensee_id)
         or principal.acts_as(Role.rights_holder, batch.licensor_id)
     ):
-        raise NotFound(f"no batch {batch_id!r}", code="batch_not_found", loc=("batch_id",))
+        raise NotFound(f"no batch {batch_id!r}", code=ErrorCode.BATCH_NOT_FOUND, loc=("batch_id",))
     return batch
 
 
@@ -426,7 +435,7 @@ def batch_code(
         )
         is None
     ):
-        raise NotFound(f"no unit {serial!r} in batch {batch_id}", code="unit_not_found")
+        raise NotFound(f"no unit {serial!r} in batch {batch_id}", code=ErrorCode.UNIT_NOT_FOUND)
     key = session.get_one(SigningKey, batch.key_id)
     signature = unseal(secret, key.id, key.sealed_private_key).sign(
         message(batch.gtin, serial, batch.lot)
@@ -438,7 +447,7 @@ def recall_batch(session: Session, *, principal: Principal, batch_id: str, reaso
     """Revoke every code of a batch: they answer revoked from now on."""
     batch = _get_batch(session, principal, batch_id)
     if batch.status is BatchStatus.recalled:
-        raise Conflict(f"batch {batch_id} is already recalled", code="batch_recalled")
+        raise Conflict(f"batch {batch_id} is already recalled", code=ErrorCode.BATCH_RECALLED)
     move(batch, BATCH, BatchStatus.recalled)
     batch.recalled_at = utcnow()
     batch.recall_reason = reason
@@ -453,7 +462,7 @@ def _get_unit(session: Session, principal: Principal, gtin: str, serial: str) ->
         except NotFound:
             unit = None
     if unit is None:
-        raise NotFound(f"no unit {gtin}/{serial}", code="unit_not_found", loc=("serial",))
+        raise NotFound(f"no unit {gtin}/{serial}", code=ErrorCode.UNIT_NOT_FOUND, loc=("serial",))
     return unit
 
 
@@ -470,7 +479,7 @@ def mark_sold(
     afterwards count towards ``scanned_away_from_sale``."""
     unit = _get_unit(session, principal, gtin, serial)
     if unit.sold_at is not None:
-        raise Conflict(f"unit {gtin}/{serial} is already sold", code="unit_sold")
+        raise Conflict(f"unit {gtin}/{serial} is already sold", code=ErrorCode.UNIT_SOLD)
     unit.sold_at = at or utcnow()
     unit.sold_country = country
 

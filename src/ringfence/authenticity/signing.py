@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from ringfence.authenticity.error_codes import ErrorCode
 from ringfence.core.errors import ConfigurationError, InvalidInput
 
 _NONCE = 12
@@ -65,7 +66,7 @@ def unseal(secret: str, key_id: str, sealed: bytes) -> Ed25519PrivateKey:
         raise ConfigurationError(
             f"signing key {key_id} cannot be unsealed: RINGFENCE_SECRET_KEY differs from the "
             "one it was sealed with",
-            code="signing_key_sealed",
+            code=ErrorCode.SIGNING_KEY_SEALED,
         ) from None
     return Ed25519PrivateKey.from_private_bytes(raw)
 
@@ -109,7 +110,9 @@ def public_keys_from_jwks(
     """The usable public keys of a published key set by id, and the ids of revoked keys."""
     keys = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(keys, list):
-        raise InvalidInput("a key set is a JSON object with a 'keys' list", code="invalid_keys")
+        raise InvalidInput(
+            "a key set is a JSON object with a 'keys' list", code=ErrorCode.INVALID_KEYS
+        )
     usable: dict[str, Ed25519PublicKey] = {}
     revoked: set[str] = set()
     for i, jwk in enumerate(keys):
@@ -120,7 +123,9 @@ def public_keys_from_jwks(
                 raise ValueError("not an Ed25519 key")
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise InvalidInput(
-                f"key {i} is not an Ed25519 JWK: {exc}", code="invalid_keys", loc=("keys", i)
+                f"key {i} is not an Ed25519 JWK: {exc}",
+                code=ErrorCode.INVALID_KEYS,
+                loc=("keys", i),
             ) from None
         if status == "revoked":
             revoked.add(kid)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ringfence.cli.common import DatabaseOpt, echo, session_factory
+from ringfence.cli.error_codes import ErrorCode
 from ringfence.core.errors import InvalidInput
 
 app = typer.Typer(help="The official image bank.", no_args_is_help=True)
@@ -34,7 +35,7 @@ def bank_add(
     with session_factory(database_url)() as session:
         lic = session.get(Licence, licence)
         if lic is None:
-            raise InvalidInput(f"no licence with id {licence!r}", code="unknown_licence")
+            raise InvalidInput(f"no licence with id {licence!r}", code=ErrorCode.UNKNOWN_LICENCE)
         images = []
         for path in photos:
             try:
@@ -86,7 +87,7 @@ def bank_emblem(
     if describe("-", mark, decoded.rgb) is None:
         raise InvalidInput(
             f"{image}: too few distinct keypoints to find this emblem again",
-            code="image_low_quality",
+            code=ErrorCode.IMAGE_LOW_QUALITY,
         )
     entry = MarkImageIn(
         id=image_id or f"{mark}:{image.stem}",

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 import typer
 
 from ringfence.cli.common import DatabaseOpt, echo, existing_database, session_factory
+from ringfence.cli.error_codes import ErrorCode
 from ringfence.core.errors import InvalidInput
 from ringfence.core.files import atomic_write
 
@@ -43,7 +44,7 @@ def product_add(
         first = exc.errors()[0]
         raise InvalidInput(
             str(first["msg"]).removeprefix("Value error, "),
-            code="invalid_product",
+            code=ErrorCode.INVALID_PRODUCT,
             loc=tuple(first["loc"]),
         ) from None
     with unit_of_work(session_factory(database_url)) as session:
@@ -76,17 +77,17 @@ def issue(
     from ringfence.registry.service import compile_index
 
     if qr_format not in ("svg", "png"):
-        raise InvalidInput("--qr-format must be svg or png", code="invalid_option")
+        raise InvalidInput("--qr-format must be svg or png", code=ErrorCode.INVALID_OPTION)
     if lot is not None and not is_ai_value(lot):
         raise InvalidInput(
             f"--lot {lot!r}: a batch/lot (GS1 AI 10) is 1 to 20 characters of GS1 set 82 "
             "(letters, digits and !\"%&'()*+,-./:;<=>?_; no spaces)",
-            code="invalid_lot",
+            code=ErrorCode.INVALID_LOT,
         )
     if qr_dir is not None and not qr_dir.is_dir():
-        raise InvalidInput(f"no directory {qr_dir}", code="no_directory", loc=("qr_dir",))
+        raise InvalidInput(f"no directory {qr_dir}", code=ErrorCode.NO_DIRECTORY, loc=("qr_dir",))
     if not out.parent.is_dir():
-        raise InvalidInput(f"no directory {out.parent}", code="no_directory", loc=("out",))
+        raise InvalidInput(f"no directory {out.parent}", code=ErrorCode.NO_DIRECTORY, loc=("out",))
     settings = existing_database(database_url)
     with unit_of_work(session_factory(database_url)) as session:
         issued = issue_batch(
@@ -148,7 +149,7 @@ def verify(
         try:
             document = json.loads(keys.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidInput(f"cannot read {keys}: {exc}", code="invalid_keys") from None
+            raise InvalidInput(f"cannot read {keys}: {exc}", code=ErrorCode.INVALID_KEYS) from None
     else:
         from ringfence.authenticity.service import published_keys
 

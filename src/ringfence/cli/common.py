@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ringfence.cli.error_codes import ErrorCode
 from ringfence.core.errors import DatabaseMissing, InvalidInput
 from ringfence.core.security import Role
 
@@ -37,7 +38,7 @@ def existing_database(database_url: str | None = None) -> Settings:
     path = settings.sqlite_path()
     if path is not None and not path.is_file():
         raise DatabaseMissing(
-            f"no database at {path}: run `ringfence db upgrade` first", code="no_database"
+            f"no database at {path}: run `ringfence db upgrade` first", code=ErrorCode.NO_DATABASE
         )
     return settings
 
@@ -59,5 +60,5 @@ def role_option(role: str) -> Role:
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
         raise InvalidInput(
-            f"--role: {role!r} is not one of {allowed}", code="invalid_role"
+            f"--role: {role!r} is not one of {allowed}", code=ErrorCode.INVALID_ROLE
         ) from None

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from ringfence.cli.common import DatabaseOpt, echo, session_factory, settings_for
+from ringfence.cli.error_codes import ErrorCode
 from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Principal, Role
 
@@ -57,7 +58,7 @@ def advance(
         except ValueError:
             raise InvalidInput(
                 f"--to must be one of {', '.join(s.value for s in EditionStatus)}",
-                code="invalid_option",
+                code=ErrorCode.INVALID_OPTION,
             ) from None
     with unit_of_work(session_factory(database_url)) as session:
         before = service.get_edition(session, edition).status
@@ -118,7 +119,7 @@ def export(
     from ringfence.editions import bundle
 
     if not out.parent.is_dir():
-        raise InvalidInput(f"no directory {out.parent}", code="no_directory", loc=("out",))
+        raise InvalidInput(f"no directory {out.parent}", code=ErrorCode.NO_DIRECTORY, loc=("out",))
     secret = settings_for(database_url).secret_key.get_secret_value()
     with session_factory(database_url)() as session:
         exported = bundle.export_bundle(session, edition_id=edition, secret=secret)
@@ -141,7 +142,7 @@ def import_(
     from ringfence.editions import bundle
 
     if not path.is_file():
-        raise InvalidInput(f"no file {path}", code="no_file")
+        raise InvalidInput(f"no file {path}", code=ErrorCode.NO_FILE)
     secret = settings_for(database_url).secret_key.get_secret_value()
     with unit_of_work(session_factory(database_url)) as session:
         result = bundle.import_bundle(

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from ringfence.cli.common import DatabaseOpt, echo, session_factory, settings_for
+from ringfence.cli.error_codes import ErrorCode
 from ringfence.core import jsontext
 from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Principal, Role
@@ -43,7 +44,9 @@ def _when(now: str | None) -> datetime | None:
     try:
         value = datetime.fromisoformat(now)
     except ValueError:
-        raise InvalidInput(f"--now: {now!r} is not an ISO 8601 time", code="invalid_time") from None
+        raise InvalidInput(
+            f"--now: {now!r} is not an ISO 8601 time", code=ErrorCode.INVALID_TIME
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -83,7 +86,7 @@ def cases_open(
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise InvalidInput(
-                f"{file}:{n}: {where}: {first['msg']}", code="invalid_case"
+                f"{file}:{n}: {where}: {first['msg']}", code=ErrorCode.INVALID_CASE
             ) from None
     created = existing = 0
     with unit_of_work(session_factory(database_url)) as session:
@@ -116,9 +119,9 @@ def cases_screen(
         try:
             row = jsontext.loads(line)
         except ValueError:
-            raise InvalidInput(f"{file}:{n}: not JSON", code="invalid_json") from None
+            raise InvalidInput(f"{file}:{n}: not JSON", code=ErrorCode.INVALID_JSON) from None
         if not isinstance(row, dict):
-            raise InvalidInput(f"{file}:{n}: not a JSON object", code="invalid_json")
+            raise InvalidInput(f"{file}:{n}: not a JSON object", code=ErrorCode.INVALID_JSON)
         rows.append(row)
     engine = Engine(_screening_data(database_url, False))
     with unit_of_work(session_factory(database_url)) as session:
@@ -153,7 +156,7 @@ def cases_list(
     try:
         statuses = [CaseStatus(s) for s in status or []]
     except ValueError as exc:
-        raise InvalidInput(f"--status: {exc}", code="invalid_status") from None
+        raise InvalidInput(f"--status: {exc}", code=ErrorCode.INVALID_STATUS) from None
     with session_factory(database_url)() as session:
         out = list_cases(
             session,
@@ -213,10 +216,12 @@ def cases_decide(
     from ringfence.flows.exceptions import preview_exception
 
     if (except_mark is None) != (except_text is None):
-        raise InvalidInput("--except-mark and --except-text go together", code="invalid_decision")
+        raise InvalidInput(
+            "--except-mark and --except-text go together", code=ErrorCode.INVALID_DECISION
+        )
     if preview and except_mark is None:
         raise InvalidInput(
-            "--preview needs --except-mark and --except-text", code="invalid_decision"
+            "--preview needs --except-mark and --except-text", code=ErrorCode.INVALID_DECISION
         )
     add = (
         {"mark": except_mark, "text": except_text, "reason": except_reason}
@@ -237,7 +242,7 @@ def cases_decide(
             ("add_exception.mark", "except-mark"),
         ):
             where = where.replace(field, option)
-        raise InvalidInput(f"--{where}: {first['msg']}", code="invalid_decision") from None
+        raise InvalidInput(f"--{where}: {first['msg']}", code=ErrorCode.INVALID_DECISION) from None
     settings = settings_for(database_url)
     if preview:
         assert data.add_exception is not None
@@ -371,7 +376,7 @@ def appeals_decide(
     try:
         outcome_value, reason_value = AppealStatus(outcome), ReasonCode(reason)
     except ValueError as exc:
-        raise InvalidInput(str(exc), code="invalid_appeal_decision") from None
+        raise InvalidInput(str(exc), code=ErrorCode.INVALID_APPEAL_DECISION) from None
     settings = settings_for(database_url)
     with unit_of_work(session_factory(database_url)) as session:
         out = decide_appeal(

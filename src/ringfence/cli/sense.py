@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ringfence.cli.common import DatabaseOpt, echo, session_factory
+from ringfence.cli.error_codes import ErrorCode
 from ringfence.core.errors import InvalidInput
 
 app = typer.Typer(help="The sense model of text mentions.", no_args_is_help=True)
@@ -36,9 +37,9 @@ def train(
     from ringfence.screening.sense_train import Example, train
 
     if not data.is_dir():
-        raise InvalidInput(f"--data: {data} is not a folder", code="no_training_data")
+        raise InvalidInput(f"--data: {data} is not a folder", code=ErrorCode.NO_TRAINING_DATA)
     if not out.parent.is_dir():
-        raise InvalidInput(f"--out: no folder {out.parent}", code="no_directory")
+        raise InvalidInput(f"--out: no folder {out.parent}", code=ErrorCode.NO_DIRECTORY)
     extra: list[Example] = []
     if with_decisions:
         from ringfence.enforcement.service import decision_examples
@@ -53,7 +54,9 @@ def train(
     try:
         atomic_write(out, [model.dumps()])
     except OSError as exc:
-        raise InvalidInput(f"--out: {out}: {exc.strerror}", code="unwritable_output") from None
+        raise InvalidInput(
+            f"--out: {out}: {exc.strerror}", code=ErrorCode.UNWRITABLE_OUTPUT
+        ) from None
     echo(
         f"{out}: {result.used} examples ({len(extra)} from decisions; {result.skipped} without "
         f"a candidate left out), {len(model.weights)} weights, thresholds review "

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ringfence.cli.common import DatabaseOpt, echo, existing_database, session_factory
+from ringfence.cli.error_codes import ErrorCode
 from ringfence.core import spreadsheet
 from ringfence.core.errors import InvalidInput
 from ringfence.core.files import atomic_write
@@ -58,9 +59,9 @@ def statement(
     from ringfence.shop.service import royalty_statement
 
     if fmt not in ("csv", "json"):
-        raise InvalidInput("--format must be csv or json", code="invalid_option")
+        raise InvalidInput("--format must be csv or json", code=ErrorCode.INVALID_OPTION)
     if out is not None and not out.parent.is_dir():
-        raise InvalidInput(f"no directory {out.parent}", code="no_directory", loc=("out",))
+        raise InvalidInput(f"no directory {out.parent}", code=ErrorCode.NO_DIRECTORY, loc=("out",))
     with session_factory(database_url)() as session:
         result = royalty_statement(session, principal=SYSTEM, licensor=licensor, period=period)
     if fmt == "json":

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ringfence.cli.common import echo
+from ringfence.cli.error_codes import ErrorCode
 from ringfence.core.errors import InvalidInput
 
 app = typer.Typer(help="The image models.", no_args_is_help=True)
@@ -30,18 +31,20 @@ def train(
     except ImportError:
         raise InvalidInput(
             "training needs the vision-train extra: pip install 'ringfence[vision-train]'",
-            code="vision_train_extra_missing",
+            code=ErrorCode.VISION_TRAIN_EXTRA_MISSING,
         ) from None
     from ringfence.core.files import atomic_write
     from ringfence.screening.ringnet_train import train as run
 
     if not out.parent.is_dir():
-        raise InvalidInput(f"--out: no folder {out.parent}", code="no_directory")
+        raise InvalidInput(f"--out: no folder {out.parent}", code=ErrorCode.NO_DIRECTORY)
     result = run(samples=samples, steps=steps, dev=dev, seed=seed, progress=echo)
     try:
         atomic_write(out, [result.data])
     except OSError as exc:
-        raise InvalidInput(f"--out: {out}: {exc.strerror}", code="unwritable_output") from None
+        raise InvalidInput(
+            f"--out: {out}: {exc.strerror}", code=ErrorCode.UNWRITABLE_OUTPUT
+        ) from None
     d = result.dev
     echo(
         f"{out}: {len(result.data):,} bytes, SHA-256 {result.sha256}; development set "

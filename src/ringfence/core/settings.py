@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from ringfence.core.error_codes import ErrorCode
 from ringfence.core.errors import ConfigurationError
 
 DEFAULT_SECRET = "ringfence-development-secret-change-me"  # noqa: S105 - refused in production
@@ -196,7 +197,7 @@ def load_settings(**overrides: object) -> Settings:
         msg = str(first["msg"]).removeprefix("Value error, ")
         field = ".".join(str(p) for p in first["loc"])
         where = f"invalid setting RINGFENCE_{field.upper()}" if field else "invalid settings"
-        raise ConfigurationError(f"{where}: {msg}", code="invalid_settings") from None
+        raise ConfigurationError(f"{where}: {msg}", code=ErrorCode.INVALID_SETTINGS) from None
 
 
 @lru_cache(maxsize=1)

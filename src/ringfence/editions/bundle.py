@@ -59,6 +59,7 @@ from ringfence.core import jsontext
 from ringfence.core.db import Base, UTCDateTime, utcnow
 from ringfence.core.errors import Conflict, InvalidInput
 from ringfence.editions import merge
+from ringfence.editions.error_codes import ErrorCode
 from ringfence.editions.service import get_edition, ocog_id
 from ringfence.registry.service import _bump_revision  # the index must see the imported rows
 
@@ -772,7 +773,7 @@ def _check_merged(session: Session, plan: merge.Plan) -> None:
             merge.content(table, r) for r in sorted(wanted, key=lambda r: _sort_key(_key(table, r)))
         ]
         if digest(order) != digest(expected):  # pragma: no cover - a backend losing data
-            raise Conflict(f"{name} did not restore exactly", code="restore_mismatch")
+            raise Conflict(f"{name} did not restore exactly", code=ErrorCode.RESTORE_MISMATCH)
 
 
 def _reset_sequences(session: Session, tables: list[str]) -> None:

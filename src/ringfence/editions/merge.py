@@ -33,6 +33,7 @@ from sqlalchemy import JSON, Integer, Table, and_, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ringfence.core.errors import Conflict, ErrorDetail
+from ringfence.editions.error_codes import ErrorCode
 from ringfence.registry.enums import EditionStatus
 
 Row = dict[str, Any]
@@ -62,7 +63,7 @@ class Plan:
         if self.conflicts:
             raise Conflict(
                 f"bundle refused: {len(self.conflicts)} rows conflict with this deployment's",
-                code="bundle_conflicts",
+                code=ErrorCode.BUNDLE_CONFLICTS,
                 details=self.conflicts,
             )
 
@@ -196,7 +197,7 @@ def _conflict(table: Table, key: tuple[Any, ...], there: Row, row: Row) -> Error
     columns = sorted(k for k in b if a.get(k) != b[k])
     shown = ", ".join(f"{c} {_show(a.get(c))} here, {_show(b[c])} in the bundle" for c in columns)
     name = "/".join(str(k) for k in key)
-    return ErrorDetail("row_conflict", f"{table.name} {name}: {shown}", (table.name, *key))
+    return ErrorDetail(ErrorCode.ROW_CONFLICT, f"{table.name} {name}: {shown}", (table.name, *key))
 
 
 def _show(value: Any) -> str:

@@ -4,7 +4,7 @@ the hand-over of an organising committee's reusable parts to the next one."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -16,14 +16,12 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.core.states import move
+from ringfence.editions.error_codes import ErrorCode
 from ringfence.editions.models import EditionEvent
-from ringfence.enforcement import events
-from ringfence.enforcement.enums import CaseStatus
-from ringfence.enforcement.models import Case
+from ringfence.enforcement import handover as case_handover
 from ringfence.registry.enums import EDITION, EditionStatus, PartyKind
 from ringfence.registry.models import Edition, Licence, Mark, MarkException, Party
-from ringfence.shop.enums import OrderStatus
-from ringfence.shop.models import Order, Storefront
+from ringfence.shop import handover as store_handover
 
 # --------------------------------------------------------------------------- lifecycle
 
@@ -33,14 +31,6 @@ TRANSITIONS: Mapping[EditionStatus, frozenset[EditionStatus]] = EDITION.table
 
 # An OCOG moves its own edition along; only the IOC archives (it cannot be undone).
 OCOG_MAY_ENTER = frozenset({EditionStatus.preparing, EditionStatus.live, EditionStatus.closing})
-
-# Orders that still need work (payment, fulfilment, shipping): the store must settle them first.
-UNSETTLED_ORDERS = (
-    OrderStatus.placed,
-    OrderStatus.paid,
-    OrderStatus.fulfilled,
-    OrderStatus.shipped,
-)
 
 
 def ocog_id(edition_id: str) -> str:
@@ -56,7 +46,7 @@ def get_edition(session: Session, edition_id: str, *, lock: bool = False) -> Edi
     query = select(Edition).where(Edition.id == edition_id)
     edition = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if edition is None:
-        raise NotFound(f"no edition {edition_id!r}", code="edition_not_found")
+        raise NotFound(f"no edition {edition_id!r}", code=ErrorCode.EDITION_NOT_FOUND)
     return edition
 
 
@@ -68,7 +58,9 @@ def transition(edition: Edition, to: EditionStatus) -> None:
 def next_status(status: EditionStatus) -> EditionStatus:
     following = sorted(TRANSITIONS[status], key=list(EditionStatus).index)
     if not following:
-        raise Conflict(f"an {status.value} edition has no next state", code="illegal_transition")
+        raise Conflict(
+            f"an {status.value} edition has no next state", code=ErrorCode.ILLEGAL_TRANSITION
+        )
     return following[0]
 
 
@@ -87,15 +79,17 @@ def advance(
     # Who may comes first: a stranger gets the same 403 whatever state the edition is in.
     if not (principal.is_admin or principal.acts_as(Role.rights_holder, ocog_id(edition_id))):
         raise Forbidden(
-            "an edition is moved along by its OCOG or the admin", code="not_your_edition"
+            "an edition is moved along by its OCOG or the admin", code=ErrorCode.NOT_YOUR_EDITION
         )
     target = to if to is not None else next_status(edition.status)
     if not principal.is_admin and target not in OCOG_MAY_ENTER:
-        raise Forbidden(f"only the IOC (admin) may make an edition {target.value}", code="ioc_only")
+        raise Forbidden(
+            f"only the IOC (admin) may make an edition {target.value}", code=ErrorCode.IOC_ONLY
+        )
     before = edition.status
     transition(edition, target)
     if target is EditionStatus.archived:
-        _close_tenant(session, ocog_id(edition_id))
+        store_handover.close_for_archive(session, ocog_id(edition_id))
     session.add(
         EditionEvent(
             edition_id=edition_id,
@@ -107,24 +101,6 @@ def advance(
     )
     session.flush()
     return edition
-
-
-def _close_tenant(session: Session, party_id: str) -> None:
-    store = session.get(Storefront, party_id)
-    if store is None:
-        return
-    unsettled = session.scalar(
-        select(Order.id)
-        .where(Order.storefront_id == party_id, Order.status.in_(UNSETTLED_ORDERS))
-        .limit(1)
-    )
-    if unsettled is not None:
-        raise Conflict(
-            f"the store of {party_id} has unsettled orders (such as {unsettled}): "
-            "settle them before archiving",
-            code="unsettled_orders",
-        )
-    store.open = False
 
 
 def history(session: Session, edition_id: str) -> list[EditionEvent]:
@@ -141,17 +117,6 @@ def history(session: Session, edition_id: str) -> list[EditionEvent]:
 # --------------------------------------------------------------------------- hand-over
 
 Action = Literal["carried", "shared", "not_carried"]
-
-# Cases that still need a decision or a follow-up; the others are final and stay where they are.
-FINAL_CASES = frozenset(
-    {
-        CaseStatus.closed_taken_down,
-        CaseStatus.reinstated,
-        CaseStatus.dismissed,
-        CaseStatus.licensed,
-    }
-)
-OPEN_CASES = tuple(s for s in CaseStatus if s not in FINAL_CASES)
 
 # The hand-over's parts, in the order they are reported, and why each is (not) carried. This
 # table is the documented set (docs/handover.md); tests check the plan against it.
@@ -242,7 +207,7 @@ def _ioc_marks(session: Session) -> set[str]:
 def _ocog(session: Session, edition_id: str) -> Party:
     party = session.get(Party, ocog_id(edition_id))
     if party is None or party.kind is not PartyKind.ocog:
-        raise NotFound(f"the edition {edition_id} has no OCOG", code="ocog_not_found")
+        raise NotFound(f"the edition {edition_id} has no OCOG", code=ErrorCode.OCOG_NOT_FOUND)
     return party
 
 
@@ -259,20 +224,22 @@ def handover(
     source must be closing or archived, the target not yet closing. A dry run only reports.
     Running it again carries nothing new."""
     if not principal.is_admin:
-        raise Forbidden("the IOC (admin) hands editions over", code="ioc_only")
+        raise Forbidden("the IOC (admin) hands editions over", code=ErrorCode.IOC_ONLY)
     if source == target:
-        raise Conflict("an edition cannot be handed over to itself", code="handover_not_allowed")
+        raise Conflict(
+            "an edition cannot be handed over to itself", code=ErrorCode.HANDOVER_NOT_ALLOWED
+        )
     old = get_edition(session, source, lock=not dry_run)
     new = get_edition(session, target, lock=not dry_run)
     if old.status not in HANDOVER_FROM:
         raise Conflict(
             f"{source} is {old.status.value}: hand over once it is closing or archived",
-            code="handover_not_allowed",
+            code=ErrorCode.HANDOVER_NOT_ALLOWED,
         )
     if new.status not in HANDOVER_TO:
         raise Conflict(
             f"{target} is {new.status.value}: it can no longer take a hand-over",
-            code="handover_not_allowed",
+            code=ErrorCode.HANDOVER_NOT_ALLOWED,
         )
     old_ocog, new_ocog = _ocog(session, source), _ocog(session, target)
     now = now or utcnow()
@@ -291,8 +258,8 @@ def handover(
     items["marketplace_connectors"] = ["settings"]
     items["trusted_reporters"] = ["computed"]
 
-    old_store = session.get(Storefront, old_ocog.id)
-    new_store = session.get(Storefront, new_ocog.id)
+    old_store = store_handover.store_settings(session, old_ocog.id)
+    new_store = store_handover.store_settings(session, new_ocog.id)
     store_action: Action = "carried"
     store_why = PARTS["storefront_settings"][1]
     if old_store is None:
@@ -306,9 +273,8 @@ def handover(
             f"ships_to={','.join(old_store.ships_to)}",
         ]
 
-    query = select(Case).where(Case.rights_holder_id == old_ocog.id).order_by(Case.id)
-    cases = list(session.scalars(query if dry_run else query.with_for_update()))
-    carried = [c for c in cases if c.status in OPEN_CASES and ioc_marks.intersection(c.marks)]
+    cases = case_handover.cases_held_by(session, old_ocog.id, lock=not dry_run)
+    carried = [c for c in cases if c.open and ioc_marks.intersection(c.marks)]
     items["open_cases"] = [str(c.id) for c in carried]
     items["other_cases"] = [str(c.id) for c in cases if c not in carried]
     items["edition_marks"] = list(
@@ -354,39 +320,20 @@ def _apply(
     now: datetime,
     old: Edition,
     new: Edition,
-    old_store: Storefront | None,
-    carried: list[Case],
+    old_store: store_handover.StoreSettings | None,
+    carried: list[case_handover.HeldCase],
 ) -> None:
     if plan.by_part()["storefront_settings"].action == "carried" and old_store is not None:
-        session.add(
-            Storefront(
-                id=ocog_id(new.id),
-                name=_store_name(old_store.name, old, new),
-                currency=old_store.currency,
-                ships_to=list(old_store.ships_to),
-                open=False,  # the new OCOG opens it when it is ready to sell
-            )
-        )
-    for case in carried:
-        events.record(
-            session,
-            rights_holder_id=ocog_id(old.id),
-            kind="case.handed_over",
-            actor=actor,
-            at=now,
-            case_id=case.id,
-            payload={"to": ocog_id(new.id), "edition": new.id},
-        )
-        case.rights_holder_id = ocog_id(new.id)
-        events.record(
-            session,
-            rights_holder_id=ocog_id(new.id),
-            kind="case.received",
-            actor=actor,
-            at=now,
-            case_id=case.id,
-            payload={"from": ocog_id(old.id), "edition": old.id},
-        )
+        name = _store_name(old_store.name, old, new)
+        store_handover.open_closed_copy(session, ocog_id(new.id), replace(old_store, name=name))
+    case_handover.hand_over_cases(
+        session,
+        (c.id for c in carried),
+        source=(ocog_id(old.id), old.id),
+        target=(ocog_id(new.id), new.id),
+        actor=actor,
+        at=now,
+    )
     summary = {p.part: p.items for p in plan.parts if p.action == "carried"}
     session.add(
         EditionEvent(

@@ -22,6 +22,7 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
+from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.models import Case, Evidence
 from ringfence.enforcement.service import _get_case
 from ringfence.registry.enums import WORLDWIDE, Channel, LicenceStatus
@@ -194,9 +195,9 @@ def evidence_file(
     row = session.get(Evidence, evidence_id)
     if row is None or row.case_id != case.id or row.kind != "file" or row.sha256 is None:
         raise NotFound(
-            f"no evidence file {evidence_id} on case {case_id}", code="evidence_not_found"
+            f"no evidence file {evidence_id} on case {case_id}", code=ErrorCode.EVIDENCE_NOT_FOUND
         )
     path = Path(settings.evidence_dir) / row.sha256
     if not path.is_file():
-        raise NotFound("the evidence file is not in the store", code="evidence_not_found")
+        raise NotFound("the evidence file is not in the store", code=ErrorCode.EVIDENCE_NOT_FOUND)
     return row, path

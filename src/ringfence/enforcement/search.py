@@ -24,6 +24,7 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput, NotFound
 from ringfence.core.security import Principal
 from ringfence.enforcement.enums import AppealStatus, CaseSource, CaseStatus, Decision
+from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.models import Appeal, Case, SavedView
 from ringfence.enforcement.schemas import CaseOut
 from ringfence.enforcement.service import ANALYSTS, CSV_COLUMNS, OPENERS, _require, _visible
@@ -53,7 +54,7 @@ E = TypeVar("E")
 
 
 def _bad(name: str, msg: str) -> InvalidInput:
-    return InvalidInput(f"{name}: {msg}", code="invalid_filter", loc=("query", name))
+    return InvalidInput(f"{name}: {msg}", code=ErrorCode.INVALID_FILTER, loc=("query", name))
 
 
 @dataclass(frozen=True)
@@ -470,25 +471,29 @@ def save_view(
     party = _owner(principal)
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput("name the view", code="invalid_view_name", loc=("name",))
+        raise InvalidInput("name the view", code=ErrorCode.INVALID_VIEW_NAME, loc=("name",))
     if len(name) > MAX_VIEW_NAME:
         raise InvalidInput(
             f"a view's name has at most {MAX_VIEW_NAME} characters",
-            code="invalid_view_name",
+            code=ErrorCode.INVALID_VIEW_NAME,
             loc=("name",),
         )
     text = query.query_string()
     if not text:
-        raise InvalidInput("choose at least one filter to save", code="empty_view", loc=("query",))
+        raise InvalidInput(
+            "choose at least one filter to save", code=ErrorCode.EMPTY_VIEW, loc=("query",)
+        )
     if len(text) > MAX_QUERY:
-        raise InvalidInput("the search is too long to save", code="invalid_filter", loc=("query",))
+        raise InvalidInput(
+            "the search is too long to save", code=ErrorCode.INVALID_FILTER, loc=("query",)
+        )
     mine = (SavedView.user_id == user_id, SavedView.party_id == party)
     view = session.scalars(select(SavedView).where(*mine, SavedView.name == name)).one_or_none()
     if view is None:
         count = session.scalar(select(func.count()).select_from(SavedView).where(*mine)) or 0
         if count >= MAX_VIEWS:
             raise InvalidInput(
-                f"you have {MAX_VIEWS} saved views: delete one first", code="too_many_views"
+                f"you have {MAX_VIEWS} saved views: delete one first", code=ErrorCode.TOO_MANY_VIEWS
             )
         view = SavedView(
             user_id=user_id, party_id=party, name=name, query=text, created_at=utcnow()
@@ -508,7 +513,7 @@ def get_view(session: Session, *, principal: Principal, user_id: int, view_id: i
         )
     ).one_or_none()
     if view is None:
-        raise NotFound(f"no saved view with id {view_id}", code="view_not_found")
+        raise NotFound(f"no saved view with id {view_id}", code=ErrorCode.VIEW_NOT_FOUND)
     return _view_out(view)
 
 

@@ -58,6 +58,7 @@ from ringfence.enforcement.enums import (
     NoticeStatus,
     ReasonCode,
 )
+from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.interfaces import NoticeConnector, NoticeMessage
 from ringfence.enforcement.models import (
     Appeal,
@@ -169,7 +170,9 @@ def _can_see(principal: Principal, case: Case) -> bool:
 
 def _require(principal: Principal, roles: frozenset[Role], what: str) -> None:
     if principal.role not in roles:
-        raise Forbidden(f"the {principal.role.value} role may not {what}", code="forbidden_role")
+        raise Forbidden(
+            f"the {principal.role.value} role may not {what}", code=ErrorCode.FORBIDDEN_ROLE
+        )
 
 
 def _get_case(session: Session, principal: Principal, case_id: int, *, lock: bool = False) -> Case:
@@ -179,7 +182,7 @@ def _get_case(session: Session, principal: Principal, case_id: int, *, lock: boo
     query = select(Case).where(Case.id == case_id, _visible(principal))
     case = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if case is None:
-        raise NotFound(f"no case with id {case_id}", code="case_not_found")
+        raise NotFound(f"no case with id {case_id}", code=ErrorCode.CASE_NOT_FOUND)
     return case
 
 
@@ -313,7 +316,7 @@ def reporter_stats(
         .where(Case.reporter_id == reporter, Case.marketplace_id == principal.party_id)
     )
     if not (principal.is_admin or reporter == principal.party_id or forwarded):
-        raise NotFound(f"no reporter {reporter!r}", code="reporter_not_found")
+        raise NotFound(f"no reporter {reporter!r}", code=ErrorCode.REPORTER_NOT_FOUND)
     record = _reporter_record(session, reporter)
     return ReporterOut(
         reporter=reporter,
@@ -337,11 +340,11 @@ def _reporter(session: Session, principal: Principal, given: str | None) -> str:
     if given is None or given == own:
         return own
     if principal.role is Role.rights_holder:
-        raise Forbidden("a rights holder reports in its own name", code="not_your_party")
+        raise Forbidden("a rights holder reports in its own name", code=ErrorCode.NOT_YOUR_PARTY)
     if session.get(Party, given) is not None:
         raise InvalidInput(
             f"the reporter is the caller ({own}); {given!r} is another party",
-            code="reporter_not_caller",
+            code=ErrorCode.REPORTER_NOT_CALLER,
             loc=("reporter",),
         )
     return given
@@ -350,12 +353,14 @@ def _reporter(session: Session, principal: Principal, given: str | None) -> str:
 def _check_opening(principal: Principal, data: CaseIn) -> None:
     if data.subject is CaseSubject.listing and data.listing_id is None:
         raise InvalidInput(
-            "a listing case needs a listing_id", code="listing_required", loc=("listing_id",)
+            "a listing case needs a listing_id",
+            code=ErrorCode.LISTING_REQUIRED,
+            loc=("listing_id",),
         )
     if principal.role is Role.marketplace and data.marketplace != principal.party_id:
         raise Forbidden(
             f"marketplace must be your own party ({principal.party_id})",
-            code="not_your_party",
+            code=ErrorCode.NOT_YOUR_PARTY,
             loc=("marketplace",),
         )
 
@@ -468,7 +473,7 @@ def open_case(
             # Another rights holder's case: say that much, show nothing of it.
             raise Conflict(
                 "this listing version is already under a case of another rights holder",
-                code="already_reported",
+                code=ErrorCode.ALREADY_REPORTED,
             ) from None
         case, created = existing, False
     actor = _actor(principal)
@@ -650,7 +655,7 @@ def _case_in(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidInput(
-            f"{where}: {first['msg']}", code="invalid_case", loc=tuple(first["loc"])
+            f"{where}: {first['msg']}", code=ErrorCode.INVALID_CASE, loc=tuple(first["loc"])
         ) from None
 
 
@@ -829,7 +834,7 @@ def screen_listings(
     if principal.role is Role.marketplace and marketplace != principal.party_id:
         raise Forbidden(
             f"marketplace must be your own party ({principal.party_id})",
-            code="not_your_party",
+            code=ErrorCode.NOT_YOUR_PARTY,
             loc=("marketplace",),
         )
     rows = list(rows)
@@ -934,7 +939,7 @@ def known_marketplace(session: Session, given: str) -> str:
     names = ", ".join(p for p, _ in parties) or "none"
     raise InvalidInput(
         f"{given!r} is not a marketplace of the registry (known: {names})",
-        code="unknown_marketplace",
+        code=ErrorCode.UNKNOWN_MARKETPLACE,
         loc=("marketplace",),
     )
 
@@ -957,16 +962,18 @@ def store_file(settings: Settings, content: bytes, content_type: str) -> str:
     """Check and store an uploaded file under its sha256; return the hash. The file is written
     to a temporary name and renamed into place: never half-written."""
     if not content:
-        raise InvalidInput("the file is empty", code="empty_file")
+        raise InvalidInput("the file is empty", code=ErrorCode.EMPTY_FILE)
     if len(content) > settings.evidence_max_bytes:
         raise InvalidInput(
-            f"the file is larger than {settings.evidence_max_bytes} bytes", code="file_too_large"
+            f"the file is larger than {settings.evidence_max_bytes} bytes",
+            code=ErrorCode.FILE_TOO_LARGE,
         )
     kind = content_type.split(";", maxsplit=1)[0].strip().lower()
     if kind not in FILE_TYPES:
         allowed = ", ".join(FILE_TYPES)
         raise InvalidInput(
-            f"content type {kind!r} is not accepted ({allowed})", code="unsupported_content_type"
+            f"content type {kind!r} is not accepted ({allowed})",
+            code=ErrorCode.UNSUPPORTED_CONTENT_TYPE,
         )
     magic = FILE_TYPES[kind]
     ok = content.startswith(magic) if magic else _is_utf8(content)
@@ -974,7 +981,7 @@ def store_file(settings: Settings, content: bytes, content_type: str) -> str:
         ok = ok and content[8:12] == b"WEBP"
     if not ok:
         raise InvalidInput(
-            f"the file's content is not {kind}", code="content_type_mismatch", loc=("file",)
+            f"the file's content is not {kind}", code=ErrorCode.CONTENT_TYPE_MISMATCH, loc=("file",)
         )
     digest = hashlib.sha256(content).hexdigest()
     folder = Path(settings.evidence_dir)
@@ -1007,7 +1014,7 @@ def add_file(
     """A screenshot or document from the reporter or the rights holder."""
     case = _get_case(session, principal, case_id)
     if case.status in CASE_FINAL:
-        raise InvalidInput("the case is closed", code="case_closed")
+        raise InvalidInput("the case is closed", code=ErrorCode.CASE_CLOSED)
     digest = store_file(settings, content, content_type)
     row = _add_evidence(
         session,
@@ -1211,7 +1218,7 @@ def undo_decision(
         raise Conflict(
             "this decision can no longer be undone (its window has passed, its notice has "
             "left, or it is not yours)",
-            code="undo_expired",
+            code=ErrorCode.UNDO_EXPIRED,
         )
     last = _last_decision(session, case)
     previous = CaseStatus.open
@@ -1254,16 +1261,20 @@ def _decide(
         allowed = ", ".join(sorted(DECISION_REASONS[data.decision]))
         raise InvalidInput(
             f"{data.reason_code.value} is not a reason for {data.decision.value} ({allowed})",
-            code="invalid_reason_code",
+            code=ErrorCode.INVALID_REASON_CODE,
             loc=("reason_code",),
         )
     if data.add_exception is not None and data.decision is not Decision.dismiss:
         raise InvalidInput(
-            "add_exception goes with dismiss", code="invalid_combination", loc=("add_exception",)
+            "add_exception goes with dismiss",
+            code=ErrorCode.INVALID_COMBINATION,
+            loc=("add_exception",),
         )
     if data.add_to_licence is not None and data.decision is not Decision.licensed:
         raise InvalidInput(
-            "add_to_licence goes with licensed", code="invalid_combination", loc=("add_to_licence",)
+            "add_to_licence goes with licensed",
+            code=ErrorCode.INVALID_COMBINATION,
+            loc=("add_to_licence",),
         )
     scoped = None
     if data.add_exception is not None:  # checked before anything changes
@@ -1375,12 +1386,14 @@ def _scoped_exception(
     loc = ("add_exception",)
     mark = registry.get_mark(session, principal=principal, mark_id=spec.mark)
     if principal.role is not Role.admin and mark.owner != principal.party_id:
-        raise NotFound(f"no mark with id {spec.mark!r}", code="mark_not_found", loc=(*loc, "mark"))
+        raise NotFound(
+            f"no mark with id {spec.mark!r}", code=ErrorCode.MARK_NOT_FOUND, loc=(*loc, "mark")
+        )
     if not case.territories:
         raise InvalidInput(
             "the listing names no territory it ships to, so an exception from its case would "
             "apply everywhere: add such an exception to the mark in the registry instead",
-            code="exception_needs_territory",
+            code=ErrorCode.EXCEPTION_NEEDS_TERRITORY,
             loc=(*loc, "territories"),
         )
     chosen = list(dict.fromkeys(spec.territories or case.territories))
@@ -1389,7 +1402,7 @@ def _scoped_exception(
         raise InvalidInput(
             f"{', '.join(outside)}: not where this listing ships to "
             f"({', '.join(case.territories)})",
-            code="exception_outside_case",
+            code=ErrorCode.EXCEPTION_OUTSIDE_CASE,
             loc=(*loc, "territories"),
         )
     if WORLDWIDE not in mark.territories:
@@ -1397,21 +1410,21 @@ def _scoped_exception(
         if not chosen:
             raise InvalidInput(
                 f"mark {mark.id} is not protected where this listing ships to: nothing to except",
-                code="exception_outside_mark",
+                code=ErrorCode.EXCEPTION_OUTSIDE_MARK,
                 loc=(*loc, "territories"),
             )
     text = " ".join(spec.text.split())
     if normalize(text).strip() == "" or normalize(text) not in normalize(case.title):
         raise InvalidInput(
             f"{text!r} is not a phrase of the listing's title ({case.title!r})",
-            code="exception_not_in_listing",
+            code=ErrorCode.EXCEPTION_NOT_IN_LISTING,
             loc=(*loc, "text"),
         )
     found = engine.screen(Listing(f"case:{case.id}", case.seller_id, text)).evidence
     if not any(f.mark == mark.id for f in found):
         raise InvalidInput(
             f"{text!r} does not mention mark {mark.id}",
-            code="exception_without_mark",
+            code=ErrorCode.EXCEPTION_WITHOUT_MARK,
             loc=(*loc, "text"),
         )
     spans = [(f.start, f.end) for f in found if f.mark and f.field == "title"]
@@ -1419,7 +1432,7 @@ def _scoped_exception(
         raise InvalidInput(
             f"{text!r} is a mark alone: an exception must be the listing's phrase around it "
             "(the words that make this use legitimate), or it would switch off the mark",
-            code="exception_too_broad",
+            code=ErrorCode.EXCEPTION_TOO_BROAD,
             loc=(*loc, "text"),
         )
     exception = ExceptionIn(
@@ -1607,7 +1620,7 @@ def bulk_decide(
         if others:
             raise InvalidInput(
                 f"cases {others} are not of seller {seller_id!r}",
-                code="seller_mismatch",
+                code=ErrorCode.SELLER_MISMATCH,
                 loc=("case_ids",),
             )
     return [
@@ -1748,7 +1761,7 @@ def confirm_removal(
     """The marketplace took the listing down: the counter-notice window starts now."""
     case = _get_case(session, principal, case_id, lock=True)
     if principal.role is not Role.marketplace and not principal.is_admin:
-        raise Forbidden("only the marketplace confirms a removal", code="forbidden_role")
+        raise Forbidden("only the marketplace confirms a removal", code=ErrorCode.FORBIDDEN_ROLE)
     now = _now(now)
     notice = session.scalars(
         select(Notice)
@@ -1757,7 +1770,7 @@ def confirm_removal(
         .with_for_update()
     ).first()
     if notice is None:
-        raise InvalidInput("the case has no takedown notice", code="no_notice")
+        raise InvalidInput("the case has no takedown notice", code=ErrorCode.NO_NOTICE)
     move(case, CASE, CaseStatus.taken_down)
     if notice.status is NoticeStatus.pending or notice.status is NoticeStatus.failed:
         # The marketplace acted on it (another channel, a delivery whose answer was lost).
@@ -1799,7 +1812,7 @@ def marketplace_notices(
     retracted ones, the latest first. A removal notice whose case waits for the removal can
     be confirmed (``confirm_removal``)."""
     if principal.role is not Role.marketplace and not principal.is_admin:
-        raise Forbidden("only a marketplace has notices to act on", code="forbidden_role")
+        raise Forbidden("only a marketplace has notices to act on", code=ErrorCode.FORBIDDEN_ROLE)
     now = _now(now)
     query = select(Notice, Case).join(Case, Case.id == Notice.case_id)
     if not principal.is_admin:
@@ -1861,7 +1874,8 @@ def file_counter_notice(
         assert case.counter_notice_due is not None
         if now > case.counter_notice_due:
             raise InvalidInput(
-                "the counter-notice window has closed", code="counter_notice_deadline_passed"
+                "the counter-notice window has closed",
+                code=ErrorCode.COUNTER_NOTICE_DEADLINE_PASSED,
             )
     move(case, CASE, CaseStatus.appealed)
     case.updated_at = now
@@ -1912,7 +1926,7 @@ def withdraw_counter_notice(
         select(Appeal).where(Appeal.case_id == case.id).with_for_update()
     ).one_or_none()
     if appeal is None:
-        raise InvalidInput("the case has no appeal", code="no_appeal")
+        raise InvalidInput("the case has no appeal", code=ErrorCode.NO_APPEAL)
     actor = f"seller:{case.seller_id}"
     move(appeal, APPEAL, AppealStatus.withdrawn)
     appeal.decided_at, appeal.decided_by = now, actor
@@ -1931,7 +1945,7 @@ def _seller_case(session: Session, case_id: int, token: str, settings: Settings)
     case = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).one_or_none()
     expected = counter_notice_token(settings, case_id)
     if not hmac.compare_digest(expected.encode(), token.encode()) or case is None:
-        raise NotFound(f"no case with id {case_id}", code="case_not_found")
+        raise NotFound(f"no case with id {case_id}", code=ErrorCode.CASE_NOT_FOUND)
     return case
 
 
@@ -1951,7 +1965,7 @@ def add_counter_notice_file(
     case = _seller_case(session, case_id, token, settings)
     appeal = session.scalars(select(Appeal).where(Appeal.case_id == case.id)).one_or_none()
     if appeal is None or appeal.status is not AppealStatus.filed:
-        raise InvalidInput("file the counter-notice first", code="no_open_appeal")
+        raise InvalidInput("file the counter-notice first", code=ErrorCode.NO_OPEN_APPEAL)
     digest = store_file(settings, content, content_type)
     row = _add_evidence(
         session,
@@ -1998,14 +2012,14 @@ def _decide_appeal(
     if reason_code not in allowed:
         raise InvalidInput(
             f"{reason_code.value} is not a reason for {outcome.value}",
-            code="invalid_reason_code",
+            code=ErrorCode.INVALID_REASON_CODE,
             loc=("reason_code",),
         )
     appeal = session.scalars(
         select(Appeal).where(Appeal.case_id == case.id).with_for_update()
     ).one_or_none()
     if appeal is None:
-        raise InvalidInput("the case has no appeal", code="no_appeal")
+        raise InvalidInput("the case has no appeal", code=ErrorCode.NO_APPEAL)
     move(appeal, APPEAL, outcome)
     target = (
         CaseStatus.reinstated if outcome is AppealStatus.upheld else CaseStatus.closed_taken_down
@@ -2140,7 +2154,7 @@ def strikes(
         .where(Case.seller_id == seller_id, _visible(principal))
     )
     if not seen:
-        raise NotFound(f"no seller {seller_id!r} in your cases", code="seller_not_found")
+        raise NotFound(f"no seller {seller_id!r} in your cases", code=ErrorCode.SELLER_NOT_FOUND)
     count = _strike_count(session, seller_id, settings, _now(now))
     return StrikesOut(
         seller_id=seller_id,

@@ -23,6 +23,7 @@ from ringfence.auth.models import User
 from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Principal, Role
 from ringfence.enforcement.enums import CASE_FINAL
+from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.models import Case, Comment, Mention
 from ringfence.enforcement.schemas import CaseOut
 from ringfence.enforcement.service import (
@@ -109,7 +110,7 @@ def assign(
         ):
             raise InvalidInput(
                 f"user {user_id} is not an analyst of {case.rights_holder_id}",
-                code="not_a_team_member",
+                code=ErrorCode.NOT_A_TEAM_MEMBER,
                 loc=("user_id",),
             )
     if case.assignee_id == user_id:
@@ -161,11 +162,11 @@ def comment(
     now = _now(now)
     text = body.strip()
     if not text:
-        raise InvalidInput("write a comment first", code="empty_comment", loc=("body",))
+        raise InvalidInput("write a comment first", code=ErrorCode.EMPTY_COMMENT, loc=("body",))
     if len(text) > MAX_COMMENT:
         raise InvalidInput(
             f"a comment holds at most {MAX_COMMENT} characters",
-            code="comment_too_long",
+            code=ErrorCode.COMMENT_TOO_LONG,
             loc=("body",),
         )
     row = Comment(

@@ -12,6 +12,7 @@ from ringfence.core.settings import Settings
 from ringfence.enforcement.enums import CaseSource
 from ringfence.enforcement.schemas import CaseIn, CaseOut
 from ringfence.enforcement.service import open_case
+from ringfence.flows.error_codes import ErrorCode
 
 REPORTS_CHANNEL = "buyer-reports"  # the "marketplace" of cases opened from the verify page
 
@@ -30,7 +31,7 @@ def report_fake(
     """Open (or find, deduplicated like a listing) the case of a buyer's report."""
     where = where.strip()
     if not where:
-        raise InvalidInput("say where you bought the item", code="where_required")
+        raise InvalidInput("say where you bought the item", code=ErrorCode.WHERE_REQUIRED)
     product = session.get(Product, gtin) if gtin.isdigit() else None
     case, _created = open_case(
         session,

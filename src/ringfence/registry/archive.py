@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ringfence.core.errors import Conflict
 from ringfence.registry.enums import EditionStatus, PartyKind
+from ringfence.registry.error_codes import ErrorCode
 from ringfence.registry.models import Edition, Party
 
 
@@ -31,7 +32,7 @@ def ensure_writable(session: Session, party_id: str) -> None:
     if edition is not None:
         raise Conflict(
             f"{party_id} belongs to the archived edition {edition}: it is read-only",
-            code="edition_archived",
+            code=ErrorCode.EDITION_ARCHIVED,
         )
 
 
@@ -42,5 +43,6 @@ def ensure_edition_writable(session: Session, edition_id: str | None) -> None:
     status = session.scalar(select(Edition.status).where(Edition.id == edition_id))
     if status is EditionStatus.archived:
         raise Conflict(
-            f"the edition {edition_id} is archived: it is read-only", code="edition_archived"
+            f"the edition {edition_id} is archived: it is read-only",
+            code=ErrorCode.EDITION_ARCHIVED,
         )

@@ -17,6 +17,7 @@ from datetime import date
 
 from ringfence.core.errors import InvalidInput
 from ringfence.registry.enums import WORLDWIDE, Channel, LicenceStatus, PartyKind, Reason
+from ringfence.registry.error_codes import ErrorCode
 from ringfence.registry.schemas import MarkIn, PartyIn, RegistryDocument, iso_territories
 
 _STATUS_REASON = {
@@ -167,19 +168,19 @@ class LicenceIndex:
     ) -> None:
         """Raise InvalidInput naming the field when a request refers to nothing known."""
         if mark not in self._marks:
-            raise InvalidInput(f"unknown mark {mark!r}", code="unknown_mark", loc=mark_loc)
+            raise InvalidInput(f"unknown mark {mark!r}", code=ErrorCode.UNKNOWN_MARK, loc=mark_loc)
         if category not in self._categories:
             raise InvalidInput(
-                f"unknown category {category!r}", code="unknown_category", loc=("category",)
+                f"unknown category {category!r}", code=ErrorCode.UNKNOWN_CATEGORY, loc=("category",)
             )
         if channel not in Channel.__members__:
             raise InvalidInput(
-                f"unknown channel {channel!r}", code="unknown_channel", loc=("channel",)
+                f"unknown channel {channel!r}", code=ErrorCode.UNKNOWN_CHANNEL, loc=("channel",)
             )
         if territory not in iso_territories():
             raise InvalidInput(
                 f"{territory!r} is not an ISO 3166-1 alpha-2 country code",
-                code="invalid_territory",
+                code=ErrorCode.INVALID_TERRITORY,
                 loc=("territory",),
             )
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from ringfence.core.errors import Conflict, RingfenceError
 from ringfence.core.states import Machine
+from ringfence.registry.error_codes import ErrorCode
 
 
 class PartyKind(StrEnum):
@@ -85,7 +86,7 @@ WORLDWIDE = "*"
 def _illegal_edition(edition_id: Any, current: EditionStatus, to: EditionStatus) -> RingfenceError:
     return Conflict(
         f"edition {edition_id} is {current.value}: it cannot become {to.value}",
-        code="illegal_transition",
+        code=ErrorCode.ILLEGAL_TRANSITION,
     )
 
 

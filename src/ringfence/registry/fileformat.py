@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from ringfence.core.errors import ErrorDetail, InvalidInput
+from ringfence.registry.error_codes import ErrorCode
 from ringfence.registry.schemas import RegistryDocument
 
 Loc = tuple[str | int, ...]
@@ -68,18 +69,21 @@ def parse_document(text: str, *, source: str = "<document>") -> RegistryDocument
         loader = _Loader(text)  # refuses characters YAML does not allow (NUL...)
         node = loader.get_single_node()
         if node is None:
-            raise InvalidInput(f"{source}: the document is empty", code="empty_document")
+            raise InvalidInput(f"{source}: the document is empty", code=ErrorCode.EMPTY_DOCUMENT)
         data = loader.construct_document(node)
     except RecursionError:  # PyYAML composes recursively: a few thousand levels end here
-        raise InvalidInput(f"{source}: nested too deep", code="invalid_yaml") from None
+        raise InvalidInput(f"{source}: nested too deep", code=ErrorCode.INVALID_YAML) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         raise InvalidInput(
-            f"{source}{line}: not valid YAML: {exc.problem or exc.context}", code="invalid_yaml"
+            f"{source}{line}: not valid YAML: {exc.problem or exc.context}",
+            code=ErrorCode.INVALID_YAML,
         ) from None
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"{source}: not valid YAML: {exc}", code="invalid_yaml") from None
+        raise InvalidInput(
+            f"{source}: not valid YAML: {exc}", code=ErrorCode.INVALID_YAML
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -88,7 +92,7 @@ def parse_document(text: str, *, source: str = "<document>") -> RegistryDocument
     if not isinstance(data, dict):
         raise InvalidInput(
             f"{source}:{lines.get((), 1)}: the document must be a mapping with sections",
-            code="invalid_document",
+            code=ErrorCode.INVALID_DOCUMENT,
         )
     try:
         return RegistryDocument.model_validate(data)
@@ -103,7 +107,7 @@ def parse_document(text: str, *, source: str = "<document>") -> RegistryDocument
         ]
         raise with_lines(
             InvalidInput(
-                "the registry document is invalid", code="invalid_document", details=details
+                "the registry document is invalid", code=ErrorCode.INVALID_DOCUMENT, details=details
             ),
             lines,
             source,
@@ -132,18 +136,20 @@ def with_lines(error: InvalidInput, lines: dict[Loc, int], source: str) -> Inval
 def read_text(path: Path) -> str:
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise InvalidInput(f"{path}: larger than {MAX_BYTES} bytes", code="file_too_large")
+            raise InvalidInput(
+                f"{path}: larger than {MAX_BYTES} bytes", code=ErrorCode.FILE_TOO_LARGE
+            )
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file", code="file_not_found") from None
+        raise InvalidInput(f"{path}: no such file", code=ErrorCode.FILE_NOT_FOUND) from None
     except IsADirectoryError:
-        raise InvalidInput(f"{path}: is a directory", code="not_a_file") from None
+        raise InvalidInput(f"{path}: is a directory", code=ErrorCode.NOT_A_FILE) from None
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            f"{path}: not UTF-8 text (byte {exc.start})", code="invalid_encoding"
+            f"{path}: not UTF-8 text (byte {exc.start})", code=ErrorCode.INVALID_ENCODING
         ) from None
     except PermissionError:
-        raise InvalidInput(f"{path}: permission denied", code="unreadable_file") from None
+        raise InvalidInput(f"{path}: permission denied", code=ErrorCode.UNREADABLE_FILE) from None
 
 
 def dump_document(doc: RegistryDocument) -> str:

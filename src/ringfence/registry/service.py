@@ -34,6 +34,7 @@ from ringfence.registry.enums import (
     LicenceStatus,
     PartyKind,
 )
+from ringfence.registry.error_codes import ErrorCode
 from ringfence.registry.models import (
     Category,
     Edition,
@@ -619,7 +620,7 @@ def import_document(session: Session, doc: RegistryDocument) -> ImportSummary:
     errors = _validate(refs, doc)
     if errors:
         raise InvalidInput(
-            "the registry document is invalid", code="invalid_document", details=errors
+            "the registry document is invalid", code=ErrorCode.INVALID_DOCUMENT, details=errors
         )
     with session.no_autoflush:
         for edition in doc.editions:
@@ -756,14 +757,15 @@ def _require_reader(principal: Principal) -> None:
     if principal.role is Role.marketplace:
         raise Forbidden(
             "the marketplace role may screen and ask for licence decisions only",
-            code="forbidden_role",
+            code=ErrorCode.FORBIDDEN_ROLE,
         )
 
 
 def _require_writer(principal: Principal) -> None:
     if principal.role not in (Role.admin, Role.rights_holder):
         raise Forbidden(
-            f"the {principal.role.value} role is read-only for the registry", code="read_only_role"
+            f"the {principal.role.value} role is read-only for the registry",
+            code=ErrorCode.READ_ONLY_ROLE,
         )
 
 
@@ -771,7 +773,7 @@ def _own(principal: Principal, owner_id: str, field_name: str) -> None:
     if not principal.is_admin and owner_id != principal.party_id:
         raise Forbidden(
             f"{field_name} must be your own party ({principal.party_id})",
-            code="not_your_party",
+            code=ErrorCode.NOT_YOUR_PARTY,
             loc=(field_name,),
         )
 
@@ -823,7 +825,7 @@ def _get_party(session: Session, principal: Principal, party_id: str) -> Party:
     _require_reader(principal)
     party = session.get(Party, party_id)
     if party is None or not _party_visible(principal, party, session):
-        raise NotFound(f"no party with id {party_id!r}", code="party_not_found")
+        raise NotFound(f"no party with id {party_id!r}", code=ErrorCode.PARTY_NOT_FOUND)
     return party
 
 
@@ -835,14 +837,18 @@ def save_party(session: Session, *, principal: Principal, data: PartyIn, create:
     _require_writer(principal)
     existing = session.get(Party, data.id)
     if create and existing is not None:
-        raise Conflict(f"party {data.id!r} already exists", code="already_exists", loc=("id",))
+        raise Conflict(
+            f"party {data.id!r} already exists", code=ErrorCode.ALREADY_EXISTS, loc=("id",)
+        )
     if not create:
         existing = _get_party(session, principal, data.id)
     if not principal.is_admin:
         if data.kind is not PartyKind.licensee:
-            raise Forbidden("only the IOC registers committees and marketplaces", code="forbidden")
+            raise Forbidden(
+                "only the IOC registers committees and marketplaces", code=ErrorCode.FORBIDDEN
+            )
         if existing is not None and existing.managed_by_id != principal.party_id:
-            raise Forbidden(f"party {data.id!r} is not managed by you", code="forbidden")
+            raise Forbidden(f"party {data.id!r} is not managed by you", code=ErrorCode.FORBIDDEN)
         data = data.model_copy(update={"managed_by": principal.party_id})
     _write_one(session, RegistryDocument(parties=[data]), "parties")
     row = _apply_party(session, data)
@@ -855,7 +861,7 @@ def delete_party(session: Session, *, principal: Principal, party_id: str) -> No
     _require_writer(principal)
     party = _get_party(session, principal, party_id)
     if not principal.is_admin and party.managed_by_id != principal.party_id:
-        raise Forbidden(f"party {party_id!r} is not managed by you", code="forbidden")
+        raise Forbidden(f"party {party_id!r} is not managed by you", code=ErrorCode.FORBIDDEN)
     references = {
         "grants or holds licences": select(func.count())
         .select_from(Licence)
@@ -871,7 +877,8 @@ def delete_party(session: Session, *, principal: Principal, party_id: str) -> No
     used = [what for what, query in references.items() if session.scalar(query)]
     if used:
         raise Conflict(
-            f"party {party_id!r} is still referenced: it {', '.join(used)}", code="party_in_use"
+            f"party {party_id!r} is still referenced: it {', '.join(used)}",
+            code=ErrorCode.PARTY_IN_USE,
         )
     session.delete(party)
     session.flush()
@@ -903,7 +910,7 @@ def _get_mark(session: Session, principal: Principal, mark_id: str) -> Mark:
     _require_reader(principal)
     mark = session.get(Mark, mark_id)
     if mark is None or not _mark_visible(principal, mark, session):
-        raise NotFound(f"no mark with id {mark_id!r}", code="mark_not_found")
+        raise NotFound(f"no mark with id {mark_id!r}", code=ErrorCode.MARK_NOT_FOUND)
     return mark
 
 
@@ -914,7 +921,9 @@ def get_mark(session: Session, *, principal: Principal, mark_id: str) -> MarkIn:
 def save_mark(session: Session, *, principal: Principal, data: MarkIn, create: bool) -> MarkIn:
     _require_writer(principal)
     if create and session.get(Mark, data.id) is not None:
-        raise Conflict(f"mark {data.id!r} already exists", code="already_exists", loc=("id",))
+        raise Conflict(
+            f"mark {data.id!r} already exists", code=ErrorCode.ALREADY_EXISTS, loc=("id",)
+        )
     if not create:
         old = _get_mark(session, principal, data.id)
         _own(principal, old.owner_id, "owner")
@@ -939,7 +948,7 @@ def delete_mark(session: Session, *, principal: Principal, mark_id: str) -> None
     if session.scalar(
         select(func.count()).select_from(licence_marks).where(licence_marks.c.mark_id == mark_id)
     ):
-        raise Conflict(f"mark {mark_id!r} is covered by licences", code="mark_in_use")
+        raise Conflict(f"mark {mark_id!r} is covered by licences", code=ErrorCode.MARK_IN_USE)
     session.delete(mark)
     session.flush()
     _bump_revision(session)
@@ -954,7 +963,7 @@ def delete_exception(
     row = session.get(MarkException, exception_id)
     mark = session.get(Mark, row.mark_id) if row is not None else None
     if row is None or mark is None or not _mark_visible(principal, mark, session):
-        raise NotFound(f"no exception with id {exception_id}", code="exception_not_found")
+        raise NotFound(f"no exception with id {exception_id}", code=ErrorCode.EXCEPTION_NOT_FOUND)
     _own(principal, mark.owner_id, "owner")
     ensure_writable(session, mark.owner_id)
     ensure_edition_writable(session, mark.edition_id)
@@ -984,7 +993,7 @@ def _get_licence(session: Session, principal: Principal, licence_id: str) -> Lic
     _require_reader(principal)
     lic = session.get(Licence, licence_id)
     if lic is None or not _licence_visible(principal, lic):
-        raise NotFound(f"no licence with id {licence_id!r}", code="licence_not_found")
+        raise NotFound(f"no licence with id {licence_id!r}", code=ErrorCode.LICENCE_NOT_FOUND)
     return lic
 
 
@@ -997,7 +1006,9 @@ def save_licence(
 ) -> LicenceIn:
     _require_writer(principal)
     if create and session.get(Licence, data.id) is not None:
-        raise Conflict(f"licence {data.id!r} already exists", code="already_exists", loc=("id",))
+        raise Conflict(
+            f"licence {data.id!r} already exists", code=ErrorCode.ALREADY_EXISTS, loc=("id",)
+        )
     if not create:
         old = _get_licence(session, principal, data.id)
         _own(principal, old.licensor_id, "licensor")
@@ -1024,7 +1035,7 @@ def _managed_licensee(session: Session, principal: Principal, data: LicenceIn) -
         raise Forbidden(
             f"{data.licensee} is not managed by {principal.party_id}: only its managing "
             "party (or the IOC) grants it licences",
-            code="not_your_licensee",
+            code=ErrorCode.NOT_YOUR_LICENSEE,
             loc=("licensee",),
         )
     for j, seller in enumerate(data.sellers):
@@ -1032,7 +1043,7 @@ def _managed_licensee(session: Session, principal: Principal, data: LicenceIn) -
         if party is not None and party.managed_by_id not in (None, principal.party_id):
             raise Forbidden(
                 f"{seller} is managed by another party",
-                code="not_your_licensee",
+                code=ErrorCode.NOT_YOUR_LICENSEE,
                 loc=("sellers", j),
             )
 
@@ -1084,7 +1095,7 @@ def delete_image(session: Session, *, principal: Principal, image_id: str) -> No
     _require_writer(principal)
     row = session.get(OfficialImage, image_id)
     if row is None:
-        raise NotFound(f"no image with id {image_id!r}", code="image_not_found")
+        raise NotFound(f"no image with id {image_id!r}", code=ErrorCode.IMAGE_NOT_FOUND)
     _own_image(session, principal, row)
     session.delete(row)
     session.flush()
@@ -1096,7 +1107,7 @@ def _own_image(session: Session, principal: Principal, row: OfficialImage) -> No
     tenant's), Forbidden when it sees it but is not its licence's licensor."""
     lic = session.get_one(Licence, row.licence_id)
     if not _licence_visible(principal, lic):
-        raise NotFound(f"no image with id {row.id!r}", code="image_not_found")
+        raise NotFound(f"no image with id {row.id!r}", code=ErrorCode.IMAGE_NOT_FOUND)
     _own(principal, lic.licensor_id, "licence")
     ensure_writable(session, lic.licensor_id)
 

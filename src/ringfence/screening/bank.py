@@ -8,6 +8,7 @@ import base64
 
 from ringfence.core.errors import InvalidInput
 from ringfence.registry.schemas import OfficialImageIn
+from ringfence.screening.error_codes import ErrorCode
 from ringfence.screening.images import ImageRefused, decode, require_images
 
 
@@ -34,7 +35,7 @@ def official_image(
     if not recognisable(hashes, features, image.rgb):
         raise InvalidInput(
             f"{source or id}: the photo is blank (one colour): nothing to recognise it by",
-            code="image_blank",
+            code=ErrorCode.IMAGE_BLANK,
         )
     return OfficialImageIn(
         id=id,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ringfence.core.errors import InvalidInput
+from ringfence.screening.error_codes import ErrorCode
 
 if TYPE_CHECKING:
     import numpy as np
@@ -77,7 +78,7 @@ def images_available() -> bool:
 def require_images() -> None:
     """Raise one clear error when the images extra is not installed."""
     if not images_available():
-        raise InvalidInput(EXTRA_HINT, code="images_extra_missing")
+        raise InvalidInput(EXTRA_HINT, code=ErrorCode.IMAGES_EXTRA_MISSING)
 
 
 def decode(data: bytes, *, work_side: int = WORK_SIDE) -> DecodedImage:

@@ -28,6 +28,7 @@ from ringfence.core.files import atomic_write
 from ringfence.registry.builtin import builtin_document
 from ringfence.registry.enums import MarkKind
 from ringfence.registry.schemas import RegistryDocument
+from ringfence.screening.error_codes import ErrorCode
 from ringfence.screening.sense import shipped_model_json
 
 FORMAT = "ringfence-screening-index"
@@ -299,31 +300,33 @@ def load_index(source: Path | bytes) -> ScreeningData:
         blob = source.read_bytes() if isinstance(source, Path) else source
     except OSError as exc:
         raise InvalidInput(
-            f"{name}: cannot read: {exc.strerror}", code="unreadable_index"
+            f"{name}: cannot read: {exc.strerror}", code=ErrorCode.UNREADABLE_INDEX
         ) from None
     try:
         envelope = json.loads(gzip.decompress(blob))
     except (OSError, EOFError, zlib.error, ValueError):
         raise InvalidInput(
             f"{name}: not a ringfence screening index (corrupt or not gzip JSON)",
-            code="invalid_index",
+            code=ErrorCode.INVALID_INDEX,
         ) from None
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
-        raise InvalidInput(f"{name}: not a ringfence screening index", code="invalid_index")
+        raise InvalidInput(f"{name}: not a ringfence screening index", code=ErrorCode.INVALID_INDEX)
     if envelope.get("version") != VERSION:
         raise InvalidInput(
             f"{name}: index version {envelope.get('version')!r} is not supported "
             f"(this ringfence reads version {VERSION}); rebuild it with `ringfence index build`",
-            code="index_version",
+            code=ErrorCode.INDEX_VERSION,
         )
     content = envelope.get("content")
     if not isinstance(content, dict) or (
         hashlib.sha256(_canonical(content)).hexdigest() != envelope.get("checksum")
     ):
-        raise InvalidInput(f"{name}: checksum mismatch (damaged index)", code="invalid_index")
+        raise InvalidInput(
+            f"{name}: checksum mismatch (damaged index)", code=ErrorCode.INVALID_INDEX
+        )
     try:
         return ScreeningData.from_json(content)
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInput(
-            f"{name}: malformed index content: {exc}", code="invalid_index"
+            f"{name}: malformed index content: {exc}", code=ErrorCode.INVALID_INDEX
         ) from None

@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ringfence.core.errors import InvalidInput
+from ringfence.screening.error_codes import ErrorCode
 from ringfence.screening.findings import Finding
 
 if TYPE_CHECKING:
@@ -174,9 +175,9 @@ def loads(data: bytes) -> RingNet:
     try:
         header = json.loads(line)
     except ValueError:
-        raise InvalidInput("not a ring network file", code="bad_model_file") from None
+        raise InvalidInput("not a ring network file", code=ErrorCode.BAD_MODEL_FILE) from None
     if header.get("format") != FORMAT:
-        raise InvalidInput(f"not a {FORMAT} file", code="bad_model_file")
+        raise InvalidInput(f"not a {FORMAT} file", code=ErrorCode.BAD_MODEL_FILE)
     layers = []
     offset = 0
     for spec in header["layers"]:
@@ -190,7 +191,7 @@ def loads(data: bytes) -> RingNet:
             Layer(weight.astype(np.float32), bias.astype(np.float32), int(spec["stride"]))
         )
     if offset != len(body):
-        raise InvalidInput("ring network file has trailing bytes", code="bad_model_file")
+        raise InvalidInput("ring network file has trailing bytes", code=ErrorCode.BAD_MODEL_FILE)
     meta = {k: v for k, v in header.items() if k not in ("format", "layers")}
     return RingNet(tuple(layers), float(header["strong"]), float(header["weak"]), meta)
 
@@ -203,7 +204,7 @@ def load(path: Path = PATH, sha256: str | None = None) -> RingNet:
         raise InvalidInput(
             "no ring network is shipped: train one with `ringfence vision train` and load it "
             "with its SHA-256",
-            code="no_ring_network",
+            code=ErrorCode.NO_RING_NETWORK,
         )
     data = path.read_bytes()
     got = hashlib.sha256(data).hexdigest()
@@ -211,7 +212,7 @@ def load(path: Path = PATH, sha256: str | None = None) -> RingNet:
         raise ModelFileMismatch(
             f"{path}: SHA-256 {got} is not the expected {expected}; the ring network file was "
             "changed or damaged (retrain with `ringfence vision train` and update the digest)",
-            code="model_digest_mismatch",
+            code=ErrorCode.MODEL_DIGEST_MISMATCH,
         )
     return loads(data)
 

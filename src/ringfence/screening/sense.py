@@ -43,6 +43,7 @@ from itertools import pairwise
 from typing import Any
 
 from ringfence.core.errors import InvalidInput
+from ringfence.screening.error_codes import ErrorCode
 from ringfence.screening.normalize import normalize_term
 
 FORMAT = "ringfence-sense-model"
@@ -164,13 +165,15 @@ class SenseModel:
     @classmethod
     def from_json(cls, data: Any, name: str = "<sense model>") -> SenseModel:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise SenseModelError(f"{name}: not a ringfence sense model", code="invalid_model")
+            raise SenseModelError(
+                f"{name}: not a ringfence sense model", code=ErrorCode.INVALID_MODEL
+            )
         if data.get("version") != VERSION:
             raise SenseModelError(
                 f"{name}: sense model version {data.get('version')!r} is not supported "
                 f"(this ringfence reads version {VERSION}); retrain it with "
                 "`ringfence sense train`",
-                code="model_version",
+                code=ErrorCode.MODEL_VERSION,
             )
         try:
             thresholds = data["thresholds"]
@@ -193,14 +196,14 @@ class SenseModel:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise SenseModelError(
-                f"{name}: malformed sense model: {exc!r}", code="invalid_model"
+                f"{name}: malformed sense model: {exc!r}", code=ErrorCode.INVALID_MODEL
             ) from None
         if not (0.0 <= review <= infringing <= 1.0) or not 8 <= dim_bits <= 30:
             raise SenseModelError(
-                f"{name}: thresholds or dimensions out of range", code="invalid_model"
+                f"{name}: thresholds or dimensions out of range", code=ErrorCode.INVALID_MODEL
             )
         if not all(math.isfinite(v) for v in weights.values()) or not math.isfinite(model.bias):
-            raise SenseModelError(f"{name}: weights are not finite", code="invalid_model")
+            raise SenseModelError(f"{name}: weights are not finite", code=ErrorCode.INVALID_MODEL)
         return model
 
     def dumps(self) -> bytes:
@@ -214,7 +217,7 @@ class SenseModel:
         except (OSError, EOFError, zlib.error, ValueError):
             raise SenseModelError(
                 f"{name}: not a ringfence sense model (corrupt or not gzip JSON)",
-                code="invalid_model",
+                code=ErrorCode.INVALID_MODEL,
             ) from None
         return cls.from_json(data, name)
 

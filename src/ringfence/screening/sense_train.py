@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from ringfence.core.errors import InvalidInput
 from ringfence.screening.engine import INFRINGING, REVIEW, Engine, Listing
+from ringfence.screening.error_codes import ErrorCode
 from ringfence.screening.index import ScreeningData, builtin_data
 from ringfence.screening.sense import (
     DEFAULT_INFRINGING,
@@ -93,15 +94,17 @@ def read_examples(path: Path) -> list[Example]:
     try:
         content = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file", code="no_training_data") from None
+        raise InvalidInput(f"{path}: no such file", code=ErrorCode.NO_TRAINING_DATA) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot read: {exc}", code="invalid_training_data") from None
+        raise InvalidInput(
+            f"{path}: cannot read: {exc}", code=ErrorCode.INVALID_TRAINING_DATA
+        ) from None
     reader = csv.reader(io.StringIO(content), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = next(reader, None)
     if header is None or not {"text", "mark", "label"} <= set(header):
         raise InvalidInput(
             f"{path}: the header must name the columns text, mark and label",
-            code="invalid_training_data",
+            code=ErrorCode.INVALID_TRAINING_DATA,
         )
     where = {name: header.index(name) for name in COLUMNS if name in header}
     out: list[Example] = []
@@ -111,16 +114,18 @@ def read_examples(path: Path) -> list[Example]:
         if len(row) != len(header):
             raise InvalidInput(
                 f"{path}:{n}: {len(row)} columns, the header has {len(header)}",
-                code="invalid_training_data",
+                code=ErrorCode.INVALID_TRAINING_DATA,
             )
         values = {name: row[k] for name, k in where.items()}
         if values["label"] not in LABELS:
             raise InvalidInput(
                 f"{path}:{n}: label {values['label']!r} is not olympic or other",
-                code="invalid_training_data",
+                code=ErrorCode.INVALID_TRAINING_DATA,
             )
         if not values["text"].strip() or not values["mark"].strip():
-            raise InvalidInput(f"{path}:{n}: empty text or mark", code="invalid_training_data")
+            raise InvalidInput(
+                f"{path}:{n}: empty text or mark", code=ErrorCode.INVALID_TRAINING_DATA
+            )
         out.append(Example(**values))
     return out
 
@@ -163,7 +168,7 @@ def train(
     except ImportError:
         raise InvalidInput(
             "training needs scikit-learn: pip install 'ringfence[sense]'",
-            code="sense_extra_missing",
+            code=ErrorCode.SENSE_EXTRA_MISSING,
         ) from None
     train_rows = read_examples(directory / "train.tsv")
     dev_path = directory / "dev.tsv"
@@ -187,7 +192,7 @@ def train(
     if len(set(labels)) < 2:
         raise InvalidInput(
             f"{directory}: training needs examples of both labels with a candidate mention",
-            code="invalid_training_data",
+            code=ErrorCode.INVALID_TRAINING_DATA,
         )
     slots = hashed(feats)
     indptr = [0]

@@ -7,6 +7,7 @@ from typing import Any
 
 from ringfence.core.errors import Conflict, RingfenceError
 from ringfence.core.states import Machine
+from ringfence.shop.error_codes import ErrorCode
 
 
 class OfferStatus(StrEnum):
@@ -28,7 +29,7 @@ class OrderStatus(StrEnum):
 def _illegal_order(order_id: Any, current: OrderStatus, to: OrderStatus) -> RingfenceError:
     return Conflict(
         f"order {order_id} is {current.value}: it cannot become {to.value}",
-        code="illegal_transition",
+        code=ErrorCode.ILLEGAL_TRANSITION,
     )
 
 

@@ -58,6 +58,7 @@ from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import Channel, PartyKind
 from ringfence.registry.models import Licence, Party
 from ringfence.shop.enums import OFFER, ORDER, EntryKind, IntentState, OfferStatus, OrderStatus
+from ringfence.shop.error_codes import ErrorCode
 from ringfence.shop.models import (
     IdempotencyKey,
     LedgerEntry,
@@ -99,7 +100,9 @@ def _runs_store(principal: Principal, store_id: str) -> bool:
 
 def _owner(principal: Principal, store_id: str) -> None:
     if not _runs_store(principal, store_id):
-        raise Forbidden("only the store's rights holder or the admin", code="not_your_store")
+        raise Forbidden(
+            "only the store's rights holder or the admin", code=ErrorCode.NOT_YOUR_STORE
+        )
 
 
 def create_storefront(
@@ -110,10 +113,10 @@ def create_storefront(
     party = session.get(Party, data.id)
     if party is None or party.kind not in (PartyKind.ioc, PartyKind.noc, PartyKind.ocog):
         raise InvalidInput(
-            "a storefront belongs to the IOC, an NOC or an OCOG", code="not_a_rights_holder"
+            "a storefront belongs to the IOC, an NOC or an OCOG", code=ErrorCode.NOT_A_RIGHTS_HOLDER
         )
     if session.get(Storefront, data.id) is not None:
-        raise Conflict(f"{data.id} has a storefront already", code="already_exists")
+        raise Conflict(f"{data.id} has a storefront already", code=ErrorCode.ALREADY_EXISTS)
     store = Storefront(id=data.id, name=data.name, currency=data.currency, ships_to=data.ships_to)
     session.add(store)
     session.flush()
@@ -130,7 +133,7 @@ def list_storefronts(session: Session) -> list[StorefrontOut]:
 def _get_store(session: Session, store_id: str) -> Storefront:
     store = session.get(Storefront, store_id)
     if store is None:
-        raise NotFound(f"no storefront {store_id!r}", code="storefront_not_found")
+        raise NotFound(f"no storefront {store_id!r}", code=ErrorCode.STOREFRONT_NOT_FOUND)
     return store
 
 
@@ -170,11 +173,11 @@ def add_offer(session: Session, *, principal: Principal, store_id: str, data: Of
     ensure_writable(session, store_id)
     store = _get_store(session, store_id)
     if session.get(Product, data.gtin) is None:
-        raise InvalidInput(f"no product with GTIN {data.gtin}", code="unknown_product")
+        raise InvalidInput(f"no product with GTIN {data.gtin}", code=ErrorCode.UNKNOWN_PRODUCT)
     if session.scalar(
         select(Offer.id).where(Offer.storefront_id == store_id, Offer.gtin == data.gtin)
     ):
-        raise Conflict(f"{store_id} already offers {data.gtin}", code="already_exists")
+        raise Conflict(f"{store_id} already offers {data.gtin}", code=ErrorCode.ALREADY_EXISTS)
     offer = Offer(
         storefront_id=store_id,
         gtin=data.gtin,
@@ -216,7 +219,7 @@ def _get_offer(session: Session, principal: Principal, offer_id: int) -> Offer:
     if offer is None or not (
         _runs_store(principal, offer.storefront_id) or offer.status is OfferStatus.published
     ):
-        raise NotFound(f"no offer {offer_id}", code="offer_not_found")
+        raise NotFound(f"no offer {offer_id}", code=ErrorCode.OFFER_NOT_FOUND)
     _owner(principal, offer.storefront_id)
     return offer
 
@@ -229,7 +232,9 @@ def publish_offer(
     store = _get_store(session, offer.storefront_id)
     licence, why = _coverage(index, session.get_one(Product, offer.gtin), store.ships_to, on)
     if licence is None:
-        raise Conflict(f"offer {offer_id} cannot be published: {why}", code="offer_not_licensed")
+        raise Conflict(
+            f"offer {offer_id} cannot be published: {why}", code=ErrorCode.OFFER_NOT_LICENSED
+        )
     move(offer, OFFER, OfferStatus.published)
     offer.status_reason, offer.licence_id = None, licence
     return _offer_out(offer, store.currency)
@@ -524,7 +529,7 @@ def _replay(session: Session, key: str, fingerprint: str) -> OrderOut:
     if existing.request_hash != fingerprint:
         raise Conflict(
             "this Idempotency-Key was used for a different request",
-            code="idempotency_key_reused",
+            code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
         )
     order = _order_by_id(session, existing.order_id)
     assert order is not None  # committed with its key
@@ -657,7 +662,7 @@ def _follow(leader: Placed | RingfenceError | None, same_request: bool) -> Place
     if not same_request:
         return Conflict(
             "this Idempotency-Key was used for a different request",
-            code="idempotency_key_reused",
+            code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
         )
     if isinstance(leader, Placed):
         return Placed(leader.order, created=False)
@@ -677,15 +682,15 @@ def _build_order(
     joined with the requested offers."""
     data = request.data
     if not rows:
-        raise NotFound(f"no storefront {request.store_id!r}", code="storefront_not_found")
+        raise NotFound(f"no storefront {request.store_id!r}", code=ErrorCode.STOREFRONT_NOT_FOUND)
     store = rows[0]
     if not store.open:
-        raise Conflict(f"the {store.name} is closed", code="store_closed")
+        raise Conflict(f"the {store.name} is closed", code=ErrorCode.STORE_CLOSED)
     country = data.ship_to.country
     if country not in store.ships_to:
         raise InvalidInput(
             f"the {store.name} does not ship to {country}",
-            code="not_shipped_there",
+            code=ErrorCode.NOT_SHIPPED_THERE,
             loc=("ship_to", "country"),
         )
     offers = {row.id: row for row in rows if row.id is not None}
@@ -696,7 +701,7 @@ def _build_order(
         if offer is None or offer.status != OfferStatus.published:
             raise InvalidInput(
                 f"offer {line.offer} is not on sale here",
-                code="offer_not_on_sale",
+                code=ErrorCode.OFFER_NOT_ON_SALE,
                 loc=("lines", i, "offer"),
             )
         decision = index.authorize_many(
@@ -705,7 +710,7 @@ def _build_order(
         if not decision.allowed or offer.licence_id is None:
             raise Conflict(
                 f"offer {line.offer} may not be sold to {country} today",
-                code="offer_not_licensed",
+                code=ErrorCode.OFFER_NOT_LICENSED,
                 loc=("lines", i, "offer"),
             )
         lines.append(
@@ -784,7 +789,7 @@ def _reserve(conn: Connection, orders: dict[int, list[dict[str, Any]]]) -> dict[
         line = lines[lacking]
         refused[i] = Conflict(
             f"offer {line['offer_id']} has fewer than {line['quantity']} in stock",
-            code="out_of_stock",
+            code=ErrorCode.OUT_OF_STOCK,
             loc=("lines", lacking, "quantity"),
         )
     # Give back what refused orders took of offers that had enough, and take the short ones'.
@@ -875,7 +880,7 @@ def _post(conn: Connection, lines: Iterable[_PostedLine], kind: EntryKind, now: 
 def _order_for_update(session: Session, order_id: str) -> Order:
     order = session.scalar(select(Order).where(Order.id == order_id).with_for_update())
     if order is None:
-        raise NotFound(f"no order {order_id!r}", code="order_not_found")
+        raise NotFound(f"no order {order_id!r}", code=ErrorCode.ORDER_NOT_FOUND)
     return order
 
 
@@ -938,7 +943,7 @@ def settle_orders(
     for payment in payments:
         lines = by_order.get(payment.order_id)
         if lines is None:
-            raise NotFound(f"no order {payment.order_id!r}", code="order_not_found")
+            raise NotFound(f"no order {payment.order_id!r}", code=ErrorCode.ORDER_NOT_FOUND)
         order = lines[0]._mapping
         maps = [line._mapping for line in lines]
         if payment.order_id in settled:
@@ -1063,7 +1068,7 @@ def pay_order(
     """Authorise and capture, then record the outcome (:func:`settle_orders`)."""
     order = _order_by_id(session, order_id)
     if order is None:
-        raise NotFound(f"no order {order_id!r}", code="order_not_found")
+        raise NotFound(f"no order {order_id!r}", code=ErrorCode.ORDER_NOT_FOUND)
     if order.status is not OrderStatus.placed:
         return order
     payment = charge(provider, order, token)
@@ -1089,14 +1094,14 @@ def answer(placed: Placed) -> Placed:
 def _managed_order(session: Session, principal: Principal, order_id: str) -> Order:
     order = _order_for_update(session, order_id)
     if not _runs_store(principal, order.storefront_id):
-        raise NotFound(f"no order {order_id!r}", code="order_not_found")
+        raise NotFound(f"no order {order_id!r}", code=ErrorCode.ORDER_NOT_FOUND)
     return order
 
 
 def get_order(session: Session, *, principal: Principal, order_id: str) -> OrderOut:
     order = session.get(Order, order_id)
     if order is None or not _runs_store(principal, order.storefront_id):
-        raise NotFound(f"no order {order_id!r}", code="order_not_found")
+        raise NotFound(f"no order {order_id!r}", code=ErrorCode.ORDER_NOT_FOUND)
     return order_out(session, order)
 
 
@@ -1130,7 +1135,9 @@ def advance_order(
 ) -> OrderOut:
     """shipped, delivered, or cancelled (an unpaid order: its stock goes back)."""
     if to not in (OrderStatus.shipped, OrderStatus.delivered, OrderStatus.cancelled):
-        raise InvalidInput(f"use the dedicated action for {to.value}", code="invalid_status")
+        raise InvalidInput(
+            f"use the dedicated action for {to.value}", code=ErrorCode.INVALID_STATUS
+        )
     order = _managed_order(session, principal, order_id)
     was = order.status
     transition(order, to, "cancelled by the store" if to is OrderStatus.cancelled else None)
@@ -1204,7 +1211,7 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
     except ValueError:
         raise InvalidInput(
             f"{period!r} is not a period: YYYY, YYYY-Qn or YYYY-MM",
-            code="invalid_period",
+            code=ErrorCode.INVALID_PERIOD,
             loc=("period",),
         ) from None
     return start, end
@@ -1219,7 +1226,9 @@ def royalty_statement(
         principal.is_admin
         or (principal.role is Role.rights_holder and principal.party_id == licensor)
     ):
-        raise Forbidden("a statement is for its licensor or the admin", code="not_your_party")
+        raise Forbidden(
+            "a statement is for its licensor or the admin", code=ErrorCode.NOT_YOUR_PARTY
+        )
     start, end = period_bounds(period)
     account = f"royalty_receivable:{licensor}"
     rows = session.execute(
@@ -1273,7 +1282,7 @@ def published_offer(session: Session, offer_id: int) -> OfferOut:
         )
     ).one_or_none()
     if row is None:
-        raise NotFound(f"no offer {offer_id} on sale", code="offer_not_found")
+        raise NotFound(f"no offer {offer_id} on sale", code=ErrorCode.OFFER_NOT_FOUND)
     return _offer_out(row[0], row[1])
 
 
@@ -1312,5 +1321,5 @@ def order_delivery(session: Session, *, principal: Principal, order_id: str) -> 
     admin); NotFound for anyone else, as :func:`get_order`."""
     order = session.get(Order, order_id)
     if order is None or not _runs_store(principal, order.storefront_id):
-        raise NotFound(f"no order {order_id!r}", code="order_not_found")
+        raise NotFound(f"no order {order_id!r}", code=ErrorCode.ORDER_NOT_FOUND)
     return Delivery(email=order.email, ship_to=dict(order.ship_to))

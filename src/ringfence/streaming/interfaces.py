@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ringfence.core.errors import ConfigurationError, InvalidInput
+from ringfence.streaming.error_codes import ErrorCode
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,12 @@ async def connect_broker(url: str, subjects: Subjects) -> Broker:
         except ImportError:
             raise InvalidInput(
                 "the worker needs the optional extra: pip install 'ringfence[stream]'",
-                code="missing_extra",
+                code=ErrorCode.MISSING_EXTRA,
             ) from None
         return await NatsBroker.connect(url, subjects)
     raise ConfigurationError(
         f"RINGFENCE_BROKER_URL {url!r}: no broker for scheme {scheme!r} (nats:// is built in)",
-        code="unknown_broker",
+        code=ErrorCode.UNKNOWN_BROKER,
     )
 
 

@@ -13,6 +13,7 @@ import nats.js.errors
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from ringfence.core.errors import InvalidInput
+from ringfence.streaming.error_codes import ErrorCode
 from ringfence.streaming.interfaces import Delivery, Subjects
 
 LINGER = 0.02  # seconds a fetch waits for more events once it had to wait for the first
@@ -39,7 +40,7 @@ class NatsBroker:
         except (OSError, TimeoutError, ValueError, nats.errors.Error) as exc:
             raise InvalidInput(
                 f"{url}: cannot connect to NATS: {exc or type(exc).__name__}",
-                code="broker_unreachable",
+                code=ErrorCode.BROKER_UNREACHABLE,
             ) from None
         js = nc.jetstream()
         for what, names in (

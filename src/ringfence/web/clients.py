@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from starlette.requests import Request
 
 from ringfence.core.errors import ConfigurationError
+from ringfence.web.error_codes import ErrorCode
 
 UNKNOWN = "unknown"
 
@@ -90,13 +91,13 @@ class MaxMindCountry:
         except ImportError:
             raise ConfigurationError(
                 "RINGFENCE_GEOIP_DATABASE needs the geoip extra: pip install 'ringfence[geoip]'",
-                code="geoip_unavailable",
+                code=ErrorCode.GEOIP_UNAVAILABLE,
             ) from None
         try:
             self._reader: Any = maxminddb.open_database(str(path))
         except (OSError, ValueError, maxminddb.InvalidDatabaseError) as exc:
             raise ConfigurationError(
-                f"cannot read the GeoIP database {path}: {exc}", code="geoip_unreadable"
+                f"cannot read the GeoIP database {path}: {exc}", code=ErrorCode.GEOIP_UNREADABLE
             ) from None
 
     def country(self, address: str) -> str | None:

@@ -18,6 +18,7 @@ from ringfence.core.settings import Settings
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.service import registry_changed
 from ringfence.screening.engine import Engine
+from ringfence.web.error_codes import ErrorCode
 from ringfence.web.index_cache import IndexCache
 
 
@@ -75,7 +76,7 @@ def missing_api_key() -> Unauthenticated:
     """What a request without an API key gets, from this dependency and from the body guard
     (web/limits.py), which answers it before reading the request's body."""
     return Unauthenticated(
-        "an API key is required (Authorization: Bearer <key>)", code="missing_api_key"
+        "an API key is required (Authorization: Bearer <key>)", code=ErrorCode.MISSING_API_KEY
     )
 
 

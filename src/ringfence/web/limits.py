@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ringfence.core.errors import PayloadTooLarge, RingfenceError, Unauthenticated
 from ringfence.web import session as cookies
 from ringfence.web.deps import get_principal, has_api_key, missing_api_key
+from ringfence.web.error_codes import ErrorCode
 
 # Routes that take a batch of listings or a file: their limit is RINGFENCE_MAX_UPLOAD_BYTES.
 UPLOAD_ROUTES = frozenset(
@@ -92,7 +93,9 @@ class BodyGuard:
         path = getattr(route, "path", "")
         signed_in = cookies.SESSION in cookie_parser(headers.get("cookie", ""))
         if path.startswith(SIGNED_IN_PAGES) and not signed_in:
-            raise Refused(Unauthenticated("sign in to see this page", code="sign_in_required"))
+            raise Refused(
+                Unauthenticated("sign in to see this page", code=ErrorCode.SIGN_IN_REQUIRED)
+            )
         limit = self.limit(route)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -123,5 +126,5 @@ class BodyGuard:
 def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"the request body is larger than the {limit} bytes this route accepts",
-        code="body_too_large",
+        code=ErrorCode.BODY_TOO_LARGE,
     )

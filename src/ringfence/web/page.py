@@ -20,6 +20,7 @@ from ringfence.core.settings import Settings
 from ringfence.web import i18n
 from ringfence.web import session as cookies
 from ringfence.web.deps import SessionDep
+from ringfence.web.error_codes import ErrorCode
 from ringfence.web.i18n import N_
 from ringfence.web.templating import language_of, render
 
@@ -44,13 +45,13 @@ class Page:
     def principal(self) -> Principal:
         """The signed-in user's principal; Unauthenticated (a redirect to sign-in) otherwise."""
         if self.user is None:
-            raise Unauthenticated("sign in to see this page", code="sign_in_required")
+            raise Unauthenticated("sign in to see this page", code=ErrorCode.SIGN_IN_REQUIRED)
         return self.user.principal
 
     def require(self, *roles: Role) -> Principal:
         principal = self.principal
         if principal.role not in roles:
-            raise Forbidden("your role cannot use this page", code="role_not_allowed")
+            raise Forbidden("your role cannot use this page", code=ErrorCode.ROLE_NOT_ALLOWED)
         return principal
 
     @property
@@ -156,7 +157,7 @@ def get_page(
             raise Forbidden(
                 "the form has expired or did not come from this site; reload the page and "
                 "try again",
-                code="csrf_failed",
+                code=ErrorCode.CSRF_FAILED,
             )
     return page
 

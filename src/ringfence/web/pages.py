@@ -14,6 +14,7 @@ from ringfence.core.security import Role
 from ringfence.web import i18n
 from ringfence.web import session as cookies
 from ringfence.web.clients import client_address
+from ringfence.web.error_codes import ErrorCode
 from ringfence.web.page import PageDep
 from ringfence.web.ratelimit import RateLimiter
 
@@ -83,7 +84,9 @@ def switch_language(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     if lang not in i18n.LANGUAGES:
-        raise InvalidInput(f"{lang!r} is not a language of this site", code="unknown_language")
+        raise InvalidInput(
+            f"{lang!r} is not a language of this site", code=ErrorCode.UNKNOWN_LANGUAGE
+        )
     response = page.redirect(_safe_next(next) or "/")
     # Not signed: a language choice is no secret, and it is read before any other cookie.
     response.set_cookie(i18n.COOKIE, lang, max_age=365 * 24 * 3600, path="/", samesite="lax")

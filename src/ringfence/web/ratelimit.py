@@ -8,6 +8,7 @@ import threading
 import time
 
 from ringfence.core.errors import RateLimited
+from ringfence.web.error_codes import ErrorCode
 
 MAX_CLIENTS = 100_000  # buckets kept; the oldest half is dropped beyond it
 
@@ -27,7 +28,9 @@ class RateLimiter:
             tokens = min(self._burst, tokens + (now - at) * self._rate)
             if tokens < 1.0:
                 self._buckets[client] = (tokens, now)
-                error = RateLimited("too many requests from this client", code="rate_limited")
+                error = RateLimited(
+                    "too many requests from this client", code=ErrorCode.RATE_LIMITED
+                )
                 error.retry_after = max(1, math.ceil((1.0 - tokens) / self._rate))
                 raise error
             self._buckets[client] = (tokens - 1.0, now)

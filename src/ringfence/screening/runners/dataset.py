@@ -45,6 +45,7 @@ import pyarrow.parquet as pq
 from ringfence.core.errors import InvalidInput, RingfenceError
 from ringfence.core.files import atomic_write
 from ringfence.screening.engine import INPUT_COLUMNS, OUTPUT_SCHEMA, Engine
+from ringfence.screening.error_codes import ErrorCode
 from ringfence.screening.index import ScreeningData, content_version, dump_index
 from ringfence.screening.interfaces import ImageSources
 from ringfence.screening.runners.local import (
@@ -100,7 +101,7 @@ class Dataset:
         except (pa.ArrowInvalid, OSError) as exc:
             raise InvalidInput(
                 f"{self.uri}: {self.name(path)}: not a readable Parquet file: {exc}",
-                code="invalid_file",
+                code=ErrorCode.INVALID_FILE,
             ) from None
         _require(f"{self.uri}: {self.name(path)}", names)
         return [c for c in INPUT_COLUMNS if c in names]
@@ -113,7 +114,7 @@ class Dataset:
             if self.columns(path) != columns:
                 raise InvalidInput(
                     f"{self.uri}: {self.name(path)} has other columns than {self.name(paths[0])}",
-                    code="schema_mismatch",
+                    code=ErrorCode.SCHEMA_MISMATCH,
                 )
         return columns
 
@@ -125,7 +126,7 @@ class Dataset:
         except (pa.ArrowInvalid, OSError) as exc:
             raise InvalidInput(
                 f"{self.uri}: {self.name(path)}: not a readable Parquet file: {exc}",
-                code="invalid_file",
+                code=ErrorCode.INVALID_FILE,
             ) from None
 
     def batches(self, path: str, batch_size: int) -> Iterator[pa.RecordBatch]:
@@ -136,7 +137,7 @@ class Dataset:
             reader = pq.ParquetFile(self.fs.open_input_file(path))
         except (pa.ArrowInvalid, OSError) as exc:
             raise InvalidInput(
-                f"{where}: not a readable Parquet file: {exc}", code="invalid_file"
+                f"{where}: not a readable Parquet file: {exc}", code=ErrorCode.INVALID_FILE
             ) from None
         return _guard(where, reader.iter_batches(batch_size=batch_size, columns=columns))
 
@@ -149,7 +150,7 @@ def filesystem(source: str) -> tuple[pafs.FileSystem, str]:
         return pafs.LocalFileSystem(), str(Path(source).resolve())
     scheme, _, rest = source.partition("://")
     if scheme.lower() in _BUCKET_SCHEMES and not rest.split("/", 1)[0]:
-        raise InvalidInput(f"{source}: no bucket in the URI", code="invalid_uri")
+        raise InvalidInput(f"{source}: no bucket in the URI", code=ErrorCode.INVALID_URI)
     if scheme.lower() in _HADOOP_S3:  # Hadoop's names for S3: the same objects
         source = f"s3://{rest}"
     try:
@@ -160,13 +161,13 @@ def filesystem(source: str) -> tuple[pafs.FileSystem, str]:
             import fsspec  # noqa: PLC0415 - optional
         except ImportError:
             raise InvalidInput(
-                f"{source}: not a usable filesystem URI: {arrow_error}", code="invalid_uri"
+                f"{source}: not a usable filesystem URI: {arrow_error}", code=ErrorCode.INVALID_URI
             ) from None
         try:
             fs, path = fsspec.core.url_to_fs(source)
         except (ImportError, ValueError, OSError) as exc:
             raise InvalidInput(
-                f"{source}: not a usable filesystem URI: {exc}", code="invalid_uri"
+                f"{source}: not a usable filesystem URI: {exc}", code=ErrorCode.INVALID_URI
             ) from None
         return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), str(path)
 
@@ -178,7 +179,9 @@ def open_dataset(source: str) -> Dataset:
     try:
         info = fs.get_file_info(root)
         if info.type == pafs.FileType.NotFound:
-            raise InvalidInput(f"{source}: no such file or directory", code="file_not_found")
+            raise InvalidInput(
+                f"{source}: no such file or directory", code=ErrorCode.FILE_NOT_FOUND
+            )
         if info.type == pafs.FileType.File:
             infos = [info]
         else:
@@ -190,9 +193,11 @@ def open_dataset(source: str) -> Dataset:
                 and not any(p.startswith(("_", ".")) for p in i.path[len(root) :].split("/"))
             ]
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InvalidInput(f"{source}: cannot list: {exc}", code="invalid_uri") from None
+        raise InvalidInput(f"{source}: cannot list: {exc}", code=ErrorCode.INVALID_URI) from None
     if not infos:
-        raise InvalidInput(f"{source}: no Parquet files (*.parquet, *.pq)", code="empty_dataset")
+        raise InvalidInput(
+            f"{source}: no Parquet files (*.parquet, *.pq)", code=ErrorCode.EMPTY_DATASET
+        )
     infos.sort(key=lambda i: i.path)
     return Dataset(
         uri=source,
@@ -255,7 +260,7 @@ class Manifest:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InvalidInput(
                 f"{path}: not a ringfence run manifest ({exc}); use another --out",
-                code="invalid_manifest",
+                code=ErrorCode.INVALID_MANIFEST,
             ) from None
 
 
@@ -281,7 +286,7 @@ def refuse_changed(target: Path | str, old: dict[str, Any], new: dict[str, Any])
         raise InvalidInput(
             f"{target} holds a run with other arguments ({what}); resume it with the same "
             "arguments or use another --out",
-            code="run_arguments_changed",
+            code=ErrorCode.RUN_ARGUMENTS_CHANGED,
         )
 
 
@@ -366,7 +371,7 @@ class LocalPartitions:
 def missing_extra(engine: str) -> InvalidInput:
     return InvalidInput(
         f"--engine {engine} needs the optional extra: pip install 'ringfence[{engine}]'",
-        code="missing_extra",
+        code=ErrorCode.MISSING_EXTRA,
     )
 
 
@@ -415,12 +420,16 @@ def screen_dataset(
     if target.suffix.lower() in (*_SUFFIXES, ".csv", ".jsonl", ".json", ".ndjson"):
         raise InvalidInput(
             f"{target}: a partitioned run writes a directory; give --out a directory name",
-            code="out_not_directory",
+            code=ErrorCode.OUT_NOT_DIRECTORY,
         )
     if target.exists() and not target.is_dir():
-        raise InvalidInput(f"{target}: exists and is not a directory", code="out_not_directory")
+        raise InvalidInput(
+            f"{target}: exists and is not a directory", code=ErrorCode.OUT_NOT_DIRECTORY
+        )
     if not target.parent.is_dir():
-        raise InvalidInput(f"{target}: no such directory {target.parent}", code="no_directory")
+        raise InvalidInput(
+            f"{target}: no such directory {target.parent}", code=ErrorCode.NO_DIRECTORY
+        )
     created = not target.exists()
     target.mkdir(exist_ok=True)
     with _locked(target):
@@ -467,7 +476,7 @@ class _Locked:
             os.close(self.fd)
             raise InvalidInput(
                 f"{self.target}: another run (pid {holder}) is writing there",
-                code="run_in_progress",
+                code=ErrorCode.RUN_IN_PROGRESS,
             ) from None
         os.ftruncate(self.fd, 0)
         os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
@@ -495,7 +504,7 @@ def _run(
         if any(p.name not in (LOCK, STAGING) for p in target.iterdir()):
             raise InvalidInput(
                 f"{target}: not empty and holds no {MANIFEST}; use an empty or new directory",
-                code="out_not_empty",
+                code=ErrorCode.OUT_NOT_EMPTY,
             )
         manifest = Manifest(arguments)
     else:
@@ -519,7 +528,9 @@ def _run(
                 if progress is not None:
                     progress(rows)
         except OSError as exc:
-            raise InvalidInput(f"screening into {target} stopped: {exc}", code="io_error") from None
+            raise InvalidInput(
+                f"screening into {target} stopped: {exc}", code=ErrorCode.IO_ERROR
+            ) from None
         finally:
             runner.close()
     shutil.rmtree(target / STAGING, ignore_errors=True)
@@ -542,7 +553,7 @@ def _commit_chunk(
         raise RingfenceError(
             f"screening {dataset.name(chunk[0])}…: {rows} verdicts for {expected} listings; "
             "nothing committed",
-            code="row_count_mismatch",
+            code=ErrorCode.ROW_COUNT_MISMATCH,
         )
     first = dataset.paths.index(chunk[0])
     files = []
@@ -578,7 +589,7 @@ def read_output(target: Path | str) -> pa.Table:
     target = Path(target)
     manifest = Manifest.load(target)
     if manifest is None or not manifest.complete:
-        raise InvalidInput(f"{target}: no finished run there", code="run_not_finished")
+        raise InvalidInput(f"{target}: no finished run there", code=ErrorCode.RUN_NOT_FINISHED)
     # Cast: Spark writes every column nullable and names list items its own way.
     tables = [pq.read_table(target / f).cast(OUTPUT_SCHEMA) for f in sorted(manifest.files())]
     return pa.concat_tables(tables) if tables else OUTPUT_SCHEMA.empty_table()

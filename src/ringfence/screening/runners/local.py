@@ -35,6 +35,7 @@ from ringfence.screening.engine import (
     REQUIRED_COLUMNS,
     Engine,
 )
+from ringfence.screening.error_codes import ErrorCode
 from ringfence.screening.index import ScreeningData, dump_index, load_index
 from ringfence.screening.interfaces import ImageSources
 
@@ -49,7 +50,7 @@ def file_format(path: Path) -> str:
         known = ", ".join(sorted(FORMATS))
         raise InvalidInput(
             f"{path}: unknown file type {path.suffix or '(none)'!r}; use one of {known}",
-            code="unknown_format",
+            code=ErrorCode.UNKNOWN_FORMAT,
         )
     return fmt
 
@@ -65,7 +66,7 @@ def read_batches(
     (``check_csv``). ``total`` is told the number of listings before the first batch."""
     fmt = file_format(path)
     if not path.is_file():
-        raise InvalidInput(f"{path}: no such file", code="file_not_found")
+        raise InvalidInput(f"{path}: no such file", code=ErrorCode.FILE_NOT_FOUND)
     if fmt == "parquet":
         return _parquet(path, batch_size, total)
     refuse_binary(path, fmt)
@@ -93,20 +94,20 @@ def refuse_binary(path: Path, fmt: str) -> None:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InvalidInput(
             f"{path}: not {kind} file in UTF-8: UTF-16 text (save it as UTF-8)",
-            code="binary_file",
+            code=ErrorCode.BINARY_FILE,
         )
     nul = head.find(b"\0")
     if nul >= 0:
         raise InvalidInput(
             f"{path}: not {kind} file: binary content (a NUL byte at offset {nul})",
-            code="binary_file",
+            code=ErrorCode.BINARY_FILE,
         )
     undecodable = len(head) - len(head.decode("utf-8", errors="ignore").encode("utf-8"))
     if undecodable > max(4, len(head) // 20):
         raise InvalidInput(
             f"{path}: not {kind} file: binary content ({undecodable:,} of its first "
             f"{len(head):,} bytes are not UTF-8 text)",
-            code="binary_file",
+            code=ErrorCode.BINARY_FILE,
         )
 
 
@@ -138,7 +139,7 @@ def _csv_error(path: Path, start: int, line: int, reason: str) -> InvalidInput:
         return InvalidInput(
             f"{path}:{start}: a quoted value starts on this line and its quote is never "
             f"closed: the {line - start} line(s) after it would be read as one value",
-            code="unclosed_quote",
+            code=ErrorCode.UNCLOSED_QUOTE,
         )
     if "expected after" in reason:
         where = (
@@ -149,9 +150,11 @@ def _csv_error(path: Path, start: int, line: int, reason: str) -> InvalidInput:
         return InvalidInput(
             f"{path}:{line}: {where} is followed by more text before the next comma (is a "
             'quote not closed, or a quote inside a quoted value not doubled as ""?)',
-            code="stray_quote",
+            code=ErrorCode.STRAY_QUOTE,
         )
-    return InvalidInput(f"{path}:{line}: not a readable CSV line: {reason}", code="invalid_file")
+    return InvalidInput(
+        f"{path}:{line}: not a readable CSV line: {reason}", code=ErrorCode.INVALID_FILE
+    )
 
 
 def _count_lines(path: Path) -> int:
@@ -164,7 +167,8 @@ def _require(path: Path | str, names: list[str]) -> None:
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         raise InvalidInput(
-            f"{path}: missing required column(s): {', '.join(missing)}", code="missing_columns"
+            f"{path}: missing required column(s): {', '.join(missing)}",
+            code=ErrorCode.MISSING_COLUMNS,
         )
 
 
@@ -175,7 +179,7 @@ def _parquet(
         reader = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InvalidInput(
-            f"{path}: not a readable Parquet file: {one_line(exc)}", code="invalid_file"
+            f"{path}: not a readable Parquet file: {one_line(exc)}", code=ErrorCode.INVALID_FILE
         ) from None
     names = reader.schema_arrow.names
     _require(path, names)
@@ -198,7 +202,7 @@ def _csv(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
         names = reader.schema.names
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:  # a header not UTF-8 too
         raise InvalidInput(
-            f"{path}: not a readable CSV file: {one_line(exc)}", code="invalid_file"
+            f"{path}: not a readable CSV file: {one_line(exc)}", code=ErrorCode.INVALID_FILE
         ) from None
     _require(path, names)
     return _rebatch(_guard(path, iter(reader)), batch_size)
@@ -236,7 +240,7 @@ def _jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
         if chunk:
             yield _rows_to_batch(chunk)
         if empty:  # as an empty CSV or Parquet file is refused
-            raise InvalidInput(f"{path}: empty file, no listings", code="invalid_file")
+            raise InvalidInput(f"{path}: empty file, no listings", code=ErrorCode.INVALID_FILE)
 
     return batches()
 
@@ -262,7 +266,9 @@ def _guard(path: Path | str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.R
     try:
         yield from batches
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: unreadable: {one_line(exc)}", code="invalid_file") from None
+        raise InvalidInput(
+            f"{path}: unreadable: {one_line(exc)}", code=ErrorCode.INVALID_FILE
+        ) from None
 
 
 def one_line(exc: BaseException, limit: int = 160) -> str:
@@ -288,7 +294,9 @@ class _Writer:
         self.path = path
         self.fmt = file_format(path)
         if not path.parent.is_dir():
-            raise InvalidInput(f"{path}: no such directory {path.parent}", code="no_directory")
+            raise InvalidInput(
+                f"{path}: no such directory {path.parent}", code=ErrorCode.NO_DIRECTORY
+            )
         self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         self._parquet: pq.ParquetWriter | None = None
         self._handle: Any = None
@@ -440,14 +448,16 @@ def screen_file(
     the input says it (Parquet metadata, a count of CSV rows or JSON lines) before the first
     batch."""
     if source.resolve() == target.resolve():
-        raise InvalidInput("the output must not be the input file", code="same_file")
+        raise InvalidInput("the output must not be the input file", code=ErrorCode.SAME_FILE)
     file_format(target)
     batches = read_batches(source, batch_size, total)
     summary = Summary()
     try:
         writer = _Writer(target)
     except OSError as exc:
-        raise InvalidInput(f"{target}: cannot write: {exc}", code="unwritable_output") from None
+        raise InvalidInput(
+            f"{target}: cannot write: {exc}", code=ErrorCode.UNWRITABLE_OUTPUT
+        ) from None
     started = time.perf_counter()
     try:
         if workers <= 1:
@@ -468,7 +478,7 @@ def screen_file(
     except OSError as exc:  # disk full, a file system gone: one line, and no partial output
         writer.abort()
         raise InvalidInput(
-            f"screening {source} into {target} stopped: {exc}", code="io_error"
+            f"screening {source} into {target} stopped: {exc}", code=ErrorCode.IO_ERROR
         ) from None
     except BaseException:
         writer.abort()

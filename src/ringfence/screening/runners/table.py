@@ -44,6 +44,7 @@ import pyarrow.parquet as pq
 
 from ringfence.core.errors import InvalidInput, RingfenceError
 from ringfence.screening.engine import OUTPUT_SCHEMA
+from ringfence.screening.error_codes import ErrorCode
 from ringfence.screening.index import ScreeningData
 from ringfence.screening.runners.dataset import (
     Dataset,
@@ -79,7 +80,7 @@ def _deltalake() -> Any:
         raise InvalidInput(
             "--out URI: a table on object storage needs the optional extra: "
             "pip install 'ringfence[s3]'",
-            code="missing_extra",
+            code=ErrorCode.MISSING_EXTRA,
         ) from None
     return deltalake
 
@@ -102,14 +103,16 @@ class _Store:
             here = self.fs.get_file_info(self.root)
         except (OSError, pa.ArrowException) as exc:
             raise InvalidInput(
-                f"{self.uri}: cannot reach: {_first_line(exc)}", code="invalid_uri"
+                f"{self.uri}: cannot reach: {_first_line(exc)}", code=ErrorCode.INVALID_URI
             ) from None
         if where.type == pafs.FileType.NotFound:
             raise InvalidInput(
-                f"{self.uri}: no such bucket or directory {parent!r}", code="no_bucket"
+                f"{self.uri}: no such bucket or directory {parent!r}", code=ErrorCode.NO_BUCKET
             )
         if here.type == pafs.FileType.File:
-            raise InvalidInput(f"{self.uri}: exists and is not a table", code="out_not_directory")
+            raise InvalidInput(
+                f"{self.uri}: exists and is not a table", code=ErrorCode.OUT_NOT_DIRECTORY
+            )
 
     def files(self) -> list[pafs.FileInfo]:
         """Every file below the location (the log included)."""
@@ -129,7 +132,7 @@ class _Store:
             table: DeltaTable = deltalake.DeltaTable(self.uri, storage_options=self.options)
         except (deltalake.exceptions.DeltaError, OSError) as exc:
             raise InvalidInput(
-                f"{self.uri}: cannot read the table: {_first_line(exc)}", code="io_error"
+                f"{self.uri}: cannot read the table: {_first_line(exc)}", code=ErrorCode.IO_ERROR
             ) from None
         return table
 
@@ -163,11 +166,11 @@ def _commit(
         raise InvalidInput(
             f"{table.table_uri}: {what} refused: another run committed to this table meanwhile "
             f"({_first_line(exc)})",
-            code="run_in_progress",
+            code=ErrorCode.RUN_IN_PROGRESS,
         ) from None
     except (DeltaError, OSError) as exc:  # the store refused or could not be reached
         raise InvalidInput(
-            f"{table.table_uri}: {what} failed: {_first_line(exc)}", code="io_error"
+            f"{table.table_uri}: {what} failed: {_first_line(exc)}", code=ErrorCode.IO_ERROR
         ) from None
 
 
@@ -192,7 +195,7 @@ def screen_into_table(
         if store.files():
             raise InvalidInput(
                 f"{store.uri}: not empty and holds no Delta table; use an empty or new location",
-                code="out_not_empty",
+                code=ErrorCode.OUT_NOT_EMPTY,
             )
         try:
             table = deltalake.DeltaTable.create(
@@ -215,7 +218,7 @@ def screen_into_table(
             )
         except (deltalake.exceptions.DeltaError, OSError) as exc:  # one made meanwhile, say
             raise InvalidInput(
-                f"{store.uri}: cannot create the table: {_first_line(exc)}", code="io_error"
+                f"{store.uri}: cannot create the table: {_first_line(exc)}", code=ErrorCode.IO_ERROR
             ) from None
     else:
         _refuse_changed_table(store.uri, table, arguments)
@@ -240,7 +243,7 @@ def _refuse_changed_table(uri: str, table: DeltaTable, arguments: dict[str, Any]
         raise InvalidInput(
             f"{uri}: a Delta table that no ringfence run made (no {RUN_PROPERTY} property); "
             "use another --out",
-            code="invalid_manifest",
+            code=ErrorCode.INVALID_MANIFEST,
         )
     refuse_changed(uri, old, arguments)
 
@@ -274,7 +277,7 @@ def _run(
                     progress(rows)
         except OSError as exc:
             raise InvalidInput(
-                f"screening into {store.uri} stopped: {_first_line(exc)}", code="io_error"
+                f"screening into {store.uri} stopped: {_first_line(exc)}", code=ErrorCode.IO_ERROR
             ) from None
         finally:
             runner.close()
@@ -332,7 +335,7 @@ def _commit_chunk(
         raise RingfenceError(
             f"screening {dataset.name(chunk[0])}…: {rows} verdicts for {expected} listings; "
             "nothing committed",
-            code="row_count_mismatch",
+            code=ErrorCode.ROW_COUNT_MISMATCH,
         )
     table.update_incremental()
     _check_attempt(store, table, attempt)
@@ -348,7 +351,7 @@ def _check_attempt(store: _Store, table: DeltaTable, attempt: int) -> None:
     if newest > attempt:
         raise InvalidInput(
             f"{store.uri}: attempt {newest} took this run over; this one (attempt {attempt}) stops",
-            code="run_in_progress",
+            code=ErrorCode.RUN_IN_PROGRESS,
         )
 
 
@@ -369,5 +372,5 @@ def read_table(out: str) -> pa.Table:
     store = _Store(out)
     table = store.load()
     if table is None or table.transaction_version(COMPLETE) is None:
-        raise InvalidInput(f"{out}: no finished run there", code="run_not_finished")
+        raise InvalidInput(f"{out}: no finished run there", code=ErrorCode.RUN_NOT_FINISHED)
     return table.to_pyarrow_table().cast(OUTPUT_SCHEMA)

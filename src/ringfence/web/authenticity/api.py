@@ -36,6 +36,7 @@ from ringfence.flows import scans as scan_flow
 from ringfence.registry.schemas import iso_territories
 from ringfence.web.clients import CountryLookup, client_address, device_of, network_prefix
 from ringfence.web.deps import CurrentPrincipal, IndexDep, SessionDep, SettingsDep
+from ringfence.web.error_codes import ErrorCode
 from ringfence.web.page import get_page
 from ringfence.web.ratelimit import RateLimiter
 
@@ -271,7 +272,7 @@ async def _verify(
         if country not in iso_territories():
             raise InvalidInput(
                 f"{country!r} is not an ISO 3166-1 alpha-2 country code",
-                code="invalid_country",
+                code=ErrorCode.INVALID_COUNTRY,
                 loc=("query", "country"),
             )
     code = unit_code(gtin, serial, lot, s)

@@ -46,6 +46,7 @@ from ringfence.web.deps import (
     SessionDep,
     SettingsDep,
 )
+from ringfence.web.error_codes import ErrorCode
 
 router = APIRouter(prefix="/v1", tags=["enforcement"])
 CaseId = Annotated[int, Path(ge=1, le=MAX_INT)]
@@ -82,7 +83,9 @@ async def _upload(request: Request) -> bytes:
     async for chunk in request.stream():
         received += chunk
         if len(received) > limit:
-            raise InvalidInput(f"the file is larger than {limit} bytes", code="file_too_large")
+            raise InvalidInput(
+                f"the file is larger than {limit} bytes", code=ErrorCode.FILE_TOO_LARGE
+            )
     return bytes(received)
 
 
@@ -91,7 +94,7 @@ UploadDep = Annotated[bytes, Depends(_upload)]
 
 def _admin(principal: Principal) -> None:
     if not principal.is_admin:
-        raise Forbidden("admins only", code="forbidden_role")
+        raise Forbidden("admins only", code=ErrorCode.FORBIDDEN_ROLE)
 
 
 # ------------------------------------------------------------------ cases

@@ -48,6 +48,7 @@ from ringfence.registry.service import list_parties
 from ringfence.screening.engine import INPUT_COLUMNS, REQUIRED_COLUMNS
 from ringfence.web.charts import bars, columns
 from ringfence.web.deps import EngineDep
+from ringfence.web.error_codes import ErrorCode
 from ringfence.web.i18n import N_
 from ringfence.web.page import Page, PageDep
 
@@ -300,23 +301,29 @@ def _date_range(start: str, end: str) -> tuple[date, date]:
         last = date.fromisoformat(end) if end.strip() else utcnow().date()
     except ValueError:
         raise InvalidInput(
-            f"to: {end!r} is not a date (YYYY-MM-DD)", code="invalid_date", loc=("query", "to")
+            f"to: {end!r} is not a date (YYYY-MM-DD)",
+            code=ErrorCode.INVALID_DATE,
+            loc=("query", "to"),
         ) from None
     try:
         first = date.fromisoformat(start) if start.strip() else last - timedelta(days=DAYS - 1)
     except ValueError:
         raise InvalidInput(
             f"from: {start!r} is not a date (YYYY-MM-DD)",
-            code="invalid_date",
+            code=ErrorCode.INVALID_DATE,
             loc=("query", "from"),
         ) from None
     if first > last:
         raise InvalidInput(
-            "from: the range starts after it ends", code="invalid_date_range", loc=("query", "from")
+            "from: the range starts after it ends",
+            code=ErrorCode.INVALID_DATE_RANGE,
+            loc=("query", "from"),
         )
     if (last - first).days + 1 > MAX_DAYS:
         raise InvalidInput(
-            f"a range is at most {MAX_DAYS} days", code="invalid_date_range", loc=("query", "from")
+            f"a range is at most {MAX_DAYS} days",
+            code=ErrorCode.INVALID_DATE_RANGE,
+            loc=("query", "from"),
         )
     return first, last
 
@@ -567,7 +574,7 @@ def decide(
             _findings(service.get_case(page.db, principal=principal, case_id=case_id))
         )
         if int(exception) >= len(findings):
-            raise InvalidInput("no such finding on this case", code="unknown_finding")
+            raise InvalidInput("no such finding on this case", code=ErrorCode.UNKNOWN_FINDING)
         chosen = findings[int(exception)]
         text = " ".join(exception_text.split()) or chosen["text"]
         add = ExceptionSpec(mark=chosen["mark"], text=text, reason=exception_reason)
@@ -642,7 +649,9 @@ def assign(
     chosen = None
     if user_id.strip():
         if not user_id.strip().isdigit() or int(user_id) > MAX_INT:
-            raise InvalidInput("choose a user from the list", code="invalid_user", loc=("user_id",))
+            raise InvalidInput(
+                "choose a user from the list", code=ErrorCode.INVALID_USER, loc=("user_id",)
+            )
         chosen = int(user_id)
     team.assign(page.db, principal=principal, case_id=case_id, user_id=chosen)
     return page.redirect(
@@ -862,7 +871,7 @@ class BadColumns(InvalidInput):
             parts.append("unknown columns: " + ", ".join(unknown))
         super().__init__(
             "the file's columns do not fit (" + "; ".join(parts) + ")",
-            code="invalid_columns",
+            code=ErrorCode.INVALID_COLUMNS,
             loc=("file",),
         )
         self.missing, self.unknown = missing, unknown
@@ -882,7 +891,7 @@ def _rows(name: str, content: bytes) -> list[dict[str, Any]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("the file is not UTF-8 text", code="invalid_file") from None
+        raise InvalidInput("the file is not UTF-8 text", code=ErrorCode.INVALID_FILE) from None
     if name.endswith((".jsonl", ".ndjson", ".json")):
         rows = []
         for number, line in enumerate(text.splitlines(), 1):
@@ -891,11 +900,15 @@ def _rows(name: str, content: bytes) -> list[dict[str, Any]]:
                     row = jsontext.loads(line)
                 except ValueError:
                     raise InvalidInput(
-                        f"line {number} is not JSON", code="invalid_file", loc=("file", number)
+                        f"line {number} is not JSON",
+                        code=ErrorCode.INVALID_FILE,
+                        loc=("file", number),
                     ) from None
                 if not isinstance(row, dict):
                     raise InvalidInput(
-                        f"line {number} is not an object", code="invalid_file", loc=("file", number)
+                        f"line {number} is not an object",
+                        code=ErrorCode.INVALID_FILE,
+                        loc=("file", number),
                     )
                 row = {str(k).strip().lower(): v for k, v in row.items()}
                 _check_columns(list(row))
@@ -930,11 +943,11 @@ async def screen_upload(
         else:
             market = service.known_marketplace(page.db, marketplace)
         if len(content) > MAX_UPLOAD:
-            raise InvalidInput("the file is larger than 5 MB", code="file_too_large")
+            raise InvalidInput("the file is larger than 5 MB", code=ErrorCode.FILE_TOO_LARGE)
         rows = _rows((file.filename or "").lower(), content)
         if not rows or len(rows) > MAX_ROWS:
             raise InvalidInput(
-                f"the file must hold 1 to {MAX_ROWS} listings", code="invalid_row_count"
+                f"the file must hold 1 to {MAX_ROWS} listings", code=ErrorCode.INVALID_ROW_COUNT
             )
     except InvalidInput as refused:
         return _screen_page(

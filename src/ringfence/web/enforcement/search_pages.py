@@ -18,6 +18,7 @@ from ringfence.enforcement import search, sellers, service
 from ringfence.enforcement.enums import AppealStatus, CaseSource, CaseStatus, Decision
 from ringfence.enforcement.schemas import MAX_INT
 from ringfence.registry.service import list_marks
+from ringfence.web.error_codes import ErrorCode
 from ringfence.web.page import Page, PageDep
 
 router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
@@ -32,14 +33,16 @@ SellerId = Annotated[str, Path(min_length=1, max_length=200)]
 
 def _user_id(page: Page) -> int:
     if page.user is None:  # page.require has already refused an anonymous visitor
-        raise InvalidInput("sign in first", code="sign_in_required")
+        raise InvalidInput("sign in first", code=ErrorCode.SIGN_IN_REQUIRED)
     return page.user.user_id
 
 
 def _query(page: Page) -> search.CaseQuery:
     pairs = page.request.query_params.multi_items()
     if len(pairs) > MAX_PAIRS:
-        raise InvalidInput(f"a search takes at most {MAX_PAIRS} parameters", code="invalid_filter")
+        raise InvalidInput(
+            f"a search takes at most {MAX_PAIRS} parameters", code=ErrorCode.INVALID_FILTER
+        )
     return search.parse_query(pairs)
 
 

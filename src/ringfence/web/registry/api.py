@@ -28,6 +28,7 @@ from ringfence.registry.schemas import (
 )
 from ringfence.screening.bank import official_image
 from ringfence.web.deps import CurrentPrincipal, IndexDep, SessionDep
+from ringfence.web.error_codes import ErrorCode
 
 router = APIRouter(prefix="/v1")
 PathId = Annotated[str, Path(max_length=100)]
@@ -37,7 +38,7 @@ def _same_id(path_id: str, body_id: str) -> None:
     if path_id != body_id:
         raise InvalidInput(
             f"the body's id {body_id!r} differs from the path's {path_id!r}",
-            code="id_mismatch",
+            code=ErrorCode.ID_MISMATCH,
             loc=("id",),
         )
 
@@ -283,7 +284,7 @@ def add_bank_image(
         data = base64.b64decode(body.image_base64, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput(
-            "image_base64 is not base64", code="invalid_base64", loc=("image_base64",)
+            "image_base64 is not base64", code=ErrorCode.INVALID_BASE64, loc=("image_base64",)
         ) from None
     lic = service.get_licence(session, principal=principal, licence_id=body.licence)
     image = official_image(

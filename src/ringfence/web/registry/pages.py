@@ -15,6 +15,7 @@ from ringfence.core.security import Role
 from ringfence.registry import service
 from ringfence.registry.enums import ExceptionReason, PartyKind
 from ringfence.registry.schemas import ExceptionIn
+from ringfence.web.error_codes import ErrorCode
 from ringfence.web.page import PageDep
 
 router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
@@ -85,7 +86,7 @@ def add_exception(
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InvalidInput(str(first["msg"]), code="invalid_exception") from None
+        raise InvalidInput(str(first["msg"]), code=ErrorCode.INVALID_EXCEPTION) from None
     changed = found.model_copy(update={"exceptions": [*found.exceptions, exception]})
     service.save_mark(page.db, principal=principal, data=changed, create=False)
     return page.redirect(f"/console/marks/{mark_id}", done="exception_added")

@@ -16,6 +16,7 @@ from ringfence.screening.engine import Verdict
 from ringfence.screening.interfaces import DirectoryObjectStore, ImageSources
 from ringfence.screening.rows import screen_rows
 from ringfence.web.deps import CurrentPrincipal, EngineDep, SettingsDep
+from ringfence.web.error_codes import ErrorCode
 
 try:
     import orjson as _orjson
@@ -103,7 +104,9 @@ def screen(
     is written straight to JSON in ``ScreenResponse``'s shape (a test holds the two equal), as
     building a model per listing cost more than screening it."""
     if principal.role not in SCREENERS:
-        raise Forbidden(f"the {principal.role.value} role may not screen", code="forbidden_role")
+        raise Forbidden(
+            f"the {principal.role.value} role may not screen", code=ErrorCode.FORBIDDEN_ROLE
+        )
     rows = [vars(item) for item in body.listings]  # the fields' values (extra="ignore")
     verdicts = screen_rows(engine, rows, today=body.on, sources=image_sources(settings))
     answer = {"registry_version": engine.version, "results": [_result(v) for v in verdicts]}

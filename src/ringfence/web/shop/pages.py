@@ -37,6 +37,7 @@ from ringfence.shop.service import UNPAID
 from ringfence.web import messages
 from ringfence.web import session as cookies
 from ringfence.web.deps import IndexDep
+from ringfence.web.error_codes import ErrorCode
 from ringfence.web.page import Page, PageDep
 
 router = APIRouter(include_in_schema=False, tags=["pages"], default_response_class=HTMLResponse)
@@ -134,7 +135,7 @@ def add_to_cart(
     service.published_offer(page.db, offer)  # on sale, or 404
     cart = _cart(page)
     if len(cart) >= MAX_CART_LINES and str(offer) not in cart:
-        raise InvalidInput("the cart is full", code="cart_full")
+        raise InvalidInput("the cart is full", code=ErrorCode.CART_FULL)
     cart[str(offer)] = min(MAX_QUANTITY, cart.get(str(offer), 0) + quantity)
     _save_cart(page, cart)
     return page.redirect("/shop/cart", done="added")
@@ -195,7 +196,7 @@ def _store(page: Page, store_id: str) -> Any:
     for store in service.list_storefronts(page.db):
         if store.id == store_id:
             return store
-    raise NotFound(f"no store {store_id!r}", code="store_not_found")
+    raise NotFound(f"no store {store_id!r}", code=ErrorCode.STORE_NOT_FOUND)
 
 
 def _checkout_page(
@@ -389,7 +390,7 @@ def _order(page: Page, order: OrderOut, principal: Principal, *, console: bool) 
 @router.get("/shop/orders/{order_id}")
 def order_page(page: PageDep, order_id: str) -> Response:
     if order_id not in _my_orders(page):
-        raise NotFound(f"no order {order_id!r}", code="order_not_found")
+        raise NotFound(f"no order {order_id!r}", code=ErrorCode.ORDER_NOT_FOUND)
     return _order(
         page, service.get_order(page.db, principal=SYSTEM, order_id=order_id), SYSTEM, console=False
     )
