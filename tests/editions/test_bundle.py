@@ -391,6 +391,20 @@ def test_an_older_bundle_is_upgraded_on_import(deployments: Deployments) -> None
         assert service.get_edition(session, "la28").status is EditionStatus.live
 
 
+def test_i19_an_0013_bundle_gains_no_assignee_and_no_undo_window() -> None:
+    """0014: an older case has no assignee, an older notice waits for no undo window."""
+    rows: bundle.Rows = {
+        "enforcement_cases": [{"id": 3}],
+        "enforcement_notices": [{"id": 5, "hold_until": "2026-01-01T00:00:00"}, {"id": 6}],
+    }
+    bundle.upgrade_rows(rows, "0013")
+    assert rows["enforcement_cases"] == [{"id": 3, "assignee_id": None}]
+    assert rows["enforcement_notices"] == [
+        {"id": 5, "hold_until": "2026-01-01T00:00:00"},
+        {"id": 6, "hold_until": None},
+    ]
+
+
 def test_i16_an_0011_bundle_gains_the_exception_scope_columns() -> None:
     """0012: an older exception applies in every category, made by no case; an older case
     keeps no category."""
@@ -408,7 +422,7 @@ def test_i16_an_0011_bundle_gains_the_exception_scope_columns() -> None:
     assert rows["mark_exceptions"] == [
         exception | {"category": None, "created_by": None, "created_at": None, "case_id": None}
     ]
-    assert rows["enforcement_cases"] == [{"id": 3, "category": None}]
+    assert rows["enforcement_cases"] == [{"id": 3, "category": None, "assignee_id": None}]  # 0014
     current: bundle.Rows = {"mark_exceptions": [exception | {"category": "home"}]}
     bundle.upgrade_rows(current, "0012")  # nothing to do at the current schema
     assert current["mark_exceptions"][0]["category"] == "home"

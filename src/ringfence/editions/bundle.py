@@ -245,6 +245,8 @@ def select_rows(session: Session, edition_id: str) -> Rows:
             table = _t(name)
             for fk in table.foreign_key_constraints:
                 target = fk.referred_table
+                if target.name not in found:  # not carried (users): the column is left empty
+                    continue
                 local = [c.name for c in fk.columns]
                 remote = [e.column.name for e in fk.elements]
                 wanted = {

@@ -26,7 +26,6 @@ class ErrorCode(StrEnum):
     INVALID_ROW_COUNT = "invalid_row_count"
     INVALID_USER = "invalid_user"
     MISSING_API_KEY = "missing_api_key"
-    NO_MARKETPLACE = "no_marketplace"
     ORDER_NOT_FOUND = "order_not_found"
     RATE_LIMITED = "rate_limited"
     ROLE_NOT_ALLOWED = "role_not_allowed"
