@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ringfence.core.db import Base, utcnow
+from ringfence.registry import models as registry_models  # noqa: F401 - the editions table
 
 
 class EditionEvent(Base):

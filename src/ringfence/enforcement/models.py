@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ringfence.auth import models as auth_models  # noqa: F401 - the users table these rows refer to
 from ringfence.core.db import Base, utcnow
 from ringfence.enforcement.enums import (
     AppealStatus,

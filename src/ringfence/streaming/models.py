@@ -8,6 +8,7 @@ from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ringfence.core.db import Base, utcnow
+from ringfence.enforcement import models as enforcement_models  # noqa: F401 - the cases table
 
 
 class ListingVerdict(Base):
