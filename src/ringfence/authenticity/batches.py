@@ -12,10 +12,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from ringfence.authenticity.codes import UnitCode, is_ai_value, message, new_serials
-from ringfence.authenticity.enums import (
-    BATCH,
-    BatchStatus,
-)
+from ringfence.authenticity.enums import BATCH, BatchStatus
 from ringfence.authenticity.error_codes import ErrorCode
 from ringfence.authenticity.keys import _active_key, _new_key
 from ringfence.authenticity.models import CodeBatch, CodeUnit, Scan, SigningKey

@@ -5,10 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ringfence.authenticity.enums import (
-    KEY,
-    KeyStatus,
-)
+from ringfence.authenticity.enums import KEY, KeyStatus
 from ringfence.authenticity.error_codes import ErrorCode
 from ringfence.authenticity.models import SigningKey
 from ringfence.authenticity.schemas import JwkOut, KeyOut

@@ -13,12 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ringfence.authenticity.clones import ScanFact, Thresholds, clone_reason
 from ringfence.authenticity.codes import UnitCode
-from ringfence.authenticity.enums import (
-    BatchStatus,
-    KeyStatus,
-    ScanReason,
-    ScanStatus,
-)
+from ringfence.authenticity.enums import BatchStatus, KeyStatus, ScanReason, ScanStatus
 from ringfence.authenticity.models import CodeBatch, CodeUnit, Product, Scan, SigningKey
 from ringfence.authenticity.signing import signature_digest
 from ringfence.core.db import utcnow

@@ -7,11 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ringfence.cli.common import (
-    DatabaseOpt,
-    echo,
-    session_factory,
-)
+from ringfence.cli.common import DatabaseOpt, echo, session_factory
 from ringfence.cli.error_codes import ErrorCode
 from ringfence.core.errors import InvalidInput
 

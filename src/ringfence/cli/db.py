@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ringfence.cli.common import (
-    DatabaseOpt,
-    echo,
-    existing_database,
-    redact,
-    settings_for,
-)
+from ringfence.cli.common import DatabaseOpt, echo, existing_database, redact, settings_for
 from ringfence.cli.error_codes import ErrorCode
 from ringfence.core.errors import RingfenceError
 

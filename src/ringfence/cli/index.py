@@ -7,11 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ringfence.cli.common import (
-    DatabaseOpt,
-    echo,
-    screening_data,
-)
+from ringfence.cli.common import DatabaseOpt, echo, screening_data
 
 index_app = typer.Typer(help="The screening index file.", no_args_is_help=True)
 

@@ -8,11 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ringfence.cli.common import (
-    DatabaseOpt,
-    echo,
-    session_factory,
-)
+from ringfence.cli.common import DatabaseOpt, echo, session_factory
 from ringfence.core.errors import InvalidInput
 from ringfence.core.files import atomic_write
 

@@ -9,9 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ringfence.cli.common import (
-    echo,
-)
+from ringfence.cli.common import echo
 from ringfence.cli.error_codes import ErrorCode
 from ringfence.core.errors import InvalidInput
 

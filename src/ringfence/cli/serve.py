@@ -7,12 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ringfence.cli.common import (
-    echo,
-    existing_database,
-    redact,
-    settings_for,
-)
+from ringfence.cli.common import echo, existing_database, redact, settings_for
 
 
 def register(app: typer.Typer) -> None:

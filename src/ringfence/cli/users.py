@@ -6,12 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ringfence.cli.common import (
-    DatabaseOpt,
-    echo,
-    role_option,
-    session_factory,
-)
+from ringfence.cli.common import DatabaseOpt, echo, role_option, session_factory
 
 users_app = typer.Typer(help="Web sign-in users.", no_args_is_help=True)
 

@@ -15,15 +15,9 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import Forbidden, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.enforcement import events
-from ringfence.enforcement.enums import (
-    CaseStatus,
-    NoticeStatus,
-)
+from ringfence.enforcement.enums import CaseStatus, NoticeStatus
 from ringfence.enforcement.error_codes import ErrorCode
-from ringfence.enforcement.models import (
-    Case,
-    Notice,
-)
+from ringfence.enforcement.models import Case, Notice
 
 IOC = "IOC"
 OPENERS = frozenset({Role.admin, Role.rights_holder, Role.marketplace})

@@ -32,18 +32,8 @@ from ringfence.enforcement.enums import (
 )
 from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.evidence import _add_evidence, store_file
-from ringfence.enforcement.models import (
-    Appeal,
-    Case,
-    Notice,
-    Strike,
-)
-from ringfence.enforcement.schemas import (
-    AppealOut,
-    CaseOut,
-    DeadlinesOut,
-    EvidenceOut,
-)
+from ringfence.enforcement.models import Appeal, Case, Notice, Strike
+from ringfence.enforcement.schemas import AppealOut, CaseOut, DeadlinesOut, EvidenceOut
 from ringfence.enforcement.strikes import _strike_count
 
 # --------------------------------------------------------------------------- appeals

@@ -26,24 +26,13 @@ from ringfence.enforcement._common import (
     _now,
     _require,
 )
-from ringfence.enforcement.enums import (
-    CaseSource,
-    CaseStatus,
-    CaseSubject,
-)
+from ringfence.enforcement.enums import CaseSource, CaseStatus, CaseSubject
 from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.evidence import _add_evidence, _evidence_entry
-from ringfence.enforcement.models import (
-    Case,
-    Evidence,
-)
+from ringfence.enforcement.models import Case, Evidence
 from ringfence.enforcement.reporters import _reporter, _reporter_record, _trusted
 from ringfence.enforcement.routing import _holder, _mark_owners, route
-from ringfence.enforcement.schemas import (
-    CaseIn,
-    CaseOut,
-    ListingIn,
-)
+from ringfence.enforcement.schemas import CaseIn, CaseOut, ListingIn
 from ringfence.registry.archive import archived_edition_of
 
 

@@ -40,15 +40,8 @@ from ringfence.enforcement.enums import (
 )
 from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.exceptions import _add_exception, _registry_engine, _scoped_exception
-from ringfence.enforcement.models import (
-    AuditEvent,
-    Case,
-    Notice,
-)
-from ringfence.enforcement.schemas import (
-    CaseOut,
-    DecisionIn,
-)
+from ringfence.enforcement.models import AuditEvent, Case, Notice
+from ringfence.enforcement.schemas import CaseOut, DecisionIn
 from ringfence.registry import service as registry
 
 # --------------------------------------------------------------------------- decisions

@@ -15,17 +15,10 @@ from ringfence.core.security import Principal
 from ringfence.core.settings import Settings
 from ringfence.enforcement import events
 from ringfence.enforcement._common import FILE_TYPES, _actor, _get_case, _now
-from ringfence.enforcement.enums import (
-    CASE_FINAL,
-)
+from ringfence.enforcement.enums import CASE_FINAL
 from ringfence.enforcement.error_codes import ErrorCode
-from ringfence.enforcement.models import (
-    Case,
-    Evidence,
-)
-from ringfence.enforcement.schemas import (
-    EvidenceOut,
-)
+from ringfence.enforcement.models import Case, Evidence
+from ringfence.enforcement.schemas import EvidenceOut
 
 
 def _add_evidence(

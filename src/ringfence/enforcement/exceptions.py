@@ -25,9 +25,7 @@ from ringfence.enforcement._common import (
     _require,
 )
 from ringfence.enforcement.error_codes import ErrorCode
-from ringfence.enforcement.models import (
-    Case,
-)
+from ringfence.enforcement.models import Case
 from ringfence.enforcement.schemas import (
     ExceptionPreviewIn,
     ExceptionPreviewOut,

@@ -15,23 +15,11 @@ from ringfence.core.settings import Settings
 from ringfence.core.states import move
 from ringfence.enforcement._common import _actor, _audit, _get_case, _now
 from ringfence.enforcement.decisions import REMOVALS, counter_notice_token
-from ringfence.enforcement.enums import (
-    CASE,
-    NOTICE,
-    CaseStatus,
-    NoticeStatus,
-)
+from ringfence.enforcement.enums import CASE, NOTICE, CaseStatus, NoticeStatus
 from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.interfaces import NoticeConnector, NoticeMessage
-from ringfence.enforcement.models import (
-    Case,
-    Delivery,
-    Notice,
-)
-from ringfence.enforcement.schemas import (
-    CaseOut,
-    NoticeTask,
-)
+from ringfence.enforcement.models import Case, Delivery, Notice
+from ringfence.enforcement.schemas import CaseOut, NoticeTask
 
 
 def _message(case: Case, notice: Notice, settings: Settings) -> NoticeMessage:

@@ -11,16 +11,10 @@ from ringfence.core.errors import Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
 from ringfence.enforcement._common import OPENERS, _require
-from ringfence.enforcement.enums import (
-    CaseStatus,
-)
+from ringfence.enforcement.enums import CaseStatus
 from ringfence.enforcement.error_codes import ErrorCode
-from ringfence.enforcement.models import (
-    Case,
-)
-from ringfence.enforcement.schemas import (
-    ReporterOut,
-)
+from ringfence.enforcement.models import Case
+from ringfence.enforcement.schemas import ReporterOut
 from ringfence.registry.models import Party
 
 # --------------------------------------------------------------------------- reporters

@@ -12,13 +12,8 @@ from ringfence.core.security import Principal
 from ringfence.core.settings import Settings
 from ringfence.enforcement._common import OPENERS, _now, _require, _visible
 from ringfence.enforcement.error_codes import ErrorCode
-from ringfence.enforcement.models import (
-    Case,
-    Strike,
-)
-from ringfence.enforcement.schemas import (
-    StrikesOut,
-)
+from ringfence.enforcement.models import Case, Strike
+from ringfence.enforcement.schemas import StrikesOut
 
 
 def _strike_count(session: Session, seller_id: str, settings: Settings, now: datetime) -> int:

@@ -15,16 +15,10 @@ from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
 from ringfence.enforcement._common import ACTIONABLE_VERDICTS, OPENERS, _can_see, _require
 from ringfence.enforcement.cases import open_case_from_verdict
-from ringfence.enforcement.enums import (
-    CaseStatus,
-)
+from ringfence.enforcement.enums import CaseStatus
 from ringfence.enforcement.error_codes import ErrorCode
-from ringfence.enforcement.models import (
-    Case,
-)
-from ringfence.enforcement.schemas import (
-    ScreenedOut,
-)
+from ringfence.enforcement.models import Case
+from ringfence.enforcement.schemas import ScreenedOut
 from ringfence.registry.enums import PartyKind
 from ringfence.registry.models import Party
 from ringfence.screening.engine import ERROR, Engine, listing_from_row

@@ -9,20 +9,10 @@ from sqlalchemy.orm import Session
 from ringfence.core.errors import ErrorDetail, Forbidden, InvalidInput
 from ringfence.core.security import Principal, Role
 from ringfence.registry.builtin import IOC_ID
-from ringfence.registry.enums import (
-    PartyKind,
-)
+from ringfence.registry.enums import PartyKind
 from ringfence.registry.error_codes import ErrorCode
-from ringfence.registry.models import (
-    Licence,
-    Mark,
-    Party,
-    licence_marks,
-    licence_sellers,
-)
-from ringfence.registry.schemas import (
-    RegistryDocument,
-)
+from ringfence.registry.models import Licence, Mark, Party, licence_marks, licence_sellers
+from ringfence.registry.schemas import RegistryDocument
 from ringfence.registry.validation import _Refs, _validate
 
 DIRECTORY = frozenset({PartyKind.ioc, PartyKind.noc, PartyKind.ocog, PartyKind.marketplace})

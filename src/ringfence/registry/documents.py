@@ -38,12 +38,7 @@ from ringfence.registry.models import (
     Party,
 )
 from ringfence.registry.revisions import _bump_revision
-from ringfence.registry.schemas import (
-    CategoryIn,
-    EditionIn,
-    MarkIn,
-    RegistryDocument,
-)
+from ringfence.registry.schemas import CategoryIn, EditionIn, MarkIn, RegistryDocument
 from ringfence.registry.validation import _Refs, _validate
 
 # --------------------------------------------------------------------------- import / export

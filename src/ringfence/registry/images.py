@@ -14,15 +14,9 @@ from ringfence.registry.archive import ensure_writable
 from ringfence.registry.documents import import_document
 from ringfence.registry.error_codes import ErrorCode
 from ringfence.registry.mapping import image_out
-from ringfence.registry.models import (
-    Licence,
-    OfficialImage,
-)
+from ringfence.registry.models import Licence, OfficialImage
 from ringfence.registry.revisions import _bump_revision
-from ringfence.registry.schemas import (
-    OfficialImageIn,
-    RegistryDocument,
-)
+from ringfence.registry.schemas import OfficialImageIn, RegistryDocument
 
 # --------------------------------------------------------------------------- image bank
 

@@ -20,21 +20,12 @@ from ringfence.registry._common import (
 )
 from ringfence.registry.archive import ensure_writable
 from ringfence.registry.decision import licensor_rights
-from ringfence.registry.enums import (
-    WORLDWIDE,
-    LicenceStatus,
-)
+from ringfence.registry.enums import WORLDWIDE, LicenceStatus
 from ringfence.registry.error_codes import ErrorCode
 from ringfence.registry.mapping import _apply_licence, licence_out, party_out
-from ringfence.registry.models import (
-    Licence,
-    Party,
-)
+from ringfence.registry.models import Licence, Party
 from ringfence.registry.revisions import _bump_revision
-from ringfence.registry.schemas import (
-    LicenceIn,
-    RegistryDocument,
-)
+from ringfence.registry.schemas import LicenceIn, RegistryDocument
 
 # --------------------------------------------------------------------------- licences
 

@@ -9,11 +9,7 @@ from sqlalchemy.orm import Session
 
 from ringfence.core.db import utcnow
 from ringfence.core.states import declare
-from ringfence.registry.enums import (
-    EDITION,
-    LICENCE,
-    Channel,
-)
+from ringfence.registry.enums import EDITION, LICENCE, Channel
 from ringfence.registry.models import (
     Category,
     Edition,

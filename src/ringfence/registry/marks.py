@@ -18,18 +18,9 @@ from ringfence.registry._common import (
 from ringfence.registry.archive import ensure_edition_writable, ensure_writable
 from ringfence.registry.error_codes import ErrorCode
 from ringfence.registry.mapping import _apply_mark, exception_out, mark_out
-from ringfence.registry.models import (
-    Licence,
-    Mark,
-    MarkException,
-    licence_marks,
-)
+from ringfence.registry.models import Licence, Mark, MarkException, licence_marks
 from ringfence.registry.revisions import _bump_revision
-from ringfence.registry.schemas import (
-    ExceptionIn,
-    MarkIn,
-    RegistryDocument,
-)
+from ringfence.registry.schemas import ExceptionIn, MarkIn, RegistryDocument
 
 # --------------------------------------------------------------------------- marks
 

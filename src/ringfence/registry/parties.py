@@ -14,22 +14,12 @@ from ringfence.registry._common import (
     _require_writer,
     _write_one,
 )
-from ringfence.registry.enums import (
-    PartyKind,
-)
+from ringfence.registry.enums import PartyKind
 from ringfence.registry.error_codes import ErrorCode
 from ringfence.registry.mapping import _apply_party, party_out
-from ringfence.registry.models import (
-    Licence,
-    Mark,
-    Party,
-    licence_sellers,
-)
+from ringfence.registry.models import Licence, Mark, Party, licence_sellers
 from ringfence.registry.revisions import _bump_revision
-from ringfence.registry.schemas import (
-    PartyIn,
-    RegistryDocument,
-)
+from ringfence.registry.schemas import PartyIn, RegistryDocument
 
 # --------------------------------------------------------------------------- parties
 

@@ -15,17 +15,9 @@ from ringfence.core.db import Base
 from ringfence.core.errors import ErrorDetail
 from ringfence.registry import feature_record
 from ringfence.registry.decision import licensor_rights
-from ringfence.registry.enums import (
-    PartyKind,
-)
+from ringfence.registry.enums import PartyKind
 from ringfence.registry.mapping import category_out, edition_out, licence_out, mark_out, party_out
-from ringfence.registry.models import (
-    Category,
-    Edition,
-    Licence,
-    Mark,
-    Party,
-)
+from ringfence.registry.models import Category, Edition, Licence, Mark, Party
 from ringfence.registry.schemas import (
     CategoryIn,
     EditionIn,

@@ -9,9 +9,7 @@ from ringfence.core.errors import Forbidden, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.registry.enums import Channel
 from ringfence.shop.error_codes import ErrorCode
-from ringfence.shop.models import (
-    Storefront,
-)
+from ringfence.shop.models import Storefront
 
 OFFICIAL = Channel.official_store.value
 

@@ -12,16 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Row,
-    bindparam,
-    delete,
-    insert,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Row, bindparam, delete, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -44,10 +35,7 @@ from ringfence.shop.models import (
     Storefront,
 )
 from ringfence.shop.orders import _order_by_id, _order_out, _release
-from ringfence.shop.schemas import (
-    CheckoutIn,
-    OrderOut,
-)
+from ringfence.shop.schemas import CheckoutIn, OrderOut
 
 # The store with those of its offers an order asks for, their products and licences.
 _STORE_WITH_OFFERS = (

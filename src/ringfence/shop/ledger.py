@@ -8,12 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy import (
-    Connection,
-    func,
-    insert,
-    select,
-)
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from ringfence.core.errors import Forbidden, InvalidInput
@@ -21,13 +16,8 @@ from ringfence.core.money import royalty
 from ringfence.core.security import Principal, Role
 from ringfence.shop.enums import EntryKind
 from ringfence.shop.error_codes import ErrorCode
-from ringfence.shop.models import (
-    LedgerEntry,
-)
-from ringfence.shop.schemas import (
-    StatementLine,
-    StatementOut,
-)
+from ringfence.shop.models import LedgerEntry
+from ringfence.shop.schemas import StatementLine, StatementOut
 
 
 class _PostedLine(Protocol):

@@ -6,10 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import (
-    or_,
-    select,
-)
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ringfence.authenticity.models import Product
@@ -22,15 +19,8 @@ from ringfence.registry.models import Party
 from ringfence.shop._common import OFFICIAL, _get_store, _owner, _runs_store
 from ringfence.shop.enums import OFFER, OfferStatus
 from ringfence.shop.error_codes import ErrorCode
-from ringfence.shop.models import (
-    Offer,
-    OfferStock,
-    Storefront,
-)
-from ringfence.shop.schemas import (
-    OfferIn,
-    OfferOut,
-)
+from ringfence.shop.models import Offer, OfferStock, Storefront
+from ringfence.shop.schemas import OfferIn, OfferOut
 
 # ------------------------------------------------------------------ offers
 

@@ -8,13 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Row,
-    bindparam,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ringfence.authenticity.service import issue_batch
@@ -27,16 +21,9 @@ from ringfence.shop._common import _runs_store
 from ringfence.shop.enums import ORDER, EntryKind, OrderStatus
 from ringfence.shop.error_codes import ErrorCode
 from ringfence.shop.ledger import _post
-from ringfence.shop.models import (
-    OfferStock,
-    Order,
-    OrderLine,
-)
+from ringfence.shop.models import OfferStock, Order, OrderLine
 from ringfence.shop.payments import PaymentError, PaymentProvider
-from ringfence.shop.schemas import (
-    OrderLineOut,
-    OrderOut,
-)
+from ringfence.shop.schemas import OrderLineOut, OrderOut
 
 # ------------------------------------------------------------------ orders
 

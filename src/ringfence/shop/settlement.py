@@ -9,12 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Row,
-    bindparam,
-    select,
-    update,
-)
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ringfence.core.db import utcnow
@@ -23,10 +18,7 @@ from ringfence.shop.checkout import Placed
 from ringfence.shop.enums import EntryKind, IntentState, OrderStatus
 from ringfence.shop.error_codes import ErrorCode
 from ringfence.shop.ledger import _post
-from ringfence.shop.models import (
-    Order,
-    PaymentIntent,
-)
+from ringfence.shop.models import Order, PaymentIntent
 from ringfence.shop.orders import (
     _ORDER_WITH_LINES_LOCKED,
     _order_by_id,
@@ -36,9 +28,7 @@ from ringfence.shop.orders import (
     order_transition,
 )
 from ringfence.shop.payments import PaymentError, PaymentProvider
-from ringfence.shop.schemas import (
-    OrderOut,
-)
+from ringfence.shop.schemas import OrderOut
 
 log = logging.getLogger(__name__)
 

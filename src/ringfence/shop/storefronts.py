@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ringfence.core.errors import Conflict, InvalidInput
@@ -14,13 +12,8 @@ from ringfence.registry.enums import PartyKind
 from ringfence.registry.models import Party
 from ringfence.shop._common import _get_store, _owner
 from ringfence.shop.error_codes import ErrorCode
-from ringfence.shop.models import (
-    Storefront,
-)
-from ringfence.shop.schemas import (
-    StorefrontIn,
-    StorefrontOut,
-)
+from ringfence.shop.models import Storefront
+from ringfence.shop.schemas import StorefrontIn, StorefrontOut
 
 
 def create_storefront(
