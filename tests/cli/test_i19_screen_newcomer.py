@@ -215,7 +215,7 @@ def test_i19_the_progress_bar_shows_percentage_and_time_left_once_the_total_is_k
 
     from rich.console import Console
 
-    from ringfence.cli.main import _progress_bar
+    from ringfence.cli.screen import _progress_bar
 
     screen = StringIO()
     bar = _progress_bar(Console(file=screen, force_terminal=True, width=120, color_system=None))

@@ -25,7 +25,7 @@ DOCS = SRC.parents[1] / "docs" / "architecture.md"
 # that its caller checked with the column's machine (``Machine.check``) first.
 BULK_WRITERS = {
     # settle_orders: every order's step passes order_transition (ORDER.check) before the batch
-    ("shop/service.py", "_SET_STATUS"),
+    ("shop/settlement.py", "_SET_STATUS"),
 }
 
 

@@ -1,4 +1,5 @@
-"""What every command module shares: the database option, settings, sessions, output."""
+"""What every command module shares: the database option, settings, sessions, output, the
+screening data, a redacted database URL."""
 
 from __future__ import annotations
 
@@ -62,3 +63,21 @@ def role_option(role: str) -> Role:
         raise InvalidInput(
             f"--role: {role!r} is not one of {allowed}", code=ErrorCode.INVALID_ROLE
         ) from None
+
+
+def redact(url: str) -> str:
+    """A database URL with its password hidden, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def screening_data(database_url: str | None, builtin: bool):  # type: ignore[no-untyped-def]
+    """The registry and screening data: the built-in registry, or the database's."""
+    from ringfence.registry.service import export_document
+    from ringfence.screening.index import builtin_data
+
+    if builtin:
+        return builtin_data()
+    with session_factory(database_url)() as session:
+        return builtin_data(export_document(session))

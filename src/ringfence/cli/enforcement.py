@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ringfence.cli.common import DatabaseOpt, echo, session_factory, settings_for
+from ringfence.cli.common import DatabaseOpt, echo, screening_data, session_factory, settings_for
 from ringfence.cli.error_codes import ErrorCode
 from ringfence.core import jsontext
 from ringfence.core.errors import InvalidInput
@@ -106,7 +106,6 @@ def cases_screen(
 ) -> None:
     """Screen listings against the registry in the database and open a case for each
     infringing or review verdict (a batch of screening results becomes cases)."""
-    from ringfence.cli.main import _screening_data
     from ringfence.core.db import unit_of_work
     from ringfence.enforcement.service import screen_and_open
     from ringfence.screening.engine import Engine
@@ -123,7 +122,7 @@ def cases_screen(
         if not isinstance(row, dict):
             raise InvalidInput(f"{file}:{n}: not a JSON object", code=ErrorCode.INVALID_JSON)
         rows.append(row)
-    engine = Engine(_screening_data(database_url, False))
+    engine = Engine(screening_data(database_url, False))
     with unit_of_work(session_factory(database_url)) as session:
         results = screen_and_open(
             session,

@@ -22,9 +22,9 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
+from ringfence.enforcement._common import _get_case
 from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.models import Case, Evidence
-from ringfence.enforcement.service import _get_case
 from ringfence.registry.enums import WORLDWIDE, Channel, LicenceStatus
 from ringfence.registry.models import Licence, Party, licence_sellers
 from ringfence.registry.schemas import LicenceIn

@@ -23,11 +23,12 @@ from ringfence.core import spreadsheet
 from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput, NotFound
 from ringfence.core.security import Principal
+from ringfence.enforcement._common import ANALYSTS, OPENERS, _require, _visible
 from ringfence.enforcement.enums import AppealStatus, CaseSource, CaseStatus, Decision
 from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.models import Appeal, Case, SavedView
+from ringfence.enforcement.queries import CSV_COLUMNS
 from ringfence.enforcement.schemas import CaseOut
-from ringfence.enforcement.service import ANALYSTS, CSV_COLUMNS, OPENERS, _require, _visible
 
 MAX_PAGE = 100  # the most cases one page of results shows
 PAGE_SIZES = (25, 50, 100)

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from ringfence.core.security import Principal
 from ringfence.core.settings import Settings
+from ringfence.enforcement._common import OPENERS, _require, _visible
 from ringfence.enforcement.enums import CaseStatus
 from ringfence.enforcement.models import Appeal, Case, Strike
 from ringfence.enforcement.schemas import AppealOut, CaseOut, StrikesOut
-from ringfence.enforcement.service import OPENERS, _require, _visible, strikes
+from ringfence.enforcement.strikes import strikes
 
 MAX_CASES = 500  # the newest cases a profile lists
 

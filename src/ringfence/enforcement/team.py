@@ -22,11 +22,7 @@ from sqlalchemy.orm import Session
 from ringfence.auth.models import User
 from ringfence.core.errors import InvalidInput
 from ringfence.core.security import Principal, Role
-from ringfence.enforcement.enums import CASE_FINAL
-from ringfence.enforcement.error_codes import ErrorCode
-from ringfence.enforcement.models import Case, Comment, Mention
-from ringfence.enforcement.schemas import CaseOut
-from ringfence.enforcement.service import (
+from ringfence.enforcement._common import (
     ANALYSTS,
     _actor,
     _analyst_case,
@@ -36,6 +32,10 @@ from ringfence.enforcement.service import (
     _require,
     _visible,
 )
+from ringfence.enforcement.enums import CASE_FINAL
+from ringfence.enforcement.error_codes import ErrorCode
+from ringfence.enforcement.models import Case, Comment, Mention
+from ringfence.enforcement.schemas import CaseOut
 
 MAX_COMMENT = 5000
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9._%+-]+(?:@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?)")

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ringfence.core.batching import Batcher
 from ringfence.registry.decision import LicenceIndex
+from ringfence.shop.checkout import OrderRequest, Placed, place_orders
 from ringfence.shop.schemas import OrderOut
-from ringfence.shop.service import OrderRequest, Payment, Placed, place_orders, settle_orders
+from ringfence.shop.settlement import Payment, settle_orders
 
 
 @dataclass(frozen=True, slots=True)
