@@ -138,13 +138,15 @@ def start_clusters(engines: dict[str, Engine], data: Any) -> tuple[Any, Any]:
     from pyspark.sql import SparkSession  # noqa: PLC0415
 
     from ringfence.screening.runners.ray_runner import RayPartitions  # noqa: PLC0415
-    from ringfence.screening.runners.spark_runner import SparkPartitions  # noqa: PLC0415
+    from ringfence.screening.runners.spark_runner import (  # noqa: PLC0415
+        JVM_OPTIONS,
+        SparkPartitions,
+    )
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     ray_engine, spark_engine = engines["ray"], engines["spark"]
     before, cpu, started = children(), tree_cpu(set()), time.perf_counter()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-    ray.data.DataContext.get_current().enable_progress_bars = False
     ray_engine.roots = children() - before
     ray_engine.startup_wall = time.perf_counter() - started
     ray_engine.startup_cpu = tree_cpu(ray_engine.roots) - cpu
@@ -154,6 +156,7 @@ def start_clusters(engines: dict[str, Engine], data: Any) -> tuple[Any, Any]:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", "2g")
+        .config("spark.driver.extraJavaOptions", JVM_OPTIONS)  # as SparkPartitions' own
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -192,7 +195,7 @@ def main() -> None:
         warm.mkdir()
         table = generate(args.rows, data)
         write_partitions(table, source, args.partitions)
-        write_partitions(table.slice(0, 20_000), warm, 1)
+        write_partitions(table.slice(0, 20_000), warm, args.partitions)
         ray, spark = start_clusters(engines, data)
         try:
             for engine in engines.values():  # workers start, import, load the index
@@ -227,9 +230,21 @@ def main() -> None:
 def report(
     args: argparse.Namespace, engines: dict[str, Engine], load_start: float, load_end: float
 ) -> list[str]:
-    local = engines["local"]
-    base_cpu = statistics.median(local.cpus) / args.rows
-    base_rate = args.rows / min(local.walls)
+    def cpu(engine: Engine) -> float:  # µs a listing, median of the rounds
+        return statistics.median(engine.cpus) / args.rows * 1e6
+
+    def per_core(engine: Engine) -> float:  # listings/s a core, best round
+        return args.rows / min(engine.walls) / engine.cores
+
+    def ratio(base: Engine, engine: Engine) -> str:
+        """The base's CPU per listing / the engine's, round by round (the engines of a round
+        ran minutes apart, under about the same load): the median (range)."""
+        each = sorted(b / e for b, e in zip(base.cpus, engine.cpus, strict=True))
+        if len(each) == 1 or base is engine:
+            return f"{statistics.median(each):.2f}"
+        return f"{statistics.median(each):.2f} ({each[0]:.2f}-{each[-1]:.2f})"
+
+    one, two = engines["local"], engines["local2"]
     loads = [x for e in engines.values() for x in e.loads]
     lines = [
         f"### Distributed batch screening (`benchmarks/scale.py`), {date.today().isoformat()}",
@@ -238,32 +253,36 @@ def report(
         "Parquet partitions, screened into a resumable output directory (manifest, staging, "
         "atomic commits) by each engine; output checked identical across engines. "
         f"{machine()}; {revision()}. {args.repeats} rounds, the engines interleaved in each. "
-        "Start-up apart: the cluster's start (Ray local with 2 CPUs, Spark `local[2]`) and a "
-        "first run on one partition of 20,000 listings (workers start and load the index). "
-        "CPU = user + system time of the driver and of every process of the engine's tree "
-        "(Ray's GCS, raylet, agents and workers; Spark's JVM and Python workers), from "
-        "`/proc`, over the whole run. **The machine's 2 cores are shared with other "
-        f"engineers' work** (load average {load_start:.1f} at the start, "
-        f"{min(loads):.1f}-{max(loads):.1f} after the runs, {load_end:.1f} at the end): "
-        "wall-clock rates move with it; the CPU per listing and the ratios measured in the "
-        "same run are the figures to use. Command: `.venv/bin/python benchmarks/scale.py "
-        f"--rows {args.rows} --partitions {args.partitions} --repeats {args.repeats}`.",
+        "**Start-up apart**: the cluster's start (Ray local with 2 CPUs; Spark `local[2]`, its "
+        "JVM with `-XX:TieredStopAtLevel=1`) and a first run on "
+        f"{args.partitions} partitions of 20,000 "
+        "listings in all (worker processes start, import ringfence, load the index; the JVM "
+        "compiles its scheduling paths). **CPU** = user + system time, from `/proc`, of the "
+        "driver and of every process of the engine's tree (Ray's GCS, raylet, agents and "
+        "workers; Spark's JVM, Python daemon and workers; the local pool's workers) over the "
+        "whole run, per listing. **The machine's 2 cores are shared with other engineers' "
+        f"work** (load average {load_start:.1f} at the start, {min(loads):.1f}-{max(loads):.1f} "
+        f"after the runs, {load_end:.1f} at the end): wall-clock rates move with it; the CPU "
+        "per listing moves less, but moves too (the local runner's own from round to round); "
+        "the figures to use are the ratios, taken round by round. Command: "
+        f"`.venv/bin/python benchmarks/scale.py --rows {args.rows} --partitions "
+        f"{args.partitions} --repeats {args.repeats}`.",
         "",
         "| engine | cores | start-up (cluster + first run) | whole run, best (median) | "
-        "listings/s per core, best | vs local per core | CPU per listing, median (range) | "
-        "CPU vs local |",
+        "listings/s per core, best | per core vs local 1 / 2 processes | "
+        "CPU per listing, median (range) | CPU vs local 1 / 2 processes, round by round: "
+        "median (range) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for engine in engines.values():
-        best, median = min(engine.walls), statistics.median(engine.walls)
-        per_core = args.rows / best / engine.cores
-        cpu = [c / args.rows * 1e6 for c in engine.cpus]
+        rounds = [c / args.rows * 1e6 for c in engine.cpus]
         lines.append(
             f"| {engine.name} | {engine.cores} | {engine.startup_wall:.1f} s "
-            f"({engine.startup_cpu:.1f} s CPU) | {best:.1f} s ({median:.1f} s) | "
-            f"{per_core:,.0f} | {per_core / base_rate:.2f} | {statistics.median(cpu):.2f} µs "
-            f"({min(cpu):.2f}-{max(cpu):.2f}) | "
-            f"{base_cpu * 1e6 / statistics.median(cpu):.2f} |"
+            f"({engine.startup_cpu:.1f} s CPU) | {min(engine.walls):.1f} s "
+            f"({statistics.median(engine.walls):.1f} s) | {per_core(engine):,.0f} | "
+            f"{per_core(engine) / per_core(one):.2f} / {per_core(engine) / per_core(two):.2f} | "
+            f"{cpu(engine):.2f} µs ({min(rounds):.2f}-{max(rounds):.2f}) | "
+            f"{ratio(one, engine)} / {ratio(two, engine)} |"
         )
     return lines
 

@@ -42,6 +42,8 @@ _NULLABLE = pa.schema([f.with_nullable(True) for f in OUTPUT_SCHEMA])
 _ENGINES: dict[str, Engine] = {}
 # What the tasks return: one row per file written.
 WRITTEN_SCHEMA = "file string, rows long"
+# The JVM's options for a local session of its own (``local[N]``): the C1 compiler only.
+JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 # Input schemes only Hadoop reads here: these go through a DataFrame (``_screen_frame``).
 HADOOP_ONLY = frozenset({"hdfs", "viewfs"})
 
@@ -120,6 +122,11 @@ class SparkPartitions:
             )
             if master:
                 builder = builder.master(master)
+            if master and master.startswith("local"):
+                # The JVM only schedules (no row goes through it): C2's compilations would cost
+                # it more CPU than the scheduling (docs/scaling.md). A cluster's own settings
+                # are left alone.
+                builder = builder.config("spark.driver.extraJavaOptions", JVM_OPTIONS)
             active = builder.getOrCreate()
         self.spark: SparkSession = active
         self.spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
