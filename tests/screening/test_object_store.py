@@ -211,7 +211,7 @@ ENGINES = ["local", "ray", "spark"]
 
 def _engine_available(engine: str) -> None:
     if engine == "ray":
-        pytest.importorskip("ray.data")
+        pytest.importorskip("ray")
     if engine == "spark":
         pytest.importorskip("pyspark")
 

@@ -74,9 +74,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
 @pytest.fixture(scope="module")
 def ray_local() -> Iterator[None]:
     ray = pytest.importorskip("ray")
-    pytest.importorskip("ray.data")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    ray.data.DataContext.get_current().enable_progress_bars = False
     yield
     ray.shutdown()
 
@@ -121,6 +119,10 @@ def test_every_engine_gives_the_same_rows(
         "process-pool": lambda: LocalPartitions(demo_data, today=D, workers=2, batch_size=16),
         "ray": lambda: RayPartitions(demo_data, today=D, batch_size=16, chunk_size=2),
         "spark": lambda: SparkPartitions(demo_data, today=D, batch_size=16, session=spark_local),
+        # The DataFrame path (Hadoop reads, Spark writes), kept for hdfs:// input.
+        "spark-hadoop": lambda: SparkPartitions(
+            demo_data, today=D, batch_size=16, session=spark_local, through_hadoop=True
+        ),
     }
     # Output paths with a space and brackets: Hadoop must not %-escape them (it once did).
     outputs = {name: _sorted(_run(str(source), tmp_path / f"out [{name}]", demo_data, make))

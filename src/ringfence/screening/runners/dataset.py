@@ -368,6 +368,31 @@ class LocalPartitions:
             self._pool.shutdown(cancel_futures=True)
 
 
+def screen_partition(
+    engine: Engine,
+    source: pafs.FileSystem,
+    path: str,
+    columns: list[str],
+    target: pafs.FileSystem,
+    out: str,
+    *,
+    batch_size: int,
+    today: date,
+) -> int:
+    """What a distributed worker does with one partition, as the local engine does it: read
+    its record batches, screen each, and write the verdicts to ``out`` itself (no rows travel
+    back to the driver). Returns the rows written."""
+    rows = 0
+    with (
+        source.open_input_file(path) as handle,
+        pq.ParquetWriter(out, OUTPUT_SCHEMA, filesystem=target) as writer,
+    ):
+        for batch in pq.ParquetFile(handle).iter_batches(batch_size, columns=columns):
+            writer.write_batch(engine.screen_batch(batch, today=today))
+            rows += batch.num_rows
+    return rows
+
+
 def missing_extra(engine: str) -> InvalidInput:
     return InvalidInput(
         f"--engine {engine} needs the optional extra: pip install 'ringfence[{engine}]'",

@@ -1,14 +1,17 @@
-"""Apache Spark adapter: the partitions read as one DataFrame, ``mapInArrow`` with
-``Engine.screen_batch``, written as Parquet. The index is distributed as a file
-(``SparkContext.addFile``); each Python worker loads it once (``SparkFiles.get``). Imported only
-for ``--engine spark`` (extra ``ringfence[spark]``); ``spark_submit.py`` is the entry point for
-``spark-submit`` on YARN or Kubernetes.
+"""Apache Spark adapter: one Spark task per input partition, whose Python worker reads the
+partition with pyarrow, applies ``Engine.screen_batch`` to its record batches and writes the
+verdicts into the chunk's staging folder itself; the task returns the file's name and row count.
+No listing crosses between the JVM and Python: Spark schedules, retries and places the work, and
+the engine's process does the engine's work. (The DataFrame path, ``spark.read.parquet`` ->
+``mapInArrow`` -> ``write.parquet``, moved every row JVM -> Arrow -> Python and back, and cost
+about twice the screening's CPU; it is kept for input only Hadoop reads, ``hdfs://``.)
 
-Input or output on object storage (``s3://``, a Delta table's location) goes around Hadoop,
-whose S3A connector needs the ``hadoop-aws`` jar and its AWS SDK, which PySpark does not ship:
-one Spark task per partition, whose Python worker reads the partition and writes its verdicts
-with pyarrow (or fsspec) straight to the store, opening both from their URIs and the worker's
-own environment (``AWS_*``)."""
+The index is distributed as a file (``SparkContext.addFile``); each Python worker loads it once
+and keeps the engine for its next tasks (``spark.python.worker.reuse``, on by default). Input and
+output on object storage (``s3://``, ``s3a://`` read as ``s3://``, a Delta table's location) need
+no ``hadoop-aws`` jar: the workers open both from their URIs and their own environment
+(``AWS_*``). Imported only for ``--engine spark`` (extra ``ringfence[spark]``);
+``spark_submit.py`` is the entry point for ``spark-submit`` on YARN or Kubernetes."""
 
 from __future__ import annotations
 
@@ -20,14 +23,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 from pyspark import SparkFiles
 from pyspark.sql import SparkSession
 
 from ringfence.screening.engine import OUTPUT_SCHEMA, Engine
 from ringfence.screening.index import ScreeningData, content_version, load_index, write_index
 from ringfence.screening.interfaces import ImageSources
-from ringfence.screening.runners.dataset import Dataset, Staging, filesystem
+from ringfence.screening.runners.dataset import Dataset, Staging, filesystem, screen_partition
 from ringfence.screening.runners.local import DEFAULT_BATCH
 
 # OUTPUT_SCHEMA in Spark's words.
@@ -38,8 +40,12 @@ SPARK_SCHEMA = (
 # Spark declares every column nullable: the batches it gets back say so too.
 _NULLABLE = pa.schema([f.with_nullable(True) for f in OUTPUT_SCHEMA])
 _ENGINES: dict[str, Engine] = {}
-# What the object-storage tasks return: one row per file written.
+# What the tasks return: one row per file written.
 WRITTEN_SCHEMA = "file string, rows long"
+# The JVM's options for a local session of its own (``local[N]``): the C1 compiler only.
+JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
+# Input schemes only Hadoop reads here: these go through a DataFrame (``_screen_frame``).
+HADOOP_ONLY = frozenset({"hdfs", "viewfs"})
 
 
 def _engine(index_file: str, sources: ImageSources | None) -> Engine:
@@ -72,26 +78,20 @@ def _filesystem(uri: str) -> pafs.FileSystem:
 
 def screen_files(
     tasks: Iterator[pa.RecordBatch],
-    job: tuple[str, str, list[str], str, date, int, ImageSources | None],
+    job: tuple[str, str, list[str], list[str], str, date, int, ImageSources | None],
 ) -> Iterator[pa.RecordBatch]:
-    """The ``mapInArrow`` function of an object-storage job: each task row names a partition
-    (``n``, ``path``) that this worker reads, screens and writes as ``<staging>/NNNN.parquet``."""
-    source_uri, staging_uri, columns, index_file, today, batch_size, sources = job
+    """The ``mapInArrow`` function over ``spark.range(partitions)``: each id ``n`` names a
+    partition that this worker reads, screens and writes as ``<staging>/NNNN.parquet``."""
+    source_uri, staging_uri, paths, columns, index_file, today, batch_size, sources = job
     source, target = _filesystem(source_uri), _filesystem(staging_uri)
     staging = filesystem(staging_uri)[1]
     engine = _engine(index_file, sources)
     for task in tasks:
-        for n, path in zip(
-            task.column("n").to_pylist(), task.column("path").to_pylist(), strict=True
-        ):
-            out, rows = f"{staging}/{n:04d}.parquet", 0
-            with (
-                source.open_input_file(path) as handle,
-                pq.ParquetWriter(out, OUTPUT_SCHEMA, filesystem=target) as writer,
-            ):
-                for batch in pq.ParquetFile(handle).iter_batches(batch_size, columns=columns):
-                    writer.write_batch(engine.screen_batch(batch, today=today))
-                    rows += batch.num_rows
+        for n in task.column("id").to_pylist():
+            out = f"{staging}/{n:04d}.parquet"
+            rows = screen_partition(
+                engine, source, paths[n], columns, target, out, batch_size=batch_size, today=today
+            )
             yield pa.RecordBatch.from_pydict({"file": [out], "rows": [rows]})
 
 
@@ -109,8 +109,10 @@ class SparkPartitions:
         chunk_size: int = 256,
         session: SparkSession | None = None,
         sources: ImageSources | None = None,
+        through_hadoop: bool = False,
     ) -> None:
         self.today, self.chunk_size, self.batch_size = today, chunk_size, batch_size
+        self.through_hadoop = through_hadoop  # the DataFrame path even where pyarrow reads
         self.sources = sources
         active = session or SparkSession.getActiveSession()
         self._owned = active is None
@@ -120,6 +122,11 @@ class SparkPartitions:
             )
             if master:
                 builder = builder.master(master)
+            if master and master.startswith("local"):
+                # The JVM only schedules (no row goes through it): C2's compilations would cost
+                # it more CPU than the scheduling (docs/scaling.md). A cluster's own settings
+                # are left alone.
+                builder = builder.config("spark.driver.extraJavaOptions", JVM_OPTIONS)
             active = builder.getOrCreate()
         self.spark: SparkSession = active
         self.spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
@@ -132,9 +139,36 @@ class SparkPartitions:
 
     def screen(self, dataset: Dataset, paths: list[str], staging: Staging) -> None:
         columns = dataset.common_columns(paths)
-        if not (staging.is_local and isinstance(dataset.fs, pafs.LocalFileSystem)):
-            self._screen_on_store(dataset, paths, columns, staging)
+        if self.through_hadoop or dataset.uri.split("://", 1)[0].lower() in HADOOP_ONLY:
+            self._screen_frame(dataset, paths, columns, staging)
             return
+        staging.fs.create_dir(staging.path, recursive=True)
+        job = (
+            dataset.uri,
+            staging.path if staging.is_local else staging.uri,  # a path: no URI escaping
+            paths,
+            columns,
+            self.index_file,
+            self.today,
+            self.batch_size,
+            self.sources,
+        )
+        # One task per partition, made in the JVM (no Python RDD to serialise).
+        written = (
+            self.spark.range(len(paths), numPartitions=len(paths))
+            .mapInArrow(lambda batches: screen_files(batches, job), WRITTEN_SCHEMA)
+            .collect()
+        )
+        if len(written) != len(paths):
+            raise OSError(f"{len(written)} files written for {len(paths)} partitions")
+
+    def _screen_frame(
+        self, dataset: Dataset, paths: list[str], columns: list[str], staging: Staging
+    ) -> None:
+        """Through Hadoop: the partitions as one DataFrame, ``mapInArrow``, written by Spark
+        (into a directory every executor mounts)."""
+        if not staging.is_local:
+            raise OSError(f"{dataset.uri}: input only Hadoop reads needs a directory output")
         frame = self.spark.read.parquet(*(dataset.uri_of(p) for p in paths)).select(*columns)
         index_file, today, sources = self.index_file, self.today, self.sources
         screened = frame.mapInArrow(
@@ -142,28 +176,6 @@ class SparkPartitions:
         )
         # Not Path.as_uri(): Hadoop would keep its %-escapes ("[" as %5B) in the directory name.
         screened.write.mode("overwrite").parquet(f"file://{staging.path}")
-
-    def _screen_on_store(
-        self, dataset: Dataset, paths: list[str], columns: list[str], staging: Staging
-    ) -> None:
-        """One task per partition; the workers read and write the store themselves."""
-        job = (
-            dataset.uri,
-            staging.uri,
-            columns,
-            self.index_file,
-            self.today,
-            self.batch_size,
-            self.sources,
-        )
-        tasks = self.spark.sparkContext.parallelize(list(enumerate(paths)), len(paths))
-        written = (
-            self.spark.createDataFrame(tasks, "n int, path string")
-            .mapInArrow(lambda batches: screen_files(batches, job), WRITTEN_SCHEMA)
-            .collect()
-        )
-        if len(written) != len(paths):
-            raise OSError(f"{len(written)} files written for {len(paths)} partitions")
 
     def close(self) -> None:
         if self._owned:
