@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 
 from ringfence.core.errors import Forbidden, InvalidInput
 from ringfence.core.security import Principal, Role
-from ringfence.enforcement import events, service, uploads
+from ringfence.enforcement import events, reinstatements, service, uploads
 from ringfence.enforcement.enums import CaseStatus
 from ringfence.enforcement.interfaces import NoticeConnector, connector_from_settings
 from ringfence.enforcement.schemas import (
@@ -301,6 +301,14 @@ def confirm_removal(
 ) -> CaseOut:
     """The marketplace confirms it removed the listing; the counter-notice window starts."""
     return service.confirm_removal(session, principal=principal, case_id=case_id, settings=settings)
+
+
+@router.post("/cases/{case_id}/reinstatement-confirmation", response_model=CaseOut)
+def confirm_reinstatement(
+    session: SessionDep, principal: CurrentPrincipal, case_id: CaseId
+) -> CaseOut:
+    """The marketplace confirms it put the listing back up (an appeal was upheld)."""
+    return reinstatements.confirm_reinstatement(session, principal=principal, case_id=case_id)
 
 
 @router.post(
