@@ -66,7 +66,8 @@ def test_the_undo_banner_counts_down_and_says_when_the_window_has_passed(
     audit(page)
     first = int(ticks.inner_text().split()[0])
     page.clock.run_for(2000)
-    assert int(ticks.inner_text().split()[0]) == first - 2
+    # two seconds on, give or take the real time the fake clock also lets pass meanwhile
+    assert first - 4 <= int(ticks.inner_text().split()[0]) <= first - 2
     assert said.text_content() == ""  # nothing said while it only ticks
     page.clock.run_for((first - 2 - 10) * 1000 + 500)
     assert said.text_content() == "10 seconds left to undo."
