@@ -45,7 +45,8 @@ import pyarrow.parquet as pq
 
 from docs_section import publish
 from ringfence.screening.index import builtin_data
-from ringfence.screening.runners.dataset import LocalPartitions, read_output, screen_dataset
+from ringfence.screening.runners.dataset import read_output, screen_dataset
+from ringfence.screening.runners.partitions import LocalPartitions
 from screen_throughput import generate, machine, revision
 
 TODAY = date(2026, 6, 1)

@@ -5,6 +5,9 @@ NOC and an organising committee) to review."""
 from __future__ import annotations
 
 import json
+import math
+import struct
+import zlib
 from dataclasses import dataclass
 from importlib.resources import files
 
@@ -13,15 +16,16 @@ from sqlalchemy.orm import Session
 
 from ringfence.auth.models import ApiKey, User
 from ringfence.auth.service import create_key, create_user, hash_password, revoke_key
-from ringfence.authenticity.models import Product
+from ringfence.authenticity.models import CodeBatch, Product
 from ringfence.authenticity.schemas import ProductIn
-from ringfence.authenticity.service import issue_batch, register_product
+from ringfence.authenticity.service import batch_codes, issue_batch, register_product
 from ringfence.core.db import utcnow
 from ringfence.core.security import SYSTEM, Principal, Role
 from ringfence.core.settings import Settings
 from ringfence.enforcement.enums import Decision, ReasonCode
 from ringfence.enforcement.schemas import DecisionIn
-from ringfence.enforcement.service import decide, screen_and_open
+from ringfence.enforcement.service import add_file, decide
+from ringfence.enforcement.uploads import screen_upload
 from ringfence.registry.builtin import builtin_document
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.fileformat import parse_document
@@ -92,6 +96,7 @@ def load_demo(session: Session) -> DemoResult:
 
 
 DEMO_GTIN = "04006381333931"
+DEMO_LOT = "DEMO"
 DEMO_PRODUCT = "Olympic rings T-shirt"
 
 
@@ -117,15 +122,27 @@ def demo_product(session: Session, gtin: str = DEMO_GTIN) -> str:
 def demo_codes(
     session: Session, *, secret: str, resolver: str, index: LicenceIndex | None = None
 ) -> str:
-    """A licensed demo product with three signed unit codes; returns one code's URI."""
+    """A licensed demo product with three signed unit codes (lot ``DEMO``), issued once:
+    a second run finds the batch and prints the same first code again (re-signed: Ed25519
+    signatures are deterministic). Returns that code's URI."""
+    gtin = demo_product(session)
+    earlier = session.scalar(
+        select(CodeBatch.id)
+        .where(CodeBatch.gtin == gtin, CodeBatch.lot == DEMO_LOT)
+        .order_by(CodeBatch.created_at, CodeBatch.id)
+        .limit(1)
+    )
+    if earlier is not None:
+        first = next(batch_codes(session, principal=SYSTEM, batch_id=earlier, secret=secret))
+        return first.uri(resolver)
     issued = issue_batch(
         session,
         principal=SYSTEM,
         index=index or compile_index(session),
         secret=secret,
-        gtin=demo_product(session),
+        gtin=gtin,
         count=3,
-        lot="DEMO",
+        lot=DEMO_LOT,
     )
     return issued.codes[0].uri(resolver)
 
@@ -230,14 +247,29 @@ def demo_cases(session: Session, *, settings: Settings, engine: Engine) -> int:
         }
         for listing_id, seller, title, price in DEMO_LISTINGS
     ]
-    out = screen_and_open(
+    tmall = Principal(Role.marketplace, party_id="MKT:tmall")
+    screened = screen_upload(
         session,
-        principal=Principal(Role.marketplace, party_id="MKT:tmall"),
+        principal=tmall,
         engine=engine,
         marketplace="MKT:tmall",
         rows=rows,
         settings=settings,
     )
+    out = [s.out for s in screened]
+    # Tmall's screenshot of the first listing, stored as the case's evidence (once: only a case
+    # opened now gets it), so the case page (and the README's first image) shows evidence.
+    shot = next((r.case_id for r in out if r.created and r.listing_id == "tm-1001"), None)
+    if shot is not None:
+        add_file(
+            session,
+            principal=tmall,
+            case_id=shot,
+            content=demo_screenshot(),
+            content_type="image/png",
+            filename="tm-1001-listing.png",
+            settings=settings,
+        )
     # One decided already, so that the dashboard has a decision and a takedown to show.
     decided = next((r.case_id for r in out if r.created and r.listing_id == "tm-1002"), None)
     if decided is not None:
@@ -249,6 +281,56 @@ def demo_cases(session: Session, *, settings: Settings, engine: Engine) -> int:
             settings=settings,
         )
     return sum(1 for r in out if r.created)
+
+
+# The five rings' colours (blue, black, red on top; yellow, green below) and their centres.
+_RINGS = (
+    ((0, 129, 200), 0, 0),
+    ((0, 0, 0), 1, 0),
+    ((238, 51, 78), 2, 0),
+    ((252, 177, 49), 0.5, 1),
+    ((0, 166, 81), 1.5, 1),
+)
+
+
+def demo_screenshot(width: int = 320, height: int = 240) -> bytes:
+    """A small PNG standing for a marketplace's screenshot of the demo's first listing (a
+    hoodie with rings on it), drawn here so the demo needs no image library: the same bytes
+    every time (so a re-run stores nothing new)."""
+    background, hoodie = (196, 206, 220), (250, 250, 250)
+    radius, thickness = width / 16, width / 110
+    step = radius * 2.2
+    left = width / 2 - step
+    top = height * 0.42
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)  # filter: none
+        for x in range(width):
+            colour = background
+            body = width * 0.22 <= x <= width * 0.78 and height * 0.18 <= y <= height * 0.92
+            sleeve = height * 0.25 <= y <= height * 0.7 and (
+                width * 0.08 <= x < width * 0.22 or width * 0.78 < x <= width * 0.92
+            )
+            hood = math.hypot(x - width / 2, y - height * 0.18) <= width * 0.13
+            if body or sleeve or hood:
+                colour = hoodie
+            for ring, col, row in _RINGS:
+                cx, cy = left + col * step, top + row * radius * 1.1
+                if abs(math.hypot(x - cx, y - cy) - radius) <= thickness:
+                    colour = ring
+            rows += bytes(colour)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 NED_GTIN = "08712345678906"

@@ -31,6 +31,7 @@ class Cli:
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Cli:
+    monkeypatch.setenv("RINGFENCE_EVIDENCE_DIR", str(tmp_path / "evidence"))  # the demo's files
     return Cli(monkeypatch, capsys, f"sqlite:///{tmp_path / 'cli.db'}")
 
 

@@ -123,11 +123,40 @@ def test_screen_a_file_into_cases(ready: Cli, tmp_path: Path) -> None:
         {"listing_id": "f-3", "seller_id": "s"},
     ]
     listings.write_text("\n".join(json.dumps(r) for r in rows))
+    # Only the registry's marketplaces: none is known yet.
     code, out, err = ready("cases", "screen", str(listings), "--marketplace", "MKT:tmall")
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert "'MKT:tmall' is not a marketplace of the registry" in err
+    market = tmp_path / "market.yaml"
+    market.write_text(
+        "format: ringfence-registry\nversion: 1\nparties:\n"
+        '  - {id: "MKT:tmall", kind: marketplace, name: Tmall}\n'
+    )
+    assert ready("registry", "import", str(market))[0] == 0
+    code, out, err = ready("cases", "screen", str(listings), "--marketplace", "ebay")
+    assert code == 2
+    assert "'ebay' is not a marketplace of the registry (known: MKT:tmall)" in err
+    code, out, err = ready("cases", "screen", str(listings), "--marketplace", "tmall")
     assert (code, err) == (0, "")
     assert out.strip() == (
         f"{listings}: 3 listings, 1 cases opened, 0 already open, 1 not screened"
     )
+    # Again, as a new version of the listing, and spelt by its name: the listing's case is
+    # still undecided, so it opens no second one.
+    rows[0]["listing_version"] = "2"
+    listings.write_text("\n".join(json.dumps(r) for r in rows))
+    code, out, err = ready("cases", "screen", str(listings), "--marketplace", "Tmall")
+    assert (code, err) == (0, "")
+    assert out.strip() == (
+        f"{listings}: 3 listings, 0 cases opened, 1 already open, 1 not screened"
+    )
+    listed = json.loads(ready("cases", "list")[1])
+    assert [(c["listing_id"], c["marketplace"]) for c in listed] == [
+        ("cli-1", "MKT:tmall"),
+        ("cli-2", "MKT:tmall"),
+        ("f-1", "MKT:tmall"),
+    ]
 
 
 def test_i16_cli_scoped_exception_preview_decide_and_revoke(

@@ -129,3 +129,51 @@ def test_i19_the_demo_imports_nothing_outside_the_base_package(tmp_path: Path) -
     assert imported & NOT_IN_THE_DEMO == set()
     makefile = (Path(__file__).parents[2] / "Makefile").read_text()
     assert "\nDEMO_EXTRAS ?=\n" in makefile  # no extra by default
+
+
+CODE = re.compile(r"an authenticity code \(.*\): (\S+)$", re.MULTILINE)
+# The demo's rows: a re-run adds none of them (API keys are re-minted on purpose, above).
+TABLES = (
+    "code_batches",
+    "code_units",
+    "signing_keys",
+    "products",
+    "storefronts",
+    "offers",
+    "users",
+    "enforcement_cases",
+    "enforcement_evidence",
+    "enforcement_notices",
+)
+
+
+def _counts(tmp_path: Path) -> dict[str, int]:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # noqa: S608 - fixed names
+
+
+def test_i19_demo_reruns_print_the_same_code_and_add_no_rows(cli: Cli, tmp_path: Path) -> None:
+    code, first, _ = cli("demo", "--no-serve")
+    assert code == 0
+    before = _counts(tmp_path)
+    assert before["code_units"] == 3
+    assert before["enforcement_evidence"] > 0
+    code, second, _ = cli("demo", "--no-serve")
+    assert code == 0
+    assert CODE.findall(first) == CODE.findall(second) != []  # the same signed code
+    assert _counts(tmp_path) == before
+    # the demo case carries the marketplace's screenshot, stored once under its hash
+    with _session(cli, tmp_path) as session:
+        from ringfence.enforcement.models import Case, Evidence
+
+        case = session.scalars(select(Case).where(Case.listing_id == "tm-1001")).one()
+        files = session.scalars(
+            select(Evidence).where(Evidence.case_id == case.id, Evidence.kind == "file")
+        ).all()
+        assert [(f.content_type, f.filename) for f in files] == [
+            ("image/png", "tm-1001-listing.png")
+        ]
+        assert files[0].sha256 is not None
+        assert (tmp_path / "evidence" / files[0].sha256).read_bytes().startswith(b"\x89PNG")

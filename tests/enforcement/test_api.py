@@ -313,6 +313,37 @@ def test_screen_and_open(client: TestClient, tmall: H, ned: H) -> None:
     assert other.status_code == 403
 
 
+def test_screen_and_open_checks_as_the_console_does(client: TestClient, tmall: H, admin: H) -> None:
+    """Issue 19: the API takes only the registry's marketplaces (in any spelling, stored under
+    the one id), and a listing under an undecided case opens no second one, whatever its
+    version: the console's upload and the CLI check the same (enforcement.uploads)."""
+    hoodie = {"listing_id": "u-1", "seller_id": "x", "title": "Olympic rings replica hoodie"}
+    unknown = client.post(
+        "/v1/cases/screen", json={"marketplace": "ebay", "listings": [hoodie]}, headers=admin
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"][0]["code"] == "unknown_marketplace"
+    assert "MKT:tmall" in unknown.json()["detail"][0]["msg"]
+    first = client.post(
+        "/v1/cases/screen",
+        json={"marketplace": "tmall", "listings": [hoodie | {"listing_version": "1"}]},
+        headers=tmall,
+    ).json()[0]
+    assert first["created"] is True
+    case = client.get(f"/v1/cases/{first['case_id']}", headers=admin).json()
+    assert case["marketplace"] == "MKT:tmall"
+    again = client.post(
+        "/v1/cases/screen",
+        json={"marketplace": "Tmall", "listings": [hoodie | {"listing_version": "2"}]},
+        headers=admin,
+    ).json()[0]
+    assert (again["case_id"], again["created"], again["reason"]) == (
+        first["case_id"],
+        False,
+        "already_under_case",
+    )
+
+
 def test_dismissal_with_an_exception_stops_the_flag(client: TestClient, ned: H, tmall: H) -> None:
     listing = {
         "listing_id": "exc-1",

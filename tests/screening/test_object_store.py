@@ -21,11 +21,11 @@ import pytest
 from ringfence.core.errors import InvalidInput
 from ringfence.screening.index import ScreeningData, write_index
 from ringfence.screening.runners.dataset import (
-    LocalPartitions,
     Staging,
     read_output,
     screen_dataset,
 )
+from ringfence.screening.runners.partitions import LocalPartitions
 from tests.screening.conftest import S3
 from tests.screening.test_scale import write_dataset
 

@@ -21,11 +21,10 @@ import pytest
 from ringfence.screening.index import ScreeningData, write_index
 from ringfence.screening.runners.dataset import (
     MANIFEST,
-    LocalPartitions,
-    PartitionEngine,
     read_output,
     screen_dataset,
 )
+from ringfence.screening.runners.partitions import LocalPartitions, PartitionEngine
 from tests.screening.test_runner import EXPECTED, ROWS
 
 D = date(2026, 6, 1)

@@ -22,11 +22,22 @@ from ringfence.core.errors import Forbidden
 from ringfence.core.security import SYSTEM, Principal, Role
 from ringfence.core.settings import Settings
 from ringfence.demo import demo_product
-from ringfence.enforcement.enums import CaseSource, CaseStatus, Decision, NoticeStatus, ReasonCode
+from ringfence.enforcement.enums import (
+    AppealStatus,
+    CaseSource,
+    CaseStatus,
+    Decision,
+    NoticeStatus,
+    ReasonCode,
+)
 from ringfence.enforcement.models import Notice
 from ringfence.enforcement.schemas import CaseIn, DecisionIn
 from ringfence.enforcement.service import (
+    confirm_removal,
+    counter_notice_token,
     decide,
+    decide_appeal,
+    file_counter_notice,
     get_case,
     list_cases,
     marketplace_notices,
@@ -36,6 +47,7 @@ from tests.web.test_pages import PASSWORD, csrf, sign_in
 
 MKT = "mkt@example.org"
 IOC = "ioc-analyst@example.org"
+ADMIN = "ioc-admin@example.org"
 
 
 @pytest.fixture
@@ -44,6 +56,7 @@ def people(session: Session) -> None:
         (MKT, "MKT:tmall", Role.marketplace),
         (IOC, "IOC", Role.rights_holder),
         ("ned-analyst@example.org", "NOC:NED", Role.rights_holder),
+        (ADMIN, "IOC", Role.admin),
     ):
         create_user(session, email=email, name=email, party_id=party, role=role, password=PASSWORD)
     session.commit()
@@ -165,6 +178,88 @@ def test_another_marketplace_cannot_confirm_and_an_analyst_cannot_see_the_list(
     )
     bad = client.post("/console/notices/removal", data={"case_id": "x", "csrf_token": token})
     assert bad.status_code == 422
+
+
+def _reinstated(session: Session, settings: Settings, listing: str) -> int:
+    """A case taken down, removed, counter-notified and upheld: a reinstate notice waits."""
+    case_id = _taken_down_request(session, settings, listing)
+    tmall = Principal(Role.marketplace, party_id="MKT:tmall")
+    confirm_removal(session, principal=tmall, case_id=case_id, settings=settings)
+    file_counter_notice(
+        session,
+        case_id=case_id,
+        token=counter_notice_token(settings, case_id),
+        statement="I hold a licence.",
+        settings=settings,
+    )
+    decide_appeal(
+        session,
+        principal=Principal(Role.rights_holder, party_id="IOC"),
+        case_id=case_id,
+        outcome=AppealStatus.upheld,
+        reason_code=ReasonCode.licence_shown,
+        settings=settings,
+    )
+    session.commit()
+    return case_id
+
+
+def test_the_marketplace_confirms_a_listing_is_back_up_from_the_list(
+    client: TestClient, session: Session, app_settings: Settings, people: None
+) -> None:
+    case_id = _reinstated(session, app_settings, "nt-back")
+    removal = _taken_down_request(session, app_settings, "nt-down")
+    sign_in(client, MKT)
+    page = client.get("/console/notices")
+    task = re.search(rf'data-case="{case_id}">(.*?)</li>', page.text, re.S)
+    assert task is not None
+    assert "Put the listing back up" in task.group(1)
+    assert "Confirm it is back up" in task.group(1)
+    assert "/console/notices/reinstatement" in task.group(1)
+    removal_task = re.search(rf'data-case="{removal}">(.*?)</li>', page.text, re.S)
+    assert removal_task is not None
+    assert "/console/notices/reinstatement" not in removal_task.group(1)
+    token = csrf(page.text)
+    # a removal is not a reinstatement: the case has none to confirm
+    wrong = client.post(
+        "/console/notices/reinstatement", data={"case_id": str(removal), "csrf_token": token}
+    )
+    assert wrong.status_code == 422
+    confirmed = client.post(
+        "/console/notices/reinstatement", data={"case_id": str(case_id), "csrf_token": token}
+    )
+    assert confirmed.status_code == 200
+    assert str(confirmed.url).endswith("/console/notices?done=reinstated")
+    assert "The listing is confirmed back up." in confirmed.text
+    notices = session.scalars(
+        select(Notice).where(Notice.case_id == case_id).order_by(Notice.id)
+    ).all()
+    session.expire_all()
+    assert [(n.action, n.status) for n in notices] == [
+        ("takedown", NoticeStatus.retracted),
+        ("reinstate", NoticeStatus.confirmed),
+    ]
+    assert notices[1].confirmed_at is not None
+    assert f'data-case="{case_id}"' not in confirmed.text
+    assert f'data-case="{case_id}"' in client.get("/console/notices?show=done").text
+    again = client.post(
+        "/console/notices/reinstatement", data={"case_id": str(case_id), "csrf_token": token}
+    )
+    assert again.status_code == 422
+    assert "no_notice" in again.text
+
+
+def test_the_admin_has_the_notices_in_its_navigation_and_an_analyst_has_not(
+    client: TestClient, session: Session, people: None
+) -> None:
+    sign_in(client, ADMIN)
+    page = client.get("/console/notices")
+    assert page.status_code == 200
+    assert 'href="/console/notices" aria-current="page"' in page.text
+    assert 'href="/console/notices"' in client.get("/console").text
+    client.post("/logout", data={"csrf_token": csrf(page.text)})
+    sign_in(client, IOC)
+    assert 'href="/console/notices"' not in client.get("/console").text
 
 
 # ------------------------------------------------------------------ screening uploads

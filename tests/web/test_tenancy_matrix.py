@@ -420,6 +420,9 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("POST", "/v1/cases/{case_id}/removal-confirmation"): Probe(
         lambda w: (f"/v1/cases/{w.case}/removal-confirmation", None)
     ),
+    ("POST", "/v1/cases/{case_id}/reinstatement-confirmation"): Probe(
+        lambda w: (f"/v1/cases/{w.case}/reinstatement-confirmation", None)
+    ),
     ("POST", "/v1/cases/{case_id}/counter-notice"): Probe(
         lambda w: (f"/v1/cases/{w.case}/counter-notice", {"statement": "mine"}), headers=TOKEN
     ),

@@ -101,13 +101,17 @@ def cases_screen(
     file: Annotated[
         Path, typer.Argument(help="JSON Lines: one listing a line (as POST /v1/screen takes).")
     ],
-    marketplace: Annotated[str, typer.Option(help="The marketplace's party id.")],
+    marketplace: Annotated[
+        str, typer.Option(help="The marketplace: its party id (MKT:tmall) or name (Tmall).")
+    ],
     database_url: DatabaseOpt = None,
 ) -> None:
     """Screen listings against the registry in the database and open a case for each
-    infringing or review verdict (a batch of screening results becomes cases)."""
+    infringing or review verdict (a batch of screening results becomes cases). The
+    marketplace must be one of the registry's; a listing already under an undecided case
+    there opens no other (counted as already open), as the API and the console do."""
     from ringfence.core.db import unit_of_work
-    from ringfence.enforcement.service import screen_and_open
+    from ringfence.enforcement.uploads import screen_upload
     from ringfence.screening.engine import Engine
 
     settings = settings_for(database_url)
@@ -124,7 +128,7 @@ def cases_screen(
         rows.append(row)
     engine = Engine(screening_data(database_url, False))
     with unit_of_work(session_factory(database_url)) as session:
-        results = screen_and_open(
+        screened = screen_upload(
             session,
             principal=_cli_principal(),
             engine=engine,
@@ -132,9 +136,10 @@ def cases_screen(
             rows=rows,
             settings=settings,
         )
+    results = [s.out for s in screened]
     opened = sum(1 for r in results if r.created)
     known = sum(1 for r in results if r.created is False)
-    errors = sum(1 for r in results if r.reason)
+    errors = sum(1 for r in results if r.created is None and r.reason)
     echo(
         f"{file}: {len(results)} listings, {opened} cases opened, {known} already open, "
         f"{errors} not screened"

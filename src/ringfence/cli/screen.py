@@ -177,7 +177,8 @@ def _partition_engine(  # type: ignore[no-untyped-def]
     sources,  # ImageSources | None, imported lazily
 ):
     """The engine of a partitioned run; Ray and Spark only from their extras."""
-    from ringfence.screening.runners.dataset import LocalPartitions, missing_extra
+    from ringfence.screening.runners.dataset import missing_extra
+    from ringfence.screening.runners.partitions import LocalPartitions
 
     if engine == "ray":
         try:

@@ -16,10 +16,11 @@ Who may do what:
 
 This module is the package's public facade: it re-exports the commands and queries of the
 modules that hold them, one per aggregate (``cases`` opening, ``queries``, ``decisions``,
-``exceptions``, ``notices``, ``appeals``, ``strikes``, ``reporters``, ``routing``,
-``evidence``, ``uploads``; ``_common`` holds the helpers they share), so that callers keep
-writing ``from ringfence.enforcement import service`` and ``service.open_case(...)``. It defines
-nothing itself. Modules inside the package import each other directly, never through it.
+``exceptions``, ``notices``, ``reinstatements``, ``appeals``, ``strikes``, ``reporters``,
+``routing``, ``evidence``, ``uploads``; ``_common`` holds the helpers they share), so that
+callers keep writing ``from ringfence.enforcement import service`` and
+``service.open_case(...)``. It defines nothing itself. Modules inside the package import
+each other directly, never through it.
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ from ringfence.enforcement.queries import (
     get_case,
     list_cases,
 )
+from ringfence.enforcement.reinstatements import (
+    can_confirm_reinstatement,
+    confirm_reinstatement,
+)
 from ringfence.enforcement.reporters import (
     reporter_stats,
 )
@@ -101,6 +106,8 @@ from ringfence.enforcement.uploads import (
     known_marketplace,
     screen_and_open,
     screen_listings,
+    screen_upload,
+    upload_marketplace,
 )
 
 __all__ = [
@@ -126,8 +133,10 @@ __all__ = [
     "add_counter_notice_file",
     "add_file",
     "bulk_decide",
+    "can_confirm_reinstatement",
     "case_events",
     "case_exceptions",
+    "confirm_reinstatement",
     "confirm_removal",
     "counter_notice_token",
     "decide",
@@ -153,9 +162,11 @@ __all__ = [
     "run_deadlines",
     "screen_and_open",
     "screen_listings",
+    "screen_upload",
     "store_file",
     "strikes",
     "undo_deadline",
     "undo_decision",
+    "upload_marketplace",
     "withdraw_counter_notice",
 ]

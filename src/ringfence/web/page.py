@@ -105,6 +105,8 @@ def nav(user: SignedIn | None) -> list[tuple[str, str]]:
             ("/console/orders", N_("Orders")),
             ("/console/royalties", N_("Royalties")),
         ]
+        if role is Role.admin:  # the notices of every marketplace (notice_pages.ACTORS)
+            items.append(("/console/notices", N_("Notices to act on")))
     elif role is Role.marketplace:
         items += [
             ("/console/notices", N_("Notices to act on")),

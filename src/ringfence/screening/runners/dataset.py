@@ -32,11 +32,10 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -44,18 +43,16 @@ import pyarrow.parquet as pq
 
 from ringfence.core.errors import InvalidInput, RingfenceError
 from ringfence.core.files import atomic_write
-from ringfence.screening.engine import INPUT_COLUMNS, OUTPUT_SCHEMA, Engine
+from ringfence.screening.engine import INPUT_COLUMNS, OUTPUT_SCHEMA
 from ringfence.screening.error_codes import ErrorCode
-from ringfence.screening.index import ScreeningData, content_version, dump_index
-from ringfence.screening.interfaces import ImageSources
+from ringfence.screening.index import ScreeningData, content_version
 from ringfence.screening.runners.local import (
-    DEFAULT_BATCH,
-    _bounded_map,
     _guard,
-    _init_worker,
     _require,
-    worker_args,
 )
+
+if TYPE_CHECKING:
+    from ringfence.screening.runners.partitions import PartitionEngine
 
 MANIFEST = "_manifest.json"
 STAGING = "_staging"
@@ -310,87 +307,6 @@ class Staging:
     @property
     def is_local(self) -> bool:
         return isinstance(self.fs, pafs.LocalFileSystem)
-
-
-class PartitionEngine(Protocol):
-    """Screens chunks of partitions into Parquet files in a staging folder."""
-
-    chunk_size: int  # partitions per commit
-
-    def screen(self, dataset: Dataset, paths: list[str], staging: Staging) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class LocalPartitions:
-    """This process, or a pool of worker processes (``workers`` > 1): one partition per
-    chunk, batch by batch, memory flat."""
-
-    chunk_size = 1
-
-    def __init__(
-        self,
-        data: ScreeningData,
-        *,
-        today: date,
-        workers: int = 1,
-        batch_size: int = DEFAULT_BATCH,
-        compiled: bool = True,
-        sources: ImageSources | None = None,
-    ) -> None:
-        self.today, self.workers, self.batch_size = today, workers, batch_size
-        self._engine = Engine(data, compiled=compiled, sources=sources) if workers <= 1 else None
-        self._pool: ProcessPoolExecutor | None = None
-        if workers > 1:
-            self._pool = ProcessPoolExecutor(
-                max_workers=workers,
-                initializer=_init_worker,
-                initargs=worker_args(dump_index(data), compiled, sources),
-            )
-
-    def screen(self, dataset: Dataset, paths: list[str], staging: Staging) -> None:
-        staging.fs.create_dir(staging.path, recursive=True)
-        for n, path in enumerate(paths):
-            batches = dataset.batches(path, self.batch_size)
-            if self._pool is not None:
-                results = _bounded_map(self._pool, batches, self.today, 2 * self.workers)
-            else:
-                engine = self._engine
-                assert engine is not None
-                results = (engine.screen_batch(b, today=self.today) for b in batches)
-            out = f"{staging.path}/{n:04d}.parquet"
-            with pq.ParquetWriter(out, OUTPUT_SCHEMA, filesystem=staging.fs) as writer:
-                for out in results:
-                    writer.write_batch(out)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-
-def screen_partition(
-    engine: Engine,
-    source: pafs.FileSystem,
-    path: str,
-    columns: list[str],
-    target: pafs.FileSystem,
-    out: str,
-    *,
-    batch_size: int,
-    today: date,
-) -> int:
-    """What a distributed worker does with one partition, as the local engine does it: read
-    its record batches, screen each, and write the verdicts to ``out`` itself (no rows travel
-    back to the driver). Returns the rows written."""
-    rows = 0
-    with (
-        source.open_input_file(path) as handle,
-        pq.ParquetWriter(out, OUTPUT_SCHEMA, filesystem=target) as writer,
-    ):
-        for batch in pq.ParquetFile(handle).iter_batches(batch_size, columns=columns):
-            writer.write_batch(engine.screen_batch(batch, today=today))
-            rows += batch.num_rows
-    return rows
 
 
 def missing_extra(engine: str) -> InvalidInput:

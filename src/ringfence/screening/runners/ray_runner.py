@@ -24,8 +24,9 @@ import ray
 from ringfence.screening.engine import Engine
 from ringfence.screening.index import ScreeningData, content_version, dump_index, load_index
 from ringfence.screening.interfaces import ImageSources
-from ringfence.screening.runners.dataset import Dataset, Staging, screen_partition
+from ringfence.screening.runners.dataset import Dataset, Staging
 from ringfence.screening.runners.local import DEFAULT_BATCH
+from ringfence.screening.runners.partitions import screen_partition
 
 _ENGINES: dict[str, Engine] = {}
 

@@ -29,8 +29,9 @@ from pyspark.sql import SparkSession
 from ringfence.screening.engine import OUTPUT_SCHEMA, Engine
 from ringfence.screening.index import ScreeningData, content_version, load_index, write_index
 from ringfence.screening.interfaces import ImageSources
-from ringfence.screening.runners.dataset import Dataset, Staging, filesystem, screen_partition
+from ringfence.screening.runners.dataset import Dataset, Staging, filesystem
 from ringfence.screening.runners.local import DEFAULT_BATCH
+from ringfence.screening.runners.partitions import screen_partition
 
 # OUTPUT_SCHEMA in Spark's words.
 SPARK_SCHEMA = (

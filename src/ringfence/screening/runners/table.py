@@ -48,13 +48,13 @@ from ringfence.screening.error_codes import ErrorCode
 from ringfence.screening.index import ScreeningData
 from ringfence.screening.runners.dataset import (
     Dataset,
-    PartitionEngine,
     RunSummary,
     Staging,
     filesystem,
     refuse_changed,
     run_arguments,
 )
+from ringfence.screening.runners.partitions import PartitionEngine
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable

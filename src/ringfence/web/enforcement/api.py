@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 
 from ringfence.core.errors import Forbidden, InvalidInput
 from ringfence.core.security import Principal, Role
-from ringfence.enforcement import events, service
+from ringfence.enforcement import events, reinstatements, service, uploads
 from ringfence.enforcement.enums import CaseStatus
 from ringfence.enforcement.interfaces import NoticeConnector, connector_from_settings
 from ringfence.enforcement.schemas import (
@@ -124,9 +124,11 @@ def screen_and_open(
     engine: EngineDep,
     body: ScreenCasesIn,
 ) -> list[ScreenedOut]:
-    """Screen up to 1,000 listings and open a case for each infringing or review verdict
-    (deduplicated by listing version)."""
-    return service.screen_and_open(
+    """Screen up to 1,000 listings and open a case for each infringing or review verdict. The
+    marketplace is one of the registry's (422 ``unknown_marketplace`` otherwise), and a
+    listing already under an undecided case there opens no other (``already_under_case``);
+    the console's upload and ``ringfence cases screen`` check the same (enforcement.uploads)."""
+    screened = uploads.screen_upload(
         session,
         principal=principal,
         engine=engine,
@@ -135,6 +137,7 @@ def screen_and_open(
         settings=settings,
         today=body.on,
     )
+    return [s.out for s in screened]
 
 
 @router.get("/cases", response_model=list[CaseOut])
@@ -298,6 +301,14 @@ def confirm_removal(
 ) -> CaseOut:
     """The marketplace confirms it removed the listing; the counter-notice window starts."""
     return service.confirm_removal(session, principal=principal, case_id=case_id, settings=settings)
+
+
+@router.post("/cases/{case_id}/reinstatement-confirmation", response_model=CaseOut)
+def confirm_reinstatement(
+    session: SessionDep, principal: CurrentPrincipal, case_id: CaseId
+) -> CaseOut:
+    """The marketplace confirms it put the listing back up (an appeal was upheld)."""
+    return reinstatements.confirm_reinstatement(session, principal=principal, case_id=case_id)
 
 
 @router.post(

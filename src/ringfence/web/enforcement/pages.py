@@ -25,7 +25,7 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import InvalidInput, RingfenceError
 from ringfence.core.money import MINOR_UNITS
 from ringfence.core.security import Principal, Role
-from ringfence.enforcement import context, search, service, team
+from ringfence.enforcement import context, search, service, team, uploads
 from ringfence.enforcement.enums import (
     APPEAL_REASONS,
     DECISION_REASONS,
@@ -938,10 +938,7 @@ async def screen_upload(
     content = await file.read(MAX_UPLOAD + 1)
     await file.close()
     try:
-        if principal.role is Role.marketplace:
-            market = principal.party_id or ""
-        else:
-            market = service.known_marketplace(page.db, marketplace)
+        market = uploads.upload_marketplace(page.db, principal=principal, given=marketplace)
         if len(content) > MAX_UPLOAD:
             raise InvalidInput("the file is larger than 5 MB", code=ErrorCode.FILE_TOO_LARGE)
         rows = _rows((file.filename or "").lower(), content)
@@ -958,14 +955,13 @@ async def screen_upload(
             code=refused.code,
             chosen=marketplace,
         )
-    results = service.screen_listings(
+    results = uploads.screen_upload(
         page.db,
         principal=principal,
         engine=engine,
         marketplace=market,
         rows=rows,
         settings=page.settings,
-        one_open_case=True,
     )
     out = io.StringIO()
     writer = spreadsheet.Writer(out)
