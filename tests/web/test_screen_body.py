@@ -19,10 +19,12 @@ from ringfence.core.settings import Settings
 from ringfence.web import app as web_app
 from ringfence.web import bodies
 from ringfence.web.app import create_app
+from ringfence.web.enforcement import api as cases
 from ringfence.web.screening import api
 from tests.conftest import Keys
 
 JSON = "application/json"
+ONE_PASS = ("/v1/screen", "/v1/cases/screen")
 
 
 def _listing(i: int = 0, **over: Any) -> dict[str, Any]:
@@ -116,26 +118,46 @@ BODIES: list[tuple[str, bytes, str | None]] = [
 ]
 
 
+def _one_pass(route: Any) -> bool:
+    return isinstance(route, APIRoute) and route.path in ONE_PASS and not route.include_in_schema
+
+
+def _documented_first(router: APIRouter) -> APIRouter:
+    """The router's routes with each one-pass route after its documented twin, in a router
+    of its own (an app reads its routers' routes per request)."""
+    routes = [r for r in router.routes if not _one_pass(r)]
+    for fast in filter(_one_pass, router.routes):
+        twin = next(r for r in routes if getattr(r, "path", None) == getattr(fast, "path", ""))
+        routes.insert(routes.index(twin) + 1, fast)
+    first = APIRouter()
+    first.routes = routes
+    return first
+
+
 @pytest.fixture
 def reference(
     app_settings: Settings, session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TestClient]:
     """The app with FastAPI's parsing: the documented routes first."""
-    documented = [r for r in api.router.routes if getattr(r, "include_in_schema", False)]
-    first = APIRouter()  # a router of its own: an app reads its routers' routes per request
-    first.routes = documented + [r for r in api.router.routes if r not in documented]
-    monkeypatch.setattr(web_app, "screening_router", first)
+    for name, router in (("screening_router", api.router), ("enforcement_router", cases.router)):
+        monkeypatch.setattr(web_app, name, _documented_first(router))
     app = create_app(app_settings, session_factory=session_factory)
     monkeypatch.undo()
     with TestClient(app) as c:
         yield c
 
 
-def _post(client: TestClient, body: bytes, content_type: str | None, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+def _post(
+    client: TestClient,
+    body: bytes,
+    content_type: str | None,
+    headers: dict[str, str],
+    path: str = "/v1/screen",
+) -> Any:
     sent = dict(headers)
     if content_type is not None:
         sent["Content-Type"] = content_type
-    return client.post("/v1/screen", content=body, headers=sent)
+    return client.post(path, content=body, headers=sent)
 
 
 @pytest.mark.parametrize(("name", "body", "content_type"), BODIES, ids=[b[0] for b in BODIES])
@@ -254,3 +276,67 @@ def test_the_one_pass_route_answers(
     }
     served = [r for r in api.router.routes if isinstance(r, APIRoute) and r.path == "/v1/screen"]
     assert [r.include_in_schema for r in served] == [False, True]
+    served = [
+        r for r in cases.router.routes if isinstance(r, APIRoute) and r.path == "/v1/cases/screen"
+    ]
+    assert [r.include_in_schema for r in served] == [False, True]
+    body = _dumps({"marketplace": "MKT:tmall", "listings": BATCH[:3]})
+    assert _post(client, body, JSON, mkt, "/v1/cases/screen").status_code == 200
+    assert read == ["/v1/screen", "/v1/cases/screen"]
+    assert _post(reference, body, JSON, mkt, "/v1/cases/screen").status_code == 200
+    assert read == ["/v1/screen", "/v1/cases/screen"]
+
+
+def _case_body(over: dict[str, Any] | None = None, listings: Any = None) -> bytes:
+    body = {"marketplace": "MKT:tmall", "on": "2026-06-01", "listings": listings or BATCH[:10]}
+    return _dumps(body | (over or {}))
+
+
+# Bodies of POST /v1/cases/screen: the bad ones answered alike, the good ones with the same
+# verdicts (a case opened by the first app is found by the second, so not the same cases).
+CASE_BODIES: list[tuple[str, bytes, str | None]] = [
+    ("batch", _case_body(), JSON),
+    ("listing_versions", _case_body(listings=[_listing(9, listing_version="v2", reach=5)]), JSON),
+    ("bad_reach", _case_body(listings=[_listing(8, reach="many")]), JSON),
+    ("empty", b"", JSON),
+    ("malformed", b'{"marketplace": ', JSON),
+    ("null", b"null", JSON),
+    ("no_marketplace", _dumps({"listings": BATCH[:1]}), JSON),
+    ("marketplace_number", _case_body({"marketplace": 7}), JSON),
+    ("marketplace_control", _case_body({"marketplace": "MKT:\u0000"}), JSON),
+    ("long_marketplace", _case_body({"marketplace": "M" * 201}), JSON),
+    ("too_few", _case_body({"listings": []}), JSON),
+    ("too_many", _case_body({"listings": [_listing(i) for i in range(1001)]}), JSON),
+    ("listing_text", _case_body({"listings": ["L1"]}), JSON),
+    ("extra_field", _case_body({"extra": 1}), JSON),
+    ("bad_date", _case_body({"on": "June"}), JSON),
+    ("text_plain", _case_body(), "text/plain"),
+    ("other_marketplace", _case_body({"marketplace": "MKT:other"}), JSON),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "content_type"), CASE_BODIES, ids=[b[0] for b in CASE_BODIES]
+)
+def test_cases_screen_answers_as_fastapi_did(
+    client: TestClient,
+    reference: TestClient,
+    keys: Keys,
+    name: str,
+    body: bytes,
+    content_type: str | None,
+) -> None:
+    mkt = keys("MKT:tmall", Role.marketplace)
+    fast = _post(client, body, content_type, mkt, "/v1/cases/screen")
+    slow = _post(reference, body, content_type, mkt, "/v1/cases/screen")
+    assert fast.status_code == slow.status_code, (name, fast.text, slow.text)
+    if fast.status_code != 200:
+        assert fast.json() == slow.json(), name
+        return
+
+    def verdicts(answer: Any) -> list[tuple[Any, ...]]:
+        return [(r["listing_id"], r["verdict"], r["reason"]) for r in answer.json()]
+
+    assert verdicts(fast) == verdicts(slow), name
+    assert set(fast.json()[0]) == {"listing_id", "verdict", "case_id", "created", "reason"}
+    assert fast.headers["content-type"] == slow.headers["content-type"]

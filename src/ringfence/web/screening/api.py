@@ -194,6 +194,15 @@ _FINDING_DEFAULTS = tuple((name, field.default) for name, field in FindingOut.mo
 
 def _result(verdict: Verdict) -> dict[str, Any]:
     """One verdict as ``VerdictOut`` writes it (every finding with all of its fields)."""
+    if not (verdict.marks or verdict.reasons or verdict.evidence):  # most: clean, nothing else
+        return {
+            "listing_id": verdict.listing_id,
+            "verdict": verdict.verdict,
+            "risk": verdict.risk,
+            "marks": [],
+            "reasons": [],
+            "evidence": [],
+        }
     return {
         "listing_id": verdict.listing_id,
         "verdict": verdict.verdict,
