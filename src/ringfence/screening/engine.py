@@ -1049,6 +1049,11 @@ def _text(value: Any, name: str) -> str:
             raise RowError(f"invalid_{name}")
     if name in _IDS and not value.strip():
         raise RowError(f"missing_{name}")
+    if not value.isascii():
+        try:  # a lone surrogate (JSON's "\\ud800") is no text the kernel can scan
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise RowError(f"invalid_{name}") from None
     return str(value)
 
 

@@ -9,7 +9,8 @@ equal): the batch path only saves the per-row cost of the clean majority.
 A few rows (under ``BATCH_MIN``) are screened one by one: the batch costs more than it saves.
 Rows with images are screened one by one with the caller's image ``sources`` (the batch path
 reads images only from the engine's own); a request whose values Arrow cannot hold in typed
-columns (an id that is a number in one row and text in the next) is screened row by row."""
+columns (an id that is a number in one row and text in the next, a lone surrogate in a text) is
+screened row by row."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def _batch(rows: Sequence[Mapping[str, Any]]) -> pa.RecordBatch | None:
             continue
         try:
             arrays.append(pa.array(values))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeEncodeError):
             return None
         names.append(name)
     return pa.RecordBatch.from_arrays(arrays, names=names) if arrays else None

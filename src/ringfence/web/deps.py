@@ -84,16 +84,24 @@ def has_api_key(headers: Mapping[str, str]) -> bool:
     return bool(headers.get("x-api-key") or headers.get("authorization"))
 
 
-def get_principal(
+async def get_principal(
     session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
     api_key: Annotated[str | None, Security(_api_key)] = None,
 ) -> Principal:
+    """The caller. An ``async`` dependency: a key authenticated in the last few seconds is
+    answered from the cache on the event loop (no query, no thread); only a lookup in the
+    database runs in a worker thread (a plain ``def`` dependency would hop to one on every
+    request, the hop costing more than the cache's answer)."""
     key = api_key or (bearer.credentials if bearer is not None else None)
     if not key:
         raise missing_api_key()
     if (known := cached_principal(session, key)) is not None:  # no connection for it
         return known
+    return await run_in_threadpool(_look_up, session, key)
+
+
+def _look_up(session: Session, key: str) -> Principal:
     # A read of its own, ended before the route goes on: the request then holds no connection
     # (nor, on SQLite, the write lock) while it waits for the licence index or a batch.
     with reading(session):
@@ -112,7 +120,7 @@ async def get_optional_principal(
     (answered on the event loop: a guest checkout or a public scan needs no thread for it)."""
     if not (api_key or bearer):
         return None
-    return await run_in_threadpool(get_principal, session, bearer, api_key)
+    return await get_principal(session, bearer, api_key)
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
