@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ringfence.cli import bank, codes, editions, enforcement, sense, shop, vision, worker
+from ringfence.cli import audit, bank, codes, editions, enforcement, sense, shop, vision, worker
 from ringfence.cli.common import (
     DatabaseOpt,
     echo,
@@ -48,6 +48,7 @@ app.add_typer(editions.app, name="edition")
 app.add_typer(sense.app, name="sense")
 app.add_typer(vision.app, name="vision")
 enforcement.register(app)
+app.add_typer(audit.app, name="audit")
 worker.register(app)
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ringfence.core import spreadsheet
+from ringfence.core.audit import AuditEvent
 from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RingfenceError
 from ringfence.core.files import atomic_write
@@ -62,7 +63,6 @@ from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.interfaces import NoticeConnector, NoticeMessage
 from ringfence.enforcement.models import (
     Appeal,
-    AuditEvent,
     Case,
     Delivery,
     Evidence,

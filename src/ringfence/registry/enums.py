@@ -90,6 +90,13 @@ def _illegal_edition(edition_id: Any, current: EditionStatus, to: EditionStatus)
     )
 
 
+def _ocog_of(edition_id: str) -> str:
+    """An edition's changes are recorded in its organising committee's chain."""
+    from ringfence.registry.builtin import ocog_party_id  # noqa: PLC0415 - builtin imports us
+
+    return ocog_party_id(edition_id)
+
+
 # An edition's lifecycle (editions.service.advance): forwards only, one step at a time; an
 # archive is final. A registry import declares the status its document states.
 _E = EditionStatus
@@ -104,6 +111,7 @@ EDITION = Machine(
         _E.archived: frozenset(),
     },
     illegal=_illegal_edition,
+    chain=lambda edition: _ocog_of(edition.id),
 )
 
 # A licence's status is what the licensor's registry document declares (an import sets it):
@@ -112,4 +120,5 @@ LICENCE = Machine(
     "licences.status",
     "licence",
     {s: frozenset(LicenceStatus) - {s} for s in LicenceStatus},
+    chain=lambda licence: licence.licensor_id,
 )

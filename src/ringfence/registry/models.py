@@ -18,7 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ringfence.core import audit
 from ringfence.core.db import Base, utcnow
+from ringfence.registry.builtin import ocog_party_id
 from ringfence.registry.enums import (
     EditionStatus,
     ExceptionReason,
@@ -212,3 +214,12 @@ class MarkImage(Base):
     image: Mapped[bytes] = mapped_column(LargeBinary)
     source: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The registry's changes in the audit trail (core.audit): a party in its manager's chain (its
+# own when nobody manages it), a mark in its owner's, a licence in its licensor's, an edition in
+# its organising committee's. Statuses are their machines' (registry.enums).
+audit.track(Party, "party", lambda p: p.managed_by_id or p.id)
+audit.track(Mark, "mark", lambda m: m.owner_id)
+audit.track(Licence, "licence", lambda lic: lic.licensor_id)
+audit.track(Edition, "edition", lambda e: ocog_party_id(e.id))

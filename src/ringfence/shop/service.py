@@ -52,7 +52,7 @@ from ringfence.core.db import utcnow
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RingfenceError
 from ringfence.core.money import royalty
 from ringfence.core.security import SYSTEM, Principal, Role
-from ringfence.core.states import move
+from ringfence.core.states import move, moved
 from ringfence.registry.archive import ensure_writable
 from ringfence.registry.decision import LicenceIndex
 from ringfence.registry.enums import Channel, PartyKind
@@ -968,6 +968,7 @@ def settle_orders(
         settled[payment.order_id] = out[-1]
     if statuses:
         conn.execute(_SET_STATUS, statuses)
+        moved(session, ORDER, [(by_order[s["order_id"]][0], s["status"]) for s in statuses], at=now)
         for (state, error), orders in intents.items():
             params = {"intent_orders": orders, "intent_state": state, "intent_error": error}
             conn.execute(_SET_INTENTS, params | {"now": now})

@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from ringfence.auth.service import authenticate, cached_principal, principals
+from ringfence.core.audit import act_as, principal_actor
 from ringfence.core.db import reading
 from ringfence.core.errors import Unauthenticated
 from ringfence.core.security import Principal
@@ -92,12 +93,14 @@ def get_principal(
     key = api_key or (bearer.credentials if bearer is not None else None)
     if not key:
         raise missing_api_key()
-    if (known := cached_principal(session, key)) is not None:  # no connection for it
-        return known
-    # A read of its own, ended before the route goes on: the request then holds no connection
-    # (nor, on SQLite, the write lock) while it waits for the licence index or a batch.
-    with reading(session):
-        return authenticate(session, key)
+    principal = cached_principal(session, key)  # no connection for it
+    if principal is None:
+        # A read of its own, ended before the route goes on: the request then holds no
+        # connection (nor, on SQLite, the write lock) while it waits for the index or a batch.
+        with reading(session):
+            principal = authenticate(session, key)
+    act_as(session, principal_actor(principal))  # the actor of the request's audit events
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

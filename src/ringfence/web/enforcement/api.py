@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
+from ringfence.core import audit
 from ringfence.core.errors import Forbidden, InvalidInput
 from ringfence.core.security import Principal, Role
-from ringfence.enforcement import events, service
+from ringfence.enforcement import service
 from ringfence.enforcement.enums import CaseStatus
 from ringfence.enforcement.interfaces import NoticeConnector, connector_from_settings
 from ringfence.enforcement.schemas import (
@@ -463,10 +464,10 @@ def reporter_accuracy(
 def audit_verify(session: SessionDep, principal: CurrentPrincipal) -> AuditVerifyOut:
     """Check the audit chains: all of them (admin) or your own (rights holder)."""
     if principal.role is Role.rights_holder:
-        breaks = events.verify(session, rights_holder_id=principal.party_id)
+        breaks = audit.verify(session, rights_holder_id=principal.party_id)
     else:
         _admin(principal)
-        breaks = events.verify(session)
+        breaks = audit.verify(session)
     return AuditVerifyOut(intact=not breaks, problems=[str(b) for b in breaks])
 
 
