@@ -111,6 +111,55 @@ def test_an_undeclared_kind_or_payload_key_is_refused_and_nothing_is_written(
     assert events_since(session, since) == []
 
 
+# Two events as enforcement/events.py wrote them before the trail moved to core (made with the
+# code of a3bfe8e): the same entries must give the same bytes and hashes, so a chain written
+# before the move still verifies.
+OLD_FIRST = "3dd003a945796dcd7e20c622130a68bdea963313738ccbfbe0a224ad241e3113"
+BEFORE_THE_MOVE = [
+    (
+        '{"actor":"NOC:NED (key k1)","at":"2026-11-02T09:00:00+00:00","case":7,'
+        '"kind":"case.decided","payload":{"decision":"takedown","note":"é","previous":"open",'
+        '"reason":"counterfeit","status":"takedown_requested"},'
+        '"prev":"0000000000000000000000000000000000000000000000000000000000000000",'
+        '"rights_holder":"GOLDEN","seq":1}',
+        OLD_FIRST,
+    ),
+    (
+        '{"actor":"system","at":"2026-11-02T10:00:00+00:00","case":8,"kind":"case.opened",'
+        f'"payload":{{"marks":["a"],"seller":"s"}},"prev":"{OLD_FIRST}",'
+        '"rights_holder":"GOLDEN","seq":2}',
+        "b759eacf3473aa5d97583b87184138a56e32ed9ad33aedb4e02d243717ab3bb4",
+    ),
+]
+
+
+def test_a_chain_written_before_the_move_is_the_same_bytes_and_verifies(
+    session: Session,
+) -> None:
+    decided = {
+        "decision": "takedown",
+        "reason": "counterfeit",
+        "note": "é",
+        "previous": "open",
+        "status": "takedown_requested",
+    }
+    entries = [
+        audit.Entry(
+            "case.decided", "NOC:NED (key k1)", datetime(2026, 11, 2, 9, tzinfo=UTC), 7, decided
+        ),
+        audit.Entry(
+            "case.opened",
+            "system",
+            datetime(2026, 11, 2, 10, tzinfo=UTC),
+            8,
+            {"marks": ["a"], "seller": "s"},
+        ),
+    ]
+    written = audit.record_many(session, rights_holder_id="GOLDEN", entries=entries)
+    assert [(e.body, e.hash) for e in written] == BEFORE_THE_MOVE
+    assert audit.verify(session, rights_holder_id="GOLDEN") == []
+
+
 # ------------------------------------------------------------------ each domain's changes
 
 
@@ -139,12 +188,12 @@ def test_an_offer_and_a_storefront_are_recorded(session: Session) -> None:
     ]
 
 
-def test_an_edition_moves_in_its_committees_chain(session: Session) -> None:
+def test_an_edition_moves_in_the_registrys_chain(session: Session) -> None:
     since = last_id(session)
     editions.advance(session, principal=SYSTEM, edition_id="la28", to=EditionStatus.live)
     written = events_since(session, since)
-    assert status_events(written, "edition.status") == [("OCOG:la28", "la28", "preparing", "live")]
-    assert audit.verify(session, rights_holder_id="OCOG:la28") == []
+    assert status_events(written, "edition.status") == [("registry", "la28", "preparing", "live")]
+    assert audit.verify(session, rights_holder_id="registry") == []
 
 
 def test_a_licence_declared_by_its_licensor_is_recorded_with_what_changed(
@@ -160,11 +209,11 @@ def test_a_licence_declared_by_its_licensor_is_recorded_with_what_changed(
     )
     written = events_since(session, since)
     assert status_events(written, "licence.status") == [
-        ("IOC", "IOC-2026-0001", "active", "suspended")
+        ("registry", "IOC-2026-0001", "active", "suspended")
     ]
     (updated,) = [e for e in written if e.kind == "licence.updated"]
     assert (updated.rights_holder_id, payload(updated)) == (
-        "IOC",
+        "registry",
         {"id": "IOC-2026-0001", "changed": ["royalty_rate"]},
     )
     # The same document stated again changes nothing and records nothing.
@@ -227,18 +276,18 @@ def test_a_cli_commands_changes_name_the_cli_and_verify_finds_an_edited_one(
     with sqlite3.connect(tmp_path / "cli.db") as db:
         (seq, actor, body) = db.execute(
             "SELECT seq, actor, body FROM audit_events WHERE kind = 'edition.status' "
-            "AND rights_holder_id = 'OCOG:la28' ORDER BY seq DESC LIMIT 1"
+            "AND rights_holder_id = 'registry' ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         assert actor == "cli"
         assert json.loads(body)["payload"] == {"id": "la28", "from": "preparing", "to": "live"}
         forged = body.replace('"to":"live"', '"to":"archived"')
         db.execute(
-            "UPDATE audit_events SET body = ? WHERE rights_holder_id = 'OCOG:la28' AND seq = ?",
+            "UPDATE audit_events SET body = ? WHERE rights_holder_id = 'registry' AND seq = ?",
             (forged, seq),
         )
     code, _, err = cli("audit", "verify")
     assert code == 1
-    assert f"broken: OCOG:la28 #{seq}: edited: the hash does not match the stored body" in err
+    assert f"broken: registry #{seq}: edited: the hash does not match the stored body" in err
     assert cli("audit", "verify", "--rights-holder", "IOC")[0] == 0
     code, out, _ = cli("audit", "head")
-    assert f"OCOG:la28\t{seq}\t" in out
+    assert f"registry\t{seq}\t" in out

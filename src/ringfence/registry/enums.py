@@ -90,11 +90,12 @@ def _illegal_edition(edition_id: Any, current: EditionStatus, to: EditionStatus)
     )
 
 
-def _ocog_of(edition_id: str) -> str:
-    """An edition's changes are recorded in its organising committee's chain."""
-    from ringfence.registry.builtin import ocog_party_id  # noqa: PLC0415 - builtin imports us
-
-    return ocog_party_id(edition_id)
+# The registry's changes (editions, parties, marks, licences) are recorded in one audit chain:
+# the registry is one document with one revision, and its writers already queue on that
+# revision. Not in the rights holders' chains: an edition's bundle carries its organising
+# committee's chain to a deployment that knows the same registry with its own history of it,
+# and two histories in one chain cannot merge (docs/audit.md).
+REGISTRY_CHAIN = "registry"
 
 
 # An edition's lifecycle (editions.service.advance): forwards only, one step at a time; an
@@ -111,7 +112,7 @@ EDITION = Machine(
         _E.archived: frozenset(),
     },
     illegal=_illegal_edition,
-    chain=lambda edition: _ocog_of(edition.id),
+    chain=lambda _edition: REGISTRY_CHAIN,
 )
 
 # A licence's status is what the licensor's registry document declares (an import sets it):
@@ -120,5 +121,5 @@ LICENCE = Machine(
     "licences.status",
     "licence",
     {s: frozenset(LicenceStatus) - {s} for s in LicenceStatus},
-    chain=lambda licence: licence.licensor_id,
+    chain=lambda _licence: REGISTRY_CHAIN,
 )

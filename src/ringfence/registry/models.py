@@ -20,8 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ringfence.core import audit
 from ringfence.core.db import Base, utcnow
-from ringfence.registry.builtin import ocog_party_id
 from ringfence.registry.enums import (
+    REGISTRY_CHAIN,
     EditionStatus,
     ExceptionReason,
     LicenceStatus,
@@ -216,10 +216,9 @@ class MarkImage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# The registry's changes in the audit trail (core.audit): a party in its manager's chain (its
-# own when nobody manages it), a mark in its owner's, a licence in its licensor's, an edition in
-# its organising committee's. Statuses are their machines' (registry.enums).
-audit.track(Party, "party", lambda p: p.managed_by_id or p.id)
-audit.track(Mark, "mark", lambda m: m.owner_id)
-audit.track(Licence, "licence", lambda lic: lic.licensor_id)
-audit.track(Edition, "edition", lambda e: ocog_party_id(e.id))
+# The registry's changes in the audit trail (core.audit), in the registry's chain
+# (REGISTRY_CHAIN, registry/enums.py says why). Statuses are their machines' (registry.enums).
+audit.track(Party, "party", lambda _row: REGISTRY_CHAIN)
+audit.track(Mark, "mark", lambda _row: REGISTRY_CHAIN)
+audit.track(Licence, "licence", lambda _row: REGISTRY_CHAIN)
+audit.track(Edition, "edition", lambda _row: REGISTRY_CHAIN)
