@@ -9,11 +9,14 @@ is refused. docs/audit.md lists them; a test compares that table with :data:`KIN
 
 Two ways in:
 
-- :func:`record` / :func:`record_many`: append now (the chain's head locked, the events
-  flushed); enforcement writes its case events so, and a bulk statement records its steps so;
-- :func:`stage`: append at the session's next flush (or commit), with every other staged event
-  of that flush, the head of each chain locked once: ``core.states.move`` and ``declare`` stage
-  their ``<name>.status`` events so, and a change costs an insert, not a round trip of its own.
+- :func:`record` / :func:`record_many`: append now; enforcement writes its case events so,
+  and :func:`record_bulk` a bulk statement's steps;
+- :func:`stage`: append right after the session's next flush (or at its commit), with every
+  other event staged for that flush, the head of each chain locked once: ``core.states.move``
+  and ``declare`` stage their ``<name>.status`` events so, as :func:`track` does a tracked row's.
+
+Writing a chain is three Core statements whatever the number of events: lock the head (SELECT
+... FOR UPDATE), insert the events, move the head on.
 
 The actor is the unit of work's: :func:`act_as` names it on a session (the web's principal),
 :data:`ACTOR` is the fallback for the process or task (``cli``, the worker, the scheduler),
@@ -33,11 +36,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, Text, UniqueConstraint, event, inspect, select
+from sqlalchemy import String, Table, Text, UniqueConstraint, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column, sessionmaker
 
 from ringfence.core.db import Base
 from ringfence.core.security import Principal
@@ -234,9 +237,19 @@ def record_many(
     for entry in entries:
         _checked(entry)
     _write_staged(session)  # what was staged happened first
-    written = _append(session, rights_holder_id, entries)
-    session.flush()
-    return written
+    return _append(session, rights_holder_id, entries)
+
+
+def record_bulk(session: Session, chains: dict[str, list[Entry]]) -> None:
+    """Append many chains' events at once, each chain's head locked once and its events
+    inserted in one statement (a bulk statement's steps: ``core.states.moved``)."""
+    for entries in chains.values():
+        for entry in entries:
+            _checked(entry)
+    _write_staged(session)
+    with session.no_autoflush:
+        for holder in sorted(chains):  # one order of locks for every writer
+            _insert(session, holder, chains[holder])
 
 
 def stage(session: Session, rights_holder_id: str, entry: Entry) -> None:
@@ -345,7 +358,7 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _after_flush_postexec(session: Session, _context: Any) -> None:
-    # Added now, written by the next flush (a commit flushes until nothing is left).
+    # Right after the flush that wrote the changes, in its transaction (Core statements).
     _write_staged(session)
 
 
@@ -362,7 +375,12 @@ def _write_staged(session: Session) -> None:
         chains.setdefault(holder, []).append(entry)
     with session.no_autoflush:
         for holder in sorted(chains):  # one order of locks for every writer
-            _append(session, holder, chains[holder])
+            _insert(session, holder, chains[holder])
+
+
+def _end_of_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the unit of work is over (a close without a commit too)
+        session.info.pop(_STAGED_KEY, None)
 
 
 def _forget_staged(session: Session, _previous: Any) -> None:
@@ -374,15 +392,33 @@ event.listen(Session, "after_flush", _after_flush)
 event.listen(Session, "after_flush_postexec", _after_flush_postexec)
 event.listen(Session, "before_commit", _before_commit)
 event.listen(Session, "after_soft_rollback", _forget_staged)
+event.listen(Session, "after_transaction_end", _end_of_transaction)
 
 
 def _append(session: Session, rights_holder_id: str, entries: list[Entry]) -> list[AuditEvent]:
-    """Chain ``entries`` onto the head (locked) and add them to the session (not flushed)."""
-    head = _locked_head(session, rights_holder_id)
-    written = []
+    """Chain ``entries`` onto the head (locked) and insert them; the rows written, as
+    (transient) AuditEvent objects."""
+    rows = _chained(session, rights_holder_id, entries)
+    return [AuditEvent(**row) for row in rows]
+
+
+def _insert(session: Session, rights_holder_id: str, entries: list[Entry]) -> None:
+    _chained(session, rights_holder_id, entries)
+
+
+_HEADS = cast(Table, AuditHead.__table__)
+_EVENTS = cast(Table, AuditEvent.__table__)
+
+
+def _chained(session: Session, rights_holder_id: str, entries: list[Entry]) -> list[dict[str, Any]]:
+    """Chain ``entries`` onto the chain's head: lock the head, insert the events in one
+    statement, move the head on. Core statements, three for any number of events: no ORM rows
+    to flush (this runs inside a flush too), and a head that is never stale in the session."""
+    seq, prev = _locked_head(session, rights_holder_id)
+    rows = []
     for entry in entries:
         at = entry.at.astimezone(UTC)
-        seq = head.seq + 1
+        seq += 1
         body = canonical_json(
             {
                 "actor": entry.actor,
@@ -390,44 +426,53 @@ def _append(session: Session, rights_holder_id: str, entries: list[Entry]) -> li
                 "case": entry.case_id,
                 "kind": entry.kind,
                 "payload": entry.payload,
-                "prev": head.hash,
+                "prev": prev,
                 "rights_holder": rights_holder_id,
                 "seq": seq,
             }
         )
-        row = AuditEvent(
-            rights_holder_id=rights_holder_id,
-            seq=seq,
-            kind=entry.kind,
-            case_id=entry.case_id,
-            actor=entry.actor,
-            at=at,
-            body=body,
-            prev_hash=head.hash,
-            hash=_digest(body),
+        digest = _digest(body)
+        rows.append(
+            {
+                "rights_holder_id": rights_holder_id,
+                "seq": seq,
+                "kind": entry.kind,
+                "case_id": entry.case_id,
+                "actor": entry.actor,
+                "at": at,
+                "body": body,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
-        written.append(row)
-        head.seq, head.hash = seq, row.hash
-    session.add_all(written)
-    return written
-
-
-def _locked_head(session: Session, rights_holder_id: str) -> AuditHead:
-    """The chain's head, locked; created at the genesis when the chain is new. The head is
-    inserted unless it exists (ON CONFLICT DO NOTHING: of two writers creating the same head at
-    once, the second waits for the first and inserts nothing), then locked (SELECT ... FOR
-    UPDATE on PostgreSQL; SQLite has one writer anyway). Needs no flush, so it runs inside one."""
-    query = (
-        select(AuditHead).where(AuditHead.rights_holder_id == rights_holder_id).with_for_update()
+        prev = digest
+    session.execute(_EVENTS.insert(), rows)
+    session.execute(
+        _HEADS.update()
+        .where(_HEADS.c.rights_holder_id == rights_holder_id)
+        .values(seq=seq, hash=prev)
     )
-    head = session.scalars(query).one_or_none()
-    if head is not None:
-        return head
-    dialect = session.get_bind().dialect.name
-    maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = maker(AuditHead).on_conflict_do_nothing()
-    session.execute(statement.values(rights_holder_id=rights_holder_id, seq=0, hash=GENESIS))
-    return session.scalars(query.execution_options(populate_existing=True)).one()
+    return rows
+
+
+def _locked_head(session: Session, rights_holder_id: str) -> tuple[int, str]:
+    """The chain's head (sequence number, hash), locked; created at the genesis when the chain
+    is new. The head is inserted unless it exists (ON CONFLICT DO NOTHING: of two writers
+    creating the same head at once, the second waits for the first and inserts nothing), then
+    locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite has one writer anyway)."""
+    query = (
+        select(_HEADS.c.seq, _HEADS.c.hash)
+        .where(_HEADS.c.rights_holder_id == rights_holder_id)
+        .with_for_update()
+    )
+    head = session.execute(query).one_or_none()
+    if head is None:
+        dialect = session.get_bind().dialect.name
+        maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = maker(_HEADS).on_conflict_do_nothing()
+        session.execute(statement.values(rights_holder_id=rights_holder_id, seq=0, hash=GENESIS))
+        head = session.execute(query).one()
+    return int(head.seq), str(head.hash)
 
 
 # --------------------------------------------------------------------------- checking

@@ -184,5 +184,4 @@ def moved(
         payload = {"id": row.id, "from": _value(row.status), "to": to.value}
         entry = audit.Entry(machine.event_kind, actor, at, None, payload)
         chains.setdefault(machine.chain(row), []).append(entry)
-    for holder in sorted(chains):
-        audit.record_many(session, rights_holder_id=holder, entries=chains[holder])
+    audit.record_bulk(session, chains)
