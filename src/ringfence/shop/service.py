@@ -968,12 +968,12 @@ def settle_orders(
         settled[payment.order_id] = out[-1]
     if statuses:
         conn.execute(_SET_STATUS, statuses)
-        moved(session, ORDER, [(by_order[s["order_id"]][0], s["status"]) for s in statuses], at=now)
         for (state, error), orders in intents.items():
             params = {"intent_orders": orders, "intent_state": state, "intent_error": error}
             conn.execute(_SET_INTENTS, params | {"now": now})
     _release(conn, released)
     _post(conn, posted, EntryKind.accrual, now)
+    moved(session, ORDER, [(by_order[s["order_id"]][0], s["status"]) for s in statuses], at=now)
     return out
 
 
