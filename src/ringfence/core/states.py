@@ -15,11 +15,11 @@ A bulk statement that writes many rows at once checks each step with :meth:`Mach
 writes the statuses it returns and records them with :func:`moved`.
 
 Every change is audited (``core.audit``): a machine names the chain of its rows (``chain``: the
-rights holder whose hash chain records them), and ``move``/``declare`` stage a
-``<name>.status`` event (payload ``id``, ``from``, ``to``) that is written at the session's next
-flush, in the same transaction. A machine whose domain writes a richer event for each of its
-steps in the same command (enforcement's ``case.decided``, ``notice.delivered``, ...) says so in
-``recorded_by`` instead, and gets no second event: one change, one event.
+rights holder whose hash chain records them, or the registry's), and ``move``/``declare`` stage
+a ``<name>.status`` event (payload ``id``, ``from``, ``to``) that is written right after the
+session's next flush, in the same transaction. A machine whose domain writes a richer event
+for each of its steps in the same command (enforcement's ``case.decided``, ``notice.delivered``,
+...) says so in ``recorded_by`` instead, and gets no second event: one change, one event.
 
 ``tests/core/test_states.py`` scans ``src`` for any other assignment to a ``status`` attribute
 and checks that every ``status`` column of the schema has a machine, so the rule cannot quietly
