@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ringfence.authenticity.models import SigningKey
+from ringfence.core import audit
+from ringfence.core.audit import AuditEvent
 from ringfence.core.errors import Conflict, Forbidden
 from ringfence.core.security import SYSTEM
 from ringfence.editions import bundle, service
-from ringfence.enforcement import events
-from ringfence.enforcement.models import AuditEvent, Case
+from ringfence.enforcement.models import Case
 from ringfence.registry.enums import EditionStatus
 from ringfence.registry.models import Edition, Licence, Mark
 from ringfence.shop.models import Storefront
@@ -129,7 +130,7 @@ def test_what_is_carried_and_what_is_not(session: Session, closing: Tenant) -> N
         )
     }
     assert {(OCOG, "case.handed_over"), (NEW, "case.received")} <= kinds
-    assert events.verify(session) == []
+    assert audit.verify(session) == []
     history = [e.detail for e in service.history(session, "brisbane-2032")]
     assert history[-1]["from"] == "la28"
     assert history[-1]["carried"]["open_cases"] == [str(closing.case_ioc_mark)]

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from ringfence.core import audit
+from ringfence.core.audit import AuditEvent, AuditHead
 from ringfence.core.settings import Settings
-from ringfence.enforcement import events, service
+from ringfence.enforcement import service
 from ringfence.enforcement.enums import Decision, ReasonCode
-from ringfence.enforcement.models import AuditEvent, AuditHead
 from ringfence.enforcement.schemas import DecisionIn
 from tests.enforcement.conftest import NED, T0, open_one
 
@@ -42,15 +43,15 @@ def chain(session: Session, settings: Settings) -> list[AuditEvent]:
     return rows
 
 
-def _breaks(session: Session) -> list[events.Break]:
+def _breaks(session: Session) -> list[audit.Break]:
     session.expire_all()
-    return events.verify(session, rights_holder_id=HOLDER)
+    return audit.verify(session, rights_holder_id=HOLDER)
 
 
 def test_intact_chain_verifies(session: Session, chain: list[AuditEvent]) -> None:
     assert _breaks(session) == []
     assert [e.seq for e in chain] == list(range(1, len(chain) + 1))
-    assert chain[0].prev_hash == events.GENESIS
+    assert chain[0].prev_hash == audit.GENESIS
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
     head = session.get_one(AuditHead, HOLDER)
     assert (head.seq, head.hash) == (chain[-1].seq, chain[-1].hash)
@@ -61,8 +62,8 @@ def test_chains_are_per_rights_holder(session: Session, settings: Settings) -> N
     open_one(session, settings, listing_id="F-1", marks=["emblem-noc-fra"], territories=["FR"])
     fra = session.scalars(select(AuditEvent).where(AuditEvent.rights_holder_id == "NOC:FRA")).all()
     assert fra[0].seq == 1
-    assert fra[0].prev_hash == events.GENESIS
-    assert events.verify(session) == []
+    assert fra[0].prev_hash == audit.GENESIS
+    assert audit.verify(session) == []
 
 
 def _index_params(n: int = 6) -> list[int]:
@@ -75,7 +76,7 @@ def test_edited_payload_is_detected(session: Session, chain: list[AuditEvent], i
     body = json.loads(event.body)
     body["payload"]["tampered"] = True
     session.execute(
-        update(AuditEvent).where(AuditEvent.id == event.id).values(body=events.canonical_json(body))
+        update(AuditEvent).where(AuditEvent.id == event.id).values(body=audit.canonical_json(body))
     )
     found = _breaks(session)
     assert any(b.seq == event.seq and "edited" in b.problem for b in found)
@@ -96,11 +97,11 @@ def test_rehashed_edit_is_detected(session: Session, chain: list[AuditEvent], in
     event = chain[index]
     body = json.loads(event.body)
     body["actor"] = "forger"
-    text = events.canonical_json(body)
+    text = audit.canonical_json(body)
     session.execute(
         update(AuditEvent)
         .where(AuditEvent.id == event.id)
-        .values(body=text, actor="forger", hash=events._digest(text))
+        .values(body=text, actor="forger", hash=audit._digest(text))
     )
     assert _breaks(session) != []
 

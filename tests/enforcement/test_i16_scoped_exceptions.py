@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from ringfence.core import audit
 from ringfence.core.errors import Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
-from ringfence.enforcement import events, service
+from ringfence.enforcement import service
 from ringfence.enforcement.enums import Decision, ReasonCode
 from ringfence.enforcement.schemas import DecisionIn, ExceptionPreviewIn, ExceptionSpec
 from ringfence.flows import exceptions
@@ -272,7 +273,7 @@ def test_i16_revoking_restores_protection(session: Session, settings: Settings) 
     assert service.case_exceptions(session, principal=IOC, case_id=case.id) == []
     kinds = [e.kind for e in service.case_events(session, principal=IOC, case_id=case.id)]
     assert kinds[-2:] == ["registry.exception_added", "registry.exception_revoked"]
-    assert events.verify(session) == []
+    assert audit.verify(session) == []
     with pytest.raises(NotFound):
         service.revoke_exception(session, principal=IOC, exception_id=exception_id)
 

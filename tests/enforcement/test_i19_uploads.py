@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ringfence.core.audit import AuditEvent
 from ringfence.core.errors import Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
 from ringfence.enforcement import reinstatements, service, uploads
 from ringfence.enforcement.enums import AppealStatus, CaseStatus, NoticeStatus, ReasonCode
-from ringfence.enforcement.models import AuditEvent, Notice
+from ringfence.enforcement.models import Notice
 from ringfence.registry.service import export_document
 from ringfence.screening.engine import Engine
 from ringfence.screening.index import builtin_data

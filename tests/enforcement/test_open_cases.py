@@ -4,16 +4,19 @@ databases."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ringfence.core import audit
+from ringfence.core.audit import AuditEvent
 from ringfence.core.errors import Forbidden, RingfenceError
 from ringfence.core.settings import Settings
-from ringfence.enforcement import events, service
+from ringfence.enforcement import service
 from ringfence.enforcement.enums import CaseSubject
-from ringfence.enforcement.models import AuditEvent, Case, Evidence
+from ringfence.enforcement.models import Case, Evidence
 from ringfence.enforcement.schemas import CaseIn
 from tests.enforcement.conftest import FRA_MARK, T0, TMALL, case_in
 
@@ -54,7 +57,7 @@ def _state(session: Session, since: int) -> dict[str, Any]:
     ).all()
 
     def payload(e: AuditEvent) -> dict[str, Any]:
-        body = events.json.loads(e.body)["payload"]
+        body = json.loads(e.body)["payload"]
         return {k: v for k, v in body.items() if k != "evidence"}
 
     return {
@@ -109,4 +112,4 @@ def test_open_cases_writes_what_open_case_writes_one_by_one(
     assert len(got["cases"]) == 5
     assert sorted(map(repr, got["audit"])) == sorted(map(repr, expected["audit"]))
     assert len(got["evidence"]) == len(expected["evidence"])
-    assert events.verify(session) == []
+    assert audit.verify(session) == []

@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ringfence.core import audit
 from ringfence.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ringfence.core.security import Principal
 from ringfence.core.settings import Settings
-from ringfence.enforcement import events, service
+from ringfence.enforcement import service
 from ringfence.enforcement.enums import (
     AppealStatus,
     CaseSource,
@@ -99,7 +100,7 @@ def test_same_listing_twice_opens_one_case(session: Session, settings: Settings)
     assert again.id == first.id
     findings = session.scalars(select(Evidence).where(Evidence.case_id == first.id)).all()
     assert len(findings) == 2  # both reports' findings are kept as evidence
-    assert events.verify(session) == []
+    assert audit.verify(session) == []
 
 
 def test_new_version_of_a_listing_opens_a_new_case(session: Session, settings: Settings) -> None:
@@ -807,7 +808,7 @@ def test_every_change_is_audited(session: Session, settings: Settings) -> None:
         "case.removal_confirmed",
     ]
     assert session.scalars(select(Delivery)).all()
-    assert events.verify(session) == []
+    assert audit.verify(session) == []
 
 
 def test_seller_withdraws_the_counter_notice(session: Session, settings: Settings) -> None:

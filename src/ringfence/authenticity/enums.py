@@ -45,6 +45,7 @@ KEY = Machine(
         KeyStatus.retired: frozenset({KeyStatus.revoked}),
         KeyStatus.revoked: frozenset(),
     },
+    chain=lambda key: key.party_id,
 )
 
 BATCH = Machine(
@@ -54,7 +55,13 @@ BATCH = Machine(
         BatchStatus.active: frozenset({BatchStatus.recalled}),
         BatchStatus.recalled: frozenset(),
     },
+    chain=lambda batch: batch.licensor_id,
 )
 
 # A scan is a log line, written once with its answer: it never changes state.
-SCAN = Machine("scans.status", "scan", {s: frozenset() for s in ScanStatus})
+SCAN = Machine(
+    "scans.status",
+    "scan",
+    {s: frozenset() for s in ScanStatus},
+    recorded_by="authenticity (the scan log: a scan is its own record)",
+)

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ringfence.authenticity.enums import BatchStatus, KeyStatus, ScanReason, ScanStatus
+from ringfence.core import audit
 from ringfence.core.db import Base, utcnow
 from ringfence.registry.models import _enum
 
@@ -101,3 +102,9 @@ class Scan(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     ip_prefix: Mapped[str | None] = mapped_column(String(64))
     device: Mapped[str | None] = mapped_column(String(64))
+
+
+# Codes in the audit trail (core.audit): a signing key made and a batch issued, in the
+# licensor's chain (a key's retirement and revocation, a batch's recall: KEY and BATCH).
+audit.track(SigningKey, "key", lambda k: k.party_id, on=("created",))
+audit.track(CodeBatch, "batch", lambda b: b.licensor_id, on=("created",))

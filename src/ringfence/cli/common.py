@@ -45,9 +45,11 @@ def existing_database(database_url: str | None = None) -> Settings:
 
 
 def session_factory(database_url: str | None) -> sessionmaker[Session]:
+    from ringfence.core.audit import sessions_acting_as
     from ringfence.core.db import make_engine, make_session_factory
 
-    return make_session_factory(make_engine(existing_database(database_url).database_url))
+    factory = make_session_factory(make_engine(existing_database(database_url).database_url))
+    return sessions_acting_as(factory, "cli")
 
 
 def echo(message: str) -> None:

@@ -25,7 +25,6 @@ cases_app = typer.Typer(
 appeals_app = typer.Typer(help="Counter-notices and their decisions.", no_args_is_help=True)
 notices_app = typer.Typer(help="Notices to marketplaces.", no_args_is_help=True)
 scheduler_app = typer.Typer(help="Deadlines of takedowns and appeals.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 
 CaseArg = Annotated[int, typer.Argument(min=1, max=2_147_483_647, help="The case id.")]
 NowOpt = Annotated[
@@ -427,45 +426,8 @@ def scheduler_run(now: NowOpt = None, database_url: DatabaseOpt = None) -> None:
     _print(out.model_dump(mode="json"))
 
 
-# ------------------------------------------------------------------ audit
-
-
-@audit_app.command("verify")
-def audit_verify(
-    rights_holder: Annotated[
-        str | None, typer.Option(help="One chain (a party id); every chain if omitted.")
-    ] = None,
-    database_url: DatabaseOpt = None,
-) -> None:
-    """Check the audit chains. Exit 0 when intact, 1 with one line per break."""
-    from ringfence.enforcement.events import verify
-
-    with session_factory(database_url)() as session:
-        breaks = verify(session, rights_holder_id=rights_holder)
-    if not breaks:
-        echo("audit trail intact")
-        return
-    for b in breaks:
-        typer.echo(f"broken: {b}", err=True)
-    raise typer.Exit(1)
-
-
-@audit_app.command("head")
-def audit_head(database_url: DatabaseOpt = None) -> None:
-    """The last sequence number and hash of each chain: keep a copy elsewhere (an anchor)."""
-    from sqlalchemy import select
-
-    from ringfence.enforcement.models import AuditHead
-
-    with session_factory(database_url)() as session:
-        heads = session.scalars(select(AuditHead).order_by(AuditHead.rights_holder_id)).all()
-        for head in heads:
-            echo(f"{head.rights_holder_id}\t{head.seq}\t{head.hash}")
-
-
 def register(app: typer.Typer) -> None:
     app.add_typer(cases_app, name="cases")
     app.add_typer(appeals_app, name="appeals")
     app.add_typer(notices_app, name="notices")
     app.add_typer(scheduler_app, name="scheduler")
-    app.add_typer(audit_app, name="audit")

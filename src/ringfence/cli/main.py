@@ -13,6 +13,7 @@ import sys
 import typer
 
 from ringfence.cli import (
+    audit,
     authorize,
     bank,
     codes,
@@ -51,6 +52,7 @@ app.add_typer(editions.app, name="edition")
 app.add_typer(sense.app, name="sense")
 app.add_typer(vision.app, name="vision")
 enforcement.register(app)
+app.add_typer(audit.app, name="audit")
 worker.register(app)
 authorize.register(app)
 screen.register(app)

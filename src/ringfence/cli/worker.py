@@ -36,6 +36,7 @@ def worker(
     import asyncio
     import signal
 
+    from ringfence.core.audit import sessions_acting_as
     from ringfence.core.db import make_engine, make_session_factory
     from ringfence.core.logging import configure_logging
     from ringfence.core.settings import load_settings
@@ -51,7 +52,7 @@ def worker(
     settings = load_settings(**overrides)
     configure_logging(settings.log_level)
     sources = IndexSource(index, refresh=settings.index_refresh_seconds)
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = sessions_acting_as(make_session_factory(make_engine(settings.database_url)), "worker")
     subjects = Subjects(settings.broker_prefix)
 
     async def main() -> str:

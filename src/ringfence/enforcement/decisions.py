@@ -13,6 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ringfence.core.audit import AuditEvent
 from ringfence.core.errors import Conflict, InvalidInput
 from ringfence.core.security import Principal
 from ringfence.core.settings import Settings
@@ -40,7 +41,7 @@ from ringfence.enforcement.enums import (
 )
 from ringfence.enforcement.error_codes import ErrorCode
 from ringfence.enforcement.exceptions import _add_exception, _registry_engine, _scoped_exception
-from ringfence.enforcement.models import AuditEvent, Case, Notice
+from ringfence.enforcement.models import Case, Notice
 from ringfence.enforcement.schemas import CaseOut, DecisionIn
 from ringfence.registry import service as registry
 

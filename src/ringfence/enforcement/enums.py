@@ -123,6 +123,12 @@ APPEAL_REASONS: dict[AppealStatus, frozenset[ReasonCode]] = {
 
 # ------------------------------------------------------------------ state machines
 
+# Every step of a case, a notice or an appeal is one command of enforcement.service, which
+# writes the case's event (case.decided, case.removal_confirmed, notice.delivered,
+# appeal.decided, ...: docs/audit.md) with the reason and the actor in the same transaction; a
+# second, generic "<name>.status" event would record the same change twice.
+_RECORDED_BY = "enforcement (its case events: docs/audit.md)"
+
 _C = CaseStatus
 CASE = Machine(
     "enforcement_cases.status",
@@ -139,6 +145,7 @@ CASE = Machine(
         _C.dismissed: frozenset({_C.open, _C.escalated}),  # undone in its undo window
         _C.licensed: frozenset(),
     },
+    recorded_by=_RECORDED_BY,
 )
 CASE_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = CASE.table
 # Final once the undo window of a dismissal has passed (the machine lets a dismissal be undone).
@@ -155,6 +162,7 @@ NOTICE = Machine(
         _N.confirmed: frozenset({_N.retracted}),
         _N.retracted: frozenset(),
     },
+    recorded_by=_RECORDED_BY,
 )
 NOTICE_TRANSITIONS: Mapping[NoticeStatus, frozenset[NoticeStatus]] = NOTICE.table
 
@@ -168,6 +176,7 @@ APPEAL = Machine(
         _A.rejected: frozenset(),
         _A.withdrawn: frozenset(),
     },
+    recorded_by=_RECORDED_BY,
 )
 APPEAL_TRANSITIONS: Mapping[AppealStatus, frozenset[AppealStatus]] = APPEAL.table
 

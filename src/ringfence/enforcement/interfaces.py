@@ -18,9 +18,9 @@ from typing import Any, Protocol
 
 import httpx2
 
+from ringfence.core.audit import canonical_json
 from ringfence.core.db import utcnow
 from ringfence.core.settings import Settings
-from ringfence.enforcement.events import canonical_json
 
 SIGNATURE_HEADER = "X-Ringfence-Signature"
 TIMESTAMP_HEADER = "X-Ringfence-Timestamp"

@@ -1,5 +1,5 @@
-"""Enforcement tables: cases, evidence, notices and their delivery log, appeals, strikes, and the
-hash-chained audit trail."""
+"""Enforcement tables: cases, evidence, notices and their delivery log, appeals, strikes, saved
+views (the hash-chained audit trail is core's: ``core.audit``)."""
 
 from __future__ import annotations
 
@@ -164,37 +164,6 @@ class Strike(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_cases.id"), unique=True)
     rights_holder_id: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime]
-
-
-class AuditEvent(Base):
-    """Append-only, hash-chained per rights holder. ``body`` is the canonical JSON that was
-    hashed (it repeats seq, kind, actor, time, case and the previous hash); ``hash`` is its
-    SHA-256."""
-
-    __tablename__ = "audit_events"
-    __table_args__ = (UniqueConstraint("rights_holder_id", "seq"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    rights_holder_id: Mapped[str] = mapped_column(String(100), index=True)
-    seq: Mapped[int]
-    kind: Mapped[str] = mapped_column(String(64))
-    case_id: Mapped[int | None] = mapped_column(index=True)
-    actor: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime]
-    body: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
-
-
-class AuditHead(Base):
-    """The last sequence number and hash of each chain: locked while appending (one writer per
-    chain), and what makes a deleted last event visible."""
-
-    __tablename__ = "audit_heads"
-
-    rights_holder_id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    seq: Mapped[int]
-    hash: Mapped[str] = mapped_column(String(64))
 
 
 class SavedView(Base):

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ringfence.core import spreadsheet
+from ringfence.core.audit import AuditEvent
 from ringfence.core.security import Principal
 from ringfence.core.settings import Settings
 from ringfence.enforcement._common import OPENERS, _cases_query, _get_case, _require
 from ringfence.enforcement.enums import CaseStatus
-from ringfence.enforcement.models import Appeal, AuditEvent, Case, Evidence, Notice
+from ringfence.enforcement.models import Appeal, Case, Evidence, Notice
 from ringfence.enforcement.notices import deliveries
 from ringfence.enforcement.schemas import AppealOut, CaseDetail, CaseOut, EvidenceOut, NoticeOut
 

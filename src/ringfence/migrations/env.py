@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 # on whichever import sorts last.
 import ringfence.auth.models
 import ringfence.authenticity.models
+import ringfence.core.audit
 import ringfence.editions.models
 import ringfence.enforcement.models
 import ringfence.registry.models

@@ -90,6 +90,14 @@ def _illegal_edition(edition_id: Any, current: EditionStatus, to: EditionStatus)
     )
 
 
+# The registry's changes (editions, parties, marks, licences) are recorded in one audit chain:
+# the registry is one document with one revision, and its writers already queue on that
+# revision. Not in the rights holders' chains: an edition's bundle carries its organising
+# committee's chain to a deployment that knows the same registry with its own history of it,
+# and two histories in one chain cannot merge (docs/audit.md).
+REGISTRY_CHAIN = "registry"
+
+
 # An edition's lifecycle (editions.service.advance): forwards only, one step at a time; an
 # archive is final. A registry import declares the status its document states.
 _E = EditionStatus
@@ -104,6 +112,7 @@ EDITION = Machine(
         _E.archived: frozenset(),
     },
     illegal=_illegal_edition,
+    chain=lambda _edition: REGISTRY_CHAIN,
 )
 
 # A licence's status is what the licensor's registry document declares (an import sets it):
@@ -112,4 +121,5 @@ LICENCE = Machine(
     "licences.status",
     "licence",
     {s: frozenset(LicenceStatus) - {s} for s in LicenceStatus},
+    chain=lambda _licence: REGISTRY_CHAIN,
 )

@@ -161,7 +161,7 @@ def _apply_edition(session: Session, data: EditionIn) -> None:
     row = session.get(Edition, data.id) or Edition(id=data.id)
     row.name, row.year, row.season = data.name, data.year, data.season
     row.host_city, row.host_noc = data.host_city, data.host_noc
-    declare(row, EDITION, data.status)
+    declare(row, EDITION, data.status, session=session)
     row.starts_on, row.ends_on = data.starts_on, data.ends_on
     session.add(row)
 
@@ -227,7 +227,7 @@ def _apply_mark(session: Session, data: MarkIn) -> Mark:
 def _apply_licence(session: Session, data: LicenceIn) -> Licence:
     row = session.get(Licence, data.id) or Licence(id=data.id)
     row.licensor_id, row.licensee_id = data.licensor, data.licensee
-    declare(row, LICENCE, data.status)
+    declare(row, LICENCE, data.status, session=session)
     row.valid_from, row.valid_until = data.valid_from, data.valid_until
     row.royalty_rate = data.royalty_rate
     row.territories = list(data.territories)

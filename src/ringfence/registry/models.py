@@ -18,8 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ringfence.core import audit
 from ringfence.core.db import Base, utcnow
 from ringfence.registry.enums import (
+    REGISTRY_CHAIN,
     EditionStatus,
     ExceptionReason,
     LicenceStatus,
@@ -212,3 +214,11 @@ class MarkImage(Base):
     image: Mapped[bytes] = mapped_column(LargeBinary)
     source: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The registry's changes in the audit trail (core.audit), in the registry's chain
+# (REGISTRY_CHAIN, registry/enums.py says why). Statuses are their machines' (registry.enums).
+audit.track(Party, "party", lambda _row: REGISTRY_CHAIN)
+audit.track(Mark, "mark", lambda _row: REGISTRY_CHAIN)
+audit.track(Licence, "licence", lambda _row: REGISTRY_CHAIN)
+audit.track(Edition, "edition", lambda _row: REGISTRY_CHAIN)

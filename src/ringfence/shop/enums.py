@@ -47,6 +47,7 @@ ORDER = Machine(
         OrderStatus.refunded: frozenset(),
     },
     illegal=_illegal_order,
+    chain=lambda order: order.storefront_id,  # the store's party
 )
 
 # An offer is published again (a new licence) or unpublished at any time; it never goes back
@@ -60,6 +61,7 @@ OFFER = Machine(
         _O.published: frozenset({_O.published, _O.unpublished}),
         _O.unpublished: frozenset({_O.published, _O.unpublished}),
     },
+    chain=lambda offer: offer.storefront_id,
 )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ringfence.authenticity.models import BigId
+from ringfence.core import audit
 from ringfence.core.db import Base, utcnow
 from ringfence.registry.models import _enum
 from ringfence.shop.enums import EntryKind, IntentState, OfferStatus, OrderStatus
@@ -169,3 +170,10 @@ class LedgerEntry(Base):
     licensee_id: Mapped[str] = mapped_column(String(100))
     licence_id: Mapped[str] = mapped_column(String(100))
     posted_at: Mapped[datetime]
+
+
+# The shop's changes in the audit trail (core.audit), in the store's chain: a storefront's and
+# an offer's creation and edits. An order's steps are ORDER's (shop.enums); its placing is a
+# bulk insert on the checkout's path and is not recorded apart (docs/audit.md).
+audit.track(Storefront, "storefront", lambda s: s.id)
+audit.track(Offer, "offer", lambda o: o.storefront_id)

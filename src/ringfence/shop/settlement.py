@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from ringfence.core.db import utcnow
 from ringfence.core.errors import NotFound, RingfenceError
+from ringfence.core.states import moved
 from ringfence.shop.checkout import Placed
-from ringfence.shop.enums import EntryKind, IntentState, OrderStatus
+from ringfence.shop.enums import ORDER, EntryKind, IntentState, OrderStatus
 from ringfence.shop.error_codes import ErrorCode
 from ringfence.shop.ledger import _post
 from ringfence.shop.models import Order, PaymentIntent
@@ -170,6 +171,7 @@ def settle_orders(
             conn.execute(_SET_INTENTS, params | {"now": now})
     _release(conn, released)
     _post(conn, posted, EntryKind.accrual, now)
+    moved(session, ORDER, [(by_order[s["order_id"]][0], s["status"]) for s in statuses], at=now)
     return out
 
 

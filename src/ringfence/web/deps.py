@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from ringfence.auth.service import authenticate, cached_principal, principals
+from ringfence.core.audit import act_as, principal_actor
 from ringfence.core.db import reading
 from ringfence.core.errors import Unauthenticated
 from ringfence.core.security import Principal
@@ -96,9 +97,10 @@ async def get_principal(
     key = api_key or (bearer.credentials if bearer is not None else None)
     if not key:
         raise missing_api_key()
-    if (known := cached_principal(session, key)) is not None:  # no connection for it
-        return known
-    return await run_in_threadpool(_look_up, session, key)
+    if (principal := cached_principal(session, key)) is None:  # no connection for it
+        principal = await run_in_threadpool(_look_up, session, key)
+    act_as(session, principal_actor(principal))  # the actor of the request's audit events
+    return principal
 
 
 def _look_up(session: Session, key: str) -> Principal:

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ringfence.auth.service import SignedIn, session_user
+from ringfence.core.audit import act_as, principal_actor
 from ringfence.core.db import reading
 from ringfence.core.errors import Forbidden, Unauthenticated
 from ringfence.core.security import Principal, Role
@@ -143,6 +144,8 @@ def get_page(
     # index) may wait for something, and must not do so holding a connection.
     with reading(db):
         user = session_user(db, session_token) if session_token else None
+    if user is not None:
+        act_as(db, principal_actor(user.principal))  # the actor of the request's audit events
     visitor = cookies.read(request, settings, cookies.VISITOR)
     page = Page(
         request=request,

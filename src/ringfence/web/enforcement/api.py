@@ -10,10 +10,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
+from ringfence.core import audit
 from ringfence.core.errors import Forbidden, InvalidInput
 from ringfence.core.security import Principal, Role
 from ringfence.core.settings import Settings
-from ringfence.enforcement import events, reinstatements, service, uploads
+from ringfence.enforcement import reinstatements, service, uploads
 from ringfence.enforcement.enums import CaseStatus
 from ringfence.enforcement.interfaces import NoticeConnector, connector_from_settings
 from ringfence.enforcement.schemas import (
@@ -513,10 +514,10 @@ def reporter_accuracy(
 def audit_verify(session: SessionDep, principal: CurrentPrincipal) -> AuditVerifyOut:
     """Check the audit chains: all of them (admin) or your own (rights holder)."""
     if principal.role is Role.rights_holder:
-        breaks = events.verify(session, rights_holder_id=principal.party_id)
+        breaks = audit.verify(session, rights_holder_id=principal.party_id)
     else:
         _admin(principal)
-        breaks = events.verify(session)
+        breaks = audit.verify(session)
     return AuditVerifyOut(intact=not breaks, problems=[str(b) for b in breaks])
 
 
